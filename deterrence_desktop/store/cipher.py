@@ -1,0 +1,130 @@
+"""Raw SQLCipher connections: keying, proving the key, and telling failures apart.
+
+The passphrase goes to SQLCipher's own key derivation (PBKDF2-HMAC-SHA512,
+256,000 iterations: the SQLCipher 4 defaults), so a workspace opens in any
+SQLCipher 4 tool with nothing but its passphrase. Nothing here writes the key
+anywhere but into the SQLCipher connection.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlcipher3
+from sqlcipher3 import dbapi2
+
+from .errors import (
+    NoSQLCipher, NotAWorkspace, WorkspaceMissing, WorkspaceReadOnly, WrongPassphrase,
+)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+APPLICATION_ID = 0x44445731            # "DDW1": marks a Deterrence Desktop workspace
+MIN_PASSPHRASE = 10
+CACHE_PAGES_KIB = 65536                # 64 MiB page cache: decrypted pages stay warm
+
+
+def quote_key(passphrase: str) -> str:
+    """The passphrase as an SQL string literal for PRAGMA key/rekey."""
+    if "\x00" in passphrase:
+        raise ValueError("a passphrase cannot contain a NUL character")
+    return "'" + passphrase.replace("'", "''") + "'"
+
+
+def cipher_version() -> str:
+    """SQLCipher's version string; empty when the loaded SQLite has no SQLCipher."""
+    conn = sqlcipher3.connect(":memory:")
+    try:
+        row = conn.execute("PRAGMA cipher_version").fetchone()
+        return row[0] if row and row[0] else ""
+    finally:
+        conn.close()
+
+
+def require_sqlcipher() -> str:
+    version = cipher_version()
+    if not version:
+        raise NoSQLCipher(
+            "The SQLite library loaded has no SQLCipher: workspaces cannot be encrypted. "
+            "Reinstall the sqlcipher3 package.")
+    return version
+
+
+def check_openable(path: Path, *, writable: bool = True) -> None:
+    """Refuse, before any byte is touched, a file that cannot be a workspace."""
+    if not path.exists():
+        raise WorkspaceMissing(f"No workspace file at {path}")
+    if not path.is_file():
+        raise NotAWorkspace(f"{path} is a folder, not a workspace file")
+    size = path.stat().st_size
+    if size == 0:
+        raise NotAWorkspace(f"{path.name} is empty: it is not a workspace file")
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    if head == SQLITE_HEADER:
+        raise NotAWorkspace(
+            f"{path.name} is an unencrypted SQLite database, not a Deterrence Desktop workspace")
+    if size < 1024 or size % 512:
+        raise NotAWorkspace(f"{path.name} is not a Deterrence Desktop workspace file")
+    if not os.access(path, os.R_OK):
+        raise WorkspaceReadOnly(f"{path.name} cannot be read: check the file's permissions")
+    if writable:
+        if not os.access(path, os.W_OK):
+            raise WorkspaceReadOnly(
+                f"{path.name} is read-only: the workspace needs to be writable to open")
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise WorkspaceReadOnly(
+                f"The folder holding {path.name} is read-only: the workspace keeps its "
+                "journal beside the file, so the folder must be writable")
+
+
+def connect(path: Path, passphrase: str, *, create: bool = False,
+            check_same_thread: bool = True) -> dbapi2.Connection:
+    """Open ``path`` keyed with ``passphrase`` and prove the key by reading the schema.
+
+    Raises :class:`WrongPassphrase` when the key does not decrypt the file and
+    :class:`NotAWorkspace` when the file is a different SQLCipher database.
+    """
+    conn = sqlcipher3.connect(str(path), check_same_thread=check_same_thread,
+                              isolation_level=None)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = {quote_key(passphrase)}")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        if not create:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            if app_id != APPLICATION_ID:
+                raise NotAWorkspace(
+                    f"{path.name} is an encrypted database, but not a Deterrence Desktop workspace")
+    except dbapi2.DatabaseError as exc:
+        conn.close()
+        if getattr(exc, "sqlite_errorcode", None) == 26 or "not a database" in str(exc):
+            raise WrongPassphrase(
+                "The passphrase is wrong, or the file is not a Deterrence Desktop workspace"
+            ) from None
+        raise
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def configure(conn: dbapi2.Connection, *, read_only: bool = False) -> None:
+    """Per-connection settings: durable WAL, foreign keys, a warm page cache."""
+    if not read_only:
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_PAGES_KIB}")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    if read_only:
+        conn.execute("PRAGMA query_only = ON")
+
+
+def cipher_settings(conn: dbapi2.Connection) -> dict[str, str]:
+    out = {}
+    for pragma in ("cipher_version", "cipher_provider", "cipher_provider_version",
+                   "kdf_iter", "cipher_page_size", "cipher_hmac_algorithm",
+                   "cipher_kdf_algorithm"):
+        row = conn.execute(f"PRAGMA {pragma}").fetchone()
+        out[pragma] = str(row[0]) if row else ""
+    return out

@@ -1,0 +1,241 @@
+"""The workspace: one encrypted SQLCipher file, opened through SQLAlchemy.
+
+Every connection is made by :func:`.cipher.connect` (key, proof of key) and
+:func:`.cipher.configure` (WAL, synchronous=FULL, foreign keys). Connections
+belong to the thread that made them (``SingletonThreadPool``): a SQLCipher
+connection never crosses threads, and the GUI does all its database work on
+one worker thread so that the 0.2 s key derivation is paid once.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import SingletonThreadPool
+from sqlcipher3 import dbapi2
+
+from . import cipher, migrations
+from .errors import (
+    NotAWorkspace, StorageError, WeakPassphrase, WorkspaceError, WorkspaceExists,
+    WorkspaceReadOnly, WrongPassphrase,
+)
+from .tables import WorkspaceMeta
+
+SUFFIX = ".ddw"
+
+
+def check_new_passphrase(passphrase: str) -> None:
+    if len(passphrase) < cipher.MIN_PASSPHRASE:
+        raise WeakPassphrase(
+            f"Choose a passphrase of at least {cipher.MIN_PASSPHRASE} characters; "
+            "a few unrelated words are easy to remember and hard to guess")
+    if passphrase != passphrase.strip():
+        raise WeakPassphrase("A passphrase cannot start or end with a space")
+
+
+def storage_error(exc: BaseException) -> StorageError | None:
+    """A clear StorageError for a failed write (disk full, I/O error, read-only), or None."""
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlite_errorcode", None)
+    msg = str(orig).lower()
+    if code == 13 or "database or disk is full" in msg or getattr(orig, "errno", None) == errno.ENOSPC:
+        return StorageError("The disk is full: nothing was saved. Free some space and try again.")
+    if code in (10, 8) or "disk i/o error" in msg or "readonly" in msg or "read-only" in msg:
+        return StorageError(
+            "The workspace file could not be written (it may have been moved, the device "
+            "removed, or made read-only): nothing was saved.")
+    return None
+
+
+class Workspace:
+    """An open workspace. Close it (or use it as a context manager) to drop the key."""
+
+    def __init__(self, path: Path, passphrase: str, *, read_only: bool = False,
+                 first_connection: dbapi2.Connection | None = None):
+        self.path = Path(path)
+        self.read_only = read_only
+        self._passphrase: str | None = passphrase
+        self._pending = first_connection
+        self.engine: Engine = create_engine(
+            "sqlite://", creator=self._connect, module=dbapi2,
+            poolclass=SingletonThreadPool, pool_size=4)
+        event.listen(self.engine, "begin", self._begin)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    # -- connections -----------------------------------------------------------
+    def _connect(self) -> dbapi2.Connection:
+        if self._passphrase is None:
+            raise WorkspaceError("The workspace is closed")
+        conn, self._pending = self._pending, None
+        if conn is None:
+            conn = cipher.connect(self.path, self._passphrase)
+        cipher.configure(conn, read_only=self.read_only)
+        return conn
+
+    @staticmethod
+    def _begin(conn) -> None:
+        # The driver runs in autocommit (isolation_level=None); we open the
+        # transaction ourselves so DDL and DML share it (SQLAlchemy's pysqlite recipe).
+        conn.exec_driver_sql("BEGIN")
+
+    # -- lifecycle -------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path | str, passphrase: str) -> "Workspace":
+        """Create a new, empty workspace at ``path`` with the current schema."""
+        cipher.require_sqlcipher()
+        path = Path(path)
+        check_new_passphrase(passphrase)
+        if path.exists():
+            raise WorkspaceExists(f"{path.name} already exists: choose another file name")
+        if not path.parent.is_dir():
+            raise WorkspaceError(f"The folder {path.parent} does not exist")
+        try:
+            conn = cipher.connect(path, passphrase, create=True)
+            conn.execute(f"PRAGMA application_id = {cipher.APPLICATION_ID}")
+        except sqlite3.OperationalError as exc:  # pragma: no cover - depends on the OS
+            raise WorkspaceReadOnly(f"Cannot create {path.name}: {exc}") from None
+        except dbapi2.OperationalError as exc:
+            raise WorkspaceReadOnly(f"Cannot create {path.name} here: the folder is not writable") from None
+        ws = cls(path, passphrase, first_connection=conn)
+        try:
+            migrations.upgrade(ws.engine)
+            with ws.session() as s:
+                s.add(WorkspaceMeta(key="workspace_id", value=str(uuid.uuid4())))
+                s.add(WorkspaceMeta(key="created_at",
+                                    value=datetime.now(timezone.utc).isoformat(timespec="seconds")))
+        except BaseException:
+            ws.close()
+            for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                p.unlink(missing_ok=True)
+            raise
+        return ws
+
+    @classmethod
+    def open(cls, path: Path | str, passphrase: str, *, read_only: bool = False,
+             migrate: bool = True) -> "Workspace":
+        """Open an existing workspace, migrating it (after a backup copy) when it is older."""
+        cipher.require_sqlcipher()
+        path = Path(path)
+        cipher.check_openable(path, writable=not read_only)
+        conn = cipher.connect(path, passphrase)
+        try:
+            state = migrations.state(conn)      # raises NewerWorkspace
+        except BaseException:
+            conn.close()
+            raise
+        ws = cls(path, passphrase, read_only=read_only, first_connection=conn)
+        if state.pending and migrate:
+            if read_only:
+                ws.close()
+                raise WorkspaceReadOnly(
+                    f"{path.name} needs an upgrade to this version; open it writable once first")
+            try:
+                ws._migrate(state)
+            except BaseException:
+                ws.close()
+                raise
+        return ws
+
+    def _migrate(self, state: "migrations.State") -> Path:
+        """Back up the file (encrypted, as it is), then run the pending migrations in one
+        transaction. A failure rolls back and leaves the original file as it was."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup = self.path.with_name(f"{self.path.name}.before-{state.current or 'empty'}-{stamp}.bak")
+        with self.engine.connect() as c:
+            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copy2(self.path, backup)
+        try:
+            migrations.upgrade(self.engine)
+        except Exception as exc:
+            from .errors import MigrationFailed
+            raise MigrationFailed(
+                f"Upgrading {self.path.name} failed and was rolled back; a copy made before "
+                f"the upgrade is at {backup.name}") from exc
+        return backup
+
+    def close(self) -> None:
+        """Drop every connection and forget the passphrase."""
+        if self._pending is not None:
+            self._pending.close()
+            self._pending = None
+        self.engine.dispose()
+        self._passphrase = None
+
+    @property
+    def closed(self) -> bool:
+        return self._passphrase is None
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- work ------------------------------------------------------------------
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        if self.closed:
+            raise WorkspaceError("The workspace is locked or closed")
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        except DBAPIError as exc:
+            clear = storage_error(exc)
+            if clear is not None:
+                raise clear from None
+            raise
+        finally:
+            session.close()
+
+    def meta(self, key: str) -> str | None:
+        with self.session() as s:
+            return s.scalar(select(WorkspaceMeta.value).where(WorkspaceMeta.key == key))
+
+    @property
+    def workspace_id(self) -> str:
+        return self.meta("workspace_id") or ""
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Re-encrypt the file under a new passphrase (PRAGMA rekey)."""
+        check_new_passphrase(new)
+        if old != self._passphrase:
+            raise WrongPassphrase("The current passphrase is wrong")
+        self.engine.dispose()
+        conn = cipher.connect(self.path, old)
+        try:
+            conn.execute(f"PRAGMA rekey = {cipher.quote_key(new)}")
+        finally:
+            conn.close()
+        self._passphrase = new
+        self.engine.dispose()
+
+    def raw_cipher_settings(self) -> dict[str, str]:
+        with self.engine.connect() as c:
+            return cipher.cipher_settings(c.connection.dbapi_connection)
+
+    def checkpoint(self) -> None:
+        with self.engine.connect() as c:
+            c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def open_or_explain(path: Path | str, passphrase: str, **kw) -> Workspace:
+    """Open a workspace; OperationalErrors from SQLite become clear WorkspaceErrors."""
+    try:
+        return Workspace.open(path, passphrase, **kw)
+    except (OperationalError, dbapi2.OperationalError) as exc:
+        clear = storage_error(exc)
+        if clear:
+            raise clear from None
+        raise NotAWorkspace(f"{Path(path).name} could not be opened as a workspace") from None
