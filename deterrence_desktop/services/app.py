@@ -1,0 +1,73 @@
+"""One object that gives the layers above every service of an open workspace."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import exists, select
+
+from ..domain.enums import Role
+from ..domain.model import Partnership, User
+from ..store.tables import UserRow
+from ..store.workspace import Workspace
+from .actions import ActionService
+from .base import SYSTEM, Actor
+from .catalogue import CatalogueService
+from .cohorts import CohortService
+from .communications import CommunicationService
+from .groups import GroupService
+from .maintenance import MaintenanceService
+from .partners import PartnerService
+from .people import PeopleService
+from .users import PartnershipService, UserService
+
+
+class WorkspaceServices:
+    """The services of one open workspace, acting for one signed-in user."""
+
+    def __init__(self, workspace: Workspace, actor: Actor = SYSTEM, today: date | None = None):
+        self.workspace = workspace
+        self.actor = actor
+        self._today = today
+        self.people = PeopleService(self)
+        self.groups = GroupService(self)
+        self.partners = PartnerService(self)
+        self.actions = ActionService(self)
+        self.communications = CommunicationService(self)
+        self.cohorts = CohortService(self)
+        self.catalogue = CatalogueService(self)
+        self.users = UserService(self)
+        self.partnership = PartnershipService(self)
+        self.maintenance = MaintenanceService(self)
+
+    def today(self) -> date:
+        return self._today or date.today()
+
+    def has_users(self) -> bool:
+        with self.workspace.session() as s:
+            return bool(s.scalar(select(exists().where(UserRow.id.is_not(None)))))
+
+    def as_user(self, username: str) -> "WorkspaceServices":
+        """The same workspace, acting for ``username`` (who must be an active user)."""
+        actor = self.users.actor_for(username)
+        return WorkspaceServices(self.workspace, actor, self._today)
+
+    @classmethod
+    def create_workspace(cls, path: Path | str, passphrase: str, partnership: Partnership,
+                         first_user: User) -> "WorkspaceServices":
+        """A new workspace with its partnership and first (coordinator) user."""
+        partnership.validate()
+        first_user.role = Role.COORDINATOR
+        first_user.validate()
+        ws = Workspace.create(path, passphrase)
+        try:
+            app = cls(ws)
+            app.partnership.save(partnership)
+            app.users.create(first_user)
+            return app.as_user(first_user.username)
+        except BaseException:
+            ws.close()
+            raise
+
+    def close(self) -> None:
+        self.workspace.close()

@@ -1,0 +1,28 @@
+"""The intervention catalogue: enforcement levers and support offers."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..domain.enums import AuditOperation, InterventionKind
+from ..domain.model import Intervention
+from ..store.mapping import column_values, to_record
+from ..store.tables import InterventionRow
+from .base import Service
+
+
+class CatalogueService(Service):
+    def list(self, kind: InterventionKind | None = None) -> list[Intervention]:
+        q = select(InterventionRow).order_by(InterventionRow.kind, InterventionRow.name)
+        if kind is not None:
+            q = q.where(InterventionRow.kind == InterventionKind(kind).value)
+        with self.tx() as uow:
+            return [to_record(r, Intervention) for r in uow.session.scalars(q)]
+
+    def create(self, item: Intervention) -> Intervention:
+        item.validate()
+        with self.tx() as uow:
+            row = InterventionRow(**column_values(item))
+            uow.session.add(row)
+            uow.session.flush()
+            uow.audit(AuditOperation.COLLECTION, "intervention", row.id, f"new {row.kind}")
+            return to_record(row, Intervention)

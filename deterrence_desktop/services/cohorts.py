@@ -1,0 +1,78 @@
+"""Cohorts: named selections of people, each inclusion with its reason."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..domain.enums import AuditOperation
+from ..domain.errors import ValidationError
+from ..domain.model import Cohort, CohortMember
+from ..store.mapping import column_values, to_record
+from ..store.tables import CohortMemberRow, CohortRow, PersonRow
+from .base import Service
+from .views import CohortMemberView, CohortSummary
+
+
+class CohortService(Service):
+    def list(self) -> list[CohortSummary]:
+        with self.tx() as uow:
+            counts = dict(uow.session.execute(
+                select(CohortMemberRow.cohort_id, func.count()).group_by(CohortMemberRow.cohort_id)).all())
+            return [CohortSummary(c.id, c.name, c.description, counts.get(c.id, 0))
+                    for c in uow.session.scalars(select(CohortRow).order_by(CohortRow.name))]
+
+    def by_name(self, name: str) -> Cohort:
+        with self.tx() as uow:
+            row = uow.session.scalar(select(CohortRow).where(CohortRow.name == name))
+            if row is None:
+                raise ValidationError("cohort", f"no cohort called {name!r}")
+            return to_record(row, Cohort)
+
+    def create(self, cohort: Cohort) -> Cohort:
+        cohort.validate()
+        with self.tx() as uow:
+            if uow.session.scalar(select(CohortRow.id).where(CohortRow.name == cohort.name)):
+                raise ValidationError("name", "another cohort already has this name")
+            row = CohortRow(**column_values(cohort))
+            uow.session.add(row)
+            uow.session.flush()
+            uow.audit(AuditOperation.COLLECTION, "cohort", row.id, "new cohort")
+            return to_record(row, Cohort)
+
+    def add_member(self, member: CohortMember) -> CohortMember:
+        if member.added_on is None:
+            member.added_on = self.today()
+        member.validate()
+        with self.tx() as uow:
+            uow.get(CohortRow, member.cohort_id, "cohort")
+            person = uow.get(PersonRow, member.person_id, "person")
+            if uow.session.scalar(select(CohortMemberRow.id).where(
+                    CohortMemberRow.cohort_id == member.cohort_id,
+                    CohortMemberRow.person_id == member.person_id)):
+                raise ValidationError("person_id", f"{person.reference} is already in this cohort")
+            row = CohortMemberRow(**column_values(member))
+            uow.session.add(row)
+            uow.session.flush()
+            uow.audit(AuditOperation.ALTERATION, "cohort", member.cohort_id,
+                      f"added person {person.reference}")
+            return to_record(row, CohortMember)
+
+    def remove_member(self, cohort_id: int, person_id: int) -> None:
+        with self.tx() as uow:
+            row = uow.session.scalar(select(CohortMemberRow).where(
+                CohortMemberRow.cohort_id == cohort_id, CohortMemberRow.person_id == person_id))
+            if row is None:
+                return
+            person = uow.get(PersonRow, person_id, "person")
+            uow.session.delete(row)
+            uow.audit(AuditOperation.ALTERATION, "cohort", cohort_id,
+                      f"removed person {person.reference}")
+
+    def members(self, cohort_id: int) -> list[CohortMemberView]:
+        with self.tx() as uow:
+            q = (select(CohortMemberRow, PersonRow)
+                 .join(PersonRow, PersonRow.id == CohortMemberRow.person_id)
+                 .where(CohortMemberRow.cohort_id == cohort_id).order_by(PersonRow.reference))
+            return [CohortMemberView(p.id, p.reference,
+                                     f"{p.preferred_name or p.given_name} {p.family_name}",
+                                     m.reason, m.added_on)
+                    for m, p in uow.session.execute(q)]

@@ -1,0 +1,134 @@
+"""Groups (street groups, drug lines, organised crime groups), membership and relations."""
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from ..domain.enums import AuditOperation
+from ..domain.errors import ValidationError
+from ..domain.model import Group, GroupRelation, Membership
+from ..store.mapping import changed_fields, column_values, to_record
+from ..store.tables import ActionRow, GroupRelationRow, GroupRow, MembershipRow, PersonRow
+from .actions import OPEN_STATUSES, action_view_query, action_views
+from .base import Service
+from .people import membership_views
+from .views import GroupPage, GroupRelationView, GroupSummary
+
+
+class GroupService(Service):
+    def list(self) -> list[GroupSummary]:
+        with self.tx() as uow:
+            s = uow.session
+            members = dict(s.execute(select(MembershipRow.group_id, func.count())
+                                     .where(MembershipRow.end.is_(None))
+                                     .group_by(MembershipRow.group_id)).all())
+            actions = dict(s.execute(select(ActionRow.group_id, func.count())
+                                     .where(ActionRow.group_id.is_not(None),
+                                            ActionRow.status.in_(OPEN_STATUSES))
+                                     .group_by(ActionRow.group_id)).all())
+            return [GroupSummary(g.id, g.name, g.type, g.area, members.get(g.id, 0),
+                                 actions.get(g.id, 0))
+                    for g in s.scalars(select(GroupRow).order_by(GroupRow.name))]
+
+    def get(self, group_id: int) -> Group:
+        with self.tx() as uow:
+            return to_record(uow.get(GroupRow, group_id, "group"), Group)
+
+    def page(self, group_id: int) -> GroupPage:
+        with self.tx() as uow:
+            s = uow.session
+            group = to_record(uow.get(GroupRow, group_id, "group"), Group)
+            relations = []
+            for rel in s.scalars(select(GroupRelationRow).where(or_(
+                    GroupRelationRow.group_id == group_id,
+                    GroupRelationRow.other_group_id == group_id))):
+                other = rel.other_group_id if rel.group_id == group_id else rel.group_id
+                relations.append(GroupRelationView(rel.id, other, s.get(GroupRow, other).name,
+                                                   rel.kind, rel.since))
+            actions = action_views(s, action_view_query().where(ActionRow.group_id == group_id)
+                                   .order_by(ActionRow.due_date.is_(None), ActionRow.due_date))
+            uow.audit(AuditOperation.CONSULTATION, "group", group_id, "group page")
+            return GroupPage(group, tuple(membership_views(s, MembershipRow.group_id == group_id)),
+                             tuple(sorted(relations, key=lambda r: r.other_group_name)),
+                             tuple(actions))
+
+    def create(self, group: Group) -> Group:
+        group.validate()
+        with self.tx() as uow:
+            self._unique(uow.session, group)
+            row = GroupRow(**column_values(group))
+            uow.session.add(row)
+            uow.session.flush()
+            uow.audit(AuditOperation.COLLECTION, "group", row.id, "new group")
+            return to_record(row, Group)
+
+    def update(self, group: Group) -> Group:
+        group.validate()
+        with self.tx() as uow:
+            row = uow.get(GroupRow, group.id, "group")
+            self._unique(uow.session, group)
+            changes = changed_fields(row, group)
+            for k, v in changes.items():
+                setattr(row, k, v)
+            if changes:
+                uow.audit(AuditOperation.ALTERATION, "group", row.id,
+                          "fields=" + ",".join(sorted(changes)))
+            return to_record(row, Group)
+
+    def add_member(self, membership: Membership) -> Membership:
+        membership.validate()
+        with self.tx() as uow:
+            person = uow.get(PersonRow, membership.person_id, "person")
+            uow.get(GroupRow, membership.group_id, "group")
+            row = MembershipRow(**column_values(membership))
+            uow.session.add(row)
+            uow.session.flush()
+            uow.audit(AuditOperation.COLLECTION, "membership", row.id,
+                      f"person {person.reference} in group {membership.group_id}")
+            return to_record(row, Membership)
+
+    def update_member(self, membership: Membership) -> Membership:
+        membership.validate()
+        with self.tx() as uow:
+            row = uow.get(MembershipRow, membership.id, "membership")
+            changes = changed_fields(row, membership)
+            for k, v in changes.items():
+                setattr(row, k, v)
+            if changes:
+                uow.audit(AuditOperation.ALTERATION, "membership", row.id,
+                          "fields=" + ",".join(sorted(changes)))
+            return to_record(row, Membership)
+
+    def relate(self, relation: GroupRelation) -> GroupRelation:
+        relation.validate()
+        with self.tx() as uow:
+            uow.get(GroupRow, relation.group_id, "group")
+            uow.get(GroupRow, relation.other_group_id, "group")
+            a, b = sorted((relation.group_id, relation.other_group_id))
+            existing = uow.session.scalar(select(GroupRelationRow).where(
+                GroupRelationRow.group_id == a, GroupRelationRow.other_group_id == b))
+            if existing is not None:
+                raise ValidationError("other_group_id", "these groups are already related")
+            values = column_values(relation) | {"group_id": a, "other_group_id": b}
+            row = GroupRelationRow(**values)
+            uow.session.add(row)
+            uow.session.flush()
+            uow.audit(AuditOperation.COLLECTION, "group_relation", row.id,
+                      f"{row.kind} between groups {a} and {b}")
+            return to_record(row, GroupRelation)
+
+    def rivals(self, group_ids: set[int]) -> set[tuple[int, int]]:
+        """Pairs among ``group_ids`` that are in rivalry."""
+        with self.tx() as uow:
+            rows = uow.session.execute(select(GroupRelationRow.group_id,
+                                              GroupRelationRow.other_group_id).where(
+                GroupRelationRow.kind == "rivalry",
+                GroupRelationRow.group_id.in_(group_ids),
+                GroupRelationRow.other_group_id.in_(group_ids)))
+            return {(a, b) for a, b in rows}
+
+    @staticmethod
+    def _unique(session, group: Group) -> None:
+        clash = session.scalar(select(GroupRow.id).where(
+            GroupRow.name == group.name, GroupRow.id != (group.id or -1)))
+        if clash is not None:
+            raise ValidationError("name", "another group already has this name")

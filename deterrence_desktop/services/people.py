@@ -1,0 +1,181 @@
+"""People of the cohort: their record, their page, influencers, and the list."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import Integer, func, select
+from sqlalchemy.orm import Session
+
+from ..domain.dates import add_months
+from ..domain.enums import AuditOperation
+from ..domain.errors import ValidationError
+from ..domain.model import Influencer, Person
+from ..store.mapping import changed_fields, column_values, to_record
+from ..store.tables import (
+    ActionRow, CohortMemberRow, CohortRow, CommunicationRow, GroupRow, InfluencerRow,
+    MembershipRow, PartnerRow, PartnershipRow, PersonRow,
+)
+from .actions import OPEN_STATUSES, action_view_query, action_views
+from .base import Service
+from .views import CommunicationView, MembershipView, PersonPage, PersonSummary
+
+
+def membership_views(session: Session, where) -> list[MembershipView]:
+    q = (select(MembershipRow, PersonRow.reference, PersonRow.given_name,
+                PersonRow.preferred_name, PersonRow.family_name, GroupRow.name)
+         .join(PersonRow, PersonRow.id == MembershipRow.person_id)
+         .join(GroupRow, GroupRow.id == MembershipRow.group_id)
+         .where(where).order_by(GroupRow.name, PersonRow.reference))
+    return [MembershipView(m.id, m.person_id, ref, f"{pref or given} {family}".strip(),
+                           m.group_id, gname, m.role, m.start, m.end)
+            for m, ref, given, pref, family, gname in session.execute(q)]
+
+
+def communication_views(session: Session, where, limit: int | None = None) -> list[CommunicationView]:
+    q = (select(CommunicationRow, PersonRow.reference, PartnerRow.name)
+         .join(PersonRow, PersonRow.id == CommunicationRow.person_id)
+         .outerjoin(PartnerRow, PartnerRow.id == CommunicationRow.partner_id)
+         .where(where)
+         .order_by(CommunicationRow.occurred_at.desc(), CommunicationRow.id.desc()))
+    if limit:
+        q = q.limit(limit)
+    return [CommunicationView(c.id, c.person_id, ref, c.occurred_at, c.channel, c.delivered_by,
+                              pname or "", c.deterrence_message, c.support_offer, c.message,
+                              c.outcome, c.template)
+            for c, ref, pname in session.execute(q)]
+
+
+class PeopleService(Service):
+    def list(self) -> list[PersonSummary]:
+        """Every person, with their groups and open action count, in three queries."""
+        with self.tx() as uow:
+            s = uow.session
+            groups: dict[int, list[str]] = defaultdict(list)
+            for pid, gname in s.execute(
+                    select(MembershipRow.person_id, GroupRow.name)
+                    .join(GroupRow, GroupRow.id == MembershipRow.group_id)
+                    .where(MembershipRow.end.is_(None)).order_by(GroupRow.name)):
+                groups[pid].append(gname)
+            open_counts = dict(s.execute(
+                select(ActionRow.person_id, func.count()).where(
+                    ActionRow.person_id.is_not(None), ActionRow.status.in_(OPEN_STATUSES))
+                .group_by(ActionRow.person_id)).all())
+            rows = s.execute(select(
+                PersonRow.id, PersonRow.reference, PersonRow.given_name, PersonRow.family_name,
+                PersonRow.preferred_name, PersonRow.aliases, PersonRow.date_of_birth,
+                PersonRow.legal_status, PersonRow.risk_level, PersonRow.review_date,
+            ).order_by(PersonRow.reference))
+            return [PersonSummary(r.id, r.reference, r.given_name, r.family_name,
+                                  r.preferred_name, tuple(r.aliases or ()), r.date_of_birth,
+                                  r.legal_status, r.risk_level, tuple(groups.get(r.id, ())),
+                                  open_counts.get(r.id, 0), r.review_date) for r in rows]
+
+    def get(self, person_id: int) -> Person:
+        with self.tx() as uow:
+            return to_record(uow.get(PersonRow, person_id, "person"), Person)
+
+    def by_reference(self, reference: str) -> Person:
+        with self.tx() as uow:
+            row = uow.session.scalar(select(PersonRow).where(PersonRow.reference == reference))
+            if row is None:
+                raise ValidationError("reference", f"no person with reference {reference}")
+            return to_record(row, Person)
+
+    def page(self, person_id: int) -> PersonPage:
+        """Everything about one person on one screen. Viewing it is a consultation."""
+        with self.tx() as uow:
+            s = uow.session
+            row = uow.get(PersonRow, person_id, "person")
+            person = to_record(row, Person)
+            supervising = ""
+            if row.supervising_partner_id:
+                supervising = s.get(PartnerRow, row.supervising_partner_id).name
+            influencers = tuple(to_record(i, Influencer) for i in s.scalars(
+                select(InfluencerRow).where(InfluencerRow.person_id == person_id)
+                .order_by(InfluencerRow.name)))
+            cohorts = tuple(s.scalars(
+                select(CohortRow.name).join(CohortMemberRow, CohortMemberRow.cohort_id == CohortRow.id)
+                .where(CohortMemberRow.person_id == person_id).order_by(CohortRow.name)))
+            actions = action_views(s, action_view_query().where(ActionRow.person_id == person_id)
+                                   .order_by(ActionRow.due_date.is_(None), ActionRow.due_date))
+            page = PersonPage(
+                person=person, supervising_partner=supervising, influencers=influencers,
+                memberships=tuple(membership_views(s, MembershipRow.person_id == person_id)),
+                cohorts=cohorts, actions=tuple(actions),
+                communications=tuple(communication_views(
+                    s, CommunicationRow.person_id == person_id)))
+            uow.audit(AuditOperation.CONSULTATION, "person", row.reference, "person page")
+            return page
+
+    def next_reference(self) -> str:
+        with self.tx() as uow:
+            return _next_reference(uow.session)
+
+    def create(self, person: Person) -> Person:
+        with self.tx() as uow:
+            s = uow.session
+            if not person.reference:
+                person.reference = _next_reference(s)
+            if person.review_date is None:
+                months = s.scalar(select(PartnershipRow.retention_months)) or 12
+                person.review_date = add_months(self.today(), months)
+            person.validate()
+            self._check_unique(s, person)
+            row = PersonRow(**column_values(person))
+            s.add(row)
+            s.flush()
+            uow.audit(AuditOperation.COLLECTION, "person", row.reference, "new person record")
+            return to_record(row, Person)
+
+    def update(self, person: Person) -> Person:
+        person.validate()
+        with self.tx() as uow:
+            row = uow.get(PersonRow, person.id, "person")
+            self._check_unique(uow.session, person)
+            changes = changed_fields(row, person)
+            for k, v in changes.items():
+                setattr(row, k, v)
+            if changes:
+                uow.session.flush()
+                uow.audit(AuditOperation.ALTERATION, "person", row.reference,
+                          "fields=" + ",".join(sorted(changes)))
+            return to_record(row, Person)
+
+    def add_influencer(self, influencer: Influencer) -> Influencer:
+        influencer.validate()
+        with self.tx() as uow:
+            person = uow.get(PersonRow, influencer.person_id, "person")
+            row = InfluencerRow(**column_values(influencer))
+            uow.session.add(row)
+            uow.session.flush()
+            uow.audit(AuditOperation.COLLECTION, "influencer", row.id,
+                      f"for person {person.reference}")
+            return to_record(row, Influencer)
+
+    def update_influencer(self, influencer: Influencer) -> Influencer:
+        influencer.validate()
+        with self.tx() as uow:
+            row = uow.get(InfluencerRow, influencer.id, "influencer")
+            changes = changed_fields(row, influencer)
+            for k, v in changes.items():
+                setattr(row, k, v)
+            if changes:
+                uow.audit(AuditOperation.ALTERATION, "influencer", row.id,
+                          "fields=" + ",".join(sorted(changes)))
+            return to_record(row, Influencer)
+
+    @staticmethod
+    def _check_unique(session: Session, person: Person) -> None:
+        clash = session.scalar(select(PersonRow.id).where(
+            PersonRow.reference == person.reference, PersonRow.id != (person.id or -1)))
+        if clash is not None:
+            raise ValidationError("reference", f"{person.reference} is already used")
+        if person.supervising_partner_id is not None and \
+                session.get(PartnerRow, person.supervising_partner_id) is None:
+            raise ValidationError("supervising_partner_id", "choose a partner that exists")
+
+
+def _next_reference(session: Session) -> str:
+    highest = session.scalar(select(func.max(
+        func.cast(func.substr(PersonRow.reference, 4), Integer)))) or 0
+    return f"FD-{highest + 1:04d}"
