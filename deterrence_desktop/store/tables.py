@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
-    UniqueConstraint,
+    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+    Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -267,9 +267,100 @@ class AuditEntryRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class SettingRow(Base):
+    """Workspace settings (idle lock, retention rule, backup policy...): typed in the services.
+    Settings that say anything about people live here, inside the encryption, never in QSettings."""
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class AssetRow(Base):
+    """Binary assets kept in the workspace: letterhead logos, scanned signatures."""
+    __tablename__ = "asset"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))            # logo, signature
+    name: Mapped[str] = mapped_column(String(200))
+    mime: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+
+class SignatoryRow(Base):
+    """Someone who signs letters on behalf of a partner."""
+    __tablename__ = "signatory"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id", ondelete="SET NULL"))
+    signature_asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id", ondelete="SET NULL"))
+
+
+class LetterTemplateRow(Base):
+    """A workspace's own, versioned copy of a letter template. A new version is a new row."""
+    __tablename__ = "letter_template"
+    __table_args__ = (UniqueConstraint("name", "language", "version", name="uq_letter_template_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))            # e.g. call_in_invitation
+    letter_type: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8), default="en")    # en, cy
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CustomNotificationRow(Base):
+    """A one-to-one notification: the individual legal-risk summary and the offer of help."""
+    __tablename__ = "custom_notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    legal_risk_summary: Mapped[str] = mapped_column(Text, default="")
+    lever_ids: Mapped[list] = mapped_column(JSON, default=list)
+    offer_ids: Mapped[list] = mapped_column(JSON, default=list)
+    support_offer: Mapped[str] = mapped_column(Text, default="")
+    delivered_by: Mapped[str] = mapped_column(String(200), default="")
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id", ondelete="SET NULL"))
+    influencer_id: Mapped[int | None] = mapped_column(ForeignKey("influencer.id", ondelete="SET NULL"))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    planned_for: Mapped[date | None] = mapped_column(Date)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    outcome: Mapped[str] = mapped_column(String(16), default="")     # delivered, refused, not_found
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id", ondelete="SET NULL"))
+    communication_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communication.id", ondelete="SET NULL"))
+
+
+class MeetingItemRow(Base):
+    """One agenda item of a meeting (a person or a group) and what the chair recorded."""
+    __tablename__ = "meeting_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("group_record.id", ondelete="CASCADE"))
+    decision: Mapped[str] = mapped_column(Text, default="")
+    discussed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RetentionReviewRow(Base):
+    """A keep-or-erase decision. Holds the reference only, so it outlives an erasure."""
+    __tablename__ = "retention_review"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_reference: Mapped[str] = mapped_column(String(16), index=True)
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    reviewer: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(16))        # keep, erase
+    reason: Mapped[str] = mapped_column(Text)
+    next_review: Mapped[date | None] = mapped_column(Date)
+
+
 # Counted by `info`, in this order.
 COUNTED_TABLES = [
     PartnerRow, UserRow, PersonRow, InfluencerRow, GroupRow, MembershipRow, GroupRelationRow,
     CohortRow, CohortMemberRow, InterventionRow, ActionRow, CommunicationRow, CallInRow,
-    InvitationRow, MeetingRow, AuditEntryRow,
+    InvitationRow, MeetingRow, MeetingItemRow, CustomNotificationRow, LetterTemplateRow,
+    SignatoryRow, AssetRow, RetentionReviewRow, SettingRow, AuditEntryRow,
 ]

@@ -1,0 +1,59 @@
+"""Shared fixtures: every test gets real SQLCipher workspace files in its own folder."""
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PASSPHRASE = "test passphrase: fictional 'quoted' \"data\" \\ é"
+DEMO_TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory) -> Path:
+    """One demo workspace made per test run; each test gets its own copy of the file."""
+    from deterrence_desktop.services.demo import create_demo_workspace
+
+    path = tmp_path_factory.mktemp("template") / "demo.ddw"
+    app = create_demo_workspace(path, PASSPHRASE, today=DEMO_TODAY)
+    app.workspace.checkpoint()
+    app.close()
+    return path
+
+
+@pytest.fixture
+def demo_path(_demo_template, tmp_path) -> Path:
+    path = tmp_path / "demo.ddw"
+    shutil.copy2(_demo_template, path)
+    return path
+
+
+@pytest.fixture
+def demo_app(demo_path):
+    """The demo workspace, open, acting as its coordinator."""
+    from deterrence_desktop.services.app import WorkspaceServices
+    from deterrence_desktop.store.workspace import Workspace
+
+    ws = Workspace.open(demo_path, PASSPHRASE)
+    app = WorkspaceServices(ws, today=DEMO_TODAY).as_user("demo.coordinator")
+    yield app
+    ws.close()
+
+
+@pytest.fixture
+def empty_app(tmp_path):
+    """A new, empty workspace with a partnership and one coordinator."""
+    from deterrence_desktop.domain.model import Partnership, User
+    from deterrence_desktop.services.app import WorkspaceServices
+
+    app = WorkspaceServices.create_workspace(
+        tmp_path / "empty.ddw", PASSPHRASE,
+        Partnership(name="Test Partnership (fictional)", area="Testshire"),
+        User(username="coord", display_name="Casey Testcoord"))
+    yield app
+    app.close()
