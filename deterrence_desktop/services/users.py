@@ -30,6 +30,17 @@ class UserService(Service):
             uow.audit(AuditOperation.COLLECTION, "user", row.username, f"role={row.role}")
             return to_record(row, User)
 
+    def sign_in(self, username: str, password: str | None = None) -> Actor:
+        """The actor for ``username`` after checking their personal password.
+
+        Personal passwords (Argon2id) arrive with the trust work; until a user has
+        one set, the workspace passphrase alone signs them in.
+        """
+        actor = self.actor_for(username)
+        with self.tx() as uow:
+            uow.audit(AuditOperation.CONSULTATION, "session", username, "signed in")
+        return actor
+
     def actor_for(self, username: str) -> Actor:
         with self.tx() as uow:
             row = uow.session.scalar(select(UserRow).where(UserRow.username == username,

@@ -100,7 +100,9 @@ class Workspace:
         if not path.parent.is_dir():
             raise WorkspaceError(f"The folder {path.parent} does not exist")
         try:
-            conn = cipher.connect(path, passphrase, create=True)
+            # The first connection may be handed to whichever thread first uses the
+            # engine; after that the pool keeps it on that one thread.
+            conn = cipher.connect(path, passphrase, create=True, check_same_thread=False)
             conn.execute(f"PRAGMA application_id = {cipher.APPLICATION_ID}")
         except sqlite3.OperationalError as exc:  # pragma: no cover - depends on the OS
             raise WorkspaceReadOnly(f"Cannot create {path.name}: {exc}") from None
@@ -127,7 +129,7 @@ class Workspace:
         cipher.require_sqlcipher()
         path = Path(path)
         cipher.check_openable(path, writable=not read_only)
-        conn = cipher.connect(path, passphrase)
+        conn = cipher.connect(path, passphrase, check_same_thread=False)
         try:
             state = migrations.state(conn)      # raises NewerWorkspace
         except BaseException:
