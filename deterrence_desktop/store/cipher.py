@@ -49,6 +49,25 @@ def require_sqlcipher() -> str:
     return version
 
 
+def is_writable(path: Path, mode: int) -> bool:
+    """Writable by us, and not marked read-only: an administrator (root) passes every
+    ``os.access`` check, but a file or folder without any write permission bit was
+    marked read-only on purpose and is refused for them too."""
+    return os.access(path, mode) and bool(path.stat().st_mode & 0o222)
+
+
+def _looks_like_text(path: Path) -> bool:
+    """True when the file opens with printable text. A workspace opens with 16 random
+    bytes of salt, which are printable text about once in ten million files."""
+    with path.open("rb") as fh:
+        head = fh.read(512)
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isprintable() or ch in "\t\r\n\f" for ch in text)
+
+
 def check_openable(path: Path, *, writable: bool = True) -> None:
     """Refuse, before any byte is touched, a file that cannot be a workspace."""
     if not path.exists():
@@ -65,13 +84,15 @@ def check_openable(path: Path, *, writable: bool = True) -> None:
             f"{path.name} is an unencrypted SQLite database, not a Deterrence Desktop workspace")
     if size < 1024 or size % 512:
         raise NotAWorkspace(f"{path.name} is not a Deterrence Desktop workspace file")
+    if _looks_like_text(path):
+        raise NotAWorkspace(f"{path.name} is a text file, not a Deterrence Desktop workspace")
     if not os.access(path, os.R_OK):
         raise WorkspaceReadOnly(f"{path.name} cannot be read: check the file's permissions")
     if writable:
-        if not os.access(path, os.W_OK):
+        if not is_writable(path, os.W_OK):
             raise WorkspaceReadOnly(
                 f"{path.name} is read-only: the workspace needs to be writable to open")
-        if not os.access(path.parent, os.W_OK | os.X_OK):
+        if not is_writable(path.parent, os.W_OK | os.X_OK):
             raise WorkspaceReadOnly(
                 f"The folder holding {path.name} is read-only: the workspace keeps its "
                 "journal beside the file, so the folder must be writable")

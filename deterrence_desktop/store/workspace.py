@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import shutil
 import sqlite3
 import uuid
@@ -99,6 +100,8 @@ class Workspace:
             raise WorkspaceExists(f"{path.name} already exists: choose another file name")
         if not path.parent.is_dir():
             raise WorkspaceError(f"The folder {path.parent} does not exist")
+        if not cipher.is_writable(path.parent, os.W_OK | os.X_OK):
+            raise WorkspaceReadOnly(f"Cannot create {path.name} here: the folder is read-only")
         try:
             # The first connection may be handed to whichever thread first uses the
             # engine; after that the pool keeps it on that one thread.
@@ -214,6 +217,9 @@ class Workspace:
         check_new_passphrase(new)
         if old != self._passphrase:
             raise WrongPassphrase("The current passphrase is wrong")
+        if self._pending is not None:       # keyed with the old passphrase: drop it too
+            self._pending.close()
+            self._pending = None
         self.engine.dispose()
         conn = cipher.connect(self.path, old)
         try:
