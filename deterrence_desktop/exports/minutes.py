@@ -1,0 +1,229 @@
+"""Minutes of a partnership meeting, and each partner's list of new actions, as PDF.
+
+Takes plain data (no database, no Qt) and a path. The file is written to a
+temporary file beside the target and moved into place, so a failure leaves no
+half-written PDF. Every page carries the protective marking at top and bottom.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle,
+)
+from xml.sax.saxutils import escape
+
+MARKING = "OFFICIAL-SENSITIVE"
+_FONT_DIRS = (Path(__file__).resolve().parents[2] / "resources" / "fonts",
+              Path("/usr/share/fonts/truetype/dejavu"))
+_FONT, _FONT_BOLD = "DDSans", "DDSans-Bold"
+
+
+@dataclass(frozen=True)
+class MinutesAction:
+    description: str
+    kind: str
+    owner: str            # owning partner
+    assignee: str
+    due: date | None
+    status: str
+
+
+@dataclass(frozen=True)
+class MinutesItem:
+    heading: str          # "FD-0012" or "FD-0012 Alex Ashcombe" or a group name
+    decision: str
+    actions: tuple[MinutesAction, ...] = ()
+    discussed: bool = True
+
+
+@dataclass(frozen=True)
+class MinutesData:
+    partnership: str
+    title: str
+    held_on: date
+    attendees: tuple[str, ...]
+    items: tuple[MinutesItem, ...]
+    notes: str = ""
+    marking: str = MARKING
+    produced_by: str = ""
+
+
+@dataclass(frozen=True)
+class PartnerActionList:
+    partnership: str
+    meeting_title: str
+    held_on: date
+    partner: str
+    rows: tuple[tuple[str, MinutesAction], ...]   # (subject heading, action)
+    marking: str = MARKING
+
+
+def _fonts() -> tuple[str, str]:
+    """Register DejaVu Sans (renders accents) once; fall back to Helvetica."""
+    if _FONT in pdfmetrics.getRegisteredFontNames():
+        return _FONT, _FONT_BOLD
+    for d in _FONT_DIRS:
+        regular, bold = d / "DejaVuSans.ttf", d / "DejaVuSans-Bold.ttf"
+        if regular.exists() and bold.exists():
+            pdfmetrics.registerFont(TTFont(_FONT, str(regular)))
+            pdfmetrics.registerFont(TTFont(_FONT_BOLD, str(bold)))
+            pdfmetrics.registerFontFamily(_FONT, normal=_FONT, bold=_FONT_BOLD,
+                                          italic=_FONT, boldItalic=_FONT_BOLD)
+            return _FONT, _FONT_BOLD
+    return "Helvetica", "Helvetica-Bold"
+
+
+def _styles():
+    regular, bold = _fonts()
+    base = ParagraphStyle("base", fontName=regular, fontSize=10, leading=13)
+    return {
+        "base": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11),
+        "title": ParagraphStyle("title", parent=base, fontName=bold, fontSize=16, leading=20,
+                                spaceAfter=4),
+        "h2": ParagraphStyle("h2", parent=base, fontName=bold, fontSize=12, leading=15,
+                             spaceBefore=10, spaceAfter=3),
+        "label": ParagraphStyle("label", parent=base, fontName=bold),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=11.5),
+        "head": ParagraphStyle("head", parent=base, fontName=bold, fontSize=9, leading=11.5,
+                               textColor=colors.white),
+        "mark": ParagraphStyle("mark", parent=base, fontName=bold, alignment=TA_CENTER),
+    }, regular, bold
+
+
+def _p(text: str, style) -> Paragraph:
+    return Paragraph(escape(text or "").replace("\n", "<br/>"), style)
+
+
+def _label(value: str) -> str:
+    return (value or "").replace("_", " ").capitalize()
+
+
+def _marking_painter(marking: str, bold: str, footer_left: str):
+    def paint(canvas, doc):
+        canvas.saveState()
+        w, h = A4
+        canvas.setFont(bold, 10)
+        canvas.setFillColor(colors.black)
+        canvas.drawCentredString(w / 2, h - 12 * mm, marking)
+        canvas.drawCentredString(w / 2, 9 * mm, marking)
+        canvas.setFont(bold.replace("-Bold", "") if bold.endswith("-Bold") else bold, 8)
+        canvas.drawString(18 * mm, 14 * mm, footer_left)
+        canvas.drawRightString(w - 18 * mm, 14 * mm, f"Page {doc.page}")
+        canvas.restoreState()
+    return paint
+
+
+def _actions_table(actions, st, with_subject: bool = False) -> Table:
+    head = (["Subject"] if with_subject else []) + ["Action", "Kind", "Owner", "Assignee", "Due"]
+    rows = [[_p(h, st["head"]) for h in head]]
+    for item in actions:
+        subject, a = item if with_subject else (None, item)
+        cells = ([_p(subject, st["cell"])] if with_subject else []) + [
+            _p(a.description, st["cell"]), _p(_label(a.kind), st["cell"]), _p(a.owner, st["cell"]),
+            _p(a.assignee or "-", st["cell"]),
+            _p(f"{a.due:%d %b %Y}" if a.due else "-", st["cell"])]
+        rows.append(cells)
+    widths = [58 * mm, 24 * mm, 40 * mm, 27 * mm, 25 * mm]
+    if with_subject:
+        widths = [24 * mm, 50 * mm, 22 * mm, 32 * mm, 22 * mm, 24 * mm]
+    t = Table(rows, colWidths=widths, repeatRows=1)
+    t.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F3A5F")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9AA5B1")),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F0F3F7")]),
+        ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    return t
+
+
+def _write(path: Path, build: Callable[[str], None]) -> Path:
+    """Build into a temporary file in the target folder, then move it into place."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=".minutes-", suffix=".pdf.part", dir=path.parent)
+    os.close(fd)
+    try:
+        build(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_minutes(path: Path | str, data: MinutesData,
+                  check: Callable[[], None] | None = None) -> Path:
+    """Write the minutes PDF to ``path``. ``check`` is called between items (cancel)."""
+    st, regular, bold = _styles()
+    story = [
+        _p(data.partnership, st["small"]),
+        _p(f"Minutes: {data.title}", st["title"]),
+        _p(f"Held on {data.held_on:%A %d %B %Y}", st["base"]),
+        Spacer(1, 4 * mm),
+        _p("Partners attending", st["h2"]),
+        _p(", ".join(data.attendees) if data.attendees else "None recorded", st["base"]),
+    ]
+    if data.notes:
+        story += [_p("Notes", st["h2"]), _p(data.notes, st["base"])]
+    story.append(_p("Agenda", st["h2"]))
+    for n, item in enumerate(data.items, 1):
+        if check:
+            check()
+        block = [_p(f"{n}. {item.heading}" + ("" if item.discussed else " (not discussed)"),
+                    st["h2"])]
+        block.append(_p("Decision: " + (item.decision or "No decision recorded."), st["base"]))
+        if item.actions:
+            block += [Spacer(1, 2 * mm), _actions_table(item.actions, st)]
+        else:
+            block.append(_p("No new actions agreed.", st["small"]))
+        story.append(KeepTogether(block))
+    footer = f"{data.title}, {data.held_on:%d %b %Y}" + (
+        f" - produced by {data.produced_by}" if data.produced_by else "")
+    painter = _marking_painter(data.marking, bold, footer)
+
+    def build(tmp: str) -> None:
+        doc = SimpleDocTemplate(tmp, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
+                                topMargin=20 * mm, bottomMargin=22 * mm,
+                                title=f"Minutes: {data.title}", author=data.partnership,
+                                subject=data.marking)
+        doc.build(story, onFirstPage=painter, onLaterPages=painter)
+    return _write(Path(path), build)
+
+
+def write_partner_actions(path: Path | str, data: PartnerActionList) -> Path:
+    """One partner's list of the actions it took on at a meeting."""
+    st, regular, bold = _styles()
+    story = [
+        _p(data.partnership, st["small"]),
+        _p(f"New actions for {data.partner}", st["title"]),
+        _p(f"Agreed at {data.meeting_title} on {data.held_on:%d %B %Y}", st["base"]),
+        Spacer(1, 5 * mm),
+    ]
+    if data.rows:
+        story.append(_actions_table(data.rows, st, with_subject=True))
+    else:
+        story.append(_p("No new actions for this partner.", st["base"]))
+    painter = _marking_painter(data.marking, bold, f"{data.partner}: {data.meeting_title}")
+
+    def build(tmp: str) -> None:
+        doc = SimpleDocTemplate(tmp, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
+                                topMargin=20 * mm, bottomMargin=22 * mm,
+                                title=f"New actions: {data.partner}", subject=data.marking)
+        doc.build(story, onFirstPage=painter, onLaterPages=painter)
+    return _write(Path(path), build)
