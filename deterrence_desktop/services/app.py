@@ -13,15 +13,12 @@ from ..store.workspace import Workspace
 from .actions import ActionService
 from .base import SYSTEM, Actor
 from .board import BoardService
-from .callins import CallInService
 from .catalogue import CatalogueService
 from .cohorts import CohortService
 from .communications import CommunicationService
-from .contacts import ContactService
 from .groups import GroupService
 from .maintenance import MaintenanceService
 from .meetings import MeetingService
-from .notifications import NotificationService
 from .partners import PartnerService
 from .people import PeopleService
 from .users import PartnershipService, UserService
@@ -44,9 +41,6 @@ class WorkspaceServices:
         self.users = UserService(self)
         self.partnership = PartnershipService(self)
         self.maintenance = MaintenanceService(self)
-        self.callins = CallInService(self)
-        self.notifications = NotificationService(self)
-        self.contacts = ContactService(self)
         self.board = BoardService(self)
         self.meetings = MeetingService(self)
 
