@@ -13,11 +13,14 @@ from ..store.workspace import Workspace
 from .actions import ActionService
 from .base import SYSTEM, Actor
 from .board import BoardService
+from .callins import CallInService
 from .catalogue import CatalogueService
 from .cohorts import CohortService
 from .communications import CommunicationService
+from .contacts import ContactService
 from .groups import GroupService
 from .maintenance import MaintenanceService
+from .notifications import NotificationService
 from .meetings import MeetingService
 from .partners import PartnerService
 from .people import PeopleService
@@ -41,6 +44,9 @@ class WorkspaceServices:
         self.users = UserService(self)
         self.partnership = PartnershipService(self)
         self.maintenance = MaintenanceService(self)
+        self.callins = CallInService(self)
+        self.notifications = NotificationService(self)
+        self.contacts = ContactService(self)
         self.board = BoardService(self)
         self.meetings = MeetingService(self)
 
