@@ -1,0 +1,121 @@
+"""After the call-in: attendance, proposed follow-ups, and the call-in page's figures."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from deterrence_desktop.domain.enums import AttendanceStatus as A
+from deterrence_desktop.domain.errors import ValidationError
+from deterrence_desktop.services import callins as C
+from deterrence_desktop.store.tables import (
+    ActionRow, AuditEntryRow, CommunicationRow, CustomNotificationRow,
+)
+from test_callins import walk_to
+
+
+@pytest.fixture
+def planned(demo_app):
+    """A call-in planned through the wizard, with four invitees and one offer on the night."""
+    call_in = demo_app.callins.finish(walk_to(demo_app, C.REVIEW))
+    page = demo_app.callins.page(call_in.id)
+    assert len(page.invitations) == 4
+    return call_in, page
+
+
+def test_two_no_shows_give_two_proposed_follow_ups(demo_app, planned):
+    call_in, page = planned
+    a, b, c, d = (i.person_id for i in page.invitations)
+    proposals = demo_app.callins.record_attendance(call_in.id, {
+        a: (A.NO_SHOW, False), b: (A.NO_SHOW, False), c: (A.ATTENDED, False), d: (A.LATE, False)})
+    no_shows = [p for p in proposals if p.kind == "custom_notification"]
+    assert sorted(p.person_id for p in no_shows) == sorted([a, b])
+    assert all("home_visit" in p.alternatives for p in no_shows)
+    assert len(proposals) == 2
+    # The call-in is now held; attendees and no-shows have a call-in communication each.
+    assert demo_app.callins.get(call_in.id).status == "held"
+    with demo_app.workspace.session() as s:
+        comms = {p: o for p, o in s.execute(select(CommunicationRow.person_id, CommunicationRow.outcome)
+                                            .where(CommunicationRow.call_in_id == call_in.id))}
+    assert comms == {a: "no_show", b: "no_show", c: "attended", d: "attended"}
+
+
+def test_accepting_follow_ups_creates_actions_and_a_planned_notification(demo_app, planned):
+    call_in, page = planned
+    a, b, c, d = (i.person_id for i in page.invitations)
+    proposals = demo_app.callins.record_attendance(call_in.id, {
+        a: (A.NO_SHOW, False), b: (A.NO_SHOW, False), c: (A.ATTENDED, True), d: (A.EXCUSED, False)})
+    referral = [p for p in proposals if p.kind == "referral"]
+    assert [p.person_id for p in referral] == [c]
+    home_visit = next(p for p in proposals if p.person_id == b)
+    chosen = [next(p for p in proposals if p.person_id == a),
+              C.FollowUpProposal(**{**home_visit.__dict__, "kind": "home_visit"}), referral[0]]
+    ids = demo_app.callins.accept_follow_ups(call_in.id, chosen)
+    assert len(ids) == 3
+    with demo_app.workspace.session() as s:
+        acts = {r.person_id: r for r in s.scalars(select(ActionRow).where(ActionRow.id.in_(ids)))}
+        notes = list(s.scalars(select(CustomNotificationRow).where(CustomNotificationRow.person_id == a)))
+    assert acts[a].kind == "communication" and "Custom notification" in acts[a].description
+    assert acts[b].description.startswith("Home visit")
+    assert acts[c].kind == "support" and acts[c].description.startswith("Referral")
+    assert all(act.call_in_id == call_in.id for act in acts.values())
+    assert len(notes) == 1 and notes[0].action_id == acts[a].id and notes[0].legal_risk_summary
+    # Nothing is proposed twice.
+    assert demo_app.callins.proposals(call_in.id) == []
+    assert demo_app.callins.accept_follow_ups(call_in.id, chosen) == []
+    # The page's figures: 1 of 3 expected attended (excused does not count), 1 help, 1 referral.
+    stats = demo_app.callins.page(call_in.id).stats
+    assert stats.attendance_rate == pytest.approx(1 / 3)
+    assert (stats.help_requests, stats.referrals, stats.attended) == (1, 1, 1)
+    summary = next(x for x in demo_app.callins.list() if x.id == call_in.id)
+    assert summary == stats
+
+
+def test_attendance_is_audited_per_invitation(demo_app, planned):
+    call_in, page = planned
+    first = page.invitations[0]
+    demo_app.callins.record_attendance(call_in.id, {first.person_id: (A.ATTENDED, True)})
+    with demo_app.workspace.session() as s:
+        entries = list(s.scalars(select(AuditEntryRow).where(AuditEntryRow.entity == "invitation",
+                                                              AuditEntryRow.operation == "alteration")))
+    assert len(entries) == 1 and entries[0].entity_ref == str(first.id)
+    assert "attendance" in entries[0].detail and "asked_for_help" in entries[0].detail
+    assert first.name not in entries[0].detail
+
+
+def test_recording_again_does_not_duplicate_communications(demo_app, planned):
+    call_in, page = planned
+    pid = page.invitations[0].person_id
+    demo_app.callins.record_attendance(call_in.id, {pid: (A.ATTENDED, False)})
+    demo_app.callins.record_attendance(call_in.id, {pid: (A.ATTENDED, True)})
+    with demo_app.workspace.session() as s:
+        n = len(list(s.scalars(select(CommunicationRow).where(CommunicationRow.call_in_id == call_in.id))))
+    assert n == 1
+
+
+def test_attendance_refused_for_someone_not_invited_or_a_draft(demo_app, planned):
+    call_in, page = planned
+    with pytest.raises(ValidationError):
+        demo_app.callins.record_attendance(call_in.id, {999_999: (A.ATTENDED, False)})
+    draft = demo_app.callins.save_draft(walk_to(demo_app, C.SPEAKERS))
+    with pytest.raises(ValidationError):
+        demo_app.callins.record_attendance(draft.draft_id, {})
+
+
+def test_demo_call_in_without_offers_refers_by_need(demo_app):
+    held = next(c for c in demo_app.callins.list() if c.status == "held")
+    page = demo_app.callins.page(held.id)
+    assert held.attendance_rate is not None and 0 < held.attendance_rate <= 1
+    helped = [i for i in page.invitations if i.asked_for_help and i.attendance in C.ATTENDED]
+    proposals = demo_app.callins.proposals(held.id)
+    referred = {p.person_id for p in proposals if p.kind == "referral"}
+    assert referred <= {i.person_id for i in helped}
+    for p in proposals:
+        if p.kind == "referral":
+            person = demo_app.people.get(p.person_id)
+            assert person.needs, "a referral without offers on the night comes from a need"
+
+
+def test_attendance_rate_rules():
+    assert C.attendance_rate([]) is None
+    assert C.attendance_rate(["invited", "invited"]) is None
+    assert C.attendance_rate(["attended", "late", "no_show", "excused", "in_custody"]) == pytest.approx(2 / 3)
