@@ -99,7 +99,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     print("Cipher:         " + ", ".join(f"{k}={v}" for k, v in info.cipher.items()))
     print("Records:")
     for table, n in info.counts.items():
-        print(f"  {table:<16} {n:>9,}")
+        print(f"  {table:<20} {n:>9,}")
     return 0
 
 
