@@ -20,6 +20,7 @@ class AppContext(QObject):
     workspace_locked = Signal()          # pages drop every row they hold
     data_changed = Signal(str)           # "person", "group", "partner", "action", "communication", ...
     status_message = Signal(str)
+    open_requested = Signal(str, int)    # ("person" | "group" | "partner" | "action", id): show that record
 
     def __init__(self, runner: TaskRunner | None = None, parent: QObject | None = None):
         super().__init__(parent)

@@ -29,6 +29,27 @@ class Page(QWidget):
     def focus_search(self) -> None:
         """Ctrl+F: put the keyboard focus in this page's search box, if it has one."""
 
+    def window_title(self) -> str:
+        """What the window title shows for this page: never a person's name (use a reference)."""
+        return self.title
+
+    def view_state(self) -> object:
+        """Where the user is on this page (ids only, no personal data), kept across a lock."""
+        return None
+
+    def restore_view_state(self, state: object) -> None:
+        """Return to ``view_state()``'s place once the rows are back (after unlocking)."""
+
+    def open_record(self, record_id: int) -> bool:
+        """Show one record of this page's kind (``ctx.open_requested``); False if it cannot."""
+        return False
+
+    def new_record(self) -> None:
+        """Ctrl+N on this page: start a new record, if the page makes any."""
+
+    def edit_current(self) -> None:
+        """Ctrl+E on this page: edit the record in view or selected, if any."""
+
     def _on_data_changed(self, kind: str) -> None:
         if kind in self.data_kinds and self.ctx.unlocked and self.isVisible():
             self.reload()

@@ -1,0 +1,369 @@
+"""Editing forms built from a table of fields, with messages next to each field, and undo.
+
+A form is described as data (:class:`Field` rows), so the person, group,
+partner and action forms share one implementation: the dialog reads a domain
+record into its widgets, turns the widgets back into a record, and saves it
+through the task runner. A :class:`ValidationError` from the domain or a
+service puts each message under its own field. Saved edits go on the undo
+stack as :class:`SaveRecordCommand`, which re-saves the earlier version.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QUndoCommand
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
+    QLineEdit, QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget,
+)
+
+from ..domain.enums import label
+from ..domain.errors import DeterrenceError, ValidationError
+from .context import AppContext
+from .style import set_role
+
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y")
+
+
+def parse_date(text: str) -> date | None:
+    """'2026-11-26', '26/11/2026' or '26 Nov 2026'; empty is None; else ValueError."""
+    text = text.strip()
+    if not text:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError("write the date as YYYY-MM-DD or DD/MM/YYYY")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a form: the record attribute, its label and the kind of widget.
+
+    kinds: text, multiline, date, enum (``enum`` class), flags (a list of ``enum``
+    values as check boxes), list (comma-separated text), choice (values from
+    the ``choices`` given to the dialog under ``name``).
+    """
+    name: str
+    label: str
+    kind: str = "text"
+    enum: type[StrEnum] | None = None
+    help: str = ""
+    placeholder: str = ""
+
+
+class FieldWidget:
+    """A field's editor and the message label under it."""
+
+    def __init__(self, spec: Field, choices: Sequence[tuple[Any, str]] = ()):
+        self.spec = spec
+        self.error = QLabel()
+        self.error.setObjectName(f"error_{spec.name}")
+        set_role(self.error, "error")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.checks: list[tuple[StrEnum, QCheckBox]] = []
+        kind = spec.kind
+        if kind == "multiline":
+            w = QPlainTextEdit()
+            w.setTabChangesFocus(True)
+            w.setMaximumHeight(90)
+        elif kind in ("enum", "choice"):
+            w = QComboBox()
+            items = [(m, label(m)) for m in spec.enum] if kind == "enum" else list(choices)
+            for value, text in items:
+                w.addItem(text, value)
+        elif kind == "flags":
+            w = QWidget()
+            row = QHBoxLayout(w)
+            row.setContentsMargins(0, 0, 0, 0)
+            for m in spec.enum:
+                box = QCheckBox(label(m))
+                box.setObjectName(f"{spec.name}_{m.value}")
+                row.addWidget(box)
+                self.checks.append((m, box))
+            row.addStretch(1)
+        else:
+            w = QLineEdit()
+            if kind == "date":
+                w.setPlaceholderText(spec.placeholder or "YYYY-MM-DD")
+            elif kind == "list":
+                w.setPlaceholderText(spec.placeholder or "separate with commas")
+            elif spec.placeholder:
+                w.setPlaceholderText(spec.placeholder)
+        w.setObjectName(f"field_{spec.name}")
+        if spec.help:
+            w.setToolTip(spec.help)
+        self.widget = w
+
+    def set_value(self, value: Any) -> None:
+        w, kind = self.widget, self.spec.kind
+        if kind == "multiline":
+            w.setPlainText(value or "")
+        elif kind in ("enum", "choice"):
+            i = w.findData(value)
+            if i < 0 and value is not None and kind == "enum":
+                i = w.findData(self.spec.enum(value))
+            w.setCurrentIndex(max(i, 0))
+        elif kind == "flags":
+            chosen = {str(v) for v in (value or [])}
+            for m, box in self.checks:
+                box.setChecked(m.value in chosen)
+        elif kind == "date":
+            w.setText(value.isoformat() if value else "")
+        elif kind == "list":
+            w.setText(", ".join(value or []))
+        else:
+            w.setText("" if value is None else str(value))
+
+    def value(self) -> Any:
+        w, kind = self.widget, self.spec.kind
+        if kind == "multiline":
+            return w.toPlainText().strip()
+        if kind in ("enum", "choice"):
+            return w.currentData()
+        if kind == "flags":
+            return [m for m, box in self.checks if box.isChecked()]
+        if kind == "date":
+            return parse_date(w.text())
+        if kind == "list":
+            return [part.strip() for part in w.text().split(",") if part.strip()]
+        return w.text().strip()
+
+    def raw(self) -> Any:
+        """What is typed, unparsed: to notice unsaved changes."""
+        try:
+            return self.value()
+        except ValueError:
+            return ("unparsed", self.widget.text())
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message[:1].upper() + message[1:] if message else "")
+        self.error.setVisible(bool(message))
+        target = self.widget
+        target.setProperty("invalid", bool(message))
+        target.style().unpolish(target)
+        target.style().polish(target)
+
+
+class RecordDialog(QDialog):
+    """Edit one domain record; ``saved(record)`` is emitted with what the service returned."""
+
+    saved = Signal(object)
+
+    def __init__(self, ctx: AppContext, title: str, fields: Sequence[Field], record: Any,
+                 save: Callable[[Any, Any], Any], choices: dict[str, Sequence[tuple[Any, str]]] | None = None,
+                 parent: QWidget | None = None, intro: str = ""):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("recordDialog")
+        self.setWindowTitle(title)
+        self.original = record
+        self._save = save
+        self._saving = False
+        self.result_record = None
+        choices = choices or {}
+        outer = QVBoxLayout(self)
+        if intro:
+            note = QLabel(intro)
+            note.setWordWrap(True)
+            set_role(note, "muted")
+            outer.addWidget(note)
+        self.general_error = QLabel()
+        self.general_error.setObjectName("generalError")
+        self.general_error.setWordWrap(True)
+        set_role(self.general_error, "error")
+        self.general_error.hide()
+        outer.addWidget(self.general_error)
+        body = QWidget()
+        form = QFormLayout(body)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.fields: dict[str, FieldWidget] = {}
+        for spec in fields:
+            fw = FieldWidget(spec, choices.get(spec.name, ()))
+            fw.set_value(getattr(record, spec.name))
+            cell = QWidget()
+            col = QVBoxLayout(cell)
+            col.setContentsMargins(0, 0, 0, 0)
+            col.setSpacing(2)
+            col.addWidget(fw.widget)
+            col.addWidget(fw.error)
+            lab = QLabel(spec.label)
+            lab.setBuddy(fw.widget if spec.kind != "flags" else (fw.checks[0][1] if fw.checks else fw.widget))
+            form.addRow(lab, cell)
+            self.fields[spec.name] = fw
+        if len(fields) > 8:
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(body)
+            outer.addWidget(scroll, 1)
+            self.resize(620, 640)
+        else:
+            outer.addWidget(body)
+            self.resize(560, self.sizeHint().height())
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setToolTip("Save (Ctrl+S)")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        outer.addWidget(self.buttons)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        self._initial = self._snapshot()
+        if fields:
+            self.fields[fields[0].name].widget.setFocus()
+
+    # -- state ---------------------------------------------------------------------
+    def _snapshot(self) -> dict[str, Any]:
+        return {name: fw.raw() for name, fw in self.fields.items()}
+
+    def is_dirty(self) -> bool:
+        return self._snapshot() != self._initial
+
+    def record(self) -> Any:
+        """The record as the form shows it; ValidationError for values that do not parse."""
+        values, errors = {}, {}
+        for name, fw in self.fields.items():
+            try:
+                values[name] = fw.value()
+            except ValueError as exc:
+                errors[name] = str(exc)
+        if errors:
+            raise ValidationError(errors)
+        return dataclasses.replace(self.original, **values)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        general = []
+        for name, fw in self.fields.items():
+            fw.show_error(errors.get(name, ""))
+        for name, message in errors.items():
+            if name not in self.fields:
+                general.append(f"{name.replace('_', ' ').capitalize()}: {message}")
+        self.general_error.setText("\n".join(general))
+        self.general_error.setVisible(bool(general))
+        first = next((n for n in self.fields if n in errors), None)
+        if first is not None:
+            self.fields[first].widget.setFocus()
+
+    # -- saving --------------------------------------------------------------------
+    def save(self) -> None:
+        if self._saving:
+            return
+        try:
+            record = self.record()
+        except ValidationError as exc:
+            self.show_errors(exc.errors)
+            return
+        self._saving = True
+        self.save_button.setEnabled(False)
+        if self.ctx.call(lambda s: self._save(s, record), self._saved, self._failed,
+                         label="save record") is None:
+            self._saving = False
+            self.save_button.setEnabled(True)
+
+    def _saved(self, result) -> None:
+        self._saving = False
+        self.result_record = result
+        self.show_errors({})
+        self._initial = self._snapshot()
+        self.saved.emit(result)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(exc, ValidationError):
+            self.show_errors(exc.errors)
+        elif isinstance(exc, DeterrenceError):
+            self.show_errors({"": str(exc)})
+            self.general_error.setText(str(exc))
+        else:
+            self.ctx.runner.unhandled_error.emit(exc)
+
+    def save_before_lock(self) -> bool:
+        """Queue the edits for saving before the workspace closes (the lock asked to keep
+        them); the dialog may close at once. False when a value does not even parse."""
+        try:
+            record = self.record()
+        except ValidationError:
+            return False
+        ctx, save, kind = self.ctx, self._save, getattr(self, "kind", "")
+
+        def failed(exc):
+            reason = "; ".join(exc.errors) if isinstance(exc, ValidationError) else type(exc).__name__
+            ctx.status_message.emit(f"Unsaved edits could not be kept ({reason})")
+        ctx.call(lambda s: save(s, record), lambda r: ctx.data_changed.emit(kind) if kind else None,
+                 failed, label="save before lock")
+        return True
+
+
+class SaveRecordCommand(QUndoCommand):
+    """Undo re-saves the version before the edit; redo saves the edited version again."""
+
+    def __init__(self, ctx: AppContext, kind: str, text: str, save: Callable[[Any, Any], Any],
+                 before: Any, after: Any):
+        super().__init__(text)
+        self.ctx, self.kind, self._save = ctx, kind, save
+        self.before, self.after = before, after
+        self._first = True
+
+    def _apply(self, record: Any) -> None:
+        def done(result):
+            self.ctx.data_changed.emit(self.kind)
+            self.ctx.status_message.emit(f"{self.text()}: done")
+
+        def failed(exc):
+            self.ctx.status_message.emit(f"{self.text()}: could not be applied")
+            if not isinstance(exc, DeterrenceError):
+                self.ctx.runner.unhandled_error.emit(exc)
+            else:
+                from PySide6.QtWidgets import QApplication, QMessageBox
+                QMessageBox.warning(QApplication.activeWindow(), "Could not undo", str(exc))
+        self.ctx.call(lambda s: self._save(s, record), done, failed, label=self.text())
+
+    def redo(self) -> None:
+        if self._first:            # the edit itself was saved by the form
+            self._first = False
+            return
+        self._apply(self.after)
+
+    def undo(self) -> None:
+        self._apply(self.before)
+
+
+def open_record_dialog(ctx: AppContext, parent: QWidget, *, kind: str, title: str,
+                       fields: Sequence[Field], record: Any, create: Callable[[Any, Any], Any],
+                       update: Callable[[Any, Any], Any],
+                       choices: dict[str, Sequence[tuple[Any, str]]] | None = None,
+                       undo_text: str = "", on_saved: Callable[[Any], None] | None = None,
+                       intro: str = "") -> RecordDialog:
+    """Open a dialog for a new record (``record.id`` is None) or an edit of an existing one.
+
+    A saved edit is pushed on ``ctx.undo_stack``; either way ``data_changed(kind)`` is
+    emitted so lists reload.
+    """
+    is_new = getattr(record, "id", None) is None
+    dlg = RecordDialog(ctx, title, fields, record, create if is_new else update, choices, parent,
+                       intro)
+    dlg.kind = kind
+
+    def saved(result):
+        if not is_new:
+            ctx.undo_stack.push(SaveRecordCommand(ctx, kind, undo_text or f"Edit {kind}",
+                                                  update, record, result))
+        ctx.data_changed.emit(kind)
+        if on_saved is not None:
+            on_saved(result)
+    dlg.saved.connect(saved)
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dlg.open()
+    return dlg

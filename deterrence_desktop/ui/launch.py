@@ -1,0 +1,48 @@
+"""Start the desktop application: ``deterrence-desktop`` with no command.
+
+``run_gui(args)`` builds the QApplication (calm style, icon, high-DPI by
+default in Qt 6), one :class:`AppContext`, the error reporter (as
+``sys.excepthook`` and for the task runner's unhandled failures) and the main
+window, then runs the event loop. ``--demo`` opens the demo workspace,
+creating it on first run; ``--data-dir`` keeps every app file in one folder.
+"""
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from .. import paths
+from .context import AppContext
+from .main_window import MainWindow
+from .settings import AppSettings
+from .style import apply_style
+
+
+def create_window(*, demo: bool = False, data_dir=None, today=None,
+                  ctx: AppContext | None = None) -> MainWindow:
+    """The main window on a fresh context (the QApplication must exist)."""
+    if data_dir:
+        paths.set_data_dir(data_dir)
+    ctx = ctx or AppContext()
+    window = MainWindow(ctx, AppSettings(), today=today)
+    window.errors.install(ctx.runner)
+    if demo:
+        window.open_demo()
+    return window
+
+
+def run_gui(args) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(paths.APP_NAME)
+    app.setOrganizationName(paths.APP_NAME)
+    app.setApplicationDisplayName(paths.APP_NAME)
+    app.setDesktopFileName("deterrence-desktop")
+    apply_style(app)
+    window = create_window(demo=getattr(args, "demo", False), data_dir=getattr(args, "data_dir", None))
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        window.errors.uninstall()
+        window.ctx.runner.shutdown()

@@ -1,0 +1,516 @@
+"""The list pages: People, Groups, Partners and Actions.
+
+Each loads all its summaries in one service call on the worker, shows them in
+a :class:`RowsModel` behind a :class:`SearchProxy` (search as you type, click
+a header to sort), and opens the selected record with Enter or a double-click:
+a person's, group's or partner's page in place of the list, or an action's
+form. A page loads when it is first shown, so unlocking a 10,000-person
+workspace loads one list, not four.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+    QStackedWidget, QTableView, QVBoxLayout, QWidget,
+)
+
+from ..domain.enums import label
+from ..services.actions import ActionFilter
+from .context import AppContext
+from .editors import edit_action, edit_group, edit_partner, edit_person
+from .errors import show_failure
+from .models import (
+    Column, IdRole, RowsModel, SearchProxy, date_column, enum_column, number_column, text_column,
+)
+from .page import Page
+from .record_pages import GroupView, PartnerView, PersonView, RecordView, action_columns
+from .style import ERROR, WARNING, set_role
+
+
+class ListPage(Page):
+    """A searchable, sortable list with an optional one-record view in its place."""
+
+    title = "List"
+    kind = ""                       # data_changed kind and open_requested kind
+    search_hint = "Search"
+    new_text = ""                   # "&New person…": empty for no New button
+    empty_text = "Nothing here yet."
+
+    view_changed = Signal()         # the window title may change
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        if not self.data_kinds:
+            self.data_kinds = (self.kind,) if self.kind else ()
+        self._stale = True
+        self._loading = False
+        self._pending_state: dict | None = None
+        self.loaded_at_least_once = False
+
+        self.stack = QStackedWidget(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 10)
+        outer.addWidget(self.stack)
+
+        self.list_panel = QWidget()
+        col = QVBoxLayout(self.list_panel)
+        col.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        heading = QLabel(self.title)
+        set_role(heading, "heading")
+        top.addWidget(heading)
+        top.addSpacing(16)
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText(self.search_hint + "  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(280)
+        self.search.textChanged.connect(self._search_changed)
+        self.search.returnPressed.connect(self._open_first_match)
+        top.addWidget(self.search, 1)
+        self.extra_filters = QHBoxLayout()
+        top.addLayout(self.extra_filters)
+        self.count_label = QLabel()
+        set_role(self.count_label, "muted")
+        top.addWidget(self.count_label)
+        if self.new_text:
+            self.new_button = QPushButton(self.new_text)
+            self.new_button.setToolTip("Ctrl+N")
+            self.new_button.clicked.connect(self.new_record)
+            top.addWidget(self.new_button)
+        col.addLayout(top)
+
+        self.model = RowsModel(self.columns(), self.search_text, self)
+        self.proxy = SearchProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setObjectName("listTable")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setWordWrap(False)
+        self.table.doubleClicked.connect(lambda ix: self.open_row(ix.row()))
+        self.table.installEventFilter(self)
+        col.addWidget(self.table, 1)
+        self.empty_label = QLabel(self.empty_text)
+        set_role(self.empty_label, "empty")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.hide()
+        col.addWidget(self.empty_label, 1)
+        self.stack.addWidget(self.list_panel)
+        self.search.installEventFilter(self)
+
+        self.record_view: RecordView | None = self.make_record_view()
+        if self.record_view is not None:
+            self.stack.addWidget(self.record_view)
+            self.record_view.back_requested.connect(self.show_list)
+        self._set_widths()
+
+    # -- what a subclass says ----------------------------------------------------
+    def columns(self) -> list[Column]:
+        raise NotImplementedError
+
+    def search_text(self, row) -> str:
+        return " ".join(c.text(row) for c in self.model.columns)
+
+    def fetch(self, services):
+        """The rows, fetched on the worker."""
+        raise NotImplementedError
+
+    def make_record_view(self) -> RecordView | None:
+        return None
+
+    def fetch_record(self, services, record_id: int):
+        raise NotImplementedError
+
+    def column_widths(self) -> list[int]:
+        return []
+
+    # -- loading -------------------------------------------------------------------
+    def reload(self) -> None:
+        if not self.ctx.unlocked:
+            return
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
+        self._loading = True
+        self.count_label.setText("Loading…")
+        self.ctx.call(self.fetch, self._loaded, self._load_failed, label=f"load {self.title}")
+        if self.record_view is not None and self.stack.currentWidget() is self.record_view \
+                and self.record_view.record_id is not None:
+            self.open_record(self.record_view.record_id)
+
+    def _on_data_changed(self, kind: str) -> None:
+        if kind in self.data_kinds and self.ctx.unlocked:
+            if self.isVisible():
+                self.reload()
+            else:
+                self._stale = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale and self.ctx.unlocked:
+            self.reload()
+
+    def _loaded(self, rows) -> None:
+        self._loading = False
+        if not self.ctx.unlocked:          # locked while loading: keep nothing
+            return
+        selected = self.selected_id()
+        self.model.set_rows(rows)
+        self.loaded_at_least_once = True
+        self._update_count()
+        if self._pending_state is not None:
+            state, self._pending_state = self._pending_state, None
+            self._apply_state(state)
+        elif selected is not None:
+            self.select_id(selected)
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self._loading = False
+        self.count_label.setText("")
+        show_failure(self, exc, f"Could not load {self.title.lower()}")
+
+    def clear(self) -> None:
+        self.model.clear()
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.proxy.set_search("")
+        self.count_label.setText("")
+        self._stale = True
+        if self.record_view is not None:
+            self.record_view.clear()
+        self.stack.setCurrentWidget(self.list_panel)
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        noun = self.title.lower()
+        self.count_label.setText(f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,}")
+        empty = total == 0 and self.loaded_at_least_once
+        self.empty_label.setVisible(empty)
+        self.table.setVisible(not empty)
+
+    def _set_widths(self) -> None:
+        for i, w in enumerate(self.column_widths()):
+            self.table.setColumnWidth(i, w)
+
+    # -- search and selection ----------------------------------------------------------
+    def _search_changed(self, text: str) -> None:
+        self.proxy.set_search(text)
+        self._update_count()
+        if self.proxy.rowCount() and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
+
+    def focus_search(self) -> None:
+        if self.record_view is not None:
+            self.show_list()
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def eventFilter(self, obj, event) -> bool:
+        from PySide6.QtCore import QEvent
+        if event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if obj is self.search and key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
+                self.table.setFocus()
+                if not self.table.selectionModel().hasSelection() and self.proxy.rowCount():
+                    self.table.selectRow(0)
+                return True
+            if obj is self.table and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                ix = self.table.currentIndex()
+                if ix.isValid():
+                    self.open_row(ix.row())
+                return True
+        return super().eventFilter(obj, event)
+
+    def selected_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows:
+            return None
+        value = self.proxy.data(rows[0], IdRole)
+        return int(value) if value is not None else None
+
+    def select_id(self, row_id: int) -> bool:
+        src = self.model.row_of_id(row_id)
+        if src < 0:
+            return False
+        ix = self.proxy.mapFromSource(self.model.index(src, 0))
+        if not ix.isValid():
+            return False
+        self.table.selectionModel().setCurrentIndex(
+            ix, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(ix)
+        return True
+
+    def _open_first_match(self) -> None:
+        if self.proxy.rowCount():
+            ix = self.table.currentIndex()
+            self.open_row(ix.row() if ix.isValid() else 0)
+
+    def open_row(self, proxy_row: int) -> None:
+        row = self.proxy.row_object(proxy_row)
+        if row is not None:
+            self.open_record(row.id)
+
+    # -- one record ------------------------------------------------------------------
+    def open_record(self, record_id: int) -> bool:
+        view = self.record_view
+        if view is None:
+            return False
+
+        def show(page):
+            if not self.ctx.unlocked:
+                return
+            view.show_page(page)
+            self.stack.setCurrentWidget(view)
+            view.back_button.setFocus()
+            self.view_changed.emit()
+        self.ctx.call(lambda s: self.fetch_record(s, record_id), show,
+                      lambda e: show_failure(self, e, "Could not open the record"),
+                      label=f"open {self.kind}")
+        return True
+
+    def show_list(self) -> None:
+        shown = self.record_view.record_id if self.record_view is not None else None
+        self.stack.setCurrentWidget(self.list_panel)
+        if self.record_view is not None:
+            self.record_view.clear()     # the page's details leave memory with the view
+        if shown is not None:
+            self.select_id(shown)
+        self.table.setFocus()
+        self.view_changed.emit()
+
+    def showing_record(self) -> bool:
+        return self.record_view is not None and self.stack.currentWidget() is self.record_view
+
+    def window_title(self) -> str:
+        if self.showing_record():
+            return self.record_view.window_title()
+        return self.title
+
+    # -- state across a lock ---------------------------------------------------------
+    def view_state(self) -> dict:
+        return {"selected": self.selected_id(),
+                "open": self.record_view.record_id if self.showing_record() else None}
+
+    def restore_view_state(self, state) -> None:
+        if not state:
+            return
+        if self.loaded_at_least_once and not self._loading and self.model.rowCount():
+            self._apply_state(state)
+        else:
+            self._pending_state = state
+
+    def _apply_state(self, state: dict) -> None:
+        if state.get("selected") is not None:
+            self.select_id(state["selected"])
+        if state.get("open") is not None:
+            self.open_record(state["open"])
+
+    def edit_current(self) -> None:
+        record_id = self.record_view.record_id if self.showing_record() else self.selected_id()
+        if record_id is not None:
+            self.edit(record_id)
+
+    def edit(self, record_id: int) -> None:
+        """Open the form for ``record_id``."""
+
+
+class PeoplePage(ListPage):
+    title = "People"
+    kind = "person"
+    data_kinds = ("person", "action", "group", "communication")
+    search_hint = "Search by reference, name or alias"
+    new_text = "&New person…"
+    empty_text = "No people yet. Add the first person with New person… (Ctrl+N)."
+    add_contact_requested = Signal(int)
+
+    def columns(self):
+        return [
+            text_column("Reference", "reference"),
+            Column("Name", lambda p: p.display_name,
+                   lambda p: (p.family_name.casefold(), p.given_name.casefold())),
+            Column("Aliases", lambda p: ", ".join(p.aliases), lambda p: ", ".join(p.aliases).casefold()),
+            date_column("Date of birth", "date_of_birth"),
+            enum_column("Legal status", "legal_status"),
+            Column("Risk", lambda p: label(p.risk_level),
+                   lambda p: ("low", "medium", "high", "very_high").index(p.risk_level)
+                   if p.risk_level in ("low", "medium", "high", "very_high") else 9,
+                   foreground=lambda p: ERROR if p.risk_level == "very_high" else None),
+            Column("Groups", lambda p: ", ".join(p.groups), lambda p: ", ".join(p.groups).casefold()),
+            number_column("Open actions", "open_actions"),
+            date_column("Review", "review_date"),
+        ]
+
+    def column_widths(self):
+        return [90, 200, 160, 110, 110, 80, 200, 100]
+
+    def search_text(self, p) -> str:
+        return " ".join((p.reference, p.given_name, p.family_name, p.preferred_name, *p.aliases))
+
+    def fetch(self, s):
+        return s.people.list()
+
+    def make_record_view(self):
+        view = PersonView(self.ctx)
+        view.edit_requested.connect(self.edit)
+        view.add_contact_requested.connect(self.add_contact_requested)
+        view.add_action_requested.connect(
+            lambda pid: edit_action(self.ctx, self, None, person_id=pid, subject=view.reference))
+        return view
+
+    def fetch_record(self, s, person_id):
+        return s.people.page(person_id)
+
+    def new_record(self) -> None:
+        def saved(person):
+            self.ctx.status_message.emit(f"Added {person.reference}")
+            self._pending_state = {"selected": person.id, "open": None}
+        edit_person(self.ctx, self, None, saved)
+
+    def edit(self, person_id: int) -> None:
+        edit_person(self.ctx, self, person_id)
+
+
+class GroupsPage(ListPage):
+    title = "Groups"
+    kind = "group"
+    data_kinds = ("group", "action", "person")
+    search_hint = "Search groups by name, type or area"
+    new_text = "&New group…"
+    empty_text = "No groups yet. Add one with New group… (Ctrl+N)."
+
+    def columns(self):
+        return [text_column("Name", "name"), enum_column("Type", "type"), text_column("Area", "area"),
+                number_column("Members", "members"), number_column("Open actions", "open_actions")]
+
+    def column_widths(self):
+        return [240, 180, 180, 90]
+
+    def fetch(self, s):
+        return s.groups.list()
+
+    def make_record_view(self):
+        view = GroupView(self.ctx)
+        view.edit_requested.connect(self.edit)
+        view.add_action_requested.connect(
+            lambda gid: edit_action(self.ctx, self, None, group_id=gid, subject=view.group_name))
+        return view
+
+    def fetch_record(self, s, group_id):
+        return s.groups.page(group_id)
+
+    def new_record(self) -> None:
+        edit_group(self.ctx, self, None)
+
+    def edit(self, group_id: int) -> None:
+        edit_group(self.ctx, self, group_id)
+
+
+def _isa_colour(p):
+    if p.isa_state in ("ended", "none"):
+        return ERROR
+    if p.isa_state in ("ends soon", "not started"):
+        return WARNING
+    return None
+
+
+class PartnersPage(ListPage):
+    title = "Partners"
+    kind = "partner"
+    data_kinds = ("partner", "action")
+    search_hint = "Search partners by name, type or contact"
+    new_text = "&New partner…"
+    empty_text = "No partner agencies yet. Add one with New partner… (Ctrl+N)."
+
+    def columns(self):
+        return [text_column("Name", "name"), enum_column("Type", "type"),
+                text_column("Lead contact", "lead_contact"),
+                text_column("Agreement", "isa_reference"), date_column("Agreement ends", "isa_end"),
+                Column("Agreement state", lambda p: p.isa_state.capitalize(), lambda p: p.isa_state,
+                       foreground=_isa_colour),
+                number_column("Open actions", "open_actions"),
+                Column("Overdue", lambda p: str(p.overdue_actions), lambda p: p.overdue_actions,
+                       align_right=True, foreground=lambda p: ERROR if p.overdue_actions else None)]
+
+    def column_widths(self):
+        return [260, 120, 170, 120, 120, 120, 100]
+
+    def fetch(self, s):
+        return s.partners.list()
+
+    def make_record_view(self):
+        view = PartnerView(self.ctx)
+        view.edit_requested.connect(self.edit)
+        return view
+
+    def fetch_record(self, s, partner_id):
+        return s.partners.page(partner_id)
+
+    def new_record(self) -> None:
+        edit_partner(self.ctx, self, None)
+
+    def edit(self, partner_id: int) -> None:
+        edit_partner(self.ctx, self, partner_id)
+
+
+ACTION_SCOPES = [
+    ("Open actions", ActionFilter(open_only=True)),
+    ("Overdue", ActionFilter(overdue_only=True)),
+    ("Due within 14 days", ActionFilter(open_only=True, due_within_days=14)),
+    ("All actions", ActionFilter()),
+]
+
+
+class ActionsPage(ListPage):
+    title = "Actions"
+    kind = "action"
+    search_hint = "Search by reference, group, partner, assignee or description"
+    empty_text = "No actions in this view. Add actions from a person's or a group's page."
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.scope = QComboBox()
+        self.scope.setObjectName("actionScope")
+        self.scope.setToolTip("Which actions to list")
+        for text, _ in ACTION_SCOPES:
+            self.scope.addItem(text)
+        self.scope.currentIndexChanged.connect(lambda _: self.reload())
+        self.extra_filters.addWidget(self.scope)
+
+    def columns(self):
+        today = date.today()
+        cols = action_columns()
+        cols[0] = Column("Due", cols[0].text, cols[0].sort_key,
+                         foreground=lambda a: ERROR if a.is_overdue(today) else None)
+        return cols
+
+    def column_widths(self):
+        return [100, 100, 110, 150, 200, 130]
+
+    def fetch(self, s):
+        return s.actions.list(ACTION_SCOPES[self.scope.currentIndex()][1])
+
+    def open_record(self, record_id: int) -> bool:
+        edit_action(self.ctx, self, record_id)
+        return True
+
+    def edit(self, action_id: int) -> None:
+        edit_action(self.ctx, self, action_id)
+
+    def new_record(self) -> None:
+        self.ctx.status_message.emit("Add an action from a person's or a group's page")

@@ -1,0 +1,472 @@
+"""One record on one screen: a person's page, a group's page, a partner's page.
+
+Each view shows a read model from the services (``PersonPage``, ``GroupPage``,
+``PartnerPage``) and drops it on ``clear()``. Sub-lists are :class:`RowsModel`
+tables; a double-click (or Enter) on a row asks the main window, through
+``ctx.open_requested``, to show that person, group or action.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFormLayout, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
+    QPushButton, QScrollArea, QSizePolicy, QTableView, QVBoxLayout, QWidget,
+)
+
+from ..domain.enums import label
+from .context import AppContext
+from .models import Column, IdRole, RowsModel, date_column, enum_column, fmt_date, text_column
+from .style import ERROR, set_role
+
+
+def _heading(text: str, role: str = "heading") -> QLabel:
+    lab = QLabel(text)
+    set_role(lab, role)
+    lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    lab.setWordWrap(True)
+    return lab
+
+
+class Card(QFrame):
+    """A titled white panel."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        set_role(self, "card")
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(12, 8, 12, 12)
+        self.title_label = _heading(title, "subheading")
+        self.layout_.addWidget(self.title_label)
+        self.layout_.setAlignment(Qt.AlignmentFlag.AlignTop)
+
+    def add(self, widget: QWidget, stretch: int = 0) -> QWidget:
+        self.layout_.addWidget(widget, stretch)
+        return widget
+
+
+class KeyValues(QWidget):
+    """Label: value rows whose values are replaced on each show."""
+
+    def __init__(self, keys: Sequence[str], parent: QWidget | None = None):
+        super().__init__(parent)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.values: dict[str, QLabel] = {}
+        for key in keys:
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            key_label = QLabel(key)
+            set_role(key_label, "muted")
+            form.addRow(key_label, value)
+            self.values[key] = value
+
+    def set(self, key: str, text: str) -> None:
+        self.values[key].setText(text or "—")
+
+    def clear(self) -> None:
+        for v in self.values.values():
+            v.setText("")
+
+
+class MiniTable(QTableView):
+    """A short, sortable, read-only table inside a page; grows to fit up to ``max_rows``."""
+
+    activated_id = Signal(int)
+
+    def __init__(self, columns: Sequence[Column], empty_text: str, max_rows: int = 10,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model_ = RowsModel(columns, parent=self)
+        self.setModel(self.model_)
+        self.max_rows = max_rows
+        self.empty_text = empty_text
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setSortingEnabled(True)
+        self.horizontalHeader().setSortIndicatorShown(False)
+        self.verticalHeader().hide()
+        self.setWordWrap(False)
+        self.horizontalHeader().setStretchLastSection(True)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.doubleClicked.connect(self._activate)
+        self.empty_label = QLabel(empty_text)
+        set_role(self.empty_label, "muted")
+
+    def set_rows(self, rows) -> None:
+        self.model_.set_rows(rows)
+        self.resizeColumnsToContents()
+        for c in range(self.model_.columnCount() - 1):
+            self.setColumnWidth(c, min(self.columnWidth(c) + 12, 320))
+        shown = max(1, min(len(rows), self.max_rows))
+        height = self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
+        height += sum(self.verticalHeader().sectionSize(0) for _ in range(shown)) if rows else 24
+        self.setFixedHeight(height + 2)
+        self.setVisible(bool(rows))
+        self.empty_label.setVisible(not rows)
+
+    def clear_rows(self) -> None:
+        self.model_.clear()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._activate(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+    def _activate(self, index) -> None:
+        row_id = self.model_.data(self.model_.index(index.row(), 0), IdRole)
+        if row_id is not None:
+            self.activated_id.emit(int(row_id))
+
+
+def action_columns(with_subject: bool = True, with_partner: bool = True) -> list[Column]:
+    cols = [date_column("Due", "due_date"), enum_column("Status", "status"),
+            enum_column("Kind", "kind")]
+    if with_subject:
+        cols.append(Column("About", lambda a: a.subject, lambda a: a.subject.casefold()))
+    if with_partner:
+        cols.append(text_column("Partner", "partner_name"))
+    cols += [text_column("Assignee", "assignee"), text_column("Description", "description")]
+    return cols
+
+
+class _Subject:
+    """A row adapter so a membership opens the person (or the group) it names."""
+
+    def __init__(self, view, id_attr: str):
+        self._v = view
+        self.id = getattr(view, id_attr)
+
+    def __getattr__(self, name):
+        return getattr(self._v, name)
+
+
+class RecordView(QWidget):
+    """Base of the one-record pages: a header with Back, and a scrolling body of cards."""
+
+    back_requested = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.record_id: int | None = None
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        self.back_button = QPushButton("← &Back to the list")
+        self.back_button.setToolTip("Back to the list (Esc)")
+        self.back_button.clicked.connect(self.back_requested)
+        top.addWidget(self.back_button)
+        top.addStretch(1)
+        self.buttons = top
+        outer.addLayout(top)
+        self.heading = _heading("")
+        self.heading.setObjectName("recordHeading")
+        outer.addWidget(self.heading)
+        self.subheading = _heading("", "muted")
+        outer.addWidget(self.subheading)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        self.grid = QGridLayout(body)
+        self.grid.setContentsMargins(0, 6, 6, 6)
+        self.grid.setSpacing(10)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.back_requested.emit,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    def add_button(self, text: str, slot, tooltip: str = "", name: str = "") -> QPushButton:
+        b = QPushButton(text)
+        if tooltip:
+            b.setToolTip(tooltip)
+        if name:
+            b.setObjectName(name)
+        b.clicked.connect(slot)
+        self.buttons.addWidget(b)
+        return b
+
+    def table_card(self, title: str, columns, empty: str, max_rows: int = 10) -> tuple[Card, MiniTable]:
+        card = Card(title)
+        table = MiniTable(columns, empty, max_rows)
+        card.add(table)
+        card.add(table.empty_label)
+        return card, table
+
+    def window_title(self) -> str:
+        return ""
+
+    def clear(self) -> None:
+        self.record_id = None
+        self.heading.setText("")
+        self.subheading.setText("")
+        for table in self.findChildren(MiniTable):
+            table.clear_rows()
+        for kv in self.findChildren(KeyValues):
+            kv.clear()
+
+
+class PersonView(RecordView):
+    """Everything about one person: details, legal status, needs, influencers, groups,
+    actions with their partners, and the communications timeline, newest first."""
+
+    edit_requested = Signal(int)
+    add_contact_requested = Signal(int)
+    add_action_requested = Signal(int)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.setObjectName("personView")
+        self.reference = ""
+        self.edit_button = self.add_button("&Edit…", lambda: self._emit(self.edit_requested),
+                                           "Edit this person (Ctrl+E)", "editPerson")
+        self.contact_button = self.add_button(
+            "Add &contact…", lambda: self._emit(self.add_contact_requested),
+            "Record a communication with this person", "addContact")
+        self.action_button = self.add_button(
+            "Add &action…", lambda: self._emit(self.add_action_requested),
+            "Plan an action about this person", "addAction")
+
+        details = Card("Details")
+        self.details = details.add(KeyValues(
+            ["Reference", "Name", "Preferred name", "Aliases", "Date of birth", "Address",
+             "Postcode", "Risk level", "Cohorts", "Review date"]))
+        legal = Card("Legal status and key dates")
+        self.legal = legal.add(KeyValues(
+            ["Legal status", "Licence or probation ends", "Expected release", "Supervising partner"]))
+        needs = Card("Needs")
+        self.needs = needs.add(QLabel())
+        self.needs.setWordWrap(True)
+        notes = Card("Notes")
+        self.notes = notes.add(QLabel())
+        self.notes.setWordWrap(True)
+        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        infl_card, self.influencers = self.table_card("Influencers", [
+            text_column("Name", "name"), enum_column("Kind", "kind"),
+            text_column("Relationship", "relationship"), text_column("Contact", "contact")],
+            "No influencers recorded.")
+        group_card, self.groups = self.table_card("Groups", [
+            text_column("Group", "group_name"), text_column("Role", "role"),
+            date_column("Since", "start"), date_column("Until", "end")], "In no group.")
+        self.groups.activated_id.connect(lambda gid: ctx.open_requested.emit("group", gid))
+        act_card, self.actions = self.table_card("Actions", action_columns(with_subject=False),
+                                                 "No actions.", 12)
+        self.actions.activated_id.connect(lambda aid: ctx.open_requested.emit("action", aid))
+        comm_card, self.timeline = self.table_card("Communications (newest first)", [
+            date_column("When", "occurred_at"), enum_column("Channel", "channel"),
+            text_column("Delivered by", "delivered_by"), text_column("Partner", "partner_name"),
+            Column("Message", lambda c: ", ".join(
+                x for x, on in (("deterrence", c.deterrence_message), ("support offer", c.support_offer)) if on)),
+            enum_column("Outcome", "outcome"), text_column("Notes", "message")],
+            "No communications yet.", 12)
+        self.delivery_summary = QLabel()
+        self.delivery_summary.setObjectName("deliverySummary")
+        self.delivery_summary.setWordWrap(True)
+        comm_card.layout_.insertWidget(1, self.delivery_summary)
+
+        g = self.grid
+        g.addWidget(details, 0, 0, 2, 1)
+        g.addWidget(legal, 0, 1)
+        g.addWidget(needs, 1, 1)
+        g.addWidget(group_card, 2, 0)
+        g.addWidget(infl_card, 2, 1)
+        g.addWidget(act_card, 3, 0, 1, 2)
+        g.addWidget(comm_card, 4, 0, 1, 2)
+        g.addWidget(notes, 5, 0, 1, 2)
+        g.setColumnStretch(0, 1)
+        g.setColumnStretch(1, 1)
+        g.setRowStretch(6, 1)
+
+    def _emit(self, signal) -> None:
+        if self.record_id is not None:
+            signal.emit(self.record_id)
+
+    def window_title(self) -> str:
+        return f"Person {self.reference}" if self.reference else "Person"
+
+    def show_page(self, page) -> None:
+        p = page.person
+        self.record_id = p.id
+        self.reference = p.reference
+        self.heading.setText(f"{p.reference} · {p.display_name}")
+        self.subheading.setText(
+            f"Risk: {label(p.risk_level)} · Legal status: {label(p.legal_status)} · "
+            f"{page.contact_count} contact{'s' if page.contact_count != 1 else ''} · "
+            f"{sum(1 for a in page.actions if a.status in ('planned', 'in_progress', 'blocked'))} open actions")
+        d = self.details
+        d.set("Reference", p.reference)
+        d.set("Name", f"{p.given_name} {p.family_name}")
+        d.set("Preferred name", p.preferred_name)
+        d.set("Aliases", ", ".join(p.aliases))
+        d.set("Date of birth", fmt_date(p.date_of_birth))
+        d.set("Address", p.address)
+        d.set("Postcode", p.postcode)
+        d.set("Risk level", label(p.risk_level))
+        d.set("Cohorts", ", ".join(page.cohorts))
+        d.set("Review date", fmt_date(p.review_date))
+        lg = self.legal
+        lg.set("Legal status", label(p.legal_status))
+        lg.set("Licence or probation ends", fmt_date(p.legal_status_end))
+        lg.set("Expected release", fmt_date(p.custody_release))
+        lg.set("Supervising partner", page.supervising_partner)
+        self.needs.setText(", ".join(label(n) for n in p.needs) or "No needs recorded.")
+        self.notes.setText(p.notes or "—")
+        self.influencers.set_rows(page.influencers)
+        self.groups.set_rows([_Subject(m, "group_id") for m in page.memberships])
+        self.actions.set_rows(page.actions)
+        self.timeline.set_rows(page.communications)
+        by = page.deliverers()
+        if by:
+            parts = ", ".join(f"{who} ×{n}" for who, n in sorted(by.items(), key=lambda kv: (-kv[1], kv[0])))
+            self.delivery_summary.setText(
+                f"The message was given {page.contact_count} time{'s' if page.contact_count != 1 else ''}, by {parts}.")
+        else:
+            self.delivery_summary.setText("The message has not been given yet.")
+
+    def clear(self) -> None:
+        super().clear()
+        self.reference = ""
+        self.needs.setText("")
+        self.notes.setText("")
+        self.delivery_summary.setText("")
+
+
+class GroupView(RecordView):
+    """A group: members with roles, related groups (alliance, rivalry), actions against it."""
+
+    edit_requested = Signal(int)
+    add_action_requested = Signal(int)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.setObjectName("groupView")
+        self.add_button("&Edit…", lambda: self.record_id and self.edit_requested.emit(self.record_id),
+                        "Edit this group (Ctrl+E)", "editGroup")
+        self.add_button("Add &action…",
+                        lambda: self.record_id and self.add_action_requested.emit(self.record_id),
+                        "Plan an action about this group", "addGroupAction")
+        about = Card("About the group")
+        self.about = about.add(KeyValues(["Type", "Area", "Description"]))
+        mem_card, self.members = self.table_card("Members", [
+            text_column("Reference", "person_reference"), text_column("Name", "person_name"),
+            text_column("Role", "role"), date_column("Since", "start"), date_column("Until", "end")],
+            "No members recorded.", 15)
+        self.members.setObjectName("groupMembers")
+        self.members.activated_id.connect(lambda pid: ctx.open_requested.emit("person", pid))
+        rel_card, self.relations = self.table_card("Related groups", [
+            text_column("Group", "other_group_name"),
+            Column("Relation", lambda r: label(r.kind), lambda r: r.kind,
+                   foreground=lambda r: ERROR if r.kind == "rivalry" else None),
+            date_column("Since", "since")], "No alliances or rivalries recorded.")
+        self.relations.activated_id.connect(lambda gid: ctx.open_requested.emit("group", gid))
+        act_card, self.actions = self.table_card("Actions against the group",
+                                                 action_columns(with_subject=False),
+                                                 "No actions.", 12)
+        self.actions.activated_id.connect(lambda aid: ctx.open_requested.emit("action", aid))
+        g = self.grid
+        g.addWidget(about, 0, 0)
+        g.addWidget(rel_card, 0, 1)
+        g.addWidget(mem_card, 1, 0, 1, 2)
+        g.addWidget(act_card, 2, 0, 1, 2)
+        g.setColumnStretch(0, 1)
+        g.setColumnStretch(1, 1)
+        g.setRowStretch(3, 1)
+        self.group_name = ""
+
+    def window_title(self) -> str:
+        return f"Group {self.group_name}" if self.group_name else "Group"
+
+    def show_page(self, page) -> None:
+        grp = page.group
+        self.record_id = grp.id
+        self.group_name = grp.name
+        current = sum(1 for m in page.members if m.end is None)
+        self.heading.setText(grp.name)
+        self.subheading.setText(f"{label(grp.type)} · {current} current member{'s' if current != 1 else ''}"
+                                f" · {len(page.actions)} actions")
+        self.about.set("Type", label(grp.type))
+        self.about.set("Area", grp.area)
+        self.about.set("Description", grp.description)
+        self.members.set_rows([_Subject(m, "person_id") for m in page.members])
+        self.relations.set_rows([_Subject(r, "other_group_id") for r in page.relations])
+        self.actions.set_rows(page.actions)
+
+    def clear(self) -> None:
+        super().clear()
+        self.group_name = ""
+
+
+class PartnerView(RecordView):
+    """A partner agency: its information-sharing agreement (with a warning when it has
+    ended or ends within 30 days) and its open and overdue actions."""
+
+    edit_requested = Signal(int)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.setObjectName("partnerView")
+        self.add_button("&Edit…", lambda: self.record_id and self.edit_requested.emit(self.record_id),
+                        "Edit this partner (Ctrl+E)", "editPartner")
+        self.warning = QLabel()
+        self.warning.setObjectName("isaWarning")
+        self.warning.setWordWrap(True)
+        set_role(self.warning, "warning")
+        self.warning.hide()
+        agency = Card("The agency")
+        self.agency = agency.add(KeyValues(["Type", "Lead contact", "Contact details"]))
+        isa = Card("Information-sharing agreement")
+        isa.add(self.warning)
+        self.isa = isa.add(KeyValues(["Reference", "Starts", "Ends", "State"]))
+        over_card, self.overdue = self.table_card("Overdue actions", action_columns(with_partner=False),
+                                                  "Nothing overdue.", 10)
+        open_card, self.open_actions = self.table_card("Open actions", action_columns(with_partner=False),
+                                                       "No open actions.", 15)
+        for t in (self.overdue, self.open_actions):
+            t.activated_id.connect(lambda aid: ctx.open_requested.emit("action", aid))
+        g = self.grid
+        g.addWidget(agency, 0, 0)
+        g.addWidget(isa, 0, 1)
+        g.addWidget(over_card, 1, 0, 1, 2)
+        g.addWidget(open_card, 2, 0, 1, 2)
+        g.setColumnStretch(0, 1)
+        g.setColumnStretch(1, 1)
+        g.setRowStretch(3, 1)
+        self.partner_name = ""
+
+    def window_title(self) -> str:
+        return f"Partner {self.partner_name}" if self.partner_name else "Partner"
+
+    def show_page(self, page) -> None:
+        p = page.partner
+        self.record_id = p.id
+        self.partner_name = p.name
+        self.heading.setText(p.name)
+        self.subheading.setText(f"{label(p.type)} · {len(page.open_actions)} open actions · "
+                                f"{len(page.overdue_actions)} overdue")
+        self.agency.set("Type", label(p.type))
+        self.agency.set("Lead contact", p.lead_contact)
+        self.agency.set("Contact details", p.contact_details)
+        self.isa.set("Reference", p.isa_reference)
+        self.isa.set("Starts", fmt_date(p.isa_start))
+        self.isa.set("Ends", fmt_date(p.isa_end))
+        self.isa.set("State", page.isa_state.capitalize())
+        warn = page.isa_state in ("ended", "ends soon", "none", "not started") and page.isa_warning
+        self.warning.setText(page.isa_warning if warn else "")
+        self.warning.setVisible(bool(warn))
+        self.overdue.set_rows(page.overdue_actions)
+        self.open_actions.set_rows(page.open_actions)
+
+    def clear(self) -> None:
+        super().clear()
+        self.partner_name = ""
+        self.warning.hide()
