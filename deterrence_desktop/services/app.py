@@ -19,6 +19,7 @@ from .cohorts import CohortService
 from .communications import CommunicationService
 from .contacts import ContactService
 from .groups import GroupService
+from .letters import LetterService
 from .maintenance import MaintenanceService
 from .notifications import NotificationService
 from .meetings import MeetingService
@@ -49,6 +50,7 @@ class WorkspaceServices:
         self.contacts = ContactService(self)
         self.board = BoardService(self)
         self.meetings = MeetingService(self)
+        self.letters = LetterService(self)
 
     def today(self) -> date:
         return self._today or date.today()

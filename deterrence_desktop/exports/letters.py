@@ -1,0 +1,510 @@
+"""Print-ready deterrence letters as PDF (reportlab).
+
+Every page is A4 and carries the protective marking at its top and bottom, the
+letter reference and "Page n of m". Page 1 has the partnership's letterhead
+(logos and the partners' names) and a plain address block placed for the
+window of a DL envelope (A4 folded in three). Each letter starts on a new
+sheet and is padded to an even page count, so a duplex printer never prints one
+person's letter on the back of another's. Fonts are DejaVu Sans, embedded
+(subset), so names such as Zoë, Łukasz, Ó Súilleabháin and Nguyễn print as written.
+
+Text is laid out here, straight onto the canvas (no platypus): the layout is
+simple and this keeps 1,000 letters to a couple of seconds. Output is
+deterministic (``invariant``): the same letters give the same bytes, so a
+reprint can be proved by its SHA-256.
+
+Files are written to a temporary file in the target folder and only moved into
+place by :meth:`PendingFiles.commit`; :meth:`PendingFiles.discard` (or any error
+or cancel while rendering) leaves nothing behind.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+__all__ = [
+    "Block", "Section", "Signatory", "Letterhead", "Letter", "PendingFiles", "render_letters",
+    "render_letter_bytes", "resources_dir", "MARKING", "LAYOUTS",
+]
+
+MARKING = "OFFICIAL-SENSITIVE"
+LAYOUTS = ("single", "welsh_first", "side_by_side")
+REGULAR, BOLD = "DDSans", "DDSans-Bold"
+
+PAGE_W, PAGE_H = A4
+LEFT = 20 * mm
+RIGHT = PAGE_W - 20 * mm
+WIDTH = RIGHT - LEFT
+GUTTER = 8 * mm
+BODY_TOP_FIRST = PAGE_H - 95 * mm
+BODY_TOP_NEXT = PAGE_H - 24 * mm
+BODY_BOTTOM = 24 * mm
+# The window of a DL envelope over an A4 sheet folded in three: 20 mm from the left
+# edge, 50 to 85 mm from the top; 90 mm wide.
+WINDOW_LEFT, WINDOW_TOP, WINDOW_W, WINDOW_H = 20 * mm, 50 * mm, 90 * mm, 35 * mm
+ADDRESS_MAX_LINES = 7          # the name and up to six lines of address
+
+SIZE, LEADING = 10.5, 14.5
+TITLE_SIZE = 13
+PARA_GAP = 7
+
+LABELS = {
+    "en": {"page": "Page {n} of {m}", "ref": "Letter reference", "date": "Date",
+           "blank": "This page is intentionally blank."},
+    "cy": {"page": "Tudalen {n} o {m}", "ref": "Cyfeirnod y llythyr", "date": "Dyddiad",
+           "blank": "Mae'r dudalen hon yn wag yn fwriadol."},
+}
+
+
+def resources_dir() -> Path:
+    """The shipped resources folder (fonts, letter templates)."""
+    override = os.environ.get("DETERRENCE_RESOURCES")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+_fonts_ready = False
+
+
+def register_fonts() -> None:
+    global _fonts_ready
+    if _fonts_ready:
+        return
+    fonts = resources_dir() / "fonts"
+    pdfmetrics.registerFont(TTFont(REGULAR, str(fonts / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(BOLD, str(fonts / "DejaVuSans-Bold.ttf")))
+    _fonts_ready = True
+
+
+# ---------------------------------------------------------------------------- content
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of a letter's body: ``para``, ``heading``, ``bullet`` (items), ``lines``
+    (items, one per line) or ``signatories`` (where the signatures go)."""
+    kind: str
+    text: str = ""
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """The letter in one language: its title and body."""
+    language: str
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Signatory:
+    name: str
+    title: str = ""
+    partner: str = ""
+    signature: str = ""          # key into the images mapping ("" = sign by hand)
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    partnership: str
+    partners: tuple[str, ...] = ()
+    logos: tuple[str, ...] = ()   # keys into the images mapping
+    marking: str = MARKING
+
+
+@dataclass(frozen=True)
+class Letter:
+    reference: str
+    date_text: str
+    address: tuple[str, ...]
+    sections: tuple[Section, ...]
+    layout: str = "single"        # single, welsh_first (sections one after the other), side_by_side
+    signatories: tuple[Signatory, ...] = ()
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(s.language for s in self.sections)
+
+
+# ---------------------------------------------------------------------------- layout
+
+_widths: dict[tuple[str, str, float], float] = {}
+
+
+def _width(word: str, font: str, size: float) -> float:
+    key = (word, font, size)
+    w = _widths.get(key)
+    if w is None:
+        if len(_widths) > 200_000:
+            _widths.clear()
+        w = _widths[key] = pdfmetrics.stringWidth(word, font, size)
+    return w
+
+
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy word wrap; a word longer than the line is cut by characters."""
+    lines: list[str] = []
+    space = _width(" ", font, size)
+    for raw in text.split("\n"):
+        words, cur, cur_w = raw.split(), [], 0.0
+        for word in words:
+            w = _width(word, font, size)
+            if w > width:
+                if cur:
+                    lines.append(" ".join(cur))
+                    cur, cur_w = [], 0.0
+                piece = ""
+                for ch in word:
+                    if pdfmetrics.stringWidth(piece + ch, font, size) > width and piece:
+                        lines.append(piece)
+                        piece = ""
+                    piece += ch
+                cur, cur_w = [piece], pdfmetrics.stringWidth(piece, font, size)
+                continue
+            if cur and cur_w + space + w > width:
+                lines.append(" ".join(cur))
+                cur, cur_w = [word], w
+            else:
+                cur_w = cur_w + space + w if cur else w
+                cur.append(word)
+        lines.append(" ".join(cur))
+    return lines
+
+
+# A row is one unit the paginator places: (height, kind, payload, keep_with_next).
+# kinds: "t" text line (font, size, dx, text), "g" gap, "s" a row of signatories, "p" page break.
+Row = tuple
+
+
+def _section_rows(section: Section, signatories: Sequence[Signatory], width: float) -> list[Row]:
+    rows: list[Row] = []
+    for line in wrap(section.title, BOLD, TITLE_SIZE, width):
+        rows.append((TITLE_SIZE + 5, "t", (BOLD, TITLE_SIZE, 0.0, line), True))
+    rows.append((6, "g", None, False))
+    bullet_dx = 6 * mm
+    for block in section.blocks:
+        if block.kind == "heading":
+            rows.append((3, "g", None, False))
+            lines = wrap(block.text, BOLD, SIZE, width)
+            for line in lines:
+                rows.append((LEADING, "t", (BOLD, SIZE, 0.0, line), True))
+        elif block.kind == "para":
+            for line in wrap(block.text, REGULAR, SIZE, width):
+                rows.append((LEADING, "t", (REGULAR, SIZE, 0.0, line), False))
+            rows.append((PARA_GAP, "g", None, False))
+        elif block.kind == "bullet":
+            for item in block.items:
+                hang = _width("\u2022 ", REGULAR, SIZE)
+                for i, line in enumerate(wrap(item, REGULAR, SIZE, width - bullet_dx - hang)):
+                    rows.append((LEADING, "t", (REGULAR, SIZE, bullet_dx if i == 0 else bullet_dx + hang,
+                                                ("\u2022 " if i == 0 else "") + line), False))
+                rows.append((2, "g", None, False))
+            rows.append((PARA_GAP - 2, "g", None, False))
+        elif block.kind == "lines":
+            for item in block.items:
+                for line in wrap(item, REGULAR, SIZE, width):
+                    rows.append((LEADING, "t", (REGULAR, SIZE, 0.0, line), False))
+            rows.append((PARA_GAP, "g", None, False))
+        elif block.kind == "signatories":
+            per_row = max(1, int(width // (55 * mm)))
+            cell = width / per_row
+            for i in range(0, len(signatories), per_row):
+                group = tuple(signatories[i:i + per_row])
+                rows.append((SIG_HEIGHT, "s", (group, cell), False))
+            rows.append((PARA_GAP, "g", None, False))
+    return rows
+
+
+SIG_IMAGE_H = 13 * mm
+SIG_HEIGHT = SIG_IMAGE_H + 3 * 11 + 6
+
+
+def _paginate(rows: list[Row], first_top: float, next_top: float) -> list[list[Row]]:
+    pages: list[list[Row]] = [[]]
+    room = first_top - BODY_BOTTOM
+    i = 0
+    while i < len(rows):
+        row = rows[i]
+        if row[1] == "p":
+            pages.append([])
+            room = next_top - BODY_BOTTOM
+            i += 1
+            continue
+        need = row[0]
+        if row[3] and i + 1 < len(rows):      # keep a heading with the line after it
+            need += rows[i + 1][0]
+        if need > room and pages[-1]:
+            if row[1] == "g":                  # a gap at the foot of a page is dropped
+                i += 1
+                continue
+            pages.append([])
+            room = next_top - BODY_BOTTOM
+        pages[-1].append(row)
+        room -= row[0]
+        i += 1
+    return pages
+
+
+# ---------------------------------------------------------------------------- drawing
+
+def _fit(reader: ImageReader, max_w: float, max_h: float) -> tuple[float, float]:
+    iw, ih = reader.getSize()
+    scale = min(max_w / max(1, iw), max_h / max(1, ih))
+    return iw * scale, ih * scale
+
+
+class LetterRenderer:
+    """Draws letters onto a canvas with one letterhead and one set of images."""
+
+    def __init__(self, letterhead: Letterhead, images: Mapping[str, bytes] | None = None):
+        register_fonts()
+        self.letterhead = letterhead
+        self._images = dict(images or {})
+        self._readers: dict[str, ImageReader] = {}
+        self._partner_lines = wrap("  \u00b7  ".join(letterhead.partners), REGULAR, 7.5, 100 * mm) \
+            if letterhead.partners else []
+
+    def _reader(self, key: str) -> ImageReader | None:
+        if not key or key not in self._images:
+            return None
+        reader = self._readers.get(key)
+        if reader is None:
+            reader = self._readers[key] = ImageReader(io.BytesIO(self._images[key]))
+        return reader
+
+    def layout(self, letter: Letter) -> list[tuple[list[Row], list[Row] | None]]:
+        """Pages of the letter: for each, the rows of the main column and of the second
+        column (side by side only)."""
+        if letter.layout == "side_by_side" and len(letter.sections) == 2:
+            col = (WIDTH - GUTTER) / 2
+            left = _paginate(_section_rows(letter.sections[0], letter.signatories, col),
+                             BODY_TOP_FIRST, BODY_TOP_NEXT)
+            right = _paginate(_section_rows(letter.sections[1], letter.signatories, col),
+                              BODY_TOP_FIRST, BODY_TOP_NEXT)
+            n = max(len(left), len(right))
+            left += [[] for _ in range(n - len(left))]
+            right += [[] for _ in range(n - len(right))]
+            return list(zip(left, right))
+        rows: list[Row] = []
+        for i, section in enumerate(letter.sections):
+            if i:
+                rows.append((0, "p", None, False))
+            rows.extend(_section_rows(section, letter.signatories, WIDTH))
+        return [(page, None) for page in _paginate(rows, BODY_TOP_FIRST, BODY_TOP_NEXT)]
+
+    def draw(self, c: Canvas, letter: Letter) -> int:
+        """Draw one letter, padded to an even number of pages; returns the page count."""
+        pages = self.layout(letter)
+        total = len(pages) + (len(pages) % 2)
+        langs = letter.languages or ("en",)
+        for n, (main, second) in enumerate(pages, start=1):
+            self._frame(c, letter, n, total, langs)
+            top = BODY_TOP_FIRST if n == 1 else BODY_TOP_NEXT
+            if n == 1:
+                self._first_page(c, letter, langs)
+            if second is None:
+                self._rows(c, main, LEFT, top, WIDTH)
+            else:
+                col = (WIDTH - GUTTER) / 2
+                self._rows(c, main, LEFT, top, col)
+                self._rows(c, second, LEFT + col + GUTTER, top, col)
+                c.setLineWidth(0.3)
+                c.setStrokeGray(0.6)
+                c.line(LEFT + col + GUTTER / 2, BODY_BOTTOM, LEFT + col + GUTTER / 2, top + 8)
+            c.showPage()
+        if total > len(pages):
+            self._frame(c, letter, total, total, langs)
+            c.setFont(REGULAR, 9)
+            c.setFillGray(0.35)
+            c.drawCentredString(PAGE_W / 2, PAGE_H / 2,
+                                " / ".join(LABELS[lang]["blank"] for lang in langs))
+            c.setFillGray(0)
+            c.showPage()
+        return total
+
+    # -- pieces
+    def _frame(self, c: Canvas, letter: Letter, n: int, total: int, langs: Sequence[str]) -> None:
+        marking = self.letterhead.marking or MARKING
+        c.setFillGray(0)
+        c.setFont(BOLD, 10)
+        c.drawCentredString(PAGE_W / 2, PAGE_H - 10 * mm, marking)
+        c.drawCentredString(PAGE_W / 2, 7 * mm, marking)
+        c.setFont(REGULAR, 8)
+        ref = " / ".join(LABELS[lang]["ref"] for lang in langs)
+        c.drawString(LEFT, 14 * mm, f"{ref}: {letter.reference}")
+        page = " / ".join(LABELS[lang]["page"].format(n=n, m=total) for lang in langs)
+        c.drawRightString(RIGHT, 14 * mm, page)
+
+    def _first_page(self, c: Canvas, letter: Letter, langs: Sequence[str]) -> None:
+        head = self.letterhead
+        # Logos, left, between 14 and 32 mm from the top.
+        x = LEFT
+        for key in head.logos[:4]:
+            reader = self._reader(key)
+            if reader is None:
+                continue
+            w, h = _fit(reader, 38 * mm, 18 * mm)
+            c.drawImage(reader, x, PAGE_H - 14 * mm - h, w, h, mask="auto")
+            x += w + 4 * mm
+        # The partnership and its partners, right.
+        c.setFont(BOLD, 11)
+        c.drawRightString(RIGHT, PAGE_H - 19 * mm, head.partnership)
+        c.setFont(REGULAR, 7.5)
+        y = PAGE_H - 24 * mm
+        for line in self._partner_lines[:6]:
+            c.drawRightString(RIGHT, y, line)
+            y -= 9
+        # The address, in the envelope window.
+        c.setFont(REGULAR, 10.5)
+        y = PAGE_H - WINDOW_TOP - 12
+        for line in letter.address[:ADDRESS_MAX_LINES]:
+            c.drawString(WINDOW_LEFT + 2 * mm, y, line)
+            y -= 13
+        # Reference and date, right of the window.
+        c.setFont(REGULAR, 9)
+        x = 125 * mm
+        y = PAGE_H - WINDOW_TOP - 12
+        c.drawString(x, y, " / ".join(LABELS[lang]["ref"] for lang in langs) + ":")
+        c.setFont(BOLD, 9)
+        c.drawString(x, y - 12, letter.reference)
+        c.setFont(REGULAR, 9)
+        c.drawString(x, y - 30, " / ".join(LABELS[lang]["date"] for lang in langs) + ":")
+        for i, line in enumerate(letter.date_text.split("\n")):
+            c.drawString(x, y - 42 - 12 * i, line)
+
+    def _rows(self, c: Canvas, rows: Iterable[Row], x: float, top: float, width: float) -> None:
+        y = top
+        for height, kind, payload, _keep in rows:
+            if kind == "t":
+                font, size, dx, text = payload
+                c.setFont(font, size)
+                c.drawString(x + dx, y - size, text)
+            elif kind == "s":
+                group, cell = payload
+                for i, sig in enumerate(group):
+                    self._signatory(c, sig, x + i * cell, y, cell - 4 * mm)
+            y -= height
+
+    def _signatory(self, c: Canvas, sig: Signatory, x: float, top: float, width: float) -> None:
+        reader = self._reader(sig.signature)
+        if reader is not None:
+            w, h = _fit(reader, width, SIG_IMAGE_H)
+            c.drawImage(reader, x, top - SIG_IMAGE_H, w, h, mask="auto")
+        y = top - SIG_IMAGE_H - 11
+        c.setFont(BOLD, 9.5)
+        c.drawString(x, y, wrap(sig.name, BOLD, 9.5, width)[0])
+        c.setFont(REGULAR, 8.5)
+        for text in (sig.title, sig.partner):
+            if text:
+                y -= 11
+                c.drawString(x, y, wrap(text, REGULAR, 8.5, width)[0])
+
+
+# ---------------------------------------------------------------------------- files
+
+def _canvas(target, title: str) -> Canvas:
+    c = Canvas(target, pagesize=A4, invariant=1, pageCompression=1)
+    c.setTitle(title)
+    c.setAuthor("Deterrence Desktop")
+    c.setSubject(MARKING)
+    return c
+
+
+def render_letter_bytes(letter: Letter, letterhead: Letterhead,
+                        images: Mapping[str, bytes] | None = None) -> bytes:
+    """One letter as a PDF of its own (deterministic bytes)."""
+    buf = io.BytesIO()
+    c = _canvas(buf, f"Letter {letter.reference}")
+    LetterRenderer(letterhead, images).draw(c, letter)
+    c.save()
+    return buf.getvalue()
+
+
+def _temp_in(folder: Path, suffix: str = ".pdf") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".letters-", suffix=suffix + ".part")
+    os.close(fd)
+    return Path(name)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class PendingFiles:
+    """Rendered files waiting in temporary names beside their targets."""
+    target: Path
+    temp: Path
+    sha256: str
+    pages: int
+    letters: int
+    per_letter: dict[str, tuple[Path, Path, str]] = field(default_factory=dict)  # ref -> (temp, target, sha)
+
+    def commit(self) -> None:
+        """Move every file into place."""
+        for temp, target, _sha in self.per_letter.values():
+            os.replace(temp, target)
+        os.replace(self.temp, self.target)
+
+    def discard(self) -> None:
+        for temp, _target, _sha in self.per_letter.values():
+            temp.unlink(missing_ok=True)
+        self.temp.unlink(missing_ok=True)
+
+    def __enter__(self) -> "PendingFiles":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.discard()
+
+
+def render_letters(path: Path | str, letters: Sequence[Letter], letterhead: Letterhead,
+                   images: Mapping[str, bytes] | None = None, per_letter_dir: Path | str | None = None,
+                   progress: Callable[[int, int], None] | None = None,
+                   title: str = "Letters") -> PendingFiles:
+    """Render ``letters`` into one printer file at ``path`` (and one file per letter in
+    ``per_letter_dir``, named by letter reference), in temporary files. ``progress(done,
+    total)`` may raise to stop; then nothing is left behind. Call ``commit()`` on the
+    result to move the files into place."""
+    target = Path(path)
+    renderer = LetterRenderer(letterhead, images)
+    temp = _temp_in(target.parent)
+    pending = PendingFiles(target, temp, "", 0, len(letters))
+    try:
+        c = _canvas(str(temp), title)
+        folder = Path(per_letter_dir) if per_letter_dir else None
+        for i, letter in enumerate(letters):
+            pending.pages += renderer.draw(c, letter)
+            if folder is not None:
+                one = _temp_in(folder)
+                pending.per_letter[letter.reference] = (one, folder / f"{letter.reference}.pdf", "")
+                data = render_letter_bytes(letter, letterhead, images)
+                one.write_bytes(data)
+                pending.per_letter[letter.reference] = (
+                    one, folder / f"{letter.reference}.pdf", hashlib.sha256(data).hexdigest())
+            if progress is not None:
+                progress(i + 1, len(letters))
+        c.save()
+        pending.sha256 = _sha256(temp)
+        return pending
+    except BaseException:
+        pending.discard()
+        raise
