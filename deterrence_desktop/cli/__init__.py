@@ -23,6 +23,7 @@ USER_ENV = "DETERRENCE_USER"
 # Modules that add sub-commands: each has register(subparsers).
 COMMAND_MODULES = [
     "deterrence_desktop.cli.workspace_cmds",
+    "deterrence_desktop.cli.tracker_cmd",
 ]
 
 

@@ -25,6 +25,7 @@ from .notifications import NotificationService
 from .meetings import MeetingService
 from .partners import PartnerService
 from .people import PeopleService
+from .trackers import TrackerService
 from .users import PartnershipService, UserService
 
 
@@ -45,6 +46,7 @@ class WorkspaceServices:
         self.users = UserService(self)
         self.partnership = PartnershipService(self)
         self.maintenance = MaintenanceService(self)
+        self.trackers = TrackerService(self)
         self.callins = CallInService(self)
         self.notifications = NotificationService(self)
         self.contacts = ContactService(self)

@@ -1,0 +1,693 @@
+"""Excel action trackers: the workbook a partner receives, and the layout its return is read by.
+
+The workbook is written with openpyxl in write-only (streaming) mode, so 100,000
+actions never sit in memory at once. It holds three sheets:
+
+* ``Summary``: open, overdue and done actions by owning partner and kind;
+* ``Actions``: one row per action, with a frozen header, an autofilter, a status
+  drop-down (data validation), overdue rows highlighted by a conditional format,
+  real Excel dates, and print setup (landscape, fit to width, header row repeated,
+  the protective marking in the page header and footer);
+* ``TrackerData``: hidden and protected; the workspace id, export time, partner and
+  each row's action ``version``, so a return can be matched and conflicts found.
+
+Text is never a formula: a value starting with ``=``, ``+``, ``-``, ``@``, tab or
+carriage return is written as a text cell (with Excel's quote prefix, so it stays
+text when a partner edits it), and characters that XML cannot carry are removed
+so that no value can abort an export.
+
+Every file is written into a private staging folder beside the target (openpyxl's
+per-sheet temporary files included) and moved into place with ``os.replace`` only
+when the caller's work has succeeded; a failure or cancel leaves no file behind.
+No Qt and no database here: rows come in as :class:`TrackerRow`.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.worksheet import _writer as _sheet_writer
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.workbook.protection import WorkbookProtection
+
+from ..domain.enums import ActionKind, ActionStatus, label
+from ..domain.errors import DeterrenceError
+
+__all__ = [
+    "TrackerRow", "TrackerMeta", "SummaryLine", "ExportStats", "atomic_output", "write_tracker",
+    "write_tracker_file", "safe_text", "is_risky_text", "ACTIONS_SHEET", "SUMMARY_SHEET",
+    "DATA_SHEET", "COLUMNS", "HEADERS", "STATUS_LABELS", "FORMAT", "MARKING",
+    "TrackerFileError", "ReadLimits", "ReturnedTracker", "check_package", "read_tracker",
+]
+
+FORMAT = "deterrence-desktop/action-tracker/1"
+MARKING = "OFFICIAL-SENSITIVE"
+SUMMARY_SHEET = "Summary"
+ACTIONS_SHEET = "Actions"
+DATA_SHEET = "TrackerData"
+
+# (header, width, wrapped). The headers are what a return is read by.
+COLUMNS: tuple[tuple[str, float, bool], ...] = (
+    ("Action id", 10, False),
+    ("Partnership reference", 14, False),
+    ("Person or group", 22, True),
+    ("Action", 44, True),
+    ("Kind", 14, False),
+    ("Owning partner", 24, True),
+    ("Assignee", 18, True),
+    ("Due date", 12, False),
+    ("Status", 13, False),
+    ("Outcome", 36, True),
+    ("Notes", 36, True),
+    ("Last updated", 17, False),
+)
+HEADERS = tuple(c[0] for c in COLUMNS)
+LAST_COL = "L"
+DUE_COL, STATUS_COL = "H", "I"
+
+STATUS_LABELS: dict[str, str] = {s.value: label(s) for s in ActionStatus}
+OPEN_LABELS = tuple(STATUS_LABELS[s.value] for s in ActionStatus if s.is_open)
+KIND_LABELS: dict[str, str] = {k.value: label(k) for k in ActionKind}
+
+EXCEL_MAX_TEXT = 32_767
+DATE_FORMAT = "dd mmm yyyy"
+DATETIME_FORMAT = "dd mmm yyyy hh:mm"
+
+# Characters XML 1.0 cannot carry (openpyxl refuses them), lone surrogates, and
+# the two non-characters U+FFFE/U+FFFF. Tab, line feed and carriage return stay.
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_RISKY_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: object) -> str:
+    """``value`` as text a workbook can always hold: unsafe characters removed, length capped."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    text = _UNSAFE_CHARS.sub("", text)
+    return text[:EXCEL_MAX_TEXT]
+
+
+def is_risky_text(text: str) -> bool:
+    """True when a spreadsheet could read ``text`` as a formula (CSV/formula injection)."""
+    return text.startswith(_RISKY_START)
+
+
+@dataclass(frozen=True)
+class TrackerRow:
+    """One action as it goes out in a tracker (already cut to what the recipient may see)."""
+    action_id: int
+    reference: str            # the person's partnership reference ("" for a group action)
+    subject: str              # the person's name (only when names were chosen) or the group
+    description: str
+    kind: str
+    partner: str
+    assignee: str
+    due_date: date | None
+    status: str
+    outcome: str
+    notes: str
+    updated_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class TrackerMeta:
+    workspace_id: str
+    exported_at: datetime
+    partner_id: int | None            # None: the whole partnership
+    partner_name: str                 # the recipient, or "" for the whole partnership
+    partnership_name: str = ""
+    names: bool = False
+    today: date | None = None
+    marking: str = MARKING
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    partner: str
+    kind: str
+    open: int
+    overdue: int
+    done: int
+
+
+@dataclass
+class ExportStats:
+    rows: int = 0
+    summary: list[SummaryLine] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path | str) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds.
+
+    Everything written meanwhile (openpyxl's per-sheet files too, see
+    :func:`write_tracker_file`) lives in a private staging folder in the target
+    folder, which is removed whatever happens.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"The folder {path.parent} does not exist")
+    staging = Path(tempfile.mkdtemp(prefix=".tracker-", dir=path.parent))
+    try:
+        os.chmod(staging, 0o700)
+        tmp = staging / "tracker.xlsx.part"
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _sheet_in(ws, folder: Path, name: str) -> None:
+    """Make openpyxl stream this write-only sheet into ``folder`` instead of the system temp."""
+    out = str(folder / f"{name}.xml.part")
+    _sheet_writer.ALL_TEMP_FILES.append(out)      # openpyxl removes it after saving
+    ws._writer = _sheet_writer.WorksheetWriter(ws, out=out)
+    ws._writer.write_top()
+
+
+def _marking_and_print(ws, marking: str, landscape: bool = True) -> None:
+    ws.oddHeader.center.text = marking
+    ws.oddHeader.center.size = 10
+    ws.oddHeader.center.font = "Arial,Bold"
+    ws.oddFooter.center.text = marking
+    ws.oddFooter.center.size = 10
+    ws.oddFooter.center.font = "Arial,Bold"
+    ws.oddFooter.right.text = "Page &P of &N"
+    ws.oddFooter.right.size = 8
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = True
+
+
+class _Styles:
+    """Prepared style arrays, copied onto cells (far cheaper than setting fonts per cell)."""
+
+    def __init__(self, wb: Workbook, ws):
+        def make(**kw) -> StyleArray:
+            cell = WriteOnlyCell(ws, "")
+            for k, v in kw.items():
+                setattr(cell, k, v)
+            return StyleArray(cell._style)
+
+        wrap = Alignment(wrap_text=True, vertical="top")
+        top = Alignment(vertical="top")
+        self.top = make(alignment=top)
+        self.wrap = make(alignment=wrap)
+        self.text_top = make(alignment=top, quotePrefix=True)
+        self.text_wrap = make(alignment=wrap, quotePrefix=True)
+        self.date = make(alignment=top, number_format=DATE_FORMAT)
+        self.datetime = make(alignment=top, number_format=DATETIME_FORMAT)
+        self.header = make(font=Font(bold=True, color="FFFFFF"),
+                           fill=PatternFill("solid", fgColor="1F3864"),
+                           alignment=Alignment(wrap_text=True, vertical="center"),
+                           border=Border(bottom=Side(style="thin", color="000000")))
+        self.bold = make(font=Font(bold=True))
+        self.marking = make(font=Font(bold=True, color="C00000", size=12))
+        self.title = make(font=Font(bold=True, size=14))
+
+
+def _cell(ws, value, style: StyleArray) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value)
+    cell._style = StyleArray(style)
+    return cell
+
+
+def _text_cell(ws, value: object, styles: _Styles, wrapped: bool):
+    """A text value, made safe; a plain string unless it could be read as a formula."""
+    text = safe_text(value)
+    if not text:
+        return None
+    if is_risky_text(text):
+        cell = WriteOnlyCell(ws)
+        cell.value = text
+        cell.data_type = "s"            # never "f": written as an inline string
+        cell._style = StyleArray(styles.text_wrap if wrapped else styles.text_top)
+        return cell
+    if wrapped:
+        return _cell(ws, text, styles.wrap)
+    return text
+
+
+def write_tracker_file(tmp: Path | str, rows: Iterable[TrackerRow], meta: TrackerMeta,
+                       progress: Callable[[int], None] | None = None,
+                       progress_every: int = 1000) -> ExportStats:
+    """Write the tracker workbook to ``tmp`` (normally the path :func:`atomic_output` yields).
+
+    ``progress(rows_done)`` is called every ``progress_every`` rows; it may raise to
+    stop the export. Returns the row count and the summary lines.
+    """
+    tmp = Path(tmp)
+    folder = tmp.parent
+    today = meta.today or meta.exported_at.date()
+    wb = Workbook(write_only=True)
+    wb.properties.creator = "Deterrence Desktop"
+    wb.properties.title = f"Action tracker ({meta.marking})"
+    wb.properties.keywords = meta.marking
+    wb.properties.category = meta.marking
+    wb.security = WorkbookProtection(lockStructure=True)
+
+    summary_ws = wb.create_sheet(SUMMARY_SHEET)
+    actions_ws = wb.create_sheet(ACTIONS_SHEET)
+    data_ws = wb.create_sheet(DATA_SHEET)
+    styles = _Styles(wb, actions_ws)
+
+    # -- Actions: everything written before the first row comes first ----------
+    for i, (_header, width, _wrap) in enumerate(COLUMNS):
+        actions_ws.column_dimensions[chr(ord("A") + i)].width = width
+    actions_ws.freeze_panes = "A2"
+    actions_ws.print_title_rows = "1:1"
+    _marking_and_print(actions_ws, meta.marking)
+    _sheet_in(actions_ws, folder, "actions")
+    actions_ws.append([_cell(actions_ws, h, styles.header) for h in HEADERS])
+
+    # -- TrackerData: hidden, protected, matched on the way back ----------------
+    data_ws.sheet_state = "hidden"
+    data_ws.protection.sheet = True
+    data_ws.protection.formatCells = True
+    data_ws.protection.selectLockedCells = True
+    data_ws.protection.selectUnlockedCells = True
+    _sheet_in(data_ws, folder, "data")
+    data_ws.append(["format", FORMAT])
+    data_ws.append(["workspace_id", safe_text(meta.workspace_id)])
+    data_ws.append(["exported_at", meta.exported_at.isoformat(timespec="seconds")])
+    data_ws.append(["partner_id", "" if meta.partner_id is None else meta.partner_id])
+    data_ws.append(["partner", _text_cell(data_ws, meta.partner_name, styles, False)])
+    data_ws.append(["names", "yes" if meta.names else "no"])
+    data_ws.append([])
+    data_ws.append(["action_id", "version"])
+
+    try:
+        counts: dict[tuple[str, str], list[int]] = {}
+        n = 0
+        date_style, datetime_style = styles.date, styles.datetime
+        for r in rows:
+            status_label = STATUS_LABELS.get(r.status, r.status)
+            kind_label = KIND_LABELS.get(r.kind, r.kind)
+            actions_ws.append((
+                r.action_id,
+                _text_cell(actions_ws, r.reference, styles, False),
+                _text_cell(actions_ws, r.subject, styles, True),
+                _text_cell(actions_ws, r.description, styles, True),
+                kind_label,
+                _text_cell(actions_ws, r.partner, styles, True),
+                _text_cell(actions_ws, r.assignee, styles, True),
+                None if r.due_date is None else _cell(actions_ws, r.due_date, date_style),
+                status_label,
+                _text_cell(actions_ws, r.outcome, styles, True),
+                _text_cell(actions_ws, r.notes, styles, True),
+                None if r.updated_at is None else _cell(
+                    actions_ws, r.updated_at.replace(tzinfo=None, microsecond=0), datetime_style),
+            ))
+            data_ws.append((r.action_id, r.version))
+            c = counts.get((r.partner, kind_label))
+            if c is None:
+                c = counts[(r.partner, kind_label)] = [0, 0, 0]
+            if r.status in ("planned", "in_progress", "blocked"):
+                c[0] += 1
+                if r.due_date is not None and r.due_date < today:
+                    c[1] += 1
+            elif r.status == "done":
+                c[2] += 1
+            n += 1
+            if progress is not None and n % progress_every == 0:
+                progress(n)
+
+        last = max(n + 1, 2)
+        actions_ws.auto_filter.ref = f"A1:{LAST_COL}{n + 1}"
+        dv = DataValidation(type="list", formula1='"' + ",".join(STATUS_LABELS.values()) + '"',
+                            allow_blank=False, showDropDown=False, showErrorMessage=True,
+                            errorStyle="stop", errorTitle="Status",
+                            error="Choose a status from the list.",
+                            promptTitle="Status", prompt="Choose from the list", showInputMessage=True)
+        dv.add(f"{STATUS_COL}2:{STATUS_COL}{last}")
+        actions_ws.data_validations.append(dv)
+        open_test = ",".join(f'${STATUS_COL}2="{s}"' for s in OPEN_LABELS)
+        actions_ws.conditional_formatting.add(
+            f"A2:{LAST_COL}{last}",
+            FormulaRule(formula=[f'AND(ISNUMBER(${DUE_COL}2),${DUE_COL}2<TODAY(),OR({open_test}))'],
+                        fill=PatternFill("solid", fgColor="F8CBAD", bgColor="F8CBAD"),
+                        font=Font(color="9C0006"), stopIfTrue=False))
+
+        # -- Summary: written last (its own stream), shown first -------------------
+        lines = [SummaryLine(p, k, c[0], c[1], c[2]) for (p, k), c in sorted(counts.items())]
+        _write_summary(summary_ws, folder, styles, meta, lines, n)
+
+        wb.save(str(tmp))
+    except BaseException:
+        _discard(wb)
+        raise
+    return ExportStats(rows=n, summary=lines)
+
+
+def _discard(wb: Workbook) -> None:
+    """Close the streams of an abandoned write-only workbook (its files are then removed)."""
+    for ws in wb.worksheets:
+        for gen in (getattr(ws, "_rows", None),
+                    getattr(getattr(ws, "_writer", None), "xf", None)):
+            if gen is not None:
+                with contextlib.suppress(Exception):
+                    gen.close()
+
+
+def _write_summary(ws, folder: Path, styles: _Styles, meta: TrackerMeta,
+                   lines: list[SummaryLine], n: int) -> None:
+    for col, width in zip("ABCDE", (40, 18, 10, 10, 10)):
+        ws.column_dimensions[col].width = width
+    _marking_and_print(ws, meta.marking, landscape=False)
+    _sheet_in(ws, folder, "summary")
+    recipient = meta.partner_name or "All partners"
+    ws.append([_cell(ws, meta.marking, styles.marking)])
+    ws.append([_cell(ws, "Action tracker", styles.title)])
+    if meta.partnership_name:
+        ws.append(["Partnership", _text_cell(ws, meta.partnership_name, styles, False)])
+    ws.append(["For", _text_cell(ws, recipient, styles, False)])
+    ws.append(["Exported", _cell(ws, meta.exported_at.replace(tzinfo=None, microsecond=0),
+                                  styles.datetime)])
+    ws.append(["Actions", n])
+    ws.append(["People", "names shown" if meta.names else "partnership references only"])
+    ws.append([])
+    ws.append(["Update the Status, Outcome, Notes and Due date columns of the Actions sheet "
+               "and send the file back. Do not rename the sheets or delete columns."])
+    ws.append([])
+    ws.append([_cell(ws, h, styles.header)
+               for h in ("Owning partner", "Kind", "Open", "Overdue", "Done")])
+    tot = [0, 0, 0]
+    for line in lines:
+        ws.append([_text_cell(ws, line.partner, styles, False), line.kind,
+                   line.open, line.overdue, line.done])
+        tot[0] += line.open
+        tot[1] += line.overdue
+        tot[2] += line.done
+    ws.append([_cell(ws, "Total", styles.bold), "", *(_cell(ws, v, styles.bold) for v in tot)])
+
+
+def write_tracker(path: Path | str, rows: Iterable[TrackerRow], meta: TrackerMeta,
+                  progress: Callable[[int], None] | None = None) -> ExportStats:
+    """Write a tracker to ``path`` atomically (for callers with nothing to commit first)."""
+    with atomic_output(path) as tmp:
+        return write_tracker_file(tmp, rows, meta, progress)
+
+
+# ---------------------------------------------------------------------------
+# Reading a returned tracker
+# ---------------------------------------------------------------------------
+
+class TrackerFileError(DeterrenceError):
+    """A returned tracker that cannot be read or is refused; the message says why (no values)."""
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds that keep a hostile file from costing unbounded time or memory."""
+    max_file_bytes: int = 64 * 1024 * 1024
+    max_entries: int = 500
+    max_total_uncompressed: int = 400 * 1024 * 1024
+    max_entry_uncompressed: int = 300 * 1024 * 1024
+    max_ratio: float = 150.0            # uncompressed : compressed, for entries over 1 MB
+    max_rows: int = 200_000
+    max_empty_run: int = 1_000          # consecutive empty rows that end the data
+    max_seconds: float = 180.0
+
+
+@dataclass
+class ReturnedTracker:
+    """What a returned workbook holds, before it is compared with the workspace."""
+    format: str
+    workspace_id: str
+    exported_at: str
+    partner_id: int | None
+    names: bool
+    versions: dict[int, int]                     # action id -> version at export
+    columns: dict[str, int]                      # header -> 0-based position (known headers)
+    missing_columns: list[str]
+    rows: list[tuple[int, tuple]]                # (sheet row number, values by position)
+    notes: list[str] = field(default_factory=list)   # problems that did not stop the read
+
+
+_MACRO_NAMES = ("vbaproject.bin", "vbadata.xml", "vbaprojectsignature.bin")
+_MACRO_TYPES = (b"macroenabled", b"vbaproject", b"application/vnd.ms-office.activex")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_PROLOG_SCAN = 64 * 1024
+_ELEMENT_START = re.compile(rb"<[A-Za-z_]")
+
+
+def _norm_header(text: object) -> str:
+    return " ".join(str(text or "").split()).casefold()
+
+
+def _refuse(message: str) -> TrackerFileError:
+    return TrackerFileError(message)
+
+
+def check_package(data: bytes, name: str, limits: ReadLimits = ReadLimits()) -> None:
+    """Refuse anything that is not a plain, reasonably sized .xlsx, before openpyxl sees it.
+
+    Every entry is decompressed here, in a stream, counting bytes: the sizes a zip
+    declares can lie. Refused: other formats, macros, encryption, zip bombs, XML
+    with a document type declaration (entity expansion), too many entries.
+    """
+    suffix = Path(name).suffix.lower()
+    if suffix in (".xlsm", ".xltm", ".xlam"):
+        raise _refuse("Macro-enabled workbooks (.xlsm) are refused: save the tracker as .xlsx")
+    if suffix == ".xlsb":
+        raise _refuse("Binary workbooks (.xlsb) are not read: save the tracker as .xlsx")
+    if data.startswith(_OLE_MAGIC):
+        raise _refuse("This is an old-style .xls or a password-protected workbook: "
+                      "save it as .xlsx without a password")
+    if not data.startswith(b"PK\x03\x04"):
+        raise _refuse("This file is not an Excel workbook (.xlsx)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            if len(infos) > limits.max_entries:
+                raise _refuse(f"The workbook has too many parts ({len(infos)}): refused")
+            names = {i.filename.lower() for i in infos}
+            if any(n.rsplit("/", 1)[-1] in _MACRO_NAMES for n in names):
+                raise _refuse("The workbook contains macros: refused. Save it as .xlsx")
+            if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
+                raise _refuse("This file is not an Excel workbook (.xlsx)")
+            total = 0
+            for info in infos:
+                if info.flag_bits & 0x1:
+                    raise _refuse("The workbook is encrypted: save it without a password")
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise _refuse("The workbook uses an unusual compression: refused")
+                size = 0
+                head = b""
+                with zf.open(info) as part:
+                    while True:
+                        chunk = part.read(1024 * 1024)
+                        if not chunk:
+                            break
+                        if len(head) < _PROLOG_SCAN:
+                            head += chunk[:_PROLOG_SCAN - len(head)]
+                        size += len(chunk)
+                        total += len(chunk)
+                        if size > limits.max_entry_uncompressed or total > limits.max_total_uncompressed:
+                            raise _refuse("The workbook expands to far more data than a tracker "
+                                          "holds (a zip bomb?): refused")
+                        if size > 1024 * 1024 and size > limits.max_ratio * max(info.compress_size, 1):
+                            raise _refuse("The workbook is compressed far more than a real "
+                                          "tracker (a zip bomb?): refused")
+                lower = info.filename.lower()
+                if lower == "[content_types].xml" and any(t in head.lower() for t in _MACRO_TYPES):
+                    raise _refuse("The workbook contains macros: refused. Save it as .xlsx")
+                if lower.endswith((".xml", ".rels", ".vml")) and head:
+                    _check_prolog(head)
+    except TrackerFileError:
+        raise
+    except Exception:  # noqa: BLE001 - any failure of a broken zip is the same answer
+        raise _refuse("This file is damaged or not an Excel workbook (.xlsx)") from None
+
+
+def _check_prolog(head: bytes) -> None:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:200]:
+        raise _refuse("The workbook has parts in an unexpected encoding: refused")
+    m = _ELEMENT_START.search(head)
+    prolog = head if m is None else head[:m.start()]
+    if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
+        raise _refuse("The workbook contains XML document type declarations: refused")
+    if m is None and len(head) >= _PROLOG_SCAN:
+        raise _refuse("The workbook has a malformed part: refused")
+
+
+def read_tracker(path: Path | str, limits: ReadLimits = ReadLimits(),
+                 progress: Callable[[int], None] | None = None) -> ReturnedTracker:
+    """Read a returned tracker: checks the package, then streams the two sheets it needs.
+
+    Raises :class:`TrackerFileError` for every file that cannot be used, and only that
+    (``progress`` may raise its own exception to stop, which is passed on).
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise _refuse(f"The file is too large for a tracker ({size // (1024 * 1024)} MB): refused")
+        data = path.read_bytes()
+    except TrackerFileError:
+        raise
+    except OSError as exc:
+        raise _refuse(f"The file cannot be read ({exc.strerror or type(exc).__name__})") from None
+    check_package(data, path.name, limits)
+    deadline = time.monotonic() + limits.max_seconds
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False,
+                           keep_vba=False)
+    except Exception:  # noqa: BLE001
+        raise _refuse("The workbook cannot be opened: it is damaged or not an .xlsx") from None
+    try:
+        return _read_sheets(wb, limits, deadline, progress)
+    except TrackerFileError:
+        raise
+    except _ProgressStop as stop:
+        raise stop.exc from None
+    except Exception:  # noqa: BLE001 - whatever a damaged workbook does to openpyxl
+        raise _refuse("The workbook cannot be read: it is damaged or not an .xlsx") from None
+    finally:
+        with contextlib.suppress(Exception):
+            wb.close()
+
+
+class _ProgressStop(Exception):
+    """Carries an exception raised by the caller's progress callback through the reader."""
+
+    def __init__(self, exc: BaseException):
+        super().__init__()
+        self.exc = exc
+
+
+def _read_sheets(wb, limits: ReadLimits, deadline: float,
+                 progress: Callable[[int], None] | None) -> ReturnedTracker:
+    names = wb.sheetnames
+    if DATA_SHEET not in names:
+        raise _refuse("This workbook is not a tracker exported by Deterrence Desktop "
+                      f"(its hidden {DATA_SHEET} sheet is missing)")
+    if ACTIONS_SHEET not in names:
+        raise _refuse(f"The workbook has no sheet called '{ACTIONS_SHEET}': "
+                      "was it renamed or deleted? Rename it back and try again")
+    meta, versions = _read_data_sheet(wb[DATA_SHEET], limits, deadline)
+    if meta.get("format") != FORMAT:
+        raise _refuse(f"The hidden {DATA_SHEET} sheet has been changed or is from an unknown "
+                      "version: the return cannot be matched")
+    partner_raw = meta.get("partner_id", "")
+    try:
+        partner_id = None if partner_raw in ("", None) else int(partner_raw)
+    except (TypeError, ValueError):
+        raise _refuse(f"The hidden {DATA_SHEET} sheet has been changed: "
+                      "the return cannot be matched") from None
+
+    ws = wb[ACTIONS_SHEET]
+    declared = _declared_rows(ws)
+    if declared is not None and declared > limits.max_rows + 1:
+        raise _refuse(f"The {ACTIONS_SHEET} sheet declares {declared:,} rows, more than a "
+                      f"tracker holds ({limits.max_rows:,}): refused")
+    rows_iter = ws.iter_rows(min_row=1, max_row=limits.max_rows + limits.max_empty_run + 1,
+                             max_col=len(HEADERS) + 8, values_only=True)
+    header = next(rows_iter, None)
+    if header is None:
+        raise _refuse(f"The {ACTIONS_SHEET} sheet is empty")
+    known = {_norm_header(h): h for h in HEADERS}
+    columns: dict[str, int] = {}
+    for pos, value in enumerate(header):
+        h = known.get(_norm_header(value))
+        if h is not None and h not in columns:
+            columns[h] = pos
+    if HEADERS[0] not in columns:
+        raise _refuse(f"The {ACTIONS_SHEET} sheet has no '{HEADERS[0]}' column in its first row: "
+                      "the rows cannot be matched")
+    missing = [h for h in HEADERS if h not in columns]
+    out: list[tuple[int, tuple]] = []
+    notes: list[str] = []
+    empty_run = 0
+    line = 1
+    for values in rows_iter:
+        line += 1
+        if not any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
+            empty_run += 1
+            if empty_run >= limits.max_empty_run:
+                if declared is None or declared > line:
+                    notes.append(f"Reading stopped at row {line:,}: "
+                                 f"{limits.max_empty_run:,} empty rows in a row")
+                break
+            continue
+        empty_run = 0
+        if len(out) >= limits.max_rows:
+            raise _refuse(f"The {ACTIONS_SHEET} sheet has more than {limits.max_rows:,} rows: refused")
+        out.append((line, tuple(values)))
+        if len(out) % 1000 == 0:
+            if time.monotonic() > deadline:
+                raise _refuse("Reading the workbook took too long: refused")
+            if progress is not None:
+                try:
+                    progress(len(out))
+                except BaseException as exc:
+                    raise _ProgressStop(exc) from None
+    return ReturnedTracker(
+        format=str(meta.get("format")), workspace_id=str(meta.get("workspace_id") or ""),
+        exported_at=str(meta.get("exported_at") or ""), partner_id=partner_id,
+        names=meta.get("names") == "yes", versions=versions, columns=columns,
+        missing_columns=missing, rows=out, notes=notes)
+
+
+def _declared_rows(ws) -> int | None:
+    try:
+        dim = ws.calculate_dimension()
+    except Exception:  # noqa: BLE001 - an unsized sheet: the empty-row rule bounds it
+        return None
+    m = re.search(r"(\d+)$", dim or "")
+    return int(m.group(1)) if m else None
+
+
+def _read_data_sheet(ws, limits: ReadLimits, deadline: float) -> tuple[dict, dict[int, int]]:
+    meta: dict[str, object] = {}
+    versions: dict[int, int] = {}
+    bad = _refuse(f"The hidden {DATA_SHEET} sheet has been changed: the return cannot be matched")
+    in_versions = False
+    empty_run = 0
+    for n, values in enumerate(ws.iter_rows(max_col=2, values_only=True)):
+        if n > limits.max_rows + 20:
+            raise bad
+        key = values[0] if values else None
+        value = values[1] if len(values) > 1 else None
+        if key is None and value is None:
+            empty_run += 1
+            if empty_run >= limits.max_empty_run:
+                break
+            continue
+        empty_run = 0
+        if not in_versions:
+            if key == "action_id":
+                in_versions = True
+            elif isinstance(key, str) and len(meta) < 20:
+                meta[key] = "" if value is None else value
+            else:
+                raise bad
+            continue
+        if not isinstance(key, int) or not isinstance(value, int) or isinstance(key, bool):
+            raise bad
+        versions[key] = value
+        if n % 5000 == 0 and time.monotonic() > deadline:
+            raise _refuse("Reading the workbook took too long: refused")
+    if not in_versions:
+        raise bad
+    return meta, versions
