@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from ..domain.enums import ActionStatus, AuditOperation
+from ..domain.enums import ActionStatus, AuditOperation, Role
 from ..domain.errors import ConflictError, ValidationError
 from ..domain.model import Action
 from ..store.mapping import changed_fields, column_values, to_record
@@ -87,8 +87,8 @@ class ActionService(Service):
             q = q.where(ActionRow.due_date < today)
         if f.due_within_days is not None:
             q = q.where(ActionRow.due_date <= today + timedelta(days=f.due_within_days))
-        if self.actor.partner_id is not None and self.actor.role.value == "partner_officer":
-            q = q.where(ActionRow.partner_id == self.actor.partner_id)
+        if self.officer_scope() is not None:
+            q = q.where(ActionRow.partner_id == self.officer_scope())
         q = q.order_by(ActionRow.due_date.is_(None), ActionRow.due_date, ActionRow.id)
         if f.limit:
             q = q.limit(f.limit)
@@ -97,10 +97,23 @@ class ActionService(Service):
 
     def get(self, action_id: int) -> Action:
         with self.tx() as uow:
-            return to_record(uow.get(ActionRow, action_id, "action"), Action)
+            row = uow.get(ActionRow, action_id, "action")
+            self._require_own(row.partner_id, row.id, AuditOperation.CONSULTATION)
+            return to_record(row, Action)
+
+    def _require_own(self, partner_id: int, action_id: object,
+                     operation: AuditOperation = AuditOperation.ALTERATION) -> None:
+        """Refuse a partner officer an action of another agency."""
+        scope = self.officer_scope()
+        if scope is not None and partner_id != scope:
+            self.deny(operation, "action", action_id,
+                      "can only see and update your own agency's actions")
 
     def create(self, action: Action) -> Action:
+        self.require(Role.COORDINATOR, Role.PARTNER_OFFICER,
+                     operation=AuditOperation.COLLECTION, entity="action")
         action.validate()
+        self._require_own(action.partner_id, "", AuditOperation.COLLECTION)
         with self.tx() as uow:
             self._check_refs(uow.session, action)
             row = ActionRow(**column_values(action, exclude=("id", "updated_at", "version")))
@@ -112,9 +125,12 @@ class ActionService(Service):
 
     def update(self, action: Action, expected_version: int | None = None) -> Action:
         """Save an edited action. ``expected_version`` guards against a lost update."""
+        self.require(Role.COORDINATOR, Role.PARTNER_OFFICER, entity="action", ref=action.id or "")
         action.validate()
         with self.tx() as uow:
             row = uow.get(ActionRow, action.id, "action")
+            self._require_own(row.partner_id, row.id)
+            self._require_own(action.partner_id, row.id)
             if expected_version is not None and row.version != expected_version:
                 raise ConflictError(
                     f"Action {action.id} was changed by someone else since you opened it")
@@ -138,6 +154,29 @@ class ActionService(Service):
         action = replace(action, status=status,
                          outcome=action.outcome if outcome is None else outcome)
         return self.update(action)
+
+    def import_many(self, actions: list[Action], source: str = "import") -> int:
+        """Add many actions in one transaction (an import): all of them or none.
+        One collection entry is audited with the count."""
+        self.require(Role.COORDINATOR, operation=AuditOperation.COLLECTION, entity="action")
+        for a in actions:
+            a.validate()
+        from sqlalchemy import insert
+        with self.tx() as uow:
+            s = uow.session
+            partners = {a.partner_id for a in actions}
+            known = set(s.scalars(select(PartnerRow.id).where(PartnerRow.id.in_(partners))))
+            if partners - known:
+                raise ValidationError("partner_id", "choose partners that exist")
+            people = {a.person_id for a in actions if a.person_id is not None}
+            if people and len(set(s.scalars(select(PersonRow.id).where(
+                    PersonRow.id.in_(people))))) != len(people):
+                raise ValidationError("person_id", "choose people that exist")
+            rows = [column_values(a, exclude=("id", "updated_at", "version")) for a in actions]
+            for start in range(0, len(rows), 2000):
+                s.execute(insert(ActionRow), rows[start:start + 2000])
+            uow.audit(AuditOperation.COLLECTION, "action", "", f"{source}: count={len(rows)}")
+            return len(rows)
 
     def counts_by_partner(self) -> dict[int, tuple[int, int]]:
         """partner id -> (open, overdue)."""

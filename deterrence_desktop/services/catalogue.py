@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..domain.enums import AuditOperation, InterventionKind
+from ..domain.enums import AuditOperation, InterventionKind, Role
 from ..domain.model import Intervention
 from ..store.mapping import column_values, to_record
 from ..store.tables import InterventionRow
@@ -19,6 +19,7 @@ class CatalogueService(Service):
             return [to_record(r, Intervention) for r in uow.session.scalars(q)]
 
     def create(self, item: Intervention) -> Intervention:
+        self.require(Role.COORDINATOR, operation=AuditOperation.COLLECTION, entity="intervention")
         item.validate()
         with self.tx() as uow:
             row = InterventionRow(**column_values(item))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from ..domain.enums import AuditOperation
+from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
 from ..domain.model import Cohort, CohortMember
 from ..store.mapping import column_values, to_record
@@ -28,6 +28,7 @@ class CohortService(Service):
             return to_record(row, Cohort)
 
     def create(self, cohort: Cohort) -> Cohort:
+        self.require(Role.COORDINATOR, Role.ANALYST, operation=AuditOperation.COLLECTION, entity="cohort")
         cohort.validate()
         with self.tx() as uow:
             if uow.session.scalar(select(CohortRow.id).where(CohortRow.name == cohort.name)):
@@ -39,6 +40,7 @@ class CohortService(Service):
             return to_record(row, Cohort)
 
     def add_member(self, member: CohortMember) -> CohortMember:
+        self.require(Role.COORDINATOR, Role.ANALYST, entity="cohort", ref=member.cohort_id)
         if member.added_on is None:
             member.added_on = self.today()
         member.validate()
@@ -57,6 +59,7 @@ class CohortService(Service):
             return to_record(row, CohortMember)
 
     def remove_member(self, cohort_id: int, person_id: int) -> None:
+        self.require(Role.COORDINATOR, Role.ANALYST, entity="cohort", ref=cohort_id)
         with self.tx() as uow:
             row = uow.session.scalar(select(CohortMemberRow).where(
                 CohortMemberRow.cohort_id == cohort_id, CohortMemberRow.person_id == person_id))
@@ -68,6 +71,9 @@ class CohortService(Service):
                       f"removed person {person.reference}")
 
     def members(self, cohort_id: int) -> list[CohortMemberView]:
+        if self.is_partner_officer:
+            self.deny(AuditOperation.CONSULTATION, "cohort", cohort_id,
+                      "can only see the people your agency's actions concern")
         with self.tx() as uow:
             q = (select(CohortMemberRow, PersonRow)
                  .join(PersonRow, PersonRow.id == CohortMemberRow.person_id)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, true
 
-from ..domain.enums import AuditOperation
+from ..domain.enums import AuditOperation, Role
 from ..domain.model import Communication
 from ..store.mapping import column_values, to_record
 from ..store.tables import CommunicationRow, PersonRow
@@ -16,9 +16,13 @@ from .views import CommunicationView
 
 class CommunicationService(Service):
     def record(self, communication: Communication) -> Communication:
+        self.require(Role.COORDINATOR, Role.PARTNER_OFFICER, operation=AuditOperation.COLLECTION,
+                     entity="communication")
         communication.validate()
         with self.tx() as uow:
             person = uow.get(PersonRow, communication.person_id, "person")
+            self.require_person_visible(uow, person.id, person.reference,
+                                        AuditOperation.COLLECTION)
             row = CommunicationRow(**column_values(communication))
             uow.session.add(row)
             uow.session.flush()
@@ -28,11 +32,14 @@ class CommunicationService(Service):
 
     def timeline(self, person_id: int) -> list[CommunicationView]:
         with self.tx() as uow:
+            self.require_person_visible(uow, person_id)
             return communication_views(uow.session, CommunicationRow.person_id == person_id)
 
     def recent(self, limit: int = 2000) -> list[CommunicationView]:
+        visible = self.officer_people()
+        where = true() if visible is None else CommunicationRow.person_id.in_(visible)
         with self.tx() as uow:
-            return communication_views(uow.session, true(), limit=limit)
+            return communication_views(uow.session, where, limit=limit)
 
     def not_contacted_since(self, days: int, person_ids: set[int] | None = None) -> list[tuple[int, str, datetime | None]]:
         """People with no contact in the last ``days`` days: (id, reference, last contact)."""
@@ -46,6 +53,9 @@ class CommunicationService(Service):
                  .order_by(last.c.last.is_not(None), last.c.last))
             if person_ids is not None:
                 q = q.where(PersonRow.id.in_(person_ids))
+            visible = self.officer_people()
+            if visible is not None:
+                q = q.where(PersonRow.id.in_(visible))
             return [(pid, ref, when) for pid, ref, when in uow.session.execute(q)]
 
     def counts_by_channel(self) -> dict[str, int]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
-from ..domain.enums import AuditOperation
+from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
 from ..domain.model import Group, GroupRelation, Membership
 from ..store.mapping import changed_fields, column_values, to_record
@@ -34,6 +34,9 @@ class GroupService(Service):
             return to_record(uow.get(GroupRow, group_id, "group"), Group)
 
     def page(self, group_id: int) -> GroupPage:
+        if self.is_partner_officer:
+            self.deny(AuditOperation.CONSULTATION, "group", group_id,
+                      "can only see the people your agency's actions concern")
         with self.tx() as uow:
             s = uow.session
             group = to_record(uow.get(GroupRow, group_id, "group"), Group)
@@ -52,6 +55,7 @@ class GroupService(Service):
                              tuple(actions))
 
     def create(self, group: Group) -> Group:
+        self.require(Role.COORDINATOR, Role.ANALYST, operation=AuditOperation.COLLECTION, entity="group")
         group.validate()
         with self.tx() as uow:
             self._unique(uow.session, group)
@@ -62,6 +66,7 @@ class GroupService(Service):
             return to_record(row, Group)
 
     def update(self, group: Group) -> Group:
+        self.require(Role.COORDINATOR, Role.ANALYST, entity="group", ref=group.id or "")
         group.validate()
         with self.tx() as uow:
             row = uow.get(GroupRow, group.id, "group")
@@ -75,6 +80,7 @@ class GroupService(Service):
             return to_record(row, Group)
 
     def add_member(self, membership: Membership) -> Membership:
+        self.require(Role.COORDINATOR, Role.ANALYST, operation=AuditOperation.COLLECTION, entity="membership")
         membership.validate()
         with self.tx() as uow:
             person = uow.get(PersonRow, membership.person_id, "person")
@@ -87,6 +93,7 @@ class GroupService(Service):
             return to_record(row, Membership)
 
     def update_member(self, membership: Membership) -> Membership:
+        self.require(Role.COORDINATOR, Role.ANALYST, entity="membership", ref=membership.id or "")
         membership.validate()
         with self.tx() as uow:
             row = uow.get(MembershipRow, membership.id, "membership")
@@ -99,6 +106,7 @@ class GroupService(Service):
             return to_record(row, Membership)
 
     def relate(self, relation: GroupRelation) -> GroupRelation:
+        self.require(Role.COORDINATOR, Role.ANALYST, operation=AuditOperation.COLLECTION, entity="group_relation")
         relation.validate()
         with self.tx() as uow:
             uow.get(GroupRow, relation.group_id, "group")

@@ -60,6 +60,10 @@ class PartnerService(Service):
             return to_record(row, Partner)
 
     def page(self, partner_id: int) -> PartnerPage:
+        scope = self.officer_scope()
+        if scope is not None and scope != partner_id:
+            self.deny(AuditOperation.CONSULTATION, "partner", partner_id,
+                      "can only see your own agency's actions")
         today = self.today()
         with self.tx() as uow:
             row = uow.get(PartnerRow, partner_id, "partner")
@@ -72,7 +76,7 @@ class PartnerService(Service):
                                tuple(a for a in open_actions if a.is_overdue(today)))
 
     def create(self, partner: Partner) -> Partner:
-        self.require(Role.COORDINATOR)
+        self.require(Role.COORDINATOR, operation=AuditOperation.COLLECTION, entity="partner")
         partner.validate()
         with self.tx() as uow:
             self._unique(uow.session, partner)
@@ -83,7 +87,7 @@ class PartnerService(Service):
             return to_record(row, Partner)
 
     def update(self, partner: Partner) -> Partner:
-        self.require(Role.COORDINATOR)
+        self.require(Role.COORDINATOR, entity="partner", ref=partner.id or "")
         partner.validate()
         with self.tx() as uow:
             row = uow.get(PartnerRow, partner.id, "partner")

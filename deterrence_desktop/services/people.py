@@ -7,7 +7,7 @@ from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
 from ..domain.dates import add_months
-from ..domain.enums import AuditOperation
+from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
 from ..domain.model import Influencer, Person
 from ..store.mapping import changed_fields, column_values, to_record
@@ -60,11 +60,15 @@ class PeopleService(Service):
                 select(ActionRow.person_id, func.count()).where(
                     ActionRow.person_id.is_not(None), ActionRow.status.in_(OPEN_STATUSES))
                 .group_by(ActionRow.person_id)).all())
-            rows = s.execute(select(
+            q = select(
                 PersonRow.id, PersonRow.reference, PersonRow.given_name, PersonRow.family_name,
                 PersonRow.preferred_name, PersonRow.aliases, PersonRow.date_of_birth,
                 PersonRow.legal_status, PersonRow.risk_level, PersonRow.review_date,
-            ).order_by(PersonRow.reference))
+            ).order_by(PersonRow.reference)
+            visible = self.officer_people()
+            if visible is not None:
+                q = q.where(PersonRow.id.in_(visible))
+            rows = s.execute(q)
             return [PersonSummary(r.id, r.reference, r.given_name, r.family_name,
                                   r.preferred_name, tuple(r.aliases or ()), r.date_of_birth,
                                   r.legal_status, r.risk_level, tuple(groups.get(r.id, ())),
@@ -72,13 +76,16 @@ class PeopleService(Service):
 
     def get(self, person_id: int) -> Person:
         with self.tx() as uow:
-            return to_record(uow.get(PersonRow, person_id, "person"), Person)
+            row = uow.get(PersonRow, person_id, "person")
+            self.require_person_visible(uow, row.id, row.reference)
+            return to_record(row, Person)
 
     def by_reference(self, reference: str) -> Person:
         with self.tx() as uow:
             row = uow.session.scalar(select(PersonRow).where(PersonRow.reference == reference))
             if row is None:
                 raise ValidationError("reference", f"no person with reference {reference}")
+            self.require_person_visible(uow, row.id, row.reference)
             return to_record(row, Person)
 
     def page(self, person_id: int) -> PersonPage:
@@ -86,6 +93,7 @@ class PeopleService(Service):
         with self.tx() as uow:
             s = uow.session
             row = uow.get(PersonRow, person_id, "person")
+            self.require_person_visible(uow, row.id, row.reference)
             person = to_record(row, Person)
             supervising = ""
             if row.supervising_partner_id:
@@ -96,8 +104,10 @@ class PeopleService(Service):
             cohorts = tuple(s.scalars(
                 select(CohortRow.name).join(CohortMemberRow, CohortMemberRow.cohort_id == CohortRow.id)
                 .where(CohortMemberRow.person_id == person_id).order_by(CohortRow.name)))
-            actions = action_views(s, action_view_query().where(ActionRow.person_id == person_id)
-                                   .order_by(ActionRow.due_date.is_(None), ActionRow.due_date))
+            aq = action_view_query().where(ActionRow.person_id == person_id)
+            if self.officer_scope() is not None:
+                aq = aq.where(ActionRow.partner_id == self.officer_scope())
+            actions = action_views(s, aq.order_by(ActionRow.due_date.is_(None), ActionRow.due_date))
             page = PersonPage(
                 person=person, supervising_partner=supervising, influencers=influencers,
                 memberships=tuple(membership_views(s, MembershipRow.person_id == person_id)),
@@ -112,6 +122,8 @@ class PeopleService(Service):
             return _next_reference(uow.session)
 
     def create(self, person: Person) -> Person:
+        self.require(Role.COORDINATOR, operation=AuditOperation.COLLECTION, entity="person",
+                     ref=person.reference)
         with self.tx() as uow:
             s = uow.session
             if not person.reference:
@@ -128,6 +140,7 @@ class PeopleService(Service):
             return to_record(row, Person)
 
     def update(self, person: Person) -> Person:
+        self.require(Role.COORDINATOR, entity="person", ref=person.reference)
         person.validate()
         with self.tx() as uow:
             row = uow.get(PersonRow, person.id, "person")
@@ -142,6 +155,7 @@ class PeopleService(Service):
             return to_record(row, Person)
 
     def add_influencer(self, influencer: Influencer) -> Influencer:
+        self.require(Role.COORDINATOR, operation=AuditOperation.COLLECTION, entity="influencer")
         influencer.validate()
         with self.tx() as uow:
             person = uow.get(PersonRow, influencer.person_id, "person")
@@ -153,6 +167,7 @@ class PeopleService(Service):
             return to_record(row, Influencer)
 
     def update_influencer(self, influencer: Influencer) -> Influencer:
+        self.require(Role.COORDINATOR, entity="influencer", ref=influencer.id or "")
         influencer.validate()
         with self.tx() as uow:
             row = uow.get(InfluencerRow, influencer.id, "influencer")

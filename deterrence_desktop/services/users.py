@@ -1,14 +1,21 @@
 """The partnership's team: who signs in, and the partnership's own settings."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..domain.enums import AuditOperation, Role
-from ..domain.errors import ValidationError
+from ..domain.errors import DeterrenceError, ValidationError
 from ..domain.model import Partnership, User
 from ..store.mapping import changed_fields, column_values, to_record
 from ..store.tables import PartnershipRow, UserRow
 from .base import Actor, Service
+
+
+class SignInFailed(DeterrenceError):
+    """The user name or personal password is wrong (the message does not say which)."""
+
+
+SIGN_IN_FAILED = "The user name or password is wrong"
 
 
 class UserService(Service):
@@ -17,10 +24,19 @@ class UserService(Service):
             return [to_record(r, User)
                     for r in uow.session.scalars(select(UserRow).order_by(UserRow.display_name))]
 
-    def create(self, user: User) -> User:
+    def create(self, user: User, password: str | None = None) -> User:
+        """Add a user (coordinators only, once the first user exists), optionally with
+        their personal password."""
         if self.app.has_users():
-            self.require(Role.COORDINATOR)
+            self.require(Role.COORDINATOR, operation=AuditOperation.COLLECTION, entity="user",
+                         ref=user.username)
         user.validate()
+        if password is not None:
+            from ..security import passwords
+            try:
+                passwords.check_new_password(password, username=user.username)
+            except passwords.PasswordRule as exc:
+                raise ValidationError("password", str(exc)) from None
         with self.tx() as uow:
             if uow.session.scalar(select(UserRow.id).where(UserRow.username == user.username)):
                 raise ValidationError("username", "this user name is taken")
@@ -28,18 +44,102 @@ class UserService(Service):
             uow.session.add(row)
             uow.session.flush()
             uow.audit(AuditOperation.COLLECTION, "user", row.username, f"role={row.role}")
-            return to_record(row, User)
+            result = to_record(row, User)
+        if password is not None:
+            self.set_password(user.username, password)
+        return result
 
     def sign_in(self, username: str, password: str | None = None) -> Actor:
-        """The actor for ``username`` after checking their personal password.
+        """The actor for ``username`` after checking their personal password (Argon2id).
 
-        Personal passwords (Argon2id) arrive with the trust work; until a user has
-        one set, the workspace passphrase alone signs them in.
+        A user without a personal password yet (a new workspace, a demo user) is signed
+        in by the workspace passphrase alone; :meth:`needs_password` tells the app to ask
+        them to choose one. Failures are audited and say nothing about which part was
+        wrong.
         """
-        actor = self.actor_for(username)
+        from ..security import passwords
+
         with self.tx() as uow:
-            uow.audit(AuditOperation.CONSULTATION, "session", username, "signed in")
+            row = uow.session.scalar(select(UserRow).where(UserRow.username == username))
+            ok = row is not None and row.active and (
+                not row.password_hash or passwords.verify_password(row.password_hash, password))
+            if not ok:
+                failed = True
+            else:
+                failed = False
+                if row.password_hash and passwords.needs_rehash(row.password_hash):
+                    row.password_hash = passwords.hash_password(password or "")
+                uow.audit(AuditOperation.CONSULTATION, "session", row.username, "signed in")
+                actor = Actor(row.username, row.display_name, Role(row.role), row.partner_id)
+        if failed:
+            if not self.app.workspace.read_only:
+                with self.tx() as uow:
+                    uow.audit(AuditOperation.CONSULTATION, "session", username[:64],
+                              "sign-in refused")
+            raise SignInFailed(SIGN_IN_FAILED)
         return actor
+
+    def needs_password(self, username: str) -> bool:
+        """True when ``username`` has no personal password yet."""
+        with self.tx() as uow:
+            return not uow.session.scalar(
+                select(UserRow.password_hash).where(UserRow.username == username))
+
+    def password_set(self) -> dict[str, bool]:
+        """username -> whether a personal password is set (for the user list)."""
+        with self.tx() as uow:
+            return {u: bool(h) for u, h in uow.session.execute(
+                select(UserRow.username, UserRow.password_hash))}
+
+    def set_password(self, username: str, new_password: str,
+                     current_password: str | None = None) -> None:
+        """Set ``username``'s personal password. A coordinator sets anyone's; everyone
+        else changes only their own, giving the current one (if they have one)."""
+        from ..security import passwords
+
+        own = username == self.actor.username
+        if not own:
+            self.require(Role.COORDINATOR, entity="user", ref=username)
+        try:
+            passwords.check_new_password(new_password, username=username)
+        except passwords.PasswordRule as exc:
+            raise ValidationError("password", str(exc)) from None
+        digest = passwords.hash_password(new_password)
+        with self.tx() as uow:
+            row = uow.session.scalar(select(UserRow).where(UserRow.username == username))
+            if row is None:
+                raise ValidationError("username", "no user with this name")
+            if own and self.actor.role != Role.COORDINATOR and row.password_hash and \
+                    not passwords.verify_password(row.password_hash, current_password):
+                raise ValidationError("current_password", "the current password is wrong")
+            row.password_hash = digest
+            uow.audit(AuditOperation.ALTERATION, "user", row.username, "fields=password")
+
+    def update(self, user: User) -> User:
+        """Change a user's name, role, partner or active flag (coordinators only). The
+        last active coordinator cannot be demoted or deactivated."""
+        self.require(Role.COORDINATOR, entity="user", ref=user.username)
+        user.validate()
+        with self.tx() as uow:
+            row = uow.get(UserRow, user.id, "user")
+            if user.username != row.username:
+                raise ValidationError("username", "a user name cannot be changed")
+            changes = changed_fields(row, user)
+            losing = row.role == Role.COORDINATOR.value and row.active and (
+                changes.get("role", row.role) != Role.COORDINATOR.value
+                or changes.get("active", True) is False)
+            if losing:
+                others = uow.session.scalar(select(func.count()).select_from(UserRow).where(
+                    UserRow.role == Role.COORDINATOR.value, UserRow.active.is_(True),
+                    UserRow.id != row.id))
+                if not others:
+                    raise ValidationError("role", "the workspace needs at least one active coordinator")
+            for k, v in changes.items():
+                setattr(row, k, v)
+            if changes:
+                uow.audit(AuditOperation.ALTERATION, "user", row.username,
+                          "fields=" + ",".join(sorted(changes)))
+            return to_record(row, User)
 
     def actor_for(self, username: str) -> Actor:
         with self.tx() as uow:
@@ -59,7 +159,7 @@ class PartnershipService(Service):
             return to_record(row, Partnership)
 
     def save(self, partnership: Partnership) -> Partnership:
-        self.require(Role.COORDINATOR)
+        self.require(Role.COORDINATOR, entity="partnership")
         partnership.validate()
         with self.tx() as uow:
             row = uow.session.scalar(select(PartnershipRow))
