@@ -24,6 +24,7 @@ USER_ENV = "DETERRENCE_USER"
 COMMAND_MODULES = [
     "deterrence_desktop.cli.workspace_cmds",
     "deterrence_desktop.cli.tracker_cmd",
+    "deterrence_desktop.cli.letters_cmd",
 ]
 
 
