@@ -1,0 +1,416 @@
+"""Cards of the action board: one list model per column and a delegate that paints them.
+
+No widget per card: a column is a ``QListView`` over :class:`CardListModel`, and
+:class:`CardDelegate` paints each card (kind by colour AND by shape and label,
+overdue and due-this-week marks). Sizes follow a zoom factor, so 100% to 300%
+reflows the text rather than stretching a bitmap. The same models serve the
+projection, where ``show_names`` is off: a card then names the person by
+partnership reference only and its tooltip carries no notes.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import (
+    QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, QPointF,
+    QRect, QRectF, QSize, Qt, Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from ...domain.enums import label
+from ...services.board import BoardCard
+
+MIME = "application/x-deterrence-action-cards"
+CardRole = Qt.ItemDataRole.UserRole + 1
+HeaderRole = Qt.ItemDataRole.UserRole + 2
+KIND_SHAPES = {"enforcement": "square", "support": "circle", "diversion": "diamond",
+               "communication": "triangle", "analysis": "hexagon"}
+
+
+@dataclass(frozen=True)
+class CardTheme:
+    name: str
+    background: str
+    card: str
+    border: str
+    text: str
+    muted: str
+    selected: str
+    overdue_bg: str
+    overdue_fg: str
+    week_bg: str
+    week_fg: str
+    header: str
+    kinds: dict
+
+    def kind_colour(self, kind: str) -> QColor:
+        return QColor(self.kinds.get(kind, self.muted))
+
+
+NORMAL = CardTheme(
+    "normal", background="#eef2f4", card="#ffffff", border="#cfd8dc", text="#1f2a30",
+    muted="#5b6b73", selected="#2f6f73", overdue_bg="#a12a2a", overdue_fg="#ffffff",
+    week_bg="#f2c14e", week_fg="#1f2a30", header="#1f4f55",
+    kinds={"enforcement": "#1d4ed8", "support": "#15803d", "diversion": "#7e22ce",
+           "communication": "#c2410c", "analysis": "#475569"})
+HIGH_CONTRAST = CardTheme(
+    "high contrast", background="#000000", card="#000000", border="#ffffff", text="#ffffff",
+    muted="#e6e6e6", selected="#ffd400", overdue_bg="#ffd400", overdue_fg="#000000",
+    week_bg="#ffffff", week_fg="#000000", header="#ffd400",
+    kinds={"enforcement": "#7fb2ff", "support": "#5ff08a", "diversion": "#e2b6ff",
+           "communication": "#ffb070", "analysis": "#e0e0e0"})
+
+
+@dataclass(frozen=True)
+class Header:
+    """A heading inside a column when the board is grouped by partner, person or group."""
+    title: str
+    count: int
+
+
+def card_subject(card: BoardCard, show_names: bool) -> str:
+    a = card.action
+    if a.person_id is not None:
+        if show_names and a.person_name:
+            return f"{a.person_reference} {a.person_name}"
+        return a.person_reference
+    return f"Group: {a.group_name}" if a.group_name else "Group action"
+
+
+def due_text(card: BoardCard) -> str:
+    d = card.action.due_date
+    return f"Due {d:%d %b %Y}" if d else "No due date"
+
+
+def card_text(card: BoardCard, show_names: bool) -> str:
+    """The card in words: what a screen reader says and what the text checks read."""
+    a = card.action
+    marks = (" OVERDUE" if card.overdue else "") + (" due this week" if card.due_this_week else "")
+    who = a.partner_name + (f", {a.assignee}" if a.assignee else "")
+    return (f"{card_subject(card, show_names)}: {a.description}. {label(a.kind)}. {who}. "
+            f"{due_text(card)}.{marks}")
+
+
+class CardListModel(QAbstractListModel):
+    """The cards of one column (with group headings). Drops ask the page to move cards."""
+
+    cards_dropped = Signal(list, str)      # action ids, this column's key
+
+    def __init__(self, key: str, parent=None, show_names: bool = True, editable: bool = True):
+        super().__init__(parent)
+        self.key = key
+        self.show_names = show_names
+        self.editable = editable
+        self._rows: list[BoardCard | Header] = []
+        self._index: dict[int, int] = {}
+
+    # -- contents ------------------------------------------------------------------
+    def set_rows(self, rows: list[BoardCard | Header]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self._index = {r.action.id: i for i, r in enumerate(rows) if isinstance(r, BoardCard)}
+        self.endResetModel()
+
+    def set_show_names(self, show: bool) -> None:
+        if show != self.show_names:
+            self.show_names = show
+            if self._rows:
+                self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
+
+    def relayout(self) -> None:
+        """Sizes changed (zoom): let the views ask the delegate again."""
+        self.layoutAboutToBeChanged.emit()
+        self.layoutChanged.emit()
+
+    def cards(self) -> list[BoardCard]:
+        return [r for r in self._rows if isinstance(r, BoardCard)]
+
+    def row_of(self, action_id: int) -> int | None:
+        return self._index.get(action_id)
+
+    def card_at(self, row: int) -> BoardCard | None:
+        if 0 <= row < len(self._rows) and isinstance(self._rows[row], BoardCard):
+            return self._rows[row]  # type: ignore[return-value]
+        return None
+
+    # -- Qt model --------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        if isinstance(row, Header):
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
+                        Qt.ItemDataRole.ToolTipRole):
+                return f"{row.title} ({row.count})"
+            if role == HeaderRole:
+                return row
+            return None
+        if role == CardRole:
+            return row
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return card_text(row, self.show_names)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = card_text(row, self.show_names)
+            a = row.action
+            if a.outcome:
+                text += ("\nBlocker: " if a.status == "blocked" else "\nOutcome: ") + a.outcome
+            if self.show_names and a.notes:
+                text += "\nNotes: " + a.notes
+            return text
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.ItemIsDropEnabled if self.editable else Qt.ItemFlag.NoItemFlags
+        if isinstance(self._rows[index.row()], Header):
+            return Qt.ItemFlag.ItemIsEnabled
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self.editable:
+            f |= Qt.ItemFlag.ItemIsDragEnabled
+        return f
+
+    def supportedDropActions(self):
+        return Qt.DropAction.MoveAction
+
+    def supportedDragActions(self):
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME]
+
+    def mimeData(self, indexes) -> QMimeData:
+        ids = []
+        for ix in indexes:
+            card = self.card_at(ix.row())
+            if card is not None and card.id not in ids:
+                ids.append(card.id)
+        mime = QMimeData()
+        mime.setData(MIME, QByteArray(json.dumps({"from": self.key, "ids": ids}).encode()))
+        return mime
+
+    def canDropMimeData(self, data, action, row, column, parent) -> bool:
+        return self.editable and data.hasFormat(MIME)
+
+    def dropMimeData(self, data, action, row, column, parent) -> bool:
+        """A drop of cards from another column: ask for the move (the page does it)."""
+        if not self.editable or not data.hasFormat(MIME):
+            return False
+        try:
+            payload = json.loads(bytes(data.data(MIME)).decode())
+        except ValueError:
+            return False
+        ids = [int(i) for i in payload.get("ids", [])]
+        if not ids or payload.get("from") == self.key:
+            return False
+        self.cards_dropped.emit(ids, self.key)
+        return True
+
+
+class CardDelegate(QStyledItemDelegate):
+    """Paints a card; all sizes scale with ``zoom`` (1.0 to 3.0)."""
+
+    BASE_PT = 9.0
+
+    def __init__(self, parent=None, theme: CardTheme = NORMAL, zoom: float = 1.0,
+                 today: date | None = None):
+        super().__init__(parent)
+        self.theme = theme
+        self.today = today
+        self.set_zoom(zoom)
+
+    def set_zoom(self, zoom: float) -> None:
+        self.zoom = max(1.0, min(3.0, zoom))
+        base = QApplication.font()
+        z = self.zoom
+
+        def font(pt: float, bold: bool = False) -> QFont:
+            f = QFont(base)
+            f.setPointSizeF(pt * z)
+            f.setBold(bold)
+            return f
+        self.f_small = font(self.BASE_PT - 1, True)
+        self.f_subject = font(self.BASE_PT + 2, True)
+        self.f_text = font(self.BASE_PT + 0.5)
+        self.f_meta = font(self.BASE_PT - 0.5)
+        self.f_header = font(self.BASE_PT + 1, True)
+        self.pad = int(7 * z)
+        self.gap = int(3 * z)
+        self.stripe = int(6 * z)
+        m = QFontMetrics
+        self._card_h = (2 * self.pad + m(self.f_small).height() + m(self.f_subject).height()
+                        + 2 * m(self.f_text).lineSpacing() + m(self.f_meta).height() + 4 * self.gap
+                        + int(6 * z))
+        self._header_h = m(self.f_header).height() + 2 * self.pad
+
+    def sizeHint(self, option, index) -> QSize:
+        if index.data(HeaderRole) is not None:
+            return QSize(100, self._header_h)
+        return QSize(100, self._card_h)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        t = self.theme
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        header = index.data(HeaderRole)
+        if header is not None:
+            r = option.rect.adjusted(self.pad // 2, 0, -self.pad // 2, 0)
+            painter.setFont(self.f_header)
+            painter.setPen(QColor(t.header))
+            painter.drawText(r.adjusted(2, 0, 0, -2),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                             f"{header.title}  ({header.count})")
+            painter.setPen(QPen(QColor(t.header), max(1, int(self.zoom))))
+            painter.drawLine(r.left(), r.bottom(), r.right(), r.bottom())
+            painter.restore()
+            return
+        card: BoardCard = index.data(CardRole)
+        model = index.model()
+        show_names = getattr(model, "show_names", False)
+        a = card.action
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
+        rect = QRectF(option.rect).adjusted(3 * self.zoom, 3 * self.zoom, -3 * self.zoom,
+                                            -3 * self.zoom)
+        radius = 6 * self.zoom
+        path = QPainterPath()
+        path.addRoundedRect(rect, radius, radius)
+        painter.fillPath(path, QColor(t.card))
+        border = QColor(t.selected) if selected else QColor(t.border)
+        painter.setPen(QPen(border, (3 if selected else 1) * self.zoom))
+        painter.drawPath(path)
+        if focused and not selected:
+            painter.setPen(QPen(QColor(t.selected), 1.5 * self.zoom, Qt.PenStyle.DashLine))
+            painter.drawPath(path)
+        kind_colour = t.kind_colour(a.kind)
+        # Kind: a coloured stripe, a shape and a label (never colour alone).
+        stripe = QPainterPath()
+        stripe.addRoundedRect(QRectF(rect.left(), rect.top(), self.stripe, rect.height()),
+                              radius / 2, radius / 2)
+        painter.fillPath(stripe, kind_colour)
+        x = int(rect.left()) + self.stripe + self.pad
+        right = int(rect.right()) - self.pad
+        y = int(rect.top()) + self.pad
+        fm_small = QFontMetrics(self.f_small)
+        h = fm_small.height()
+        self._shape(painter, KIND_SHAPES.get(a.kind, "circle"),
+                    QRectF(x, y + h * 0.15, h * 0.7, h * 0.7), kind_colour)
+        kind_text = label(a.kind).upper()
+        # Overdue / this-week mark at the right, then the kind label, then the due date
+        # if there is room left (the first line never overlaps itself at any width).
+        due = due_text(card)
+        mark = "! OVERDUE" if card.overdue else ("THIS WEEK" if card.due_this_week else "")
+        px = right
+        if mark:
+            w = fm_small.horizontalAdvance(mark) + int(10 * self.zoom)
+            pill = QRectF(max(x, px - w), y, min(w, px - x), h)
+            pp = QPainterPath()
+            pp.addRoundedRect(pill, h / 2, h / 2)
+            painter.fillPath(pp, QColor(t.overdue_bg if card.overdue else t.week_bg))
+            painter.setPen(QColor(t.overdue_fg if card.overdue else t.week_fg))
+            painter.setFont(self.f_small)
+            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, mark)
+            px -= w + int(6 * self.zoom)
+        kx = x + int(h * 0.95)
+        kind_room = max(0, px - kx)
+        shown_kind = fm_small.elidedText(kind_text, Qt.TextElideMode.ElideRight, kind_room)
+        painter.setFont(self.f_small)
+        painter.setPen(kind_colour)
+        painter.drawText(QRect(kx, y, kind_room, h),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown_kind)
+        y += h + self.gap
+        # Subject: the partnership reference (or name at the desk) or the group.
+        painter.setFont(self.f_subject)
+        painter.setPen(QColor(t.text))
+        fm = QFontMetrics(self.f_subject)
+        painter.drawText(QRect(x, y, right - x, fm.height()),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         fm.elidedText(card_subject(card, show_names), Qt.TextElideMode.ElideRight,
+                                       right - x))
+        y += fm.height() + self.gap
+        # The action, up to two lines.
+        painter.setFont(self.f_text)
+        fm = QFontMetrics(self.f_text)
+        lines = self._wrap(a.description, fm, right - x, 2)
+        for line in lines:
+            painter.drawText(QRect(x, y, right - x, fm.lineSpacing()),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
+            y += fm.lineSpacing()
+        y += self.gap + (2 - len(lines)) * fm.lineSpacing()
+        # Owner and assignee.
+        # Owner and assignee on the left, the due date on the right (it wins the room).
+        fm = QFontMetrics(self.f_meta)
+        due_font = QFont(self.f_meta)
+        due_font.setBold(card.overdue or card.due_this_week)
+        fm_due = QFontMetrics(due_font)
+        d = a.due_date
+        shown_due = ""
+        for candidate in ((due, f"{d:%d %b %Y}", f"{d:%d %b}") if d else (due,)):
+            if fm_due.horizontalAdvance(candidate) <= (right - x) * 0.6:
+                shown_due = candidate
+                break
+        due_w = fm_due.horizontalAdvance(shown_due)
+        painter.setFont(due_font)
+        painter.setPen(QColor(t.overdue_bg if card.overdue and t.name == "normal" else
+                              (t.text if card.overdue else t.muted)))
+        painter.drawText(QRect(right - due_w, y, due_w, fm.height()),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, shown_due)
+        painter.setFont(self.f_meta)
+        painter.setPen(QColor(t.muted))
+        who = a.partner_name + (f"  ·  {a.assignee}" if a.assignee else "")
+        room = max(0, right - x - due_w - int(8 * self.zoom))
+        painter.drawText(QRect(x, y, room, fm.height()),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         fm.elidedText(who, Qt.TextElideMode.ElideRight, room))
+        painter.restore()
+
+    @staticmethod
+    def _wrap(text: str, fm: QFontMetrics, width: int, max_lines: int) -> list[str]:
+        words = text.split()
+        lines: list[str] = []
+        current = ""
+        for i, word in enumerate(words):
+            trial = f"{current} {word}".strip()
+            if fm.horizontalAdvance(trial) <= width or not current:
+                current = trial
+                continue
+            lines.append(current)
+            current = word
+            if len(lines) == max_lines - 1:
+                current = " ".join([word] + words[i + 1:])
+                break
+        if current:
+            lines.append(current)
+        lines = lines[:max_lines]
+        if lines:
+            lines[-1] = fm.elidedText(lines[-1], Qt.TextElideMode.ElideRight, width)
+        return lines
+
+    @staticmethod
+    def _shape(painter: QPainter, shape: str, r: QRectF, colour: QColor) -> None:
+        painter.save()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        c = r.center()
+        if shape == "square":
+            painter.drawRect(r)
+        elif shape == "circle":
+            painter.drawEllipse(r)
+        elif shape == "diamond":
+            painter.drawPolygon(QPolygonF([QPointF(c.x(), r.top()), QPointF(r.right(), c.y()),
+                                           QPointF(c.x(), r.bottom()), QPointF(r.left(), c.y())]))
+        elif shape == "triangle":
+            painter.drawPolygon(QPolygonF([QPointF(c.x(), r.top()), QPointF(r.right(), r.bottom()),
+                                           QPointF(r.left(), r.bottom())]))
+        else:
+            w, h = r.width(), r.height()
+            painter.drawPolygon(QPolygonF([
+                QPointF(r.left() + w * 0.25, r.top()), QPointF(r.left() + w * 0.75, r.top()),
+                QPointF(r.right(), c.y()), QPointF(r.left() + w * 0.75, r.bottom()),
+                QPointF(r.left() + w * 0.25, r.bottom()), QPointF(r.left(), c.y())]))
+        painter.restore()

@@ -1,0 +1,205 @@
+"""The board's columns (one per status) and the list view of each, shared by the
+board page and the projection window."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFrame, QHBoxLayout, QLabel, QListView, QVBoxLayout, QWidget,
+)
+
+from ...domain.enums import label
+from ...services.board import BOARD_STATUSES, BoardCard, group_key
+from .cards import NORMAL, CardDelegate, CardListModel, CardTheme, Header
+
+STATUS_KEYS = tuple(s.value for s in BOARD_STATUSES)
+STATUS_GLYPHS = {"planned": "○", "in_progress": "◐", "blocked": "⊘", "done": "●"}
+
+
+def _due_key(card: BoardCard):
+    d = card.action.due_date
+    return (d is None, d or date.max, card.id)
+
+
+def column_rows(cards: list[BoardCard], grouping: str) -> dict[str, list]:
+    """Cards per status column, sorted by due date; under headings when grouped."""
+    per: dict[str, list[BoardCard]] = defaultdict(list)
+    for c in cards:
+        per[c.action.status].append(c)
+    out: dict[str, list] = {}
+    for key in STATUS_KEYS:
+        items = per.get(key, [])
+        if grouping == "status":
+            out[key] = sorted(items, key=_due_key)
+            continue
+        groups: dict[str, list[BoardCard]] = defaultdict(list)
+        for c in items:
+            groups[group_key(c, grouping)].append(c)
+        rows: list = []
+        for title in sorted(groups, key=lambda t: (t.startswith("("), t.casefold())):
+            members = sorted(groups[title], key=_due_key)
+            rows.append(Header(title, len(members)))
+            rows.extend(members)
+        out[key] = rows
+    return out
+
+
+class CardListView(QListView):
+    """One column's cards. Ctrl+Left/Right asks to move the selected cards; Left/Right
+    alone moves the focus to the next column; Ctrl+M opens "Move to…"."""
+
+    move_requested = Signal(int)           # -1 left, +1 right
+    move_menu_requested = Signal()
+    focus_neighbour = Signal(int)
+    open_requested = Signal(int)           # action id
+
+    def __init__(self, model: CardListModel, delegate: CardDelegate, editable: bool, parent=None):
+        super().__init__(parent)
+        self.setModel(model)
+        self.setItemDelegate(delegate)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setUniformItemSizes(False)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(300)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setMouseTracking(True)
+        if editable:
+            self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+            self.setDragEnabled(True)
+            self.setAcceptDrops(True)
+            self.setDropIndicatorShown(True)
+            self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+            self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        else:
+            self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+            self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.editable = editable
+        self.doubleClicked.connect(self._open)
+
+    def card_model(self) -> CardListModel:
+        return self.model()  # type: ignore[return-value]
+
+    def selected_cards(self) -> list[BoardCard]:
+        m = self.card_model()
+        rows = sorted({ix.row() for ix in self.selectionModel().selectedIndexes()})
+        cards = [m.card_at(r) for r in rows]
+        if not cards and self.currentIndex().isValid():
+            cards = [m.card_at(self.currentIndex().row())]
+        return [c for c in cards if c is not None]
+
+    def select_ids(self, ids: list[int]) -> None:
+        m = self.card_model()
+        sel = self.selectionModel()
+        sel.clearSelection()
+        first = None
+        for aid in ids:
+            row = m.row_of(aid)
+            if row is None:
+                continue
+            ix = m.index(row)
+            sel.select(ix, QItemSelectionModel.SelectionFlag.Select)
+            first = first or ix
+        if first is not None:
+            sel.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.scrollTo(first)
+
+    def keyPressEvent(self, event) -> None:
+        if not self.editable:
+            return super().keyPressEvent(event)
+        key, mods = event.key(), event.modifiers()
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        if ctrl and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            self.move_requested.emit(-1 if key == Qt.Key.Key_Left else 1)
+            return
+        if ctrl and key == Qt.Key.Key_M:
+            self.move_menu_requested.emit()
+            return
+        if not ctrl and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            self.focus_neighbour.emit(-1 if key == Qt.Key.Key_Left else 1)
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._open(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+    def _open(self, index) -> None:
+        card = self.card_model().card_at(index.row()) if index.isValid() else None
+        if card is not None:
+            self.open_requested.emit(card.id)
+
+
+class BoardColumn(QFrame):
+    def __init__(self, key: str, model: CardListModel, delegate: CardDelegate, editable: bool,
+                 parent=None):
+        super().__init__(parent)
+        self.key = key
+        self.setObjectName("boardColumn")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(4)
+        self.heading = QLabel()
+        self.heading.setObjectName("columnHeading")
+        lay.addWidget(self.heading)
+        self.view = CardListView(model, delegate, editable, self)
+        self.view.setAccessibleName(f"{label(key)} column")
+        lay.addWidget(self.view, 1)
+
+    def set_count(self, n: int) -> None:
+        self.heading.setText(f"{STATUS_GLYPHS.get(self.key, '')} {label(self.key)}  ·  {n}")
+
+
+class BoardColumns(QWidget):
+    """Four status columns side by side."""
+
+    def __init__(self, parent=None, *, editable: bool = True, show_names: bool = True,
+                 theme: CardTheme = NORMAL, zoom: float = 1.0):
+        super().__init__(parent)
+        self.editable = editable
+        self.theme = theme
+        self.delegate = CardDelegate(self, theme, zoom)
+        self.models: dict[str, CardListModel] = {}
+        self.columns: dict[str, BoardColumn] = {}
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(8)
+        for key in STATUS_KEYS:
+            model = CardListModel(key, self, show_names=show_names, editable=editable)
+            col = BoardColumn(key, model, self.delegate, editable, self)
+            self.models[key] = model
+            self.columns[key] = col
+            lay.addWidget(col, 1)
+        self.apply_theme(theme, zoom)
+
+    def views(self) -> list[CardListView]:
+        return [c.view for c in self.columns.values()]
+
+    def set_cards(self, cards: list[BoardCard], grouping: str = "status") -> None:
+        rows = column_rows(cards, grouping)
+        for key, model in self.models.items():
+            model.set_rows(rows[key])
+            self.columns[key].set_count(sum(1 for r in rows[key] if isinstance(r, BoardCard)))
+
+    def set_show_names(self, show: bool) -> None:
+        for m in self.models.values():
+            m.set_show_names(show)
+
+    def apply_theme(self, theme: CardTheme, zoom: float) -> None:
+        self.theme = theme
+        self.delegate.theme = theme
+        self.delegate.set_zoom(zoom)
+        pt = 11 * self.delegate.zoom
+        self.setStyleSheet(
+            f"QFrame#boardColumn {{ background: {theme.background}; border-radius: 8px; "
+            f"border: 1px solid {theme.border if theme.name != 'normal' else '#dde4e7'}; }}"
+            f"QLabel#columnHeading {{ color: {theme.header}; font-weight: 700; "
+            f"font-size: {pt:.1f}pt; padding: 2px 4px; background: transparent; border: none; }}"
+            f"QListView {{ background: {theme.background}; border: none; }}")
+        for m in self.models.values():
+            m.relayout()
+        for v in self.views():
+            v.doItemsLayout()

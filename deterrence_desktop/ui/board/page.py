@@ -1,0 +1,379 @@
+"""The action board page: columns of cards by status, filters, summary strip, moves.
+
+Data is loaded once through the board service (on the database worker) and
+filtered in memory on every change of a filter. A move (drag and drop,
+Ctrl+Left/Right, or Ctrl+M "Move to…") is a command on ``ctx.undo_stack``: the
+card moves at once and the service saves it (audited, version-guarded) on the
+worker; undo moves it back the same way.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QUndoCommand
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton, QVBoxLayout,
+    QWidget,
+)
+
+from ...domain.enums import label
+from ...services.board import (
+    ISA_SHAREABLE, NEEDS_OUTCOME, BoardCard, BoardData, BoardFilter, filter_cards, group_key,
+    make_card, summarise,
+)
+from ..page import Page
+from .columns import STATUS_KEYS, BoardColumns
+from .widgets import FilterBar, OutcomeDialog, SummaryStrip
+
+ZOOMS = (100, 125, 150, 175, 200, 250, 300)
+GROUPING_LABELS = (("status", "Status only"), ("partner", "Partner"), ("person", "Person"),
+                   ("group", "Group"))
+
+
+@dataclass
+class Move:
+    action_id: int
+    old_status: str
+    old_outcome: str
+    new_status: str
+    new_outcome: str | None      # None: keep the outcome as it is
+
+
+class MoveCardsCommand(QUndoCommand):
+    """Move cards between columns; undo moves them back. Each step is saved and audited."""
+
+    def __init__(self, page: "BoardPage", moves: list[Move], versions: dict[int, int]):
+        n = len(moves)
+        target = label(moves[0].new_status)
+        super().__init__(f"Move {n} card{'s' if n > 1 else ''} to {target}")
+        self.page = page
+        self.moves = moves
+        self.versions = dict(versions)
+
+    def redo(self) -> None:
+        self.page.apply_moves([(m.action_id, m.new_status, m.new_outcome) for m in self.moves],
+                              self)
+
+    def undo(self) -> None:
+        self.page.apply_moves([(m.action_id, m.old_status, m.old_outcome) for m in self.moves],
+                              self)
+
+
+class BoardPage(Page):
+    title = "Action board"
+    data_kinds = ("action", "partner", "person", "group", "cohort", "meeting")
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self._data: BoardData | None = None
+        self._cards: dict[int, BoardCard] = {}
+        self._visible: list[BoardCard] = []
+        self._filter_restored = False
+        self._emitting = False
+        self.grouping = "status"
+        self.last_filter_ms = 0.0
+        self.projection = None
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 10, 10, 10)
+        lay.setSpacing(8)
+        top = QHBoxLayout()
+        heading = QLabel("Action board")
+        heading.setProperty("role", "heading")
+        heading.setStyleSheet("font-size: 15pt; font-weight: 600;")
+        top.addWidget(heading)
+        self.count_label = QLabel("")
+        self.count_label.setProperty("role", "muted")
+        top.addWidget(self.count_label)
+        top.addStretch(1)
+        top.addWidget(QLabel("Group within columns by"))
+        self.grouping_combo = QComboBox(self)
+        self.grouping_combo.setAccessibleName("Group cards by")
+        for key, text in GROUPING_LABELS:
+            self.grouping_combo.addItem(text, key)
+        self.grouping_combo.currentIndexChanged.connect(self._grouping_changed)
+        top.addWidget(self.grouping_combo)
+        top.addWidget(QLabel("Zoom"))
+        self.zoom_combo = QComboBox(self)
+        self.zoom_combo.setAccessibleName("Zoom")
+        for z in ZOOMS:
+            self.zoom_combo.addItem(f"{z}%", z)
+        self.zoom_combo.currentIndexChanged.connect(
+            lambda: self.columns.apply_theme(self.columns.theme, self.zoom_combo.currentData() / 100))
+        top.addWidget(self.zoom_combo)
+        self.project_button = QPushButton("Project on a screen…", self)
+        self.project_button.setToolTip("Show the board full screen for a partnership meeting "
+                                       "(references instead of names)")
+        self.project_button.clicked.connect(self.start_projection)
+        top.addWidget(self.project_button)
+        lay.addLayout(top)
+
+        self.filters = FilterBar(self)
+        self.filters.changed.connect(self._filters_changed)
+        lay.addWidget(self.filters)
+        self.summary = SummaryStrip(self)
+        self.summary.setStyleSheet("QLabel#summaryStrip { background: #e3f0f0; border-radius: 6px;"
+                                   " padding: 6px 10px; font-size: 10pt; }")
+        lay.addWidget(self.summary)
+        self.columns = BoardColumns(self, editable=True, show_names=True)
+        lay.addWidget(self.columns, 1)
+        self.hint = QLabel("Drag a card to another column, or select it and press Ctrl+Left / "
+                           "Ctrl+Right (Ctrl+M: move to…). Ctrl+Z undoes a move. Enter opens "
+                           "the action.")
+        self.hint.setProperty("role", "muted")
+        lay.addWidget(self.hint)
+
+        for key, model in self.columns.models.items():
+            model.cards_dropped.connect(self._dropped, Qt.ConnectionType.QueuedConnection)
+        for key, col in self.columns.columns.items():
+            v = col.view
+            v.move_requested.connect(lambda d, k=key: self.move_selected(k, d))
+            v.move_menu_requested.connect(lambda k=key: self.show_move_menu(k))
+            v.focus_neighbour.connect(lambda d, k=key: self._focus_column(k, d))
+            v.open_requested.connect(self._open_action)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(700)
+        self._save_timer.timeout.connect(self._save_filter)
+
+    # -- loading ------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.ctx.call(lambda s: (s.board.load(), s.board.saved_filter()), self._loaded,
+                      self._failed, label="load the action board")
+
+    def clear(self) -> None:
+        self._data = None
+        self._cards = {}
+        self._visible = []
+        self._filter_restored = False
+        self.columns.set_cards([])
+        self.summary.show_summary(None)
+        self.count_label.setText("")
+        if self.projection is not None:
+            self.projection.close()
+
+    def focus_search(self) -> None:
+        self.filters.search.setFocus()
+        self.filters.search.selectAll()
+
+    def _loaded(self, result) -> None:
+        data, saved = result
+        self._data = data
+        self._cards = {c.id: c for c in data.cards}
+        for v in self.columns.views():
+            v.itemDelegate().today = data.today
+        self.filters.set_choices(data)
+        if not self._filter_restored:
+            self.filters.set_filter(saved)
+            self._filter_restored = True
+        self.refilter()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.ctx.status_message.emit(f"The board could not be loaded: {exc}")
+
+    def _on_data_changed(self, kind: str) -> None:
+        if not self._emitting:
+            super()._on_data_changed(kind)
+
+    # -- filtering ------------------------------------------------------------------------
+    def current_filter(self) -> BoardFilter:
+        return self.filters.filter()
+
+    def set_filter(self, f: BoardFilter) -> None:
+        self.filters.set_filter(f, emit=True)
+
+    def _filters_changed(self) -> None:
+        self.refilter()
+        self._save_timer.start()
+
+    def _save_filter(self) -> None:
+        f = self.filters.filter()
+        self.ctx.call(lambda s: s.board.save_filter(f), None, lambda e: None)
+
+    def _grouping_changed(self) -> None:
+        self.grouping = self.grouping_combo.currentData()
+        self.refilter()
+
+    def refilter(self, keep_selection: bool = True) -> None:
+        if self._data is None:
+            return
+        selected = self._selection() if keep_selection else {}
+        t0 = time.perf_counter()
+        today = self._data.today
+        cards = filter_cards(list(self._cards.values()), self.filters.filter(), today)
+        self._visible = cards
+        self.columns.set_cards(cards, self.grouping)
+        self.summary.show_summary(summarise(cards, today))
+        self.last_filter_ms = (time.perf_counter() - t0) * 1000
+        shown, total = len(cards), len(self._cards)
+        self.count_label.setText(f"{shown} of {total} actions" if shown != total
+                                 else f"{total} actions")
+        for key, ids in selected.items():
+            self.columns.columns[key].view.select_ids(ids)
+
+    def _selection(self) -> dict[str, list[int]]:
+        out = {}
+        for key, col in self.columns.columns.items():
+            ids = [c.id for c in col.view.selected_cards()]
+            if ids:
+                out[key] = ids
+        return out
+
+    def visible_cards(self) -> list[BoardCard]:
+        return list(self._visible)
+
+    # -- moving cards ----------------------------------------------------------------------
+    def move_selected(self, from_key: str, direction: int) -> bool:
+        i = STATUS_KEYS.index(from_key) + direction
+        if not 0 <= i < len(STATUS_KEYS):
+            return False
+        cards = self.columns.columns[from_key].view.selected_cards()
+        return self.request_move([c.id for c in cards], STATUS_KEYS[i])
+
+    def show_move_menu(self, from_key: str) -> None:
+        view = self.columns.columns[from_key].view
+        if not view.selected_cards():
+            return
+        menu = QMenu(self)
+        for key in STATUS_KEYS:
+            if key != from_key:
+                menu.addAction(f"Move to {label(key)}",
+                               lambda k=key: self.request_move(
+                                   [c.id for c in view.selected_cards()], k))
+        rect = view.visualRect(view.currentIndex())
+        menu.popup(view.viewport().mapToGlobal(rect.center() if rect.isValid() else QPoint(0, 0)))
+
+    def _dropped(self, ids: list, key: str) -> None:
+        self.request_move(ids, key)
+
+    def ask_outcome(self, status: str, cards: list[BoardCard]) -> str | None:
+        """Ask for the outcome (done) or the blocker (blocked); None if the user cancels."""
+        current = cards[0].action.outcome if len(cards) == 1 and status == "blocked" \
+            and cards[0].status == "blocked" else ""
+        dialog = OutcomeDialog(status, len(cards), current, self)
+        return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def request_move(self, ids: list[int], target: str) -> bool:
+        """Move the cards ``ids`` to the column ``target`` (undoable). False if nothing moved."""
+        cards = [self._cards[i] for i in ids if i in self._cards]
+        cards = [c for c in cards if c.status != target]
+        if not cards or target not in STATUS_KEYS:
+            return False
+        outcome = None
+        if target in {s.value for s in NEEDS_OUTCOME}:
+            outcome = self.ask_outcome(target, cards)
+            if outcome is None:
+                return False
+        moves = [Move(c.id, c.status, c.action.outcome, target, outcome) for c in cards]
+        versions = {c.id: c.action.version for c in cards}
+        self.ctx.undo_stack.push(MoveCardsCommand(self, moves, versions))
+        return True
+
+    def apply_moves(self, changes: list[tuple[int, str, str | None]],
+                    command: MoveCardsCommand) -> None:
+        """Show the moves at once, then save them on the worker (called by the command)."""
+        if self._data is None:
+            return
+        today = self._data.today
+        target = changes[0][1]
+        for aid, status, outcome in changes:
+            card = self._cards.get(aid)
+            if card is None:
+                continue
+            view = replace(card.action, status=status,
+                           outcome=card.action.outcome if outcome is None else outcome)
+            self._cards[aid] = make_card(view, today, card.cohort_ids, card.group_ids)
+        self.refilter(keep_selection=False)
+        view = self.columns.columns[target].view
+        view.select_ids([aid for aid, _, _ in changes])
+        if self.isVisible():
+            view.setFocus()
+        versions = dict(command.versions)
+
+        def save(services):
+            return [services.board.move(aid, status, outcome, expected_version=versions.get(aid))
+                    for aid, status, outcome in changes]
+
+        def saved(cards: list[BoardCard]) -> None:
+            for c in cards:
+                command.versions[c.id] = c.action.version
+                if self._data is not None and c.id in self._cards:
+                    self._cards[c.id] = c
+            self.refilter()
+            self._emitting = True
+            try:
+                self.ctx.data_changed.emit("action")
+            finally:
+                self._emitting = False
+
+        def failed(exc: BaseException) -> None:
+            command.setObsolete(True)
+            box = QMessageBox(QMessageBox.Icon.Warning, "The move was not saved",
+                              f"The card could not be moved: {exc}\n\nThe board has been "
+                              "reloaded to show the saved state.", parent=self)
+            box.setObjectName("moveFailed")
+            box.open()
+            self.reload()
+        self.ctx.call(save, saved, failed, label="move cards on the board")
+
+    def _focus_column(self, key: str, direction: int) -> None:
+        i = STATUS_KEYS.index(key) + direction
+        if 0 <= i < len(STATUS_KEYS):
+            v = self.columns.columns[STATUS_KEYS[i]].view
+            v.setFocus()
+            if not v.currentIndex().isValid() and v.model().rowCount():
+                for r in range(v.model().rowCount()):
+                    if v.card_model().card_at(r) is not None:
+                        v.select_ids([v.card_model().card_at(r).id])
+                        break
+
+    def _open_action(self, action_id: int) -> None:
+        signal = getattr(self.ctx, "open_requested", None)
+        if signal is not None:
+            signal.emit("action", action_id)
+
+    # -- projection -------------------------------------------------------------------------
+    def projection_items(self):
+        from .projection import ProjectionItem
+        cards = self.visible_cards()
+        if self.grouping == "status":
+            return [ProjectionItem("Action board", cards)]
+        groups: dict[str, list[BoardCard]] = {}
+        for c in cards:
+            groups.setdefault(group_key(c, self.grouping), []).append(c)
+        items = []
+        for title in sorted(groups, key=lambda t: (t.startswith("("), t.casefold())):
+            members = groups[title]
+            ref = title if self.grouping == "person" and title.startswith("FD-") else ""
+            name = members[0].action.person_name if ref else ""
+            items.append(ProjectionItem(title, members, person_reference=ref, person_name=name))
+        return items
+
+    def start_projection(self, settings=None):
+        """Ask where and to whom, then show the board full screen (returns the window)."""
+        from .projection import ProjectionStartDialog, ProjectionWindow
+        if self._data is None:
+            return None
+        if settings is None:
+            dialog = ProjectionStartDialog([(p.id, p.label) for p in self._data.partners],
+                                           [p.id for p in self._data.partners], self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            settings = dialog.settings()
+        shareable = None
+        if settings.isa_only:
+            shareable = {p.id for p in self._data.partners if p.extra in ISA_SHAREABLE}
+        names = {p.id: p.label for p in self._data.partners}
+        actor = self.ctx.services.actor if self.ctx.services else None
+        window = ProjectionWindow(
+            self.ctx, self.projection_items(), title="Action board", scope="board",
+            recipients=[names[i] for i in settings.partner_ids if i in names],
+            shareable_partners=shareable, zoom=settings.zoom,
+            can_reveal=actor is not None and actor.role.value == "coordinator",
+            today=self._data.today)
+        self.projection = window
+        window.destroyed.connect(lambda: setattr(self, "projection", None))
+        window.start(settings.screen)
+        return window
