@@ -197,6 +197,10 @@ class Workspace:
             with session.begin():
                 yield session
         except DBAPIError as exc:
+            if self.read_only and "readonly" in str(getattr(exc, "orig", exc)).lower():
+                raise WorkspaceReadOnly(
+                    "This workspace is open read-only (another copy of the app is changing "
+                    "it): nothing was saved.") from None
             clear = storage_error(exc)
             if clear is not None:
                 raise clear from None
