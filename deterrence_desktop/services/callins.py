@@ -838,9 +838,13 @@ class CallInService(Service):
             f"Offer: {catalogue.get(o.get('intervention_id'), '?')} - {partners.get(o.get('partner_id'), '?')}"
             for o in a[MESSAGES].get("offers") or [])
         lg = a[LOGISTICS]
+        def day(value: Any) -> str:
+            d = parse_day(value)
+            return d.strftime("%d %b %Y") if d else "-"
+
         logistics = [
             f"Invitations delivered by {partners.get(lg.get('delivery_partner_id'), '-')} "
-            f"({lg.get('delivery_method')}), due {lg.get('delivery_due') or '-'}",
+            f"({lg.get('delivery_method')}), by {day(lg.get('delivery_due'))}",
             f"Transport: {lg.get('transport') or '-'}",
             f"Room layout: {lg.get('room_layout') or '-'}",
             "Risk assessment: " + ("done" if lg.get("risk_assessment_done") else "to do (see tasks)"),
@@ -851,7 +855,7 @@ class CallInService(Service):
                 logistics.append(f"Invitation to {c.reference} by {partners.get(o.get('partner_id'), '-')} ({o.get('method')})")
         for t in lg.get("tasks") or []:
             logistics.append(f"Task: {TASK_KINDS.get(t.get('kind'), ('?',))[0]} - {t.get('description')} - "
-                             f"{partners.get(t.get('partner_id'), '-')}, due {t.get('due_date')}")
+                             f"{partners.get(t.get('partner_id'), '-')}, due {day(t.get('due_date'))}")
         n_actions = len(a[INVITEES].get("invitees") or []) + len(lg.get("tasks") or [])
         logistics.append(f"Finish creates {n_actions} actions.")
         return (("Purpose and event", event), ("Invitees", tuple(inv_lines)),

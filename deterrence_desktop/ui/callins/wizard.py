@@ -1,0 +1,988 @@
+"""The call-in planning wizard: a QWizard that only renders the services' flow.
+
+Navigation, validation and warnings live in :mod:`deterrence_desktop.services.callins`
+(``go_next``, ``go_back``, ``go_to``, ``validate_step``, ``invitee_warnings``). Each
+page shows the answers of its step and the choices the service sends
+(``step_data``, fetched on the database worker when the page opens); Next asks the
+flow whether the step is valid, Back keeps what was typed, and Finish asks the
+service to create the call-in in one transaction.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QDateTime, QModelIndex, Qt, QTime, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDateTimeEdit, QFormLayout, QGridLayout,
+    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
+    QPushButton, QSizePolicy, QTableView, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
+    QWizard, QWizardPage,
+)
+
+from ...domain.enums import label
+from ...services import callins as flow
+from ...services.callins import StepData, WizardState
+from ..context import AppContext
+from ..style import set_role
+
+PAGE_IDS = {step_id: n for n, step_id in enumerate(flow.STEP_IDS)}
+
+
+def _qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _pydate(q: QDate) -> date:
+    return date(q.year(), q.month(), q.day())
+
+
+def _error_label() -> QLabel:
+    lab = QLabel()
+    lab.setWordWrap(True)
+    set_role(lab, "error")
+    lab.hide()
+    return lab
+
+
+def _checked_ids(widget: QListWidget) -> list[int]:
+    return [widget.item(i).data(Qt.ItemDataRole.UserRole) for i in range(widget.count())
+            if widget.item(i).checkState() == Qt.CheckState.Checked]
+
+
+def _fill_checklist(widget: QListWidget, options, checked: list[int]) -> None:
+    widget.clear()
+    for o in options:
+        item = QListWidgetItem(o.label)
+        item.setData(Qt.ItemDataRole.UserRole, o.id)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Checked if o.id in checked else Qt.CheckState.Unchecked)
+        widget.addItem(item)
+
+
+def _partner_combo(options, selected: int | None, none_label: str | None = None) -> QComboBox:
+    box = QComboBox()
+    if none_label is not None:
+        box.addItem(none_label, None)
+    for o in options:
+        box.addItem(o.label, o.id)
+    index = box.findData(selected)
+    box.setCurrentIndex(index if index >= 0 else (0 if none_label is not None else -1))
+    return box
+
+
+class StepPage(QWizardPage):
+    """A page showing one step of the flow. Subclasses build widgets, ``show`` the
+    answers with the step data, and give back ``values()``."""
+
+    step_id = ""
+
+    def __init__(self, wizard: "CallInWizard"):
+        super().__init__()
+        self.wiz = wizard
+        spec = flow.STEP_BY_ID[self.step_id]
+        self.setTitle(spec.title)
+        self.setSubTitle(spec.subtitle)
+        self.setObjectName(f"callin_{self.step_id}")
+        self.data: StepData | None = None
+        self.requested = False
+        self._ready = False
+        self.loading = QLabel("Loading…")
+        set_role(self.loading, "muted")
+        self.errors = _error_label()
+        self.errors.setObjectName(f"errors_{self.step_id}")
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.loading)
+        self.body = QWidget()
+        outer.addWidget(self.body, 1)
+        outer.addWidget(self.errors)
+        self.build(self.body)
+
+    # -- the contract of a step page ------------------------------------------------
+    def build(self, body: QWidget) -> None:
+        raise NotImplementedError
+
+    def show_answers(self, answers: dict[str, Any], data: StepData) -> None:
+        raise NotImplementedError
+
+    def values(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    # -- wiring -----------------------------------------------------------------------
+    def initializePage(self) -> None:
+        self._ready = False
+        self.requested = not self.wiz._replaying
+        self.loading.show()
+        self.body.setEnabled(False)
+        self.show_errors({})
+        self.completeChanged.emit()
+        self.wiz.load_step_data(self)
+
+    def data_arrived(self, data: StepData) -> None:
+        self.data = data
+        self.show_answers(self.wiz.state.answers[self.step_id], data)
+        self.loading.hide()
+        self.body.setEnabled(True)
+        self._ready = True
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self._ready
+
+    def cleanupPage(self) -> None:
+        # Back: keep what was typed here (even if not valid yet); no reset of fields.
+        self.wiz.state = flow.go_back(self.wiz.state, self.values() if self._ready else None)
+
+    def validatePage(self) -> bool:
+        return self.wiz.validate_step_page(self)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        text = "\n".join(f"• {msg[0].upper()}{msg[1:]}" for msg in errors.values())
+        self.errors.setText(text)
+        self.errors.setVisible(bool(errors))
+
+
+# ---------------------------------------------------------------------------------------
+# 1. Purpose and event
+# ---------------------------------------------------------------------------------------
+
+class EventPage(StepPage):
+    step_id = flow.EVENT
+
+    def build(self, body: QWidget) -> None:
+        grid = QGridLayout(body)
+        form = QFormLayout()
+        self.title_edit = QLineEdit()
+        self.title_edit.setObjectName("title")
+        self.title_edit.setPlaceholderText("e.g. Call-in for the Northside groups")
+        self.purpose = QPlainTextEdit()
+        self.purpose.setObjectName("purpose")
+        self.purpose.setPlaceholderText("Why this call-in, and why now")
+        self.purpose.setMaximumHeight(60)
+        self.starts_at = QDateTimeEdit()
+        self.starts_at.setObjectName("starts_at")
+        self.starts_at.setCalendarPopup(True)
+        self.starts_at.setDisplayFormat("ddd dd MMM yyyy  HH:mm")
+        self.venue = QLineEdit()
+        self.venue.setObjectName("venue")
+        self.venue_notes = QPlainTextEdit()
+        self.venue_notes.setObjectName("venue_notes")
+        self.venue_notes.setPlaceholderText("Accessibility (step-free access, hearing loop) and safety "
+                                            "(separate entrances, search, exits)")
+        self.venue_notes.setMaximumHeight(60)
+        for text, w in (("&Title:", self.title_edit), ("&Purpose:", self.purpose),
+                        ("&Date and time:", self.starts_at), ("&Venue:", self.venue),
+                        ("Venue &notes:", self.venue_notes)):
+            lab = QLabel(text)
+            lab.setBuddy(w)
+            form.addRow(lab, w)
+        grid.addLayout(form, 0, 0, 1, 2)
+        self.groups = QListWidget()
+        self.groups.setObjectName("groups")
+        self.cohorts = QListWidget()
+        self.cohorts.setObjectName("cohorts")
+        for col, (text, w) in enumerate((("Targeted &groups", self.groups),
+                                         ("Targeted c&ohorts", self.cohorts))):
+            lab = QLabel(text)
+            lab.setBuddy(w)
+            set_role(lab, "subheading")
+            grid.addWidget(lab, 1, col)
+            grid.addWidget(w, 2, col)
+        grid.setRowStretch(2, 1)
+
+    def show_answers(self, a: dict[str, Any], data: StepData) -> None:
+        self.title_edit.setText(a.get("title") or "")
+        self.purpose.setPlainText(a.get("purpose") or "")
+        when = flow.parse_when(a.get("starts_at"))
+        if when is None:
+            when = datetime.combine(data.facts.today + timedelta(days=14), time(18, 30))
+        self.starts_at.setDateTime(QDateTime(_qdate(when.date()), QTime(when.hour, when.minute)))
+        self.venue.setText(a.get("venue") or "")
+        self.venue_notes.setPlainText(a.get("venue_notes") or "")
+        _fill_checklist(self.groups, data.groups, a.get("group_ids") or [])
+        _fill_checklist(self.cohorts, data.cohorts, a.get("cohort_ids") or [])
+
+    def values(self) -> dict[str, Any]:
+        dt = self.starts_at.dateTime()
+        when = datetime.combine(_pydate(dt.date()), time(dt.time().hour(), dt.time().minute()))
+        return {"title": self.title_edit.text(), "purpose": self.purpose.toPlainText(),
+                "starts_at": when.isoformat(timespec="minutes"), "venue": self.venue.text(),
+                "venue_notes": self.venue_notes.toPlainText(),
+                "group_ids": _checked_ids(self.groups), "cohort_ids": _checked_ids(self.cohorts)}
+
+
+# ---------------------------------------------------------------------------------------
+# 2. Invitees
+# ---------------------------------------------------------------------------------------
+
+class InviteeModel(QAbstractTableModel):
+    """The targeted people: invite (check), required (check, only where it can be), status."""
+
+    HEADERS = ("Invite", "Reference", "Name", "Groups", "Legal status", "Attendance",
+               "Warnings", "Supervised by")
+    INVITE, REF, NAME, GROUPS, STATUS, REQUIRED, WARN, SUPERVISOR = range(8)
+    changed = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[flow.InviteeCandidate] = []
+        self.invited: dict[int, bool] = {}       # person id -> required
+        self.warnings: dict[int, list[str]] = {}
+
+    def set_rows(self, rows, invitees: list[dict]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.invited = {int(i["person_id"]): bool(i.get("required")) for i in invitees}
+        self.endResetModel()
+
+    def set_warnings(self, warnings: dict[int, list[str]]) -> None:
+        self.warnings = warnings
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.HEADERS) - 1))
+
+    def invitees(self) -> list[dict]:
+        order = {c.person_id: n for n, c in enumerate(self.rows)}
+        return [{"person_id": pid, "required": req}
+                for pid, req in sorted(self.invited.items(), key=lambda kv: order.get(kv[0], 1 << 30))]
+
+    def set_all(self, invite: bool) -> None:
+        self.beginResetModel()
+        self.invited = {c.person_id: c.can_require for c in self.rows} if invite else {}
+        self.endResetModel()
+        self.changed.emit()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def flags(self, index):
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        c = self.rows[index.row()]
+        if index.column() == self.INVITE:
+            f |= Qt.ItemFlag.ItemIsUserCheckable
+        elif index.column() == self.REQUIRED:
+            if c.can_require and c.person_id in self.invited:
+                f |= Qt.ItemFlag.ItemIsUserCheckable
+            else:
+                f &= ~Qt.ItemFlag.ItemIsEnabled
+        return f
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        c, col = self.rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.CheckStateRole:
+            if col == self.INVITE:
+                return Qt.CheckState.Checked if c.person_id in self.invited else Qt.CheckState.Unchecked
+            if col == self.REQUIRED and c.can_require:
+                return Qt.CheckState.Checked if self.invited.get(c.person_id) else Qt.CheckState.Unchecked
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.REQUIRED:
+                if not c.can_require:
+                    return "Invite only"
+                return "Required" if self.invited.get(c.person_id) else "Can be required"
+            return {
+                self.REF: c.reference, self.NAME: c.name, self.GROUPS: ", ".join(c.groups),
+                self.STATUS: label(c.legal_status), self.SUPERVISOR: c.supervising_partner,
+                self.WARN: " ".join(self.warnings.get(c.person_id, [])),
+            }.get(col)
+        if role == Qt.ItemDataRole.ForegroundRole and col == self.WARN:
+            from ..style import WARNING
+            return WARNING
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == self.WARN:
+                return "\n".join(self.warnings.get(c.person_id, [])) or None
+            if col == self.REQUIRED:
+                return c.requirement
+        return None
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.CheckStateRole:
+            return False
+        c = self.rows[index.row()]
+        checked = Qt.CheckState(value) == Qt.CheckState.Checked
+        if index.column() == self.INVITE:
+            if checked:
+                self.invited[c.person_id] = c.can_require
+            else:
+                self.invited.pop(c.person_id, None)
+        elif index.column() == self.REQUIRED and c.person_id in self.invited and c.can_require:
+            self.invited[c.person_id] = checked
+        else:
+            return False
+        self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(self.HEADERS) - 1))
+        self.changed.emit()
+        return True
+
+
+class InviteesPage(StepPage):
+    step_id = flow.INVITEES
+
+    def build(self, body: QWidget) -> None:
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.summary = QLabel()
+        self.summary.setObjectName("invitee_summary")
+        all_btn = QPushButton("Invite &all")
+        none_btn = QPushButton("Invite &none")
+        row.addWidget(self.summary, 1)
+        row.addWidget(all_btn)
+        row.addWidget(none_btn)
+        lay.addLayout(row)
+        self.model = InviteeModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("invitees")
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        head = self.table.horizontalHeader()
+        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        head.setStretchLastSection(True)
+        lay.addWidget(self.table, 1)
+        self.warning_box = QLabel()
+        self.warning_box.setObjectName("invitee_warnings")
+        set_role(self.warning_box, "warning")     # one line per warning: no wrapping, never cut
+        self.warning_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.table.setMinimumHeight(120)
+        lay.addWidget(self.warning_box)
+        all_btn.clicked.connect(lambda: self.model.set_all(True))
+        none_btn.clicked.connect(lambda: self.model.set_all(False))
+        self.model.changed.connect(self.refresh_warnings)
+
+    def show_answers(self, a: dict[str, Any], data: StepData) -> None:
+        rows = sorted(data.facts.candidates.values(), key=lambda c: c.reference)
+        self.model.set_rows(rows, a.get("invitees") or [])
+        self.refresh_warnings()
+
+    def refresh_warnings(self) -> None:
+        if self.data is None:
+            return
+        answers = dict(self.wiz.state.answers)
+        answers[flow.INVITEES] = {"invitees": self.model.invitees()}
+        warnings = flow.invitee_warnings(answers, self.data.facts)
+        per_person: dict[int, list[str]] = {}
+        for w in warnings:
+            if w.kind != "rivals":
+                for pid in w.person_ids:
+                    per_person.setdefault(pid, []).append(
+                        {"custody": "In custody on the date.", "release_near": "Release near the date.",
+                         "ends_before": "Supervision ends first."}.get(w.kind, w.kind))
+        self.model.set_warnings(per_person)
+        self.warning_box.setText("\n".join(f"⚠ {w.text}" for w in warnings))
+        self.warning_box.setVisible(bool(warnings))
+        n = len(self.model.invited)
+        required = sum(1 for r in self.model.invited.values() if r)
+        self.summary.setText(f"{len(self.model.rows)} people in the targeted groups and cohorts; "
+                             f"{n} invited, {required} of them required to attend.")
+
+    def values(self) -> dict[str, Any]:
+        return {"invitees": self.model.invitees()}
+
+
+# ---------------------------------------------------------------------------------------
+# 3. Speakers and roles
+# ---------------------------------------------------------------------------------------
+
+class SpeakersPage(StepPage):
+    step_id = flow.SPEAKERS
+
+    def build(self, body: QWidget) -> None:
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(0, 0, 0, 0)
+        add = QHBoxLayout()
+        self.role = QComboBox()
+        self.role.setObjectName("speaker_role")
+        for key, text in flow.SPEAKER_ROLES.items():
+            self.role.addItem(text, key)
+        self.name = QLineEdit()
+        self.name.setObjectName("speaker_name")
+        self.name.setPlaceholderText("Speaker's name")
+        self.link = QComboBox()
+        self.link.setObjectName("speaker_link")
+        self.link.setMinimumContentsLength(28)
+        self.add_btn = QPushButton("&Add speaker")
+        self.add_btn.setObjectName("add_speaker")
+        for w in (self.role, self.name, self.link, self.add_btn):
+            add.addWidget(w)
+        add.setStretch(1, 1)
+        lay.addLayout(add)
+        self.table = QTableWidget(0, 3)
+        self.table.setObjectName("speakers")
+        self.table.setHorizontalHeaderLabels(["Role", "Name", "Partner or influencer"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        lay.addWidget(self.table, 1)
+        remove = QPushButton("&Remove selected")
+        row = QHBoxLayout()
+        self.hint = QLabel("A call-in carries three messages, each from its own speakers: the "
+                           "community's moral voice, the law-enforcement consequences, and the offer of help.")
+        self.hint.setWordWrap(True)
+        set_role(self.hint, "hint")
+        row.addWidget(self.hint, 1)
+        row.addWidget(remove)
+        lay.addLayout(row)
+        self.speakers: list[dict] = []
+        self.add_btn.clicked.connect(self._add)
+        self.name.returnPressed.connect(self._add)
+        remove.clicked.connect(self._remove)
+
+    def show_answers(self, a: dict[str, Any], data: StepData) -> None:
+        self.link.clear()
+        for o in data.partners:
+            self.link.addItem(f"Partner: {o.label}", ("partner", o.id))
+        for o in data.influencers:
+            self.link.addItem(f"Influencer: {o.label}", ("influencer", o.id))
+        self.speakers = [dict(s) for s in a.get("speakers") or []]
+        self._render()
+
+    def add_speaker(self, role: str, name: str, partner_id: int | None = None,
+                    influencer_id: int | None = None) -> None:
+        self.speakers.append({"role": role, "name": name.strip(), "partner_id": partner_id,
+                              "influencer_id": influencer_id})
+        self._render()
+
+    def _add(self) -> None:
+        kind, ref = self.link.currentData() or (None, None)
+        if not self.name.text().strip() or ref is None:
+            self.show_errors({"speakers": "give the speaker's name and link them to a partner or influencer"})
+            return
+        self.show_errors({})
+        self.add_speaker(self.role.currentData(), self.name.text(),
+                         ref if kind == "partner" else None, ref if kind == "influencer" else None)
+        self.name.clear()
+
+    def _remove(self) -> None:
+        rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)
+        for r in rows:
+            del self.speakers[r]
+        self._render()
+
+    def _render(self) -> None:
+        names = {}
+        if self.data is not None:
+            names = {("partner", o.id): o.label for o in self.data.partners}
+            names |= {("influencer", o.id): o.label for o in self.data.influencers}
+        self.table.setRowCount(len(self.speakers))
+        for r, s in enumerate(self.speakers):
+            key = ("partner", s.get("partner_id")) if s.get("partner_id") is not None else \
+                ("influencer", s.get("influencer_id"))
+            for c, text in enumerate((flow.SPEAKER_ROLES.get(s.get("role"), "?"), s.get("name", ""),
+                                      names.get(key, "?"))):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+
+    def values(self) -> dict[str, Any]:
+        return {"speakers": [dict(s) for s in self.speakers]}
+
+
+# ---------------------------------------------------------------------------------------
+# 4. Messages
+# ---------------------------------------------------------------------------------------
+
+class MessagesPage(StepPage):
+    step_id = flow.MESSAGES
+
+    def build(self, body: QWidget) -> None:
+        grid = QGridLayout(body)
+        grid.setContentsMargins(0, 0, 0, 0)
+        lab = QLabel("Enforcement &consequences for the group")
+        set_role(lab, "subheading")
+        self.levers = QListWidget()
+        self.levers.setObjectName("levers")
+        lab.setBuddy(self.levers)
+        grid.addWidget(lab, 0, 0)
+        grid.addWidget(self.levers, 1, 0)
+        lab2 = QLabel("Support &offers on the night")
+        set_role(lab2, "subheading")
+        self.offers = QTableWidget(0, 2)
+        self.offers.setObjectName("offers")
+        lab2.setBuddy(self.offers)
+        self.offers.setHorizontalHeaderLabels(["Offer", "Delivered by"])
+        self.offers.verticalHeader().hide()
+        self.offers.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.offers.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        grid.addWidget(lab2, 0, 1)
+        grid.addWidget(self.offers, 1, 1)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 3)
+
+    def show_answers(self, a: dict[str, Any], data: StepData) -> None:
+        _fill_checklist(self.levers, data.levers, a.get("lever_ids") or [])
+        for i, o in enumerate(data.levers):
+            self.levers.item(i).setText(f"{o.label}  ({label(o.kind)})")
+        chosen = {o.get("intervention_id"): o.get("partner_id") for o in a.get("offers") or []}
+        by_type = {}
+        for p in data.partners:
+            by_type.setdefault(p.kind, p.id)
+        self.offers.setRowCount(len(data.offers))
+        for r, o in enumerate(data.offers):
+            item = QTableWidgetItem(o.label)
+            item.setData(Qt.ItemDataRole.UserRole, o.id)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if o.id in chosen else Qt.CheckState.Unchecked)
+            self.offers.setItem(r, 0, item)
+            partner = chosen.get(o.id) or by_type.get(o.kind)
+            self.offers.setCellWidget(r, 1, _partner_combo(data.partners, partner, "— choose —"))
+
+    def choose_offer(self, row: int, partner_id: int | None = None) -> None:
+        self.offers.item(row, 0).setCheckState(Qt.CheckState.Checked)
+        if partner_id is not None:
+            box = self.offers.cellWidget(row, 1)
+            box.setCurrentIndex(box.findData(partner_id))
+
+    def values(self) -> dict[str, Any]:
+        offers = []
+        for r in range(self.offers.rowCount()):
+            item = self.offers.item(r, 0)
+            if item is not None and item.checkState() == Qt.CheckState.Checked:
+                offers.append({"intervention_id": item.data(Qt.ItemDataRole.UserRole),
+                               "partner_id": self.offers.cellWidget(r, 1).currentData()})
+        return {"lever_ids": _checked_ids(self.levers), "offers": offers}
+
+
+# ---------------------------------------------------------------------------------------
+# 5. Logistics
+# ---------------------------------------------------------------------------------------
+
+class LogisticsPage(StepPage):
+    step_id = flow.LOGISTICS
+
+    def build(self, body: QWidget) -> None:
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        form = QFormLayout()
+        self.delivery_partner = QComboBox()
+        self.delivery_partner.setObjectName("delivery_partner")
+        self.delivery_method = QComboBox()
+        self.delivery_method.setObjectName("delivery_method")
+        for m in flow.DELIVERY_METHODS:
+            self.delivery_method.addItem(m.capitalize(), m)
+        self.delivery_due = QDateEdit()
+        self.delivery_due.setObjectName("delivery_due")
+        self.delivery_due.setCalendarPopup(True)
+        self.delivery_due.setDisplayFormat("dd MMM yyyy")
+        for text, w in (("Invitations delivered &by:", self.delivery_partner),
+                        ("&How:", self.delivery_method), ("Delivered by (&date):", self.delivery_due)):
+            lab = QLabel(text)
+            lab.setBuddy(w)
+            form.addRow(lab, w)
+        top.addLayout(form, 1)
+        form2 = QFormLayout()
+        self.transport = QLineEdit()
+        self.transport.setObjectName("transport")
+        self.transport.setPlaceholderText("e.g. minibus from two pick-up points")
+        self.room_layout = QLineEdit()
+        self.room_layout.setObjectName("room_layout")
+        self.room_layout.setPlaceholderText("e.g. horseshoe; rival groups seated apart")
+        self.risk_done = QCheckBox("The risk assessment is &done")
+        self.risk_done.setObjectName("risk_assessment_done")
+        for text, w in (("&Transport:", self.transport), ("&Room layout:", self.room_layout)):
+            lab = QLabel(text)
+            lab.setBuddy(w)
+            form2.addRow(lab, w)
+        form2.addRow("", self.risk_done)
+        top.addLayout(form2, 1)
+        lay.addLayout(top)
+        head = QLabel("Tasks (each becomes an action for its partner, due before the event)")
+        set_role(head, "subheading")
+        lay.addWidget(head)
+        add = QHBoxLayout()
+        self.task_kind = QComboBox()
+        self.task_kind.setObjectName("task_kind")
+        for key, (text, _) in flow.TASK_KINDS.items():
+            self.task_kind.addItem(text, key)
+        self.task_description = QLineEdit()
+        self.task_description.setObjectName("task_description")
+        self.task_description.setPlaceholderText("What needs doing")
+        self.task_partner = QComboBox()
+        self.task_partner.setObjectName("task_partner")
+        self.task_partner.setMinimumContentsLength(20)
+        self.task_due = QDateEdit()
+        self.task_due.setObjectName("task_due")
+        self.task_due.setCalendarPopup(True)
+        self.task_due.setDisplayFormat("dd MMM yyyy")
+        add_btn = QPushButton("Add &task")
+        add_btn.setObjectName("add_task")
+        self.standard_btn = QPushButton("Add the &usual tasks")
+        self.standard_btn.setObjectName("standard_tasks")
+        for w in (self.task_kind, self.task_description, self.task_partner, self.task_due, add_btn):
+            add.addWidget(w)
+        add.setStretch(1, 1)
+        lay.addLayout(add)
+        self.tasks_table = QTableWidget(0, 4)
+        self.tasks_table.setObjectName("tasks")
+        self.tasks_table.setHorizontalHeaderLabels(["Task", "Description", "Partner", "Due"])
+        self.tasks_table.verticalHeader().hide()
+        self.tasks_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tasks_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tasks_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.invitations = QTableWidget(0, 3)
+        self.invitations.setObjectName("invitation_delivery")
+        self.invitations.setHorizontalHeaderLabels(["Invitation to", "Delivered by", "How"])
+        self.invitations.verticalHeader().hide()
+        self.invitations.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.invitations.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        tables = QHBoxLayout()
+        tables.addWidget(self.tasks_table, 1)
+        tables.addWidget(self.invitations, 1)
+        lay.addLayout(tables, 1)
+        row = QHBoxLayout()
+        self.count = QLabel()
+        set_role(self.count, "muted")
+        remove = QPushButton("&Remove selected")
+        row.addWidget(self.count, 1)
+        row.addWidget(self.standard_btn)
+        row.addWidget(remove)
+        lay.addLayout(row)
+        self.tasks: list[dict] = []
+        self.overrides: dict[str, dict] = {}
+        add_btn.clicked.connect(self._add)
+        remove.clicked.connect(self._remove)
+        self.standard_btn.clicked.connect(self.add_usual_tasks)
+
+    def _event_day(self) -> date:
+        when = self.wiz.state.starts_at()
+        return when.date() if when else (self.data.facts.today + timedelta(days=14))
+
+    def show_answers(self, a: dict[str, Any], data: StepData) -> None:
+        for box in (self.delivery_partner, self.task_partner):
+            box.clear()
+            for o in data.partners:
+                box.addItem(o.label, o.id)
+        police = next((o.id for o in data.partners if o.kind == "police"), None)
+        partner = a.get("delivery_partner_id") or police
+        self.delivery_partner.setCurrentIndex(max(0, self.delivery_partner.findData(partner)))
+        self.delivery_method.setCurrentIndex(max(0, self.delivery_method.findData(a.get("delivery_method"))))
+        event_day = self._event_day()
+        due = flow.parse_day(a.get("delivery_due")) or max(data.facts.today, event_day - timedelta(days=7))
+        for edit in (self.delivery_due, self.task_due):
+            edit.setMinimumDate(_qdate(data.facts.today))
+        self.delivery_due.setDate(_qdate(due))
+        self.task_due.setDate(_qdate(max(data.facts.today, event_day - timedelta(days=2))))
+        self.task_partner.setCurrentIndex(max(0, self.task_partner.findData(police)))
+        self.transport.setText(a.get("transport") or "")
+        self.room_layout.setText(a.get("room_layout") or "")
+        self.risk_done.setChecked(bool(a.get("risk_assessment_done")))
+        self.tasks = [dict(t) for t in a.get("tasks") or []]
+        self.overrides = dict(a.get("delivery_overrides") or {})
+        invitees = self.wiz.state.answers[flow.INVITEES].get("invitees") or []
+        if not a.get("delivery_due") and not self.overrides:
+            # First visit: a required invitation goes through the supervising officer.
+            for item in invitees:
+                c = data.facts.candidates.get(int(item["person_id"]))
+                if c is not None and item.get("required") and c.supervising_partner_id:
+                    self.overrides[str(c.person_id)] = {"partner_id": c.supervising_partner_id,
+                                                        "method": "through the supervising officer"}
+        self.invitations.setRowCount(len(invitees))
+        for r, item in enumerate(invitees):
+            pid = int(item["person_id"])
+            c = data.facts.candidates.get(pid)
+            cell = QTableWidgetItem(c.reference if c else str(pid))
+            cell.setData(Qt.ItemDataRole.UserRole, pid)
+            cell.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            if c is not None:
+                cell.setToolTip(c.requirement)
+            self.invitations.setItem(r, 0, cell)
+            o = self.overrides.get(str(pid)) or {}
+            who = _partner_combo(data.partners, o.get("partner_id"), "as above")
+            how = QComboBox()
+            for box in (who, how):
+                box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                box.setMinimumContentsLength(8)
+            self.invitations.setCellWidget(r, 1, who)
+            how.addItem("as above", None)
+            for m in flow.DELIVERY_METHODS:
+                how.addItem(m.capitalize(), m)
+            how.setCurrentIndex(max(0, how.findData(o.get("method"))))
+            self.invitations.setCellWidget(r, 2, how)
+        self._render()
+
+    def add_task(self, kind: str, description: str, partner_id: int, due: date) -> None:
+        self.tasks.append({"kind": kind, "description": description.strip(), "partner_id": partner_id,
+                           "due_date": due.isoformat()})
+        self._render()
+
+    def add_usual_tasks(self) -> None:
+        if self.data is None:
+            return
+        by_type = {}
+        for o in self.data.partners:
+            by_type.setdefault(o.kind, o.id)
+        police = by_type.get("police", self.data.partners[0].id)
+        council = by_type.get("council", police)
+        day = self._event_day()
+        today = self.data.facts.today
+        usual = [("risk_assessment", "Assess the venue, rivalries and arrival routes", police, day - timedelta(days=5)),
+                 ("transport", self.transport.text().strip() or "Arrange transport to the venue", council, day - timedelta(days=3)),
+                 ("room_layout", self.room_layout.text().strip() or "Set out the room and signage", council, day - timedelta(days=1))]
+        have = {t["kind"] for t in self.tasks}
+        for kind, text, partner, due in usual:
+            if kind not in have:
+                self.add_task(kind, text, partner, max(today, due))
+
+    def _add(self) -> None:
+        if not self.task_description.text().strip():
+            self.show_errors({"tasks": "describe the task"})
+            return
+        self.show_errors({})
+        self.add_task(self.task_kind.currentData(), self.task_description.text(),
+                      self.task_partner.currentData(), _pydate(self.task_due.date()))
+        self.task_description.clear()
+
+    def _remove(self) -> None:
+        for r in sorted({i.row() for i in self.tasks_table.selectedIndexes()}, reverse=True):
+            del self.tasks[r]
+        self._render()
+
+    def _render(self) -> None:
+        names = {o.id: o.label for o in self.data.partners} if self.data else {}
+        self.tasks_table.setRowCount(len(self.tasks))
+        for r, t in enumerate(self.tasks):
+            due = flow.parse_day(t.get("due_date"))
+            for c, text in enumerate((flow.TASK_KINDS.get(t.get("kind"), ("?",))[0], t.get("description", ""),
+                                      names.get(t.get("partner_id"), "?"),
+                                      due.strftime("%d %b %Y") if due else "")):
+                self.tasks_table.setItem(r, c, QTableWidgetItem(text))
+        for c in (0, 2, 3):
+            self.tasks_table.resizeColumnToContents(c)
+        invitees = len(self.wiz.state.answers[flow.INVITEES].get("invitees") or [])
+        self.count.setText(f"Finish will create {invitees} invitation-delivery actions and "
+                           f"{len(self.tasks)} task actions.")
+
+    def _overrides(self) -> dict[str, dict]:
+        out = {}
+        for r in range(self.invitations.rowCount()):
+            pid = self.invitations.item(r, 0).data(Qt.ItemDataRole.UserRole)
+            partner = self.invitations.cellWidget(r, 1).currentData()
+            method = self.invitations.cellWidget(r, 2).currentData()
+            if partner is not None or method is not None:
+                out[str(pid)] = {"partner_id": partner or self.delivery_partner.currentData(),
+                                 "method": method or self.delivery_method.currentData()}
+        return out
+
+    def values(self) -> dict[str, Any]:
+        return {"delivery_partner_id": self.delivery_partner.currentData(),
+                "delivery_method": self.delivery_method.currentData(),
+                "delivery_due": _pydate(self.delivery_due.date()).isoformat(),
+                "delivery_overrides": self._overrides(),
+                "transport": self.transport.text(), "room_layout": self.room_layout.text(),
+                "risk_assessment_done": self.risk_done.isChecked(),
+                "tasks": [dict(t) for t in self.tasks]}
+
+
+# ---------------------------------------------------------------------------------------
+# 6. Review
+# ---------------------------------------------------------------------------------------
+
+class ReviewPage(StepPage):
+    step_id = flow.REVIEW
+
+    def build(self, body: QWidget) -> None:
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.view = QTextBrowser()
+        self.view.setObjectName("review")
+        self.view.setOpenLinks(False)
+        self.view.anchorClicked.connect(lambda url: self.wiz.go_to_step(url.toString().removeprefix("step:")))
+        lay.addWidget(self.view)
+
+    def show_answers(self, a: dict[str, Any], data: StepData) -> None:
+        steps = {s.title: s.id for s in flow.STEPS}
+        parts = []
+        for heading, lines in data.review:
+            parts.append(f"<h3 style='margin-bottom:2px'>{escape(heading)} "
+                         f"<a href='step:{steps.get(heading, '')}' style='font-size:small; font-weight:normal'>"
+                         f"change</a></h3><ul style='margin-top:0'>")
+            for line in lines:
+                style = " style='color:#8a5a00'" if line.startswith("Warning:") else ""
+                parts.append(f"<li{style}>{escape(line)}</li>")
+            parts.append("</ul>")
+        self.view.setHtml("".join(parts))
+        errors = flow.validate_all(self.wiz.state.answers, data.facts)
+        self.show_errors(errors)
+
+    def review_text(self) -> str:
+        return self.view.toPlainText()
+
+    def values(self) -> dict[str, Any]:
+        return {}
+
+
+PAGE_CLASSES = (EventPage, InviteesPage, SpeakersPage, MessagesPage, LogisticsPage, ReviewPage)
+
+
+class CallInWizard(QWizard):
+    """Plan a call-in. ``state`` resumes a saved draft where it was left."""
+
+    call_in_created = Signal(int)
+    draft_saved = Signal(int)
+
+    def __init__(self, ctx: AppContext, state: WizardState | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("Plan a call-in")
+        self.setObjectName("callin_wizard")
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setButtonText(QWizard.WizardButton.CustomButton1, "Save &draft")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish: create the call-in")
+        self.customButtonClicked.connect(self._custom_button)
+        self.state = (state or WizardState()).copy()
+        self.created_id: int | None = None
+        self._finishing = False
+        self._replaying = False
+        self.pages: dict[str, StepPage] = {}
+        for cls in PAGE_CLASSES:
+            page = cls(self)
+            self.pages[cls.step_id] = page
+            self.setPage(PAGE_IDS[cls.step_id], page)
+        self.currentIdChanged.connect(self._page_shown)
+        self.resize(980, 680)
+        self.setMinimumSize(820, 560)
+        target, history = self.state.current, list(self.state.history)
+        if history:
+            # A resumed draft: replay the visited steps so Back works as before.
+            self.state.current, self.state.history = history[0], []
+            self.setStartId(PAGE_IDS[history[0]])
+            self._replay = history[1:] + [target]
+        else:
+            self.setStartId(PAGE_IDS[target])
+            self._replay = []
+
+    # -- flow --------------------------------------------------------------------------
+    def nextId(self) -> int:
+        current = flow.STEP_IDS[self.currentId()] if self.currentId() >= 0 else self.state.current
+        following = flow.STEP_BY_ID[current].next(self.state.answers)
+        return -1 if following is None else PAGE_IDS[following]
+
+    def _page_shown(self, page_id: int) -> None:
+        # Back shows the previous page as it was left; a page replayed from a draft
+        # was never loaded, so it loads now.
+        if page_id >= 0 and not self._replaying:
+            page = self.pages[flow.STEP_IDS[page_id]]
+            if page.data is None and not page.requested:
+                page.initializePage()
+
+    def page_for(self, step_id: str) -> StepPage:
+        return self.pages[step_id]
+
+    def current_page(self) -> StepPage:
+        return self.pages[flow.STEP_IDS[self.currentId()]]
+
+    def load_step_data(self, page: StepPage) -> None:
+        if self._replaying:
+            return
+        state = self.state.copy()
+        self.ctx.call(lambda s: s.callins.step_data(state),
+                      lambda data, p=page: self._data_arrived(p, data), self._failed)
+
+    def _data_arrived(self, page: StepPage, data: StepData) -> None:
+        if self.currentPage() is page:
+            page.data_arrived(data)
+        if self._replay and not self._replaying:
+            self._run_replay()
+
+    def _run_replay(self) -> None:
+        self._replaying = True
+        try:
+            while self._replay:
+                step = self._replay.pop(0)
+                self.state.history.append(self.state.current)
+                self.state.current = step
+                self.next()
+        finally:
+            self._replaying = False
+        self.current_page().initializePage()
+
+    def validate_step_page(self, page: StepPage) -> bool:
+        if self._replaying:
+            return True
+        if page.data is None:
+            return False
+        if page.step_id == flow.REVIEW:
+            errors = flow.validate_step(flow.REVIEW, self.state.answers, page.data.facts)
+            page.show_errors(errors)
+            return not errors
+        move = flow.go_next(self.state, page.values(), page.data.facts)
+        self.state = move.state
+        page.show_errors(move.errors)
+        return move.ok
+
+    def go_to_step(self, step_id: str) -> None:
+        """The review's "change" links: go back through the visited steps to ``step_id``."""
+        if step_id not in self.state.history:
+            return
+        while self.state.current != step_id and self.state.history:
+            self.back()
+
+    # -- drafts and finish ------------------------------------------------------------
+    def _custom_button(self, which: int) -> None:
+        if which == QWizard.WizardButton.CustomButton1.value or which == QWizard.WizardButton.CustomButton1:
+            self.save_draft()
+
+    def save_draft(self) -> None:
+        page = self.current_page()
+        if page.data is not None:
+            self.state = flow.record(self.state, page.values())
+        state = self.state.copy()
+        self.button(QWizard.WizardButton.CustomButton1).setEnabled(False)
+        self.ctx.call(lambda s: s.callins.save_draft(state), self._draft_saved, self._failed)
+
+    def _draft_saved(self, state: WizardState) -> None:
+        self.state.draft_id = state.draft_id
+        self.button(QWizard.WizardButton.CustomButton1).setEnabled(True)
+        self.button(QWizard.WizardButton.CustomButton1).setText("Draft &saved")
+        self.ctx.data_changed.emit("call_in")
+        self.draft_saved.emit(state.draft_id)
+
+    def accept(self) -> None:
+        if self.created_id is not None:
+            super().accept()
+            return
+        if self._finishing:
+            return
+        self._finishing = True
+        self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
+        state = self.state.copy()
+        self.ctx.call(lambda s: s.callins.finish(state), self._finished, self._finish_failed)
+
+    def _finished(self, call_in) -> None:
+        self.created_id = call_in.id
+        self.ctx.data_changed.emit("call_in")
+        self.ctx.data_changed.emit("action")
+        self.call_in_created.emit(call_in.id)
+        super().accept()
+
+    def _finish_failed(self, exc: BaseException) -> None:
+        self._finishing = False
+        self.button(QWizard.WizardButton.FinishButton).setEnabled(True)
+        self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        from ...domain.errors import DeterrenceError, ValidationError
+        page = self.current_page()
+        self.button(QWizard.WizardButton.CustomButton1).setEnabled(True)
+        if isinstance(exc, ValidationError):
+            page.show_errors(exc.errors)
+        elif isinstance(exc, DeterrenceError):
+            page.show_errors({"error": str(exc)})
+        else:
+            page.show_errors({"error": "Something went wrong; nothing was saved. "
+                                       f"({type(exc).__name__})"})
+            self.ctx.runner.unhandled_error.emit(exc)
