@@ -182,7 +182,7 @@ def _sheet_in(ws, folder: Path, name: str) -> None:
     ws._writer.write_top()
 
 
-def _marking_and_print(ws, marking: str, landscape: bool = True) -> None:
+def _marking_and_print(ws, marking: str, landscape: bool = True, grid: bool = True) -> None:
     ws.oddHeader.center.text = marking
     ws.oddHeader.center.size = 10
     ws.oddHeader.center.font = "Arial,Bold"
@@ -196,7 +196,7 @@ def _marking_and_print(ws, marking: str, landscape: bool = True) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.gridLines = True
+    ws.print_options.gridLines = grid
 
 
 class _Styles:
@@ -217,13 +217,13 @@ class _Styles:
         self.text_wrap = make(alignment=wrap, quotePrefix=True)
         self.date = make(alignment=top, number_format=DATE_FORMAT)
         self.datetime = make(alignment=top, number_format=DATETIME_FORMAT)
-        self.header = make(font=Font(bold=True, color="FFFFFF"),
+        self.header = make(font=Font(name="Calibri", bold=True, color="FFFFFF"),
                            fill=PatternFill("solid", fgColor="1F3864"),
                            alignment=Alignment(wrap_text=True, vertical="center"),
                            border=Border(bottom=Side(style="thin", color="000000")))
-        self.bold = make(font=Font(bold=True))
-        self.marking = make(font=Font(bold=True, color="C00000", size=12))
-        self.title = make(font=Font(bold=True, size=14))
+        self.bold = make(font=Font(name="Calibri", bold=True))
+        self.marking = make(font=Font(name="Calibri", bold=True, color="C00000", size=12))
+        self.title = make(font=Font(name="Calibri", bold=True, size=14))
 
 
 def _cell(ws, value, style: StyleArray) -> WriteOnlyCell:
@@ -275,6 +275,7 @@ def write_tracker_file(tmp: Path | str, rows: Iterable[TrackerRow], meta: Tracke
     for i, (_header, width, _wrap) in enumerate(COLUMNS):
         actions_ws.column_dimensions[chr(ord("A") + i)].width = width
     actions_ws.freeze_panes = "A2"
+    actions_ws.row_dimensions[1].height = 32
     actions_ws.print_title_rows = "1:1"
     _marking_and_print(actions_ws, meta.marking)
     _sheet_in(actions_ws, folder, "actions")
@@ -373,7 +374,7 @@ def _write_summary(ws, folder: Path, styles: _Styles, meta: TrackerMeta,
                    lines: list[SummaryLine], n: int) -> None:
     for col, width in zip("ABCDE", (40, 18, 10, 10, 10)):
         ws.column_dimensions[col].width = width
-    _marking_and_print(ws, meta.marking, landscape=False)
+    _marking_and_print(ws, meta.marking, landscape=False, grid=False)
     _sheet_in(ws, folder, "summary")
     recipient = meta.partner_name or "All partners"
     ws.append([_cell(ws, meta.marking, styles.marking)])
@@ -381,7 +382,7 @@ def _write_summary(ws, folder: Path, styles: _Styles, meta: TrackerMeta,
     if meta.partnership_name:
         ws.append(["Partnership", _text_cell(ws, meta.partnership_name, styles, False)])
     ws.append(["For", _text_cell(ws, recipient, styles, False)])
-    ws.append(["Exported", _cell(ws, meta.exported_at.replace(tzinfo=None, microsecond=0),
+    ws.append(["Exported (UTC)", _cell(ws, meta.exported_at.replace(tzinfo=None, microsecond=0),
                                   styles.datetime)])
     ws.append(["Actions", n])
     ws.append(["People", "names shown" if meta.names else "partnership references only"])

@@ -258,7 +258,7 @@ class TrackerService(Service):
         ids = set()
         for _line, values in returned.rows:
             aid = _action_id(values[returned.columns["Action id"]])
-            if isinstance(aid, int):
+            if type(aid) is int:         # not None, not False (no usable id)
                 ids.add(aid)
         with self.tx() as uow:
             s = uow.session
