@@ -52,13 +52,16 @@ def require_sqlcipher() -> str:
 def is_writable(path: Path, mode: int) -> bool:
     """Writable by us, and not marked read-only: an administrator (root) passes every
     ``os.access`` check, but a file or folder without any write permission bit was
-    marked read-only on purpose and is refused for them too."""
+    marked read-only on purpose and is refused for them too. (On Windows ``os.access``
+    already honours a file's read-only attribute, and a folder's is no lock, so it decides.)"""
+    if os.name == "nt":
+        return os.access(path, mode)
     return os.access(path, mode) and bool(path.stat().st_mode & 0o222)
 
 
 def _looks_like_text(path: Path) -> bool:
-    """True when the file opens with printable text. A workspace opens with 16 random
-    bytes of salt, which are printable text about once in ten million files."""
+    """True when the file's first 512 bytes are printable text. A workspace's are random
+    (salt, then ciphertext), and 512 random bytes are printable text practically never."""
     with path.open("rb") as fh:
         head = fh.read(512)
     try:
