@@ -12,6 +12,8 @@ from ..store.tables import UserRow
 from ..store.workspace import Workspace
 from .actions import ActionService
 from .base import SYSTEM, Actor
+from .settings import SettingsService
+from .backup import BackupService
 from .board import BoardService
 from .callins import CallInService
 from .catalogue import CatalogueService
@@ -46,6 +48,8 @@ class WorkspaceServices:
         self.users = UserService(self)
         self.partnership = PartnershipService(self)
         self.maintenance = MaintenanceService(self)
+        self.settings = SettingsService(self)
+        self.backup = BackupService(self)
         self.trackers = TrackerService(self)
         self.callins = CallInService(self)
         self.notifications = NotificationService(self)

@@ -1,0 +1,328 @@
+"""Rotating encrypted backups of the workspace, verified, and restore from one.
+
+A backup is made with ``ATTACH ... KEY`` and ``sqlcipher_export()`` into a new
+file keyed with the workspace passphrase (so it is exactly as encrypted as
+the workspace), written as ``*.part``, then verified by opening it on its own
+and running ``PRAGMA cipher_integrity_check`` and ``PRAGMA integrity_check``,
+and only then renamed into place. Backups are kept in a folder beside the
+workspace (``team-backups/`` for ``team.ddw``) unless the ``backup_folder``
+setting names another; the newest ``backup_keep_last`` (10) are kept, plus the
+newest of each of the last ``backup_keep_weeks`` (8) weeks.
+
+Restoring verifies the chosen backup, moves the current file aside
+(``team.ddw.before-restore-<time>``), and copies the backup into place
+through a temporary file and a rename.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..domain.enums import AuditOperation, Role
+from ..domain.errors import DeterrenceError
+from ..store import cipher
+from ..store.errors import StorageError, WorkspaceError, WrongPassphrase
+from ..store.tables import WorkspaceMeta
+from ..store.workspace import storage_error
+from . import audit
+from .base import Service
+
+STAMP = "%Y%m%d-%H%M%S"
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?\.ddw$")
+
+
+class BackupFailed(WorkspaceError):
+    """A backup could not be made or did not verify; the previous backups are untouched."""
+
+
+class BackupDamaged(WorkspaceError):
+    """A backup failed its checks and cannot be restored."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    made_at: datetime          # local time, from the file name
+    size: int
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def default_folder(workspace: Path | str) -> Path:
+    workspace = Path(workspace)
+    return workspace.with_name(f"{workspace.stem}-backups")
+
+
+def list_backups(folder: Path | str, stem: str) -> list[BackupInfo]:
+    """The backups of the workspace called ``stem`` in ``folder``, newest first."""
+    folder = Path(folder)
+    out = []
+    if not folder.is_dir():
+        return out
+    for p in folder.iterdir():
+        m = _NAME.match(p.name)
+        if not m or m["stem"] != stem or not p.is_file():
+            continue
+        try:
+            when = datetime.strptime(m["stamp"], STAMP)
+        except ValueError:
+            continue
+        out.append(BackupInfo(p, when, p.stat().st_size))
+    out.sort(key=lambda b: (b.made_at, b.name), reverse=True)
+    return out
+
+
+def verify_backup(path: Path | str, passphrase: str) -> list[str]:
+    """Problems found in a backup file (empty: it opens and passes both checks)."""
+    path = Path(path)
+    try:
+        cipher.check_openable(path, writable=False)
+        conn = cipher.connect(path, passphrase)
+    except WrongPassphrase:
+        return ["it does not open with this workspace's passphrase, or its first page is damaged"]
+    except (WorkspaceError, OSError) as exc:
+        return [str(exc)]
+    except Exception:       # noqa: BLE001 - any driver failure means the file is not good
+        return ["it could not be opened as a workspace"]
+    problems: list[str] = []
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA cipher_integrity_check")]
+        problems += [f"cipher integrity: {r}" for r in rows[:10]]
+        rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        if rows != ["ok"]:
+            problems += [f"SQLite integrity: {r}" for r in rows[:10]]
+    except Exception:       # noqa: BLE001
+        problems.append("a page failed its check while reading it")
+    finally:
+        conn.close()
+    return problems
+
+
+def newest_good_backup(workspace: Path | str, passphrase: str,
+                       folder: Path | str | None = None) -> tuple[BackupInfo | None, list[tuple[BackupInfo, list[str]]]]:
+    """The newest backup that verifies, and the newer ones that did not (with why)."""
+    workspace = Path(workspace)
+    bad = []
+    for b in list_backups(folder or default_folder(workspace), workspace.stem):
+        problems = verify_backup(b.path, passphrase)
+        if not problems:
+            return b, bad
+        bad.append((b, problems))
+    return None, bad
+
+
+def to_prune(backups: list[BackupInfo], keep_last: int = 10, keep_weeks: int = 8,
+             now: datetime | None = None) -> list[BackupInfo]:
+    """Which backups the rotation removes: all but the newest ``keep_last`` and the
+    newest of each of the last ``keep_weeks`` weeks (7-day buckets back from now)."""
+    now = now or datetime.now()
+    ordered = sorted(backups, key=lambda b: (b.made_at, b.name), reverse=True)
+    keep = {b.path for b in ordered[:keep_last]}
+    weeks_seen: set[int] = set()
+    for b in ordered:
+        week = (now - b.made_at).days // 7
+        if 0 <= week < keep_weeks and week not in weeks_seen:
+            weeks_seen.add(week)
+            keep.add(b.path)
+    return [b for b in ordered if b.path not in keep]
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def restore_backup(workspace: Path | str, backup: Path | str, passphrase: str) -> Path:
+    """Replace the (closed) workspace file with ``backup`` after verifying it. The
+    current file is kept aside; its path is returned. Nothing changes on failure."""
+    workspace, backup = Path(workspace), Path(backup)
+    problems = verify_backup(backup, passphrase)
+    if problems:
+        raise BackupDamaged(f"The backup {backup.name} failed its checks and was not restored: "
+                            + problems[0])
+    stamp = datetime.now().strftime(STAMP)
+    aside = workspace.with_name(f"{workspace.name}.before-restore-{stamp}")
+    tmp = workspace.with_name(f".{workspace.name}.restore.tmp")
+    try:
+        with backup.open("rb") as src, tmp.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+            dst.flush()
+            os.fsync(dst.fileno())
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"The backup could not be copied beside the workspace "
+                           f"({exc.strerror or 'write failed'}): nothing was changed.") from None
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            src = Path(f"{workspace}{suffix}")
+            if src.exists():
+                dst = Path(f"{aside}{suffix}")
+                os.replace(src, dst)
+                moved.append((dst, src))
+        os.replace(tmp, workspace)
+    except OSError as exc:
+        for dst, src in reversed(moved):
+            with contextlib.suppress(OSError):
+                os.replace(dst, src)
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"The workspace could not be replaced ({exc.strerror or 'rename failed'}):"
+                           " nothing was changed.") from None
+    _fsync_dir(workspace.parent)
+    return aside
+
+
+class BackupService(Service):
+    """Backups of the open workspace. Every call runs on the database worker."""
+
+    def folder(self) -> Path:
+        configured = self.app.settings.get("backup_folder")
+        return Path(configured) if configured else default_folder(self.app.workspace.path)
+
+    def list(self) -> list[BackupInfo]:
+        return list_backups(self.folder(), self.app.workspace.path.stem)
+
+    def _passphrase(self) -> str:
+        ws = self.app.workspace
+        passphrase = getattr(ws, "_passphrase", None)
+        if passphrase is None:
+            raise WorkspaceError("The workspace is locked or closed")
+        return passphrase
+
+    def backup_now(self, reason: str = "manual") -> BackupInfo:
+        """Make, verify and keep a new backup; then apply the rotation."""
+        ws = self.app.workspace
+        if ws.read_only:
+            raise BackupFailed("A workspace opened read-only is backed up by the copy that has it open")
+        folder = self.folder()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BackupFailed(f"The backup folder cannot be created ({exc.strerror})") from None
+        stem = ws.path.stem
+        now = datetime.now()
+        name = f"{stem}-{now.strftime(STAMP)}.ddw"
+        n = 1
+        while (folder / name).exists():
+            n += 1
+            name = f"{stem}-{now.strftime(STAMP)}-{n}.ddw"
+        final = folder / name
+        part = folder / (name + ".part")
+        passphrase = self._passphrase()
+        try:
+            self._export(part, passphrase)
+            problems = verify_backup(part, passphrase)
+            if problems:
+                raise BackupFailed("The new backup did not verify and was discarded: " + problems[0])
+            with part.open("rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(part, final)
+            _fsync_dir(folder)
+        except BaseException as exc:
+            part.unlink(missing_ok=True)
+            Path(f"{part}-journal").unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise BackupFailed(f"The backup could not be written ({exc.strerror}); "
+                                   "the previous backups are untouched") from None
+            if isinstance(exc, DeterrenceError):
+                raise
+            clear = storage_error(exc)
+            if clear is not None:
+                raise BackupFailed(f"The backup could not be written: {clear}") from None
+            raise
+        info = BackupInfo(final, datetime.strptime(now.strftime(STAMP), STAMP), final.stat().st_size)
+        with self.tx() as uow:
+            uow.audit(AuditOperation.CONSULTATION, "backup", final.name,
+                      f"encrypted backup ({reason}); verified")
+            head = uow.session.get(WorkspaceMeta, audit.HEAD_KEY)
+            head_value = head.value if head else ""
+        self.app.settings.set("backup_last_audit_head", head_value, internal=True)
+        self.prune()
+        return info
+
+    def _export(self, part: Path, passphrase: str) -> None:
+        ws = self.app.workspace
+        raw = ws.engine.raw_connection()
+        try:
+            conn = raw.dbapi_connection
+            conn.execute("ATTACH DATABASE ? AS backup KEY ?", (str(part), passphrase))
+            try:
+                conn.execute("SELECT sqlcipher_export('backup')")
+                conn.execute(f"PRAGMA backup.application_id = {cipher.APPLICATION_ID}")
+            finally:
+                conn.execute("DETACH DATABASE backup")
+        finally:
+            raw.close()
+
+    def changed_since_last_backup(self) -> bool:
+        with self.tx() as uow:
+            head = uow.session.scalar(select(WorkspaceMeta.value).where(
+                WorkspaceMeta.key == audit.HEAD_KEY)) or ""
+        return head != self.app.settings.get("backup_last_audit_head")
+
+    def backup_if_due(self) -> BackupInfo | None:
+        """The daily backup while open: made when the newest is older than the interval
+        and something changed since."""
+        if self.app.workspace.read_only:
+            return None
+        hours = self.app.settings.get("backup_interval_hours")
+        newest = next(iter(self.list()), None)
+        if newest is not None and datetime.now() - newest.made_at < timedelta(hours=hours):
+            return None
+        if newest is not None and not self.changed_since_last_backup():
+            return None
+        return self.backup_now("scheduled")
+
+    def backup_on_close(self) -> BackupInfo | None:
+        """The backup when the workspace closes: made when anything changed since the last."""
+        if self.app.workspace.read_only:
+            return None
+        if self.list() and not self.changed_since_last_backup():
+            return None
+        return self.backup_now("on close")
+
+    def prune(self) -> list[Path]:
+        removed = []
+        for b in to_prune(self.list(), self.app.settings.get("backup_keep_last"),
+                          self.app.settings.get("backup_keep_weeks")):
+            with contextlib.suppress(OSError):
+                b.path.unlink()
+                removed.append(b.path)
+        return removed
+
+    def verify(self, path: Path | str) -> list[str]:
+        return verify_backup(path, self._passphrase())
+
+    def restore(self, backup: Path | str) -> Path:
+        """Replace the open workspace with ``backup`` (coordinators only), after checking
+        it. The current file is kept aside (its path is returned); the workspace stays
+        open, now on the restored content, with the restore in its audit trail."""
+        self.require(Role.COORDINATOR, entity="backup", ref=Path(backup).name)
+        ws = self.app.workspace
+        passphrase = self._passphrase()
+        problems = verify_backup(backup, passphrase)
+        if problems:
+            raise BackupDamaged(f"The backup {Path(backup).name} failed its checks and was "
+                                "not restored: " + problems[0])
+        ws.checkpoint()
+        ws.engine.dispose()                 # every connection closed: the file can move
+        aside = restore_backup(ws.path, backup, passphrase)
+        with self.tx() as uow:
+            uow.audit(AuditOperation.ALTERATION, "workspace", Path(backup).name,
+                      f"restored from backup; previous file kept as {aside.name}")
+        return aside
