@@ -86,6 +86,17 @@ class ChangeView:
     username: str
     operation: str
     detail: str
+    description: str = ""        # the action's own text, for the meeting to recognise it
+
+    @property
+    def summary(self) -> str:
+        """In words: "New action" or "Changed status, outcome"."""
+        if self.operation == "collection":
+            return "New action"
+        fields = self.detail.partition("fields=")[2]
+        if fields:
+            return "Changed " + ", ".join(f.replace("_", " ") for f in fields.split(","))
+        return self.operation.capitalize()
 
 
 @dataclass(frozen=True)
@@ -245,7 +256,9 @@ class MeetingService(Service):
                      .order_by(AuditEntryRow.seq))
                 if since is not None:
                     q = q.where(AuditEntryRow.at >= since.isoformat())
-                changes = tuple(ChangeView(int(r.entity_ref), r.at, r.username, r.operation, r.detail)
+                text = {a.id: a.description for a in actions}
+                changes = tuple(ChangeView(int(r.entity_ref), r.at, r.username, r.operation,
+                                           r.detail, text.get(int(r.entity_ref), ""))
                                 for r in s.scalars(q))
             comms: tuple[CommunicationView, ...] = ()
             if item.person_id is not None:

@@ -71,7 +71,10 @@ def test_meeting_mode_shows_changes_since_last_meeting(demo_app):
         person_id=people[0].id, occurred_at=datetime(2026, 11, 25, 10, 0), channel="home_visit"))
     brief = demo_app.meetings.item_brief(detail.meeting.id, item.id)
     assert action.id in {a.id for a in brief.changed_actions}
-    assert [c.operation for c in brief.changes if c.action_id == action.id] == ["collection", "alteration"]
+    mine = [c for c in brief.changes if c.action_id == action.id]
+    assert [c.operation for c in mine] == ["collection", "alteration"]
+    assert [c.summary for c in mine] == ["New action", "Changed status"]
+    assert mine[0].description == "Housing needs assessment (fictional)"
     assert len(brief.communications) >= len([c for c in before.communications]) + 1
     assert brief.since == detail.previous_held_on
     assert last_audit(demo_app, "meeting").operation == "consultation"

@@ -1,0 +1,497 @@
+"""Partnership meetings: the list, meeting mode (item by item), minutes and partner lists.
+
+Meeting mode walks the agenda: for each person or group, their open actions,
+what changed since the previous meeting, new communications; the chair
+records a decision and new actions (stamped with the meeting). The agenda can
+be projected on the wall (references only). Minutes and each owning
+partner's list of new actions are written as PDF on the database worker,
+with progress and cancel, and recorded as disclosures.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
+    QPlainTextEdit, QProgressDialog, QPushButton, QSplitter, QStackedWidget, QTableView,
+    QVBoxLayout, QWidget,
+)
+
+from ...services.board import ISA_SHAREABLE
+from ..page import Page
+from .dialogs import AddActionDialog, CreateMeetingDialog
+from .models import (
+    actions_model, agenda_model, changes_model, communications_model, meetings_model,
+)
+
+
+def _table(model, parent=None, stretch: int = 0) -> QTableView:
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.setAlternatingRowColors(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return view
+
+
+def _section(text: str) -> QLabel:
+    lab = QLabel(text)
+    lab.setProperty("role", "subheading")
+    lab.setStyleSheet("font-weight: 600; color: #1f4f55; padding-top: 4px;")
+    return lab
+
+
+class MeetingModeWidget(QWidget):
+    """One meeting, item by item."""
+
+    def __init__(self, page: "MeetingsPage"):
+        super().__init__(page)
+        self.page = page
+        self.ctx = page.ctx
+        self.detail = None
+        self.brief = None
+        self.item_index = -1
+        lay = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.back = QPushButton("◀ All meetings")
+        self.back.clicked.connect(page.show_list)
+        top.addWidget(self.back)
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-size: 14pt; font-weight: 600;")
+        top.addWidget(self.heading, 1)
+        self.project_button = QPushButton("Project agenda…")
+        self.project_button.clicked.connect(lambda: page.start_projection())
+        top.addWidget(self.project_button)
+        self.minutes_button = QPushButton("Minutes PDF…")
+        self.minutes_button.clicked.connect(page.choose_and_export_minutes)
+        top.addWidget(self.minutes_button)
+        lay.addLayout(top)
+        self.attendees = QLabel()
+        self.attendees.setWordWrap(True)
+        lay.addWidget(self.attendees)
+
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(_section("Agenda"))
+        self.agenda = agenda_model(self)
+        self.agenda_view = _table(self.agenda, left, stretch=1)
+        self.agenda_view.selectionModel().currentRowChanged.connect(
+            lambda cur, prev: self.show_item(cur.row()))
+        ll.addWidget(self.agenda_view)
+        split.addWidget(left)
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        self.item_heading = QLabel()
+        self.item_heading.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        rl.addWidget(self.item_heading)
+        self.since = QLabel()
+        self.since.setProperty("role", "muted")
+        rl.addWidget(self.since)
+        rl.addWidget(_section("Open actions"))
+        self.open_actions = actions_model(self)
+        rl.addWidget(_table(self.open_actions, right), 2)
+        rl.addWidget(_section("What changed since the last meeting"))
+        self.changes = changes_model(self)
+        rl.addWidget(_table(self.changes, right, stretch=1), 1)
+        rl.addWidget(_section("New communications"))
+        self.comms = communications_model(self)
+        rl.addWidget(_table(self.comms, right, stretch=2), 1)
+        rl.addWidget(_section("Agreed at this meeting"))
+        self.agreed = actions_model(self)
+        rl.addWidget(_table(self.agreed, right), 1)
+        rl.addWidget(_section("Decision"))
+        self.decision = QPlainTextEdit()
+        self.decision.setObjectName("decision")
+        self.decision.setAccessibleName("Decision")
+        self.decision.setPlaceholderText("What the partnership decided for this item")
+        self.decision.setMaximumHeight(90)
+        rl.addWidget(self.decision)
+        buttons = QHBoxLayout()
+        self.prev_button = QPushButton("◀ Previous item")
+        self.prev_button.clicked.connect(lambda: self.select_item(self.item_index - 1))
+        buttons.addWidget(self.prev_button)
+        self.add_button = QPushButton("Add action…")
+        self.add_button.clicked.connect(self.add_action_dialog)
+        buttons.addWidget(self.add_button)
+        buttons.addStretch(1)
+        self.save_button = QPushButton("Save decision")
+        self.save_button.clicked.connect(self.save_decision)
+        buttons.addWidget(self.save_button)
+        self.next_button = QPushButton("Save and next ▶")
+        self.next_button.clicked.connect(lambda: self.save_decision(then_next=True))
+        buttons.addWidget(self.next_button)
+        rl.addLayout(buttons)
+        split.addWidget(right)
+        split.setStretchFactor(1, 3)
+        lay.addWidget(split, 1)
+
+    # -- loading ---------------------------------------------------------------------------
+    def set_detail(self, detail, keep_index: bool = False) -> None:
+        self.detail = detail
+        m = detail.meeting
+        self.heading.setText(f"{m.title}  ·  {m.held_on:%d %b %Y}")
+        self.attendees.setText("Partners attending: " + (", ".join(detail.attendee_names) or "none"))
+        index = self.item_index if keep_index else 0
+        self.agenda.set_rows(detail.items)
+        if detail.items:
+            self.select_item(max(0, min(index, len(detail.items) - 1)))
+
+    def select_item(self, index: int) -> None:
+        if self.detail is None or not 0 <= index < len(self.detail.items):
+            return
+        self.agenda_view.selectRow(index)
+        self.show_item(index)
+
+    @property
+    def current_item(self):
+        if self.detail is None or not 0 <= self.item_index < len(self.detail.items):
+            return None
+        return self.detail.items[self.item_index]
+
+    def show_item(self, index: int) -> None:
+        if self.detail is None or not 0 <= index < len(self.detail.items):
+            return
+        if index == self.item_index and self.brief is not None and \
+                self.brief.item.id == self.detail.items[index].id:
+            return
+        self.item_index = index
+        item = self.detail.items[index]
+        name = f"  {item.person_name}" if item.person_name else ""
+        self.item_heading.setText(f"{index + 1}. {item.label}{name}")
+        self.decision.setPlainText(item.decision)
+        self.prev_button.setEnabled(index > 0)
+        mid = self.detail.meeting.id
+        self.ctx.call(lambda s: s.meetings.item_brief(mid, item.id), self._brief_loaded,
+                      self.page.show_error, label="meeting item")
+
+    def _brief_loaded(self, brief) -> None:
+        if self.current_item is None or brief.item.id != self.current_item.id:
+            return
+        self.brief = brief
+        self.since.setText(f"Changes and communications since the previous meeting on "
+                           f"{brief.since:%d %b %Y}" if brief.since else
+                           "No earlier meeting: everything is shown")
+        self.open_actions.set_rows(brief.open_actions)
+        self.changes.set_rows(brief.changes)
+        self.comms.set_rows(brief.communications)
+        self.agreed.set_rows(brief.agreed)
+
+    # -- the chair's records ------------------------------------------------------------------
+    def save_decision(self, then_next: bool = False) -> None:
+        item = self.current_item
+        if item is None:
+            return
+        text = self.decision.toPlainText().strip()
+        mid = self.detail.meeting.id
+        index = self.item_index
+
+        def done(_):
+            self.page.reload_detail(mid, then_select=index + 1 if then_next else index)
+        self.ctx.call(lambda s: s.meetings.record_decision(item.id, text, True), done,
+                      self.page.show_error, label="record a decision")
+
+    def add_action_dialog(self) -> None:
+        item = self.current_item
+        if item is None:
+            return
+        partners = self.page.partners
+        dialog = AddActionDialog(partners, item.label, self.page.today(), self)
+        dialog.setObjectName("addActionDialog")
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.add_action(dialog.action())
+
+    def add_action(self, action) -> None:
+        item = self.current_item
+        mid = self.detail.meeting.id
+
+        def done(_):
+            self.ctx.data_changed.emit("action")
+            self.brief = None
+            self.show_item(self.item_index)
+        self.ctx.call(lambda s: s.meetings.add_action(mid, item.id, action), done,
+                      self.page.show_error, label="add an action")
+
+
+class MeetingsPage(Page):
+    title = "Meetings"
+    data_kinds = ("meeting",)
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.partners = []
+        self.meetings = meetings_model(self)
+        self.last_export: list[Path] = []
+        self.projection = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 10, 10, 10)
+        self.stack = QStackedWidget(self)
+        lay.addWidget(self.stack)
+
+        listing = QWidget()
+        ll = QVBoxLayout(listing)
+        ll.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        heading = QLabel("Partnership meetings")
+        heading.setStyleSheet("font-size: 15pt; font-weight: 600;")
+        top.addWidget(heading)
+        top.addStretch(1)
+        self.new_button = QPushButton("New meeting…")
+        self.new_button.clicked.connect(self.new_record)
+        top.addWidget(self.new_button)
+        self.open_button = QPushButton("Meeting mode")
+        self.open_button.clicked.connect(self.open_selected)
+        top.addWidget(self.open_button)
+        self.lists_button = QPushButton("Partners' action lists…")
+        self.lists_button.clicked.connect(self.choose_and_export_partner_lists)
+        top.addWidget(self.lists_button)
+        ll.addLayout(top)
+        self.table = _table(self.meetings, listing)
+        self.table.doubleClicked.connect(lambda _: self.open_selected())
+        ll.addWidget(self.table, 1)
+        self.empty = QLabel("No meetings yet. Create one to walk the cohort's actions with "
+                            "the partners.")
+        self.empty.setProperty("role", "muted")
+        ll.addWidget(self.empty)
+        self.stack.addWidget(listing)
+        self.mode = MeetingModeWidget(self)
+        self.stack.addWidget(self.mode)
+
+    # -- page contract ------------------------------------------------------------------------
+    def today(self):
+        return self.ctx.services.today() if self.ctx.services else None
+
+    def reload(self) -> None:
+        self.ctx.call(lambda s: (s.meetings.list(), s.partners.all()), self._loaded,
+                      self.show_error, label="load meetings")
+        if self.mode.detail is not None and self.stack.currentIndex() == 1:
+            self.reload_detail(self.mode.detail.meeting.id, self.mode.item_index)
+
+    def _loaded(self, result) -> None:
+        meetings, partners = result
+        self.partners = partners
+        self.meetings.set_rows(meetings)
+        self.empty.setVisible(not meetings)
+
+    def clear(self) -> None:
+        self.meetings.set_rows([])
+        self.partners = []
+        self.mode.detail = None
+        self.mode.brief = None
+        self.mode.item_index = -1
+        for m in (self.mode.agenda, self.mode.open_actions, self.mode.changes, self.mode.comms,
+                  self.mode.agreed):
+            m.set_rows([])
+        self.mode.decision.clear()
+        self.mode.item_heading.clear()
+        self.stack.setCurrentIndex(0)
+        if self.projection is not None:
+            self.projection.close()
+
+    def show_error(self, exc: BaseException) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Meetings", str(exc), parent=self)
+        box.setObjectName("meetingError")
+        box.open()
+
+    def selected_meeting(self):
+        ix = self.table.currentIndex()
+        return self.meetings.row(ix.row()) if ix.isValid() else None
+
+    # -- create and open -------------------------------------------------------------------------
+    def new_record(self) -> None:
+        self.ctx.call(lambda s: (s.partners.all(), s.cohorts.list(), s.people.list(),
+                                 s.groups.list(), s.today()),
+                      self._show_create_dialog, self.show_error, label="meeting choices")
+
+    def _show_create_dialog(self, choices) -> None:
+        dialog = CreateMeetingDialog(*choices, parent=self)
+        dialog.setObjectName("createMeeting")
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.create_meeting(*dialog.result_value())
+
+    def create_meeting(self, meeting, agenda) -> None:
+        def created(detail):
+            self.ctx.data_changed.emit("meeting")
+            self.reload()
+            self.open_meeting(detail.meeting.id, detail)
+        self.ctx.call(lambda s: s.meetings.create(meeting, agenda), created, self.show_error,
+                      label="create a meeting")
+
+    def open_selected(self) -> None:
+        m = self.selected_meeting()
+        if m is not None:
+            self.open_meeting(m.id)
+
+    def open_meeting(self, meeting_id: int, detail=None) -> None:
+        self.stack.setCurrentIndex(1)
+        if detail is not None:
+            self.mode.set_detail(detail)
+        else:
+            self.ctx.call(lambda s: s.meetings.detail(meeting_id), self.mode.set_detail,
+                          self.show_error, label="open a meeting")
+
+    def reload_detail(self, meeting_id: int, then_select: int | None = None) -> None:
+        def loaded(detail):
+            self.mode.brief = None
+            self.mode.item_index = -1
+            self.mode.set_detail(detail)
+            if then_select is not None:
+                self.mode.select_item(min(then_select, len(detail.items) - 1))
+        self.ctx.call(lambda s: s.meetings.detail(meeting_id), loaded, self.show_error)
+
+    def show_list(self) -> None:
+        self.stack.setCurrentIndex(0)
+        self.reload()
+
+    def current_meeting_id(self) -> int | None:
+        if self.stack.currentIndex() == 1 and self.mode.detail is not None:
+            return self.mode.detail.meeting.id
+        m = self.selected_meeting()
+        return m.id if m else None
+
+    # -- minutes and partner lists ---------------------------------------------------------------
+    def choose_and_export_minutes(self) -> None:
+        mid = self.current_meeting_id()
+        if mid is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save the minutes", "minutes.pdf",
+                                              "PDF (*.pdf)")
+        if not path:
+            return
+        names = QMessageBox.question(
+            self, "Names in the minutes",
+            "Include people's names beside their partnership references?\n\n"
+            "Choose No to send references only (the safer default).",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
+        self.export_minutes(Path(path), include_names=names)
+
+    def _progress(self, text: str) -> QProgressDialog:
+        dialog = QProgressDialog(text, "Cancel", 0, 0, self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(400)
+        return dialog
+
+    def export_minutes(self, path: Path, include_names: bool = False, meeting_id: int | None = None):
+        mid = meeting_id or self.current_meeting_id()
+        services = self.ctx.services
+        if mid is None or services is None:
+            return None
+        progress = self._progress("Writing the minutes…")
+
+        def work(control):
+            return services.meetings.export_minutes(mid, path, include_names, check=control.check)
+
+        def done(out):
+            progress.close()
+            self.last_export = [out]
+            self.ctx.status_message.emit(f"Minutes saved to {Path(out).name}")
+
+        def failed(exc):
+            progress.close()
+            if type(exc).__name__ != "Cancelled":
+                self.show_error(exc)
+        task = self.ctx.runner.run_with_progress(work, done, failed, label="minutes PDF")
+        progress.canceled.connect(task.cancel)
+        return task
+
+    def choose_and_export_partner_lists(self) -> None:
+        mid = self.current_meeting_id()
+        if mid is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the partners' action lists")
+        if folder:
+            self.export_partner_lists(Path(folder), meeting_id=mid)
+
+    def export_partner_lists(self, folder: Path, meeting_id: int | None = None):
+        mid = meeting_id or self.current_meeting_id()
+        services = self.ctx.services
+        if mid is None or services is None:
+            return None
+        progress = self._progress("Writing each partner's list of new actions…")
+
+        def done(paths):
+            progress.close()
+            self.last_export = list(paths)
+            self.ctx.status_message.emit(f"{len(paths)} partner action lists saved")
+
+        def failed(exc):
+            progress.close()
+            if type(exc).__name__ != "Cancelled":
+                self.show_error(exc)
+        task = self.ctx.runner.run_with_progress(
+            lambda control: services.meetings.export_partner_lists(mid, folder, check=control.check),
+            done, failed, label="partner action lists")
+        progress.canceled.connect(task.cancel)
+        return task
+
+    # -- projection of the agenda ------------------------------------------------------------------
+    def start_projection(self, settings=None, meeting_id: int | None = None) -> None:
+        """Load the agenda's cards, ask where and to whom, and project it item by item."""
+        mid = meeting_id or self.current_meeting_id()
+        if mid is None:
+            return
+        self.ctx.call(lambda s: (s.board.load(), s.meetings.detail(mid)),
+                      lambda r: self._project(r[0], r[1], settings), self.show_error,
+                      label="prepare the projection")
+
+    def _project(self, data, detail, settings):
+        from ..board.projection import (
+            ProjectionItem, ProjectionStartDialog, ProjectionWindow,
+        )
+        if settings is None:
+            dialog = ProjectionStartDialog([(p.id, p.label) for p in data.partners],
+                                           list(detail.attendee_ids), self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            settings = dialog.settings()
+        from datetime import datetime
+        since = datetime.combine(detail.previous_held_on, datetime.min.time()) \
+            if detail.previous_held_on else None
+        mid = detail.meeting.id
+        items = []
+        for it in detail.items:
+            cards = [c for c in data.cards
+                     if (it.person_id is not None and c.action.person_id == it.person_id)
+                     or (it.person_id is None and c.action.group_id == it.group_id
+                         and c.action.person_id is None)]
+            changed = [c for c in cards if since is not None and c.action.updated_at is not None
+                       and c.action.updated_at >= since]
+            agreed = [c for c in cards if c.action.meeting_id == mid]
+            shown = [c for c in cards if c.status in ("planned", "in_progress", "blocked")
+                     or c in changed or c in agreed]
+            details = [f"{sum(c.status in ('planned', 'in_progress', 'blocked') for c in cards)} open",
+                       f"{sum(c.overdue for c in cards)} overdue",
+                       f"{len(agreed)} agreed at this meeting"]
+            if since is not None:
+                details.append(f"{len(changed)} changed since {detail.previous_held_on:%d %b}")
+            items.append(ProjectionItem(it.label, shown, person_reference=it.reference,
+                                        person_name=it.person_name, details=details))
+        shareable = None
+        if settings.isa_only:
+            shareable = {p.id for p in data.partners if p.extra in ISA_SHAREABLE}
+        names = {p.id: p.label for p in data.partners}
+        actor = self.ctx.services.actor if self.ctx.services else None
+        window = ProjectionWindow(
+            self.ctx, items, title=detail.meeting.title, scope=f"meeting {mid}",
+            recipients=[names[i] for i in settings.partner_ids if i in names],
+            shareable_partners=shareable, zoom=settings.zoom,
+            can_reveal=actor is not None and actor.role.value == "coordinator", today=data.today)
+        window.item_changed.connect(self._follow_projection)
+        self.projection = window
+        window.destroyed.connect(lambda: setattr(self, "projection", None))
+        window.start(settings.screen)
+        return window
+
+    def _follow_projection(self, index: int) -> None:
+        """The chair's screen follows the clicker."""
+        if self.stack.currentIndex() == 1:
+            self.mode.select_item(index)
