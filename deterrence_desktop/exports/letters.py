@@ -19,6 +19,7 @@ or cancel while rendering) leaves nothing behind.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -310,46 +312,44 @@ class LetterRenderer:
         total = len(pages) + (len(pages) % 2)
         langs = letter.languages or ("en",)
         for n, (main, second) in enumerate(pages, start=1):
-            self._frame(c, letter, n, total, langs)
+            t = _Text(c)
+            self._frame(t, letter, n, total, langs)
             top = BODY_TOP_FIRST if n == 1 else BODY_TOP_NEXT
             if n == 1:
-                self._first_page(c, letter, langs)
+                self._first_page(c, t, letter, langs)
             if second is None:
-                self._rows(c, main, LEFT, top, WIDTH)
+                self._rows(c, t, main, LEFT, top, WIDTH)
             else:
                 col = (WIDTH - GUTTER) / 2
-                self._rows(c, main, LEFT, top, col)
-                self._rows(c, second, LEFT + col + GUTTER, top, col)
+                self._rows(c, t, main, LEFT, top, col)
+                self._rows(c, t, second, LEFT + col + GUTTER, top, col)
                 c.setLineWidth(0.3)
                 c.setStrokeGray(0.6)
                 c.line(LEFT + col + GUTTER / 2, BODY_BOTTOM, LEFT + col + GUTTER / 2, top + 8)
+            t.finish()
             c.showPage()
         if total > len(pages):
-            self._frame(c, letter, total, total, langs)
-            c.setFont(REGULAR, 9)
-            c.setFillGray(0.35)
-            c.drawCentredString(PAGE_W / 2, PAGE_H / 2,
-                                " / ".join(LABELS[lang]["blank"] for lang in langs))
-            c.setFillGray(0)
+            t = _Text(c)
+            self._frame(t, letter, total, total, langs)
+            t.centred(REGULAR, 9, PAGE_W / 2, PAGE_H / 2,
+                      " / ".join(LABELS[lang]["blank"] for lang in langs))
+            t.finish()
             c.showPage()
         return total
 
     # -- pieces
-    def _frame(self, c: Canvas, letter: Letter, n: int, total: int, langs: Sequence[str]) -> None:
+    def _frame(self, t: "_Text", letter: Letter, n: int, total: int, langs: Sequence[str]) -> None:
         marking = self.letterhead.marking or MARKING
-        c.setFillGray(0)
-        c.setFont(BOLD, 10)
-        c.drawCentredString(PAGE_W / 2, PAGE_H - 10 * mm, marking)
-        c.drawCentredString(PAGE_W / 2, 7 * mm, marking)
-        c.setFont(REGULAR, 8)
+        t.centred(BOLD, 10, PAGE_W / 2, PAGE_H - 10 * mm, marking)
+        t.centred(BOLD, 10, PAGE_W / 2, 7 * mm, marking)
         ref = " / ".join(LABELS[lang]["ref"] for lang in langs)
-        c.drawString(LEFT, 14 * mm, f"{ref}: {letter.reference}")
+        t.text(REGULAR, 8, LEFT, 14 * mm, f"{ref}: {letter.reference}")
         page = " / ".join(LABELS[lang]["page"].format(n=n, m=total) for lang in langs)
-        c.drawRightString(RIGHT, 14 * mm, page)
+        t.right(REGULAR, 8, RIGHT, 14 * mm, page)
 
-    def _first_page(self, c: Canvas, letter: Letter, langs: Sequence[str]) -> None:
+    def _first_page(self, c: Canvas, t: "_Text", letter: Letter, langs: Sequence[str]) -> None:
         head = self.letterhead
-        # Logos, left, between 14 and 32 mm from the top.
+        # Logos, left, from 14 mm below the top edge.
         x = LEFT
         for key in head.logos[:4]:
             reader = self._reader(key)
@@ -359,60 +359,91 @@ class LetterRenderer:
             c.drawImage(reader, x, PAGE_H - 14 * mm - h, w, h, mask="auto")
             x += w + 4 * mm
         # The partnership and its partners, right.
-        c.setFont(BOLD, 11)
-        c.drawRightString(RIGHT, PAGE_H - 19 * mm, head.partnership)
-        c.setFont(REGULAR, 7.5)
+        t.right(BOLD, 11, RIGHT, PAGE_H - 19 * mm, head.partnership)
         y = PAGE_H - 24 * mm
         for line in self._partner_lines[:6]:
-            c.drawRightString(RIGHT, y, line)
+            t.right(REGULAR, 7.5, RIGHT, y, line)
             y -= 9
         # The address, in the envelope window.
-        c.setFont(REGULAR, 10.5)
         y = PAGE_H - WINDOW_TOP - 12
         for line in letter.address[:ADDRESS_MAX_LINES]:
-            c.drawString(WINDOW_LEFT + 2 * mm, y, line)
+            t.text(REGULAR, 10.5, WINDOW_LEFT + 2 * mm, y, line)
             y -= 13
         # Reference and date, right of the window.
-        c.setFont(REGULAR, 9)
         x = 125 * mm
         y = PAGE_H - WINDOW_TOP - 12
-        c.drawString(x, y, " / ".join(LABELS[lang]["ref"] for lang in langs) + ":")
-        c.setFont(BOLD, 9)
-        c.drawString(x, y - 12, letter.reference)
-        c.setFont(REGULAR, 9)
-        c.drawString(x, y - 30, " / ".join(LABELS[lang]["date"] for lang in langs) + ":")
+        t.text(REGULAR, 9, x, y, " / ".join(LABELS[lang]["ref"] for lang in langs) + ":")
+        t.text(BOLD, 9, x, y - 12, letter.reference)
+        t.text(REGULAR, 9, x, y - 30, " / ".join(LABELS[lang]["date"] for lang in langs) + ":")
         for i, line in enumerate(letter.date_text.split("\n")):
-            c.drawString(x, y - 42 - 12 * i, line)
+            t.text(REGULAR, 9, x, y - 42 - 12 * i, line)
 
-    def _rows(self, c: Canvas, rows: Iterable[Row], x: float, top: float, width: float) -> None:
+    def _rows(self, c: Canvas, t: "_Text", rows: Iterable[Row], x: float, top: float,
+              width: float) -> None:
         y = top
         for height, kind, payload, _keep in rows:
             if kind == "t":
                 font, size, dx, text = payload
-                c.setFont(font, size)
-                c.drawString(x + dx, y - size, text)
+                t.text(font, size, x + dx, y - size, text)
             elif kind == "s":
                 group, cell = payload
                 for i, sig in enumerate(group):
-                    self._signatory(c, sig, x + i * cell, y, cell - 4 * mm)
+                    self._signatory(c, t, sig, x + i * cell, y, cell - 4 * mm)
             y -= height
 
-    def _signatory(self, c: Canvas, sig: Signatory, x: float, top: float, width: float) -> None:
+    def _signatory(self, c: Canvas, t: "_Text", sig: Signatory, x: float, top: float,
+                   width: float) -> None:
         reader = self._reader(sig.signature)
         if reader is not None:
             w, h = _fit(reader, width, SIG_IMAGE_H)
             c.drawImage(reader, x, top - SIG_IMAGE_H, w, h, mask="auto")
         y = top - SIG_IMAGE_H - 11
-        c.setFont(BOLD, 9.5)
-        c.drawString(x, y, wrap(sig.name, BOLD, 9.5, width)[0])
-        c.setFont(REGULAR, 8.5)
+        t.text(BOLD, 9.5, x, y, wrap(sig.name, BOLD, 9.5, width)[0])
         for text in (sig.title, sig.partner):
             if text:
                 y -= 11
-                c.drawString(x, y, wrap(text, REGULAR, 8.5, width)[0])
+                t.text(REGULAR, 8.5, x, y, wrap(text, REGULAR, 8.5, width)[0])
+
+
+class _Text:
+    """All the words of one page in one PDF text object (much cheaper than drawString)."""
+
+    def __init__(self, c: Canvas):
+        self.c = c
+        self.t = c.beginText()
+        self.font: tuple[str, float] | None = None
+
+    def text(self, font: str, size: float, x: float, y: float, s: str) -> None:
+        if self.font != (font, size):
+            self.t.setFont(font, size)
+            self.font = (font, size)
+        self.t.setTextOrigin(x, y)
+        # textOut() without its cursor advance: every line is placed absolutely, and
+        # measuring each line again costs a third of the drawing time.
+        self.t._code.append(self.t._formatText(s))
+
+    def right(self, font: str, size: float, x: float, y: float, s: str) -> None:
+        self.text(font, size, x - _width(s, font, size), y, s)
+
+    def centred(self, font: str, size: float, x: float, y: float, s: str) -> None:
+        self.text(font, size, x - _width(s, font, size) / 2, y, s)
+
+    def finish(self) -> None:
+        self.c.drawText(self.t)
 
 
 # ---------------------------------------------------------------------------- files
+
+@contextlib.contextmanager
+def _binary_streams():
+    """Compressed streams without the ASCII85 wrapper: a quarter smaller and much faster."""
+    before = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = before
+
 
 def _canvas(target, title: str) -> Canvas:
     c = Canvas(target, pagesize=A4, invariant=1, pageCompression=1)
@@ -426,9 +457,10 @@ def render_letter_bytes(letter: Letter, letterhead: Letterhead,
                         images: Mapping[str, bytes] | None = None) -> bytes:
     """One letter as a PDF of its own (deterministic bytes)."""
     buf = io.BytesIO()
-    c = _canvas(buf, f"Letter {letter.reference}")
-    LetterRenderer(letterhead, images).draw(c, letter)
-    c.save()
+    with _binary_streams():
+        c = _canvas(buf, f"Letter {letter.reference}")
+        LetterRenderer(letterhead, images).draw(c, letter)
+        c.save()
     return buf.getvalue()
 
 
@@ -489,22 +521,33 @@ def render_letters(path: Path | str, letters: Sequence[Letter], letterhead: Lett
     temp = _temp_in(target.parent)
     pending = PendingFiles(target, temp, "", 0, len(letters))
     try:
-        c = _canvas(str(temp), title)
-        folder = Path(per_letter_dir) if per_letter_dir else None
-        for i, letter in enumerate(letters):
-            pending.pages += renderer.draw(c, letter)
-            if folder is not None:
-                one = _temp_in(folder)
-                pending.per_letter[letter.reference] = (one, folder / f"{letter.reference}.pdf", "")
-                data = render_letter_bytes(letter, letterhead, images)
-                one.write_bytes(data)
-                pending.per_letter[letter.reference] = (
-                    one, folder / f"{letter.reference}.pdf", hashlib.sha256(data).hexdigest())
-            if progress is not None:
-                progress(i + 1, len(letters))
-        c.save()
+        with _binary_streams():
+            pending.pages = _render_into(str(temp), letters, renderer, letterhead, images,
+                                         per_letter_dir, progress, title, pending)
         pending.sha256 = _sha256(temp)
         return pending
     except BaseException:
         pending.discard()
         raise
+
+
+def _render_into(target: str, letters: Sequence[Letter], renderer: LetterRenderer,
+                 letterhead: Letterhead, images: Mapping[str, bytes] | None,
+                 per_letter_dir: Path | str | None, progress: Callable[[int, int], None] | None,
+                 title: str, pending: PendingFiles) -> int:
+    pages = 0
+    c = _canvas(target, title)
+    folder = Path(per_letter_dir) if per_letter_dir else None
+    for i, letter in enumerate(letters):
+        pages += renderer.draw(c, letter)
+        if folder is not None:
+            one = _temp_in(folder)
+            pending.per_letter[letter.reference] = (one, folder / f"{letter.reference}.pdf", "")
+            data = render_letter_bytes(letter, letterhead, images)
+            one.write_bytes(data)
+            pending.per_letter[letter.reference] = (
+                one, folder / f"{letter.reference}.pdf", hashlib.sha256(data).hexdigest())
+        if progress is not None:
+            progress(i + 1, len(letters))
+    c.save()
+    return pages

@@ -55,7 +55,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..domain.enums import (
@@ -69,6 +69,7 @@ from ..store.tables import (
     CustomNotificationRow, GroupRow, InterventionRow, InvitationRow, LetterTemplateRow,
     MembershipRow, PartnerRow, PartnershipRow, PersonRow, SettingRow, SignatoryRow,
 )
+from . import audit
 from .base import Service, UnitOfWork
 
 __all__ = [
@@ -555,52 +556,55 @@ class LetterService(Service):
                 reference = f"L-{year}-{number + i:06d}"
                 letters.append(self._letter(ctx, request, person, reference))
             _set_setting(s, NEXT_NUMBER_KEY, str(number + len(letters)))
-            title = ctx.templates[request.languages()[-1]].title
             pending = pdf.render_letters(
                 out, letters, ctx.letterhead, ctx.images, per_letter_dir,
                 progress=lambda done, total: report(done, total, f"Letter {done} of {total}"),
                 title="Letters: " + request.template)
             with pending:
                 report(len(letters), len(letters), "Recording the letters")
-                template_label = self._template_label(ctx, request)
-                now = datetime.combine(self.today(), datetime.now().time().replace(microsecond=0))
-                for letter, person in zip(letters, ctx.people):
-                    comm = CommunicationRow(
-                        person_id=person.id, occurred_at=now,
-                        channel=CommunicationChannel.LETTER.value,
-                        delivered_by=self.actor.display_name, partner_id=self.actor.partner_id,
-                        influencer_id=None,
-                        deterrence_message=request.template != "support_offer",
-                        support_offer=any("offers" in fields_in(t.body) for t in ctx.templates.values()),
-                        message=self._message(letter, template_label),
-                        outcome=CommunicationOutcome.SENT.value, call_in_id=request.call_in_id,
-                        document_sha256=pending.sha256, template=template_label)
-                    s.add(comm)
-                    s.flush()
-                    one = pending.per_letter.get(letter.reference)
-                    _set_setting(s, SNAPSHOT_PREFIX + letter.reference, json.dumps({
-                        "v": 1, "batch": batch_id, "communication_id": comm.id,
-                        "person_id": person.id, "file_sha256": one[2] if one else "",
-                        "letter": asdict(letter), "letterhead": asdict(ctx.letterhead),
-                        "images": sorted(ctx.images)}, ensure_ascii=False))
-                    uow.audit(AuditOperation.DISCLOSURE, "person", person.reference,
-                              f"letter {letter.reference}; template {template_label}; "
-                              f"printed by {self.actor.username}; batch {batch_id}",
-                              recipient=person.reference)
-                _set_setting(s, BATCH_PREFIX + batch_id, json.dumps({
-                    "references": [x.reference for x in letters], "sha256": pending.sha256,
-                    "pages": pending.pages, "template": template_label}))
-                uow.audit(AuditOperation.DISCLOSURE, "letter_batch", batch_id,
-                          f"{len(letters)} letters, {pending.pages} pages; template {template_label}; "
-                          f"sha256 {pending.sha256}" + (
-                              f"; {len(pending.per_letter)} single-letter files" if pending.per_letter else ""),
-                          recipient=f"printer (printed by {self.actor.username})")
-                s.flush()
+                self._record(s, request, ctx, letters, pending, batch_id)
                 pending.commit()
             return BatchResult(batch_id, out, pending.sha256, len(letters), pending.pages,
                                tuple(x.reference for x in letters),
                                tuple(p.reference for p in ctx.people),
                                tuple(t for _tmp, t, _sha in pending.per_letter.values()))
+
+    def _record(self, s: Session, request: LetterRequest, ctx: _Context, letters: list[pdf.Letter],
+                pending: pdf.PendingFiles, batch_id: str) -> None:
+        """One communication, one snapshot and one audit disclosure per letter; one for the batch."""
+        label = self._template_label(ctx, request)
+        now = datetime.combine(self.today(), datetime.now().time().replace(microsecond=0))
+        offers = any("offers" in fields_in(t.body) for t in ctx.templates.values())
+        ids = list(s.scalars(
+            insert(CommunicationRow).returning(CommunicationRow.id, sort_by_parameter_order=True),
+            [dict(person_id=person.id, occurred_at=now, channel=CommunicationChannel.LETTER.value,
+                  delivered_by=self.actor.display_name, partner_id=self.actor.partner_id,
+                  influencer_id=None, deterrence_message=request.template != "support_offer",
+                  support_offer=offers, message=self._message(letter, label),
+                  outcome=CommunicationOutcome.SENT.value, call_in_id=request.call_in_id,
+                  document_sha256=pending.sha256, template=label)
+             for letter, person in zip(letters, ctx.people)]))
+        letterhead = asdict(ctx.letterhead)
+        snapshots, entries = [], []
+        for letter, person, comm_id in zip(letters, ctx.people, ids):
+            one = pending.per_letter.get(letter.reference)
+            snapshots.append(dict(key=SNAPSHOT_PREFIX + letter.reference, value=json.dumps({
+                "v": 1, "batch": batch_id, "communication_id": comm_id, "person_id": person.id,
+                "file_sha256": one[2] if one else "", "letter": asdict(letter),
+                "letterhead": letterhead, "images": sorted(ctx.images)}, ensure_ascii=False)))
+            entries.append((AuditOperation.DISCLOSURE, "person", person.reference,
+                            f"letter {letter.reference}; template {label}; printed by "
+                            f"{self.actor.username}; batch {batch_id}", person.reference))
+        snapshots.append(dict(key=BATCH_PREFIX + batch_id, value=json.dumps({
+            "references": [x.reference for x in letters], "sha256": pending.sha256,
+            "pages": pending.pages, "template": label})))
+        s.execute(insert(SettingRow), snapshots)
+        entries.append((AuditOperation.DISCLOSURE, "letter_batch", batch_id,
+                        f"{len(letters)} letters, {pending.pages} pages; template {label}; "
+                        f"sha256 {pending.sha256}" + (
+                            f"; {len(pending.per_letter)} single-letter files" if pending.per_letter else ""),
+                        f"printer (printed by {self.actor.username})"))
+        audit.append_many(s, self.actor.username, entries)
 
     # ------------------------------------------------------------------ reprints
     def reprint(self, letter_reference: str, out: Path | str) -> str:
