@@ -922,6 +922,8 @@ class CallInService(Service):
             row = uow.get(CallInRow, call_in_id, "call-in")
             if row.status in ("draft", "cancelled"):
                 raise ValidationError("status", f"attendance cannot be recorded for a {row.status} call-in")
+            if row.starts_at.date() > self.app.today():
+                raise ValidationError("status", "attendance can be recorded from the day of the call-in")
             invs = {i.person_id: i for i in s.scalars(
                 select(InvitationRow).where(InvitationRow.call_in_id == call_in_id))}
             already = set(s.scalars(select(CommunicationRow.person_id).where(

@@ -1,25 +1,45 @@
 """After the call-in: attendance, proposed follow-ups, and the call-in page's figures."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from deterrence_desktop.domain.enums import AttendanceStatus as A
 from deterrence_desktop.domain.errors import ValidationError
 from deterrence_desktop.services import callins as C
+from deterrence_desktop.services.app import WorkspaceServices
 from deterrence_desktop.store.tables import (
     ActionRow, AuditEntryRow, CommunicationRow, CustomNotificationRow,
 )
 from test_callins import walk_to
 
+DEMO_TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture
+def demo_app(demo_app):
+    """The demo workspace the day after the call-in planned below (10 Dec 2026)."""
+    return WorkspaceServices(demo_app.workspace, demo_app.actor, today=date(2026, 12, 11))
+
 
 @pytest.fixture
 def planned(demo_app):
-    """A call-in planned through the wizard, with four invitees and one offer on the night."""
-    call_in = demo_app.callins.finish(walk_to(demo_app, C.REVIEW))
+    """A call-in planned (on 26 Nov) through the wizard, four invitees, one offer on the night."""
+    planner = WorkspaceServices(demo_app.workspace, demo_app.actor, today=DEMO_TODAY)
+    call_in = planner.callins.finish(walk_to(planner, C.REVIEW))
     page = demo_app.callins.page(call_in.id)
     assert len(page.invitations) == 4
     return call_in, page
+
+
+def test_attendance_is_refused_before_the_day(demo_app, planned):
+    call_in, page = planned
+    before = WorkspaceServices(demo_app.workspace, demo_app.actor, today=DEMO_TODAY)
+    with pytest.raises(ValidationError) as info:
+        before.callins.record_attendance(call_in.id, {page.invitations[0].person_id: (A.ATTENDED, False)})
+    assert "day of the call-in" in str(info.value)
 
 
 def test_two_no_shows_give_two_proposed_follow_ups(demo_app, planned):
@@ -96,7 +116,7 @@ def test_attendance_refused_for_someone_not_invited_or_a_draft(demo_app, planned
     call_in, page = planned
     with pytest.raises(ValidationError):
         demo_app.callins.record_attendance(call_in.id, {999_999: (A.ATTENDED, False)})
-    draft = demo_app.callins.save_draft(walk_to(demo_app, C.SPEAKERS))
+    draft = demo_app.callins.save_draft(demo_app.callins.start())
     with pytest.raises(ValidationError):
         demo_app.callins.record_attendance(draft.draft_id, {})
 

@@ -1,0 +1,104 @@
+"""The call-ins page and the attendance dialog on the demo workspace."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
+
+from deterrence_desktop.domain.enums import AttendanceStatus as A
+from deterrence_desktop.services.app import WorkspaceServices
+from deterrence_desktop.store.tables import ActionRow, CustomNotificationRow
+from deterrence_desktop.ui.callins.page import CallInsPage
+from deterrence_desktop.ui.context import AppContext
+
+SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "callins"
+
+
+@pytest.fixture
+def ctx(qapp, demo_app):
+    from deterrence_desktop.ui.style import apply_style
+    apply_style(qapp)
+    context = AppContext()
+    context.set_services(demo_app)
+    yield context
+    context.runner.shutdown()
+
+
+def shot(widget, name: str) -> None:
+    QApplication.processEvents()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    widget.grab().save(str(SHOTS / f"{name}.png"))
+
+
+def test_attendance_with_two_no_shows_proposes_two_follow_ups(qtbot, ctx, demo_app):
+    # The evening after the planned call-in (10 Dec): attendance can be recorded.
+    later = WorkspaceServices(demo_app.workspace, demo_app.actor, today=date(2026, 12, 11))
+    ctx.set_services(later)
+    page = CallInsPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1280, 720)
+    page.show()
+    page.reload()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=10_000)
+    planned = next(r for r in page.model.rows if r.status == "planned")
+    page.select(planned.id)
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.call_in.id == planned.id, timeout=10_000)
+    assert page.attendance_btn.isEnabled() and not page.resume_btn.isEnabled()
+    assert page.figures.values["Attendance rate"].text() == "—"
+    assert page.model.index(page.model.row_of_id(planned.id), 3).data() == "—"
+    dialog = page.record_attendance()
+    qtbot.waitUntil(lambda: dialog.save_btn.isEnabled(), timeout=10_000)
+    invs = page.detail.invitations
+    no_shows = [invs[0].person_id, invs[1].person_id]
+    for pid in no_shows:
+        dialog.set_attendance(pid, A.NO_SHOW)
+    dialog.set_attendance(invs[2].person_id, A.EXCUSED)
+    dialog.rest_btn.click()
+    shot(dialog, "attendance-1-record")
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):
+        dialog.save_btn.click()
+    follow = [p for p in dialog.proposals if p.kind == "custom_notification"]
+    assert sorted(p.person_id for p in follow) == sorted(no_shows)
+    assert len(dialog.proposals) == 2
+    assert dialog.proposal_table.rowCount() == 2
+    shot(dialog, "attendance-2-proposals")
+    dialog.choose(no_shows[1], "home_visit")
+    with qtbot.waitSignal(dialog.follow_ups_created, timeout=10_000):
+        dialog.create_btn.click()
+    with demo_app.workspace.session() as s:
+        acts = {a.person_id: a for a in s.scalars(select(ActionRow).where(ActionRow.id.in_(dialog.created)))}
+        notes = list(s.scalars(select(CustomNotificationRow).where(
+            CustomNotificationRow.person_id.in_(no_shows))))
+    assert set(acts) == set(no_shows)
+    assert "Custom notification" in acts[no_shows[0]].description
+    assert acts[no_shows[1]].description.startswith("Home visit")
+    assert [n.person_id for n in notes] == [no_shows[0]]
+    # The page reloads: 12 of 14 expected attended (one excused), two follow-ups.
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.follow_ups == 2, timeout=10_000)
+    assert page.figures.values["Attendance rate"].text() == f"{12 / 14:.0%}"
+    assert page.figures.values["Follow-ups"].text() == "2"
+    shot(page, "callins-page")
+
+
+def test_drafts_can_be_resumed_from_the_page(qtbot, ctx, demo_app):
+    from deterrence_desktop.services import callins as flow
+    state = flow.record(demo_app.callins.start(), {"title": "Draft call-in (fictional)"})
+    saved = demo_app.callins.save_draft(state)
+    page = CallInsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=10_000)
+    page.select(saved.draft_id)
+    assert page.resume_btn.isEnabled() and not page.attendance_btn.isEnabled()
+    page.resume_btn.click()
+    qtbot.waitUntil(lambda: getattr(page, "wizard", None) is not None, timeout=10_000)
+    wizard = page.wizard
+    event = wizard.page_for(flow.EVENT)
+    qtbot.waitUntil(lambda: event.isComplete(), timeout=10_000)
+    assert event.title_edit.text() == "Draft call-in (fictional)"
+    assert wizard.state.draft_id == saved.draft_id
+    wizard.reject()
