@@ -151,6 +151,37 @@ def time_read_mixes(workspaces: dict[str, Workspace], rounds: int, pages: int) -
     return best
 
 
+SQL_MIX = [
+    # Whole-table work on the largest tables, without the Python objects the services build:
+    # the strictest view of what decryption costs once the pages are in the cache.
+    "SELECT count(*), max(due_date) FROM action WHERE status IN ('planned', 'in_progress', 'blocked') "
+    "AND due_date < '2026-11-26'",
+    "SELECT partner_id, kind, count(*) FROM action GROUP BY partner_id, kind",
+    "SELECT p.reference, count(c.id) FROM person p JOIN communication c ON c.person_id = p.id "
+    "GROUP BY p.id ORDER BY 2 DESC LIMIT 20",
+    "SELECT count(*) FROM action a JOIN person p ON p.id = a.person_id WHERE p.risk_level = 'high'",
+]
+
+
+def time_sql_mixes(workspaces: dict[str, Workspace], repeats: int = 5) -> dict[str, float]:
+    conns = {k: ws.engine.connect() for k, ws in workspaces.items()}
+    try:
+        for c in conns.values():                             # warm
+            for q in SQL_MIX:
+                c.exec_driver_sql(q).fetchall()
+        best = {k: float("inf") for k in conns}
+        for _ in range(repeats):
+            for k, c in conns.items():
+                t = time.perf_counter()
+                for q in SQL_MIX:
+                    c.exec_driver_sql(q).fetchall()
+                best[k] = min(best[k], time.perf_counter() - t)
+        return best
+    finally:
+        for c in conns.values():
+            c.close()
+
+
 def head(path: Path) -> bytes:
     with path.open("rb") as fh:
         return fh.read(16)
@@ -202,6 +233,7 @@ def main() -> int:
                   "encrypted": Workspace.open(enc, PASSPHRASE)}
     try:
         mixes = time_read_mixes(workspaces, args.rounds, args.pages)
+        sql = time_sql_mixes(workspaces)
     finally:
         for ws in workspaces.values():
             ws.close()
@@ -211,6 +243,9 @@ def main() -> int:
     print(f"    one round: {pages} person pages (each audited) + "
           f"{pages + 3 * ((pages + 9) // 10)} filtered action lists, {rows:,} rows; "
           f"{r_enc / pages * 1000:.1f} ms per page+list encrypted")
+    print(f"(d) SQL only, warm    encrypted {sql['encrypted'] * 1000:7.0f} ms  unencrypted "
+          f"{sql['plain'] * 1000:7.0f} ms  ratio {ratio(sql['encrypted'], sql['plain'])}   "
+          f"({len(SQL_MIX)} whole-table queries, no target: for tuning cache_size)")
     if not args.dir:
         for p in (enc, plain):
             p.unlink(missing_ok=True)
