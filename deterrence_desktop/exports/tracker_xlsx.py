@@ -24,6 +24,7 @@ No Qt and no database here: rows come in as :class:`TrackerRow`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import re
@@ -52,7 +53,7 @@ __all__ = [
     "TrackerRow", "TrackerMeta", "SummaryLine", "ExportStats", "atomic_output", "write_tracker",
     "write_tracker_file", "safe_text", "is_risky_text", "ACTIONS_SHEET", "SUMMARY_SHEET",
     "DATA_SHEET", "COLUMNS", "HEADERS", "STATUS_LABELS", "FORMAT", "MARKING",
-    "TrackerFileError", "ReadLimits", "ReturnedTracker", "check_package", "read_tracker",
+    "TrackerFileError", "ReadLimits", "cell_text", "field_digest", "digest_part", "ReturnedTracker", "check_package", "read_tracker",
 ]
 
 FORMAT = "deterrence-desktop/action-tracker/1"
@@ -101,6 +102,33 @@ def safe_text(value: object) -> str:
     text = value if isinstance(value, str) else str(value)
     text = _UNSAFE_CHARS.sub("", text)
     return text[:EXCEL_MAX_TEXT]
+
+
+def cell_text(value: object) -> str:
+    """A cell's value as the text it stands for, the same way on export and on return."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = (value.date().isoformat() if value.time() == datetime.min.time()
+                 else value.isoformat(sep=" "))
+    elif isinstance(value, date):
+        value = value.isoformat()
+    return safe_text(value).rstrip()
+
+
+def field_digest(status: str, due_date: date | None, outcome: str, notes: str) -> str:
+    """Short digests of the four editable fields as exported, so the return shows which
+    fields the partner changed (and a field the partner left alone never overwrites a
+    change made in the workspace meanwhile). Normalised: status value, ISO date, text."""
+    parts = (status or "", due_date.isoformat() if due_date else "", cell_text(outcome),
+             cell_text(notes))
+    return ".".join(digest_part(p) for p in parts)
+
+
+def digest_part(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
 
 
 def is_risky_text(text: str) -> bool:
@@ -295,7 +323,7 @@ def write_tracker_file(tmp: Path | str, rows: Iterable[TrackerRow], meta: Tracke
     data_ws.append(["partner", _text_cell(data_ws, meta.partner_name, styles, False)])
     data_ws.append(["names", "yes" if meta.names else "no"])
     data_ws.append([])
-    data_ws.append(["action_id", "version"])
+    data_ws.append(["action_id", "version", "fields"])
 
     try:
         counts: dict[tuple[str, str], list[int]] = {}
@@ -319,7 +347,8 @@ def write_tracker_file(tmp: Path | str, rows: Iterable[TrackerRow], meta: Tracke
                 None if r.updated_at is None else _cell(
                     actions_ws, r.updated_at.replace(tzinfo=None, microsecond=0), datetime_style),
             ))
-            data_ws.append((r.action_id, r.version))
+            data_ws.append((r.action_id, r.version,
+                             field_digest(r.status, r.due_date, r.outcome, r.notes)))
             c = counts.get((r.partner, kind_label))
             if c is None:
                 c = counts[(r.partner, kind_label)] = [0, 0, 0]
@@ -439,6 +468,7 @@ class ReturnedTracker:
     partner_id: int | None
     names: bool
     versions: dict[int, int]                     # action id -> version at export
+    digests: dict[int, str]                      # action id -> field_digest() at export
     columns: dict[str, int]                      # header -> 0-based position (known headers)
     missing_columns: list[str]
     rows: list[tuple[int, tuple]]                # (sheet row number, values by position)
@@ -586,7 +616,7 @@ def _read_sheets(wb, limits: ReadLimits, deadline: float,
     if ACTIONS_SHEET not in names:
         raise _refuse(f"The workbook has no sheet called '{ACTIONS_SHEET}': "
                       "was it renamed or deleted? Rename it back and try again")
-    meta, versions = _read_data_sheet(wb[DATA_SHEET], limits, deadline)
+    meta, versions, digests = _read_data_sheet(wb[DATA_SHEET], limits, deadline)
     if meta.get("format") != FORMAT:
         raise _refuse(f"The hidden {DATA_SHEET} sheet has been changed or is from an unknown "
                       "version: the return cannot be matched")
@@ -646,7 +676,7 @@ def _read_sheets(wb, limits: ReadLimits, deadline: float,
     return ReturnedTracker(
         format=str(meta.get("format")), workspace_id=str(meta.get("workspace_id") or ""),
         exported_at=str(meta.get("exported_at") or ""), partner_id=partner_id,
-        names=meta.get("names") == "yes", versions=versions, columns=columns,
+        names=meta.get("names") == "yes", versions=versions, digests=digests, columns=columns,
         missing_columns=missing, rows=out, notes=notes)
 
 
@@ -659,13 +689,15 @@ def _declared_rows(ws) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _read_data_sheet(ws, limits: ReadLimits, deadline: float) -> tuple[dict, dict[int, int]]:
+def _read_data_sheet(ws, limits: ReadLimits, deadline: float
+                     ) -> tuple[dict, dict[int, int], dict[int, str]]:
     meta: dict[str, object] = {}
     versions: dict[int, int] = {}
+    digests: dict[int, str] = {}
     bad = _refuse(f"The hidden {DATA_SHEET} sheet has been changed: the return cannot be matched")
     in_versions = False
     empty_run = 0
-    for n, values in enumerate(ws.iter_rows(max_col=2, values_only=True)):
+    for n, values in enumerate(ws.iter_rows(max_col=3, values_only=True)):
         if n > limits.max_rows + 20:
             raise bad
         key = values[0] if values else None
@@ -687,8 +719,11 @@ def _read_data_sheet(ws, limits: ReadLimits, deadline: float) -> tuple[dict, dic
         if not isinstance(key, int) or not isinstance(value, int) or isinstance(key, bool):
             raise bad
         versions[key] = value
+        digest = values[2] if len(values) > 2 else None
+        if isinstance(digest, str) and len(digest) == 35:
+            digests[key] = digest
         if n % 5000 == 0 and time.monotonic() > deadline:
             raise _refuse("Reading the workbook took too long: refused")
     if not in_versions:
         raise bad
-    return meta, versions
+    return meta, versions, digests

@@ -30,8 +30,8 @@ from ..domain.enums import ActionStatus, AuditOperation, Role, label
 from ..domain.errors import ConflictError, DeterrenceError, ValidationError
 from ..domain.model import MAX_NOTE, Action, Partner
 from ..exports.tracker_xlsx import (
-    HEADERS, STATUS_LABELS, ReadLimits, TrackerFileError, TrackerMeta, TrackerRow,
-    atomic_output, read_tracker, safe_text, write_tracker_file,
+    STATUS_LABELS, ReadLimits, TrackerFileError, TrackerMeta, TrackerRow, atomic_output,
+    cell_text, digest_part, read_tracker, safe_text, write_tracker_file,
 )
 from ..store.mapping import to_record
 from ..store.tables import ActionRow, GroupRow, PartnerRow, PartnershipRow, PersonRow
@@ -328,6 +328,13 @@ class TrackerService(Service):
                              message="this action belongs to another partner")
         errors: list[str] = []
         changes: list[FieldChange] = []
+        digest = returned.digests.get(aid)
+        exported = digest.split(".") if digest else None
+
+        def touched(i: int, text: str) -> bool:
+            """Did the partner change field ``i``? (Unknown without the digest: compare.)"""
+            return exported is None or digest_part(text) != exported[i]
+
         if "Status" in cols:
             raw = cell("Status")
             text = safe_text(raw).strip().casefold() if raw is not None else ""
@@ -336,23 +343,24 @@ class TrackerService(Service):
                 errors.append("the status is empty")
             elif new_status is None:
                 errors.append("the status is not one of: " + ", ".join(STATUS_LABELS.values()))
-            elif new_status != status:
+            elif new_status != status and touched(0, new_status):
                 changes.append(FieldChange("status", status, new_status))
-        for header, name, old in (("Outcome", "outcome", outcome), ("Notes", "notes", notes)):
-            if header not in cols:
-                continue
-            new = _text(cell(header))
-            if len(new) > MAX_NOTE:
-                errors.append(f"the {name} is too long ({len(new):,} characters; "
-                              f"at most {MAX_NOTE:,})")
-            elif new != _text(old):
-                changes.append(FieldChange(name, old or "", new))
         if "Due date" in cols:
             new_due = _date(cell("Due date"))
             if new_due is False:
                 errors.append("the due date is not a date")
-            elif new_due != due:
+            elif new_due != due and touched(1, new_due.isoformat() if new_due else ""):
                 changes.append(FieldChange("due_date", due, new_due))
+        for i, header, name, old in ((2, "Outcome", "outcome", outcome),
+                                     (3, "Notes", "notes", notes)):
+            if header not in cols:
+                continue
+            new = cell_text(cell(header))
+            if len(new) > MAX_NOTE:
+                errors.append(f"the {name} is too long ({len(new):,} characters; "
+                              f"at most {MAX_NOTE:,})")
+            elif new != cell_text(old) and touched(i, new):
+                changes.append(FieldChange(name, old or "", new))
         if errors:
             return ReturnRow(line, aid, RowState.ERROR, exported_version=exported_version,
                              current_version=version, message="; ".join(errors))
@@ -436,19 +444,6 @@ def _action_id(value) -> int | None | bool:
         v = int(value.strip())
         return v if v > 0 else False
     return False
-
-
-def _text(value) -> str:
-    """A returned cell as the text it stands for ("" when empty)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        value = value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
-    elif isinstance(value, date):
-        value = value.isoformat()
-    return safe_text(value).rstrip()
 
 
 def _date(value) -> date | None | bool:

@@ -257,6 +257,8 @@ def test_partner_return_round_trip(police_export, tmp_path):
     assert by_id[bad_date_id].state == RowState.ERROR and "not a date" in by_id[bad_date_id].message
     assert [(c.field, c.new) for c in by_id[due_id].changes] == [("due_date", date(2027, 1, 15))]
     assert by_id[conflict_id].state == RowState.CONFLICT
+    # Only what the partner changed: the status and outcome set here meanwhile are not reverted.
+    assert [c.field for c in by_id[conflict_id].changes] == ["notes"]
     assert by_id[other_partner_action].state == RowState.ERROR
     assert "not in the exported tracker" in by_id[other_partner_action].message
     assert by_id[999_999].state == RowState.ERROR
