@@ -104,18 +104,48 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    app = open_services(args)
+    from ..security.writer_lock import WorkspaceInUse, open_workspace
+    from ..services.app import WorkspaceServices
+    from ..store.errors import WorkspaceDamaged
+
+    passphrase = read_passphrase(args)
     try:
-        report = app.maintenance.check()
+        try:
+            ws = open_workspace(args.path, passphrase)
+        except WorkspaceInUse:
+            print("The workspace is open in another copy of the app: checking it read-only.")
+            ws = open_workspace(args.path, passphrase, read_only=True)
+    except WorkspaceDamaged as exc:
+        print("FAIL  opening the workspace")
+        print(f"      {exc}")
+        _suggest_backup(args.path, passphrase)
+        return 1
+    try:
+        report = WorkspaceServices(ws).maintenance.check()
     finally:
-        app.close()
+        ws.close()
     for result in report.results:
         print(f"{'PASS' if result.ok else 'FAIL'}  {result.name}")
         for problem in result.problems:
             print(f"      {problem}")
     if not report.ok:
         print("The workspace failed its checks: restore the newest good backup.")
+        _suggest_backup(args.path, passphrase)
     return 0 if report.ok else 1
+
+
+def _suggest_backup(path: Path, passphrase: str) -> None:
+    """Name the newest backup beside the file that passes both checks."""
+    from ..services.backup import default_folder, newest_good_backup
+
+    good, bad = newest_good_backup(path, passphrase)
+    for info, problems in bad:
+        print(f"      backup {info.name} also fails: {problems[0]}")
+    if good is not None:
+        print(f"Newest good backup: {good.path} (made {good.made_at:%d %b %Y %H:%M}); "
+              "restore it from the app (Backups) or copy it over the damaged file.")
+    else:
+        print(f"No good backup was found in {default_folder(path)}.")
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:

@@ -1,9 +1,13 @@
 """Facts about a workspace (`info`) and its health (`check`)."""
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
+
+from ..domain.errors import DeterrenceError
 
 from ..store import migrations
 from ..store.tables import COUNTED_TABLES, PartnershipRow
@@ -43,22 +47,54 @@ class MaintenanceService(Service):
 
     def check(self) -> CheckReport:
         """Page HMACs (cipher_integrity_check), SQLite's structure (integrity_check)
-        and the audit chain. The WAL is checkpointed first so every page is checked."""
+        and the audit chain. The WAL is checkpointed first so every page is checked.
+        A check that cannot finish because a page fails to decrypt is reported as
+        failed, with the reason; it never shows content from that page."""
         ws = self.app.workspace
         report = CheckReport()
+
+        def run(name: str, fn) -> None:
+            try:
+                report.results.append(fn())
+            except (DBAPIError, DeterrenceError) as exc:
+                report.results.append(CheckResult(name, False, [_unfinished(exc)]))
+
         if not ws.read_only:
-            ws.checkpoint()
-        with ws.engine.connect() as c:
-            rows = [r[0] for r in c.exec_driver_sql("PRAGMA cipher_integrity_check")]
-            report.results.append(CheckResult("cipher integrity (page HMACs)", not rows, rows[:20]))
-            rows = [r[0] for r in c.exec_driver_sql("PRAGMA integrity_check")]
+            with contextlib.suppress(DBAPIError, DeterrenceError):
+                ws.checkpoint()
+
+        def cipher_check() -> CheckResult:
+            with ws.engine.connect() as c:
+                rows = [r[0] for r in c.exec_driver_sql("PRAGMA cipher_integrity_check")]
+            return CheckResult("cipher integrity (page HMACs)", not rows, rows[:20])
+
+        def sqlite_check() -> CheckResult:
+            with ws.engine.connect() as c:
+                rows = [r[0] for r in c.exec_driver_sql("PRAGMA integrity_check")]
             ok = rows == ["ok"]
-            report.results.append(CheckResult("SQLite integrity", ok, [] if ok else rows[:20]))
-            fk = list(c.exec_driver_sql("PRAGMA foreign_key_check"))
-            report.results.append(CheckResult(
-                "foreign keys", not fk, [f"{r[0]} row {r[1]} refers to a missing {r[2]}" for r in fk[:20]]))
-        with self.tx() as uow:
-            chain = audit.verify(uow.session)
-        report.results.append(CheckResult(f"audit chain ({chain.entries} entries)", chain.ok,
-                                          chain.problems[:50]))
+            return CheckResult("SQLite integrity", ok, [] if ok else rows[:20])
+
+        def fk_check() -> CheckResult:
+            with ws.engine.connect() as c:
+                fk = list(c.exec_driver_sql("PRAGMA foreign_key_check"))
+            return CheckResult("foreign keys", not fk,
+                               [f"{r[0]} row {r[1]} refers to a missing {r[2]}" for r in fk[:20]])
+
+        def chain_check() -> CheckResult:
+            with self.tx() as uow:
+                chain = audit.verify(uow.session)
+            return CheckResult(f"audit chain ({chain.entries} entries)", chain.ok,
+                               chain.problems[:50])
+
+        run("cipher integrity (page HMACs)", cipher_check)
+        run("SQLite integrity", sqlite_check)
+        run("foreign keys", fk_check)
+        run("audit chain", chain_check)
         return report
+
+
+def _unfinished(exc: BaseException) -> str:
+    msg = str(getattr(exc, "orig", exc)).lower()
+    if "malformed" in msg or "not a database" in msg or "damaged" in msg:
+        return "could not finish: a page failed its check while it was read"
+    return "could not finish: " + type(exc).__name__

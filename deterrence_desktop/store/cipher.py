@@ -14,7 +14,8 @@ import sqlcipher3
 from sqlcipher3 import dbapi2
 
 from .errors import (
-    NoSQLCipher, NotAWorkspace, WorkspaceMissing, WorkspaceReadOnly, WrongPassphrase,
+    DAMAGED_MESSAGE, NoSQLCipher, NotAWorkspace, WorkspaceDamaged, WorkspaceMissing,
+    WorkspaceReadOnly, WrongPassphrase,
 )
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -122,6 +123,8 @@ def connect(path: Path, passphrase: str, *, create: bool = False,
     except dbapi2.DatabaseError as exc:
         conn.close()
         if getattr(exc, "sqlite_errorcode", None) == 26 or "not a database" in str(exc):
+            if not create and first_page_damaged(path, passphrase):
+                raise WorkspaceDamaged(DAMAGED_MESSAGE) from None
             raise WrongPassphrase(
                 "The passphrase is wrong, or the file is not a Deterrence Desktop workspace"
             ) from None
@@ -130,6 +133,25 @@ def connect(path: Path, passphrase: str, *, create: bool = False,
         conn.close()
         raise
     return conn
+
+
+def first_page_damaged(path: Path, passphrase: str) -> bool:
+    """True when page 1 fails its HMAC but other pages pass with this passphrase: the
+    passphrase is right and the file is damaged (a wrong passphrase fails every page)."""
+    try:
+        conn = sqlcipher3.connect(str(path), isolation_level=None)
+    except dbapi2.Error:
+        return False
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = {quote_key(passphrase)}")
+        failures = conn.execute("PRAGMA cipher_integrity_check").fetchall()
+        pages = path.stat().st_size // int(conn.execute("PRAGMA cipher_page_size").fetchone()[0])
+        return pages > 1 and 0 < len(failures) < pages
+    except (dbapi2.Error, OSError, ValueError, TypeError):
+        return False
+    finally:
+        conn.close()
 
 
 def configure(conn: dbapi2.Connection, *, read_only: bool = False) -> None:

@@ -6,7 +6,7 @@ from ..domain.errors import DeterrenceError
 __all__ = [
     "WorkspaceError", "WorkspaceMissing", "NotAWorkspace", "WrongPassphrase",
     "NewerWorkspace", "WorkspaceReadOnly", "WeakPassphrase", "NoSQLCipher", "WorkspaceExists",
-    "MigrationFailed", "StorageError",
+    "MigrationFailed", "StorageError", "WorkspaceDamaged",
 ]
 
 
@@ -52,3 +52,12 @@ class MigrationFailed(WorkspaceError):
 
 class StorageError(WorkspaceError):
     """A write failed (disk full, file removed, device gone); nothing was saved."""
+
+
+class WorkspaceDamaged(WorkspaceError):
+    """A page of the file failed its check (HMAC or structure): its content is never shown."""
+
+
+DAMAGED_MESSAGE = (
+    "The workspace file is damaged: a page failed its integrity check, so nothing from it "
+    "is shown. Run `deterrence-desktop check` on the file and restore the newest good backup.")

@@ -20,13 +20,14 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import SingletonThreadPool
 from sqlcipher3 import dbapi2
 
 from . import cipher, migrations
 from .errors import (
+    DAMAGED_MESSAGE, WorkspaceDamaged,
     NotAWorkspace, StorageError, WeakPassphrase, WorkspaceError, WorkspaceExists,
     WorkspaceReadOnly, WrongPassphrase,
 )
@@ -44,11 +45,14 @@ def check_new_passphrase(passphrase: str) -> None:
         raise WeakPassphrase("A passphrase cannot start or end with a space")
 
 
-def storage_error(exc: BaseException) -> StorageError | None:
-    """A clear StorageError for a failed write (disk full, I/O error, read-only), or None."""
+def storage_error(exc: BaseException) -> WorkspaceError | None:
+    """A clear StorageError for a failed write (disk full, I/O error, read-only), a
+    WorkspaceDamaged for a page that fails its check, or None."""
     orig = getattr(exc, "orig", exc)
     code = getattr(orig, "sqlite_errorcode", None)
     msg = str(orig).lower()
+    if code in (11, 26) or "malformed" in msg or "not a database" in msg:
+        return WorkspaceDamaged(DAMAGED_MESSAGE)
     if code == 13 or "database or disk is full" in msg or getattr(orig, "errno", None) == errno.ENOSPC:
         return StorageError("The disk is full: nothing was saved. Free some space and try again.")
     if code in (10, 8) or "disk i/o error" in msg or "readonly" in msg or "read-only" in msg:
@@ -246,7 +250,7 @@ def open_or_explain(path: Path | str, passphrase: str, **kw) -> Workspace:
     """Open a workspace; OperationalErrors from SQLite become clear WorkspaceErrors."""
     try:
         return Workspace.open(path, passphrase, **kw)
-    except (OperationalError, dbapi2.OperationalError) as exc:
+    except (DBAPIError, dbapi2.DatabaseError) as exc:
         clear = storage_error(exc)
         if clear:
             raise clear from None
