@@ -149,3 +149,39 @@ def test_lock_closes_import_dialog_and_drops_rows(qtbot, ctx, tmp_path, demo_app
     assert imp.model.rowCount() == 1
     ctx.drop_services()
     assert imp.plan is None and imp.model.rowCount() == 0 and not imp.isVisible()
+
+
+def test_menu_entries_open_the_dialogs(qtbot, ctx, tmp_path):
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QMainWindow
+
+    from deterrence_desktop.ui.trackers import menu
+
+    class Host(QMainWindow):
+        """Just the main window's contract: ctx and add_menu_action."""
+
+        def __init__(self, ctx):
+            super().__init__()
+            self.ctx = ctx
+            self.menus = {}
+
+        def add_menu_action(self, menu_name, text, slot, shortcut=None, *,
+                            needs_workspace=True, object_name=""):
+            m = self.menus.setdefault(menu_name, self.menuBar().addMenu(menu_name))
+            action = QAction(text, self)
+            action.setObjectName(object_name)
+            action.triggered.connect(lambda checked=False: slot())
+            m.addAction(action)
+            return action
+
+    host = Host(ctx)
+    qtbot.addWidget(host)
+    menu.install(host)
+    export_action = host.findChild(QAction, "exportTrackerAction")
+    import_action = host.findChild(QAction, "importTrackerAction")
+    export_action.trigger()
+    dialog = host.findChild(ExportTrackerDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.reject()
+    import_action.trigger()
+    assert host.findChild(ImportTrackerDialog) is not None

@@ -40,6 +40,7 @@ class _TaskDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.task = None
+        self.closed = False        # callbacks that arrive after closing are dropped
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.progress.setTextVisible(True)
@@ -62,6 +63,9 @@ class _TaskDialog(QDialog):
         super().reject()
 
     def done(self, result: int) -> None:
+        self.closed = True
+        if self.task is not None:
+            self.task.cancel()
         try:
             self.ctx.workspace_locked.disconnect(self._locked)
         except (RuntimeError, TypeError):
@@ -76,11 +80,20 @@ class _TaskDialog(QDialog):
         self.progress.setVisible(True)
         self._busy(True)
         self.task = self.ctx.runner.run_with_progress(
-            lambda control: fn(services, control), self._wrap(on_success), self._failed,
-            self._progress, label=label)
+            lambda control: fn(services, control), self._wrap(on_success),
+            self.alive(self._failed), self.alive(self._progress), label=label)
+
+    def alive(self, callback):
+        """``callback``, dropped once the dialog has closed (it may be deleted by then)."""
+        def call(*args) -> None:
+            if not self.closed:
+                callback(*args)
+        return call
 
     def _wrap(self, on_success):
         def done(result) -> None:
+            if self.closed:
+                return
             self.task = None
             self.progress.setVisible(False)
             self._busy(False)
@@ -169,7 +182,8 @@ class ExportTrackerDialog(_TaskDialog):
         self.load()
 
     def load(self) -> None:
-        self.ctx.call(lambda s: s.partners.list(), self._loaded, self._failed, label="partners")
+        self.ctx.call(lambda s: s.partners.list(), self.alive(self._loaded),
+                      self.alive(self._failed), label="partners")
 
     def _loaded(self, partners) -> None:
         current = self.partner.currentData()
