@@ -180,12 +180,12 @@ def filter_cards(cards: tuple[BoardCard, ...] | list[BoardCard], f: BoardFilter,
                      or v in c.action.assignee.casefold())
     if shareable_partners is not None:
         preds.append(lambda c, v=frozenset(shareable_partners): c.action.partner_id in v)
-    if not preds:
-        return list(cards)
-    if len(preds) == 1:
-        p = preds[0]
-        return [c for c in cards if p(c)]
-    return [c for c in cards if all(p(c) for p in preds)]
+    # One pass per filter, the most selective (ids) first: each later pass runs over
+    # what is left, which is quicker in Python than testing every filter on every card.
+    out = list(cards)
+    for p in preds:
+        out = [c for c in out if p(c)]
+    return out
 
 
 def summarise(cards: list[BoardCard] | tuple[BoardCard, ...], today: date,

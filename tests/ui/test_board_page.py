@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QApplication, QDialog
 from deterrence_desktop.domain.enums import ActionStatus
 from deterrence_desktop.services.board import BoardFilter, filter_cards
 from deterrence_desktop.ui.board import BoardPage
-from deterrence_desktop.ui.board.cards import CardRole
 from deterrence_desktop.ui.board.widgets import OutcomeDialog
 from tests.ui.board_support import audit_for, open_page, save_shot, wait_idle
 
@@ -190,7 +189,7 @@ def test_grouping_puts_headings_inside_columns(board):
     page.grouping_combo.setCurrentIndex(page.grouping_combo.findData("partner"))
     model = page.columns.models["planned"]
     headings = [model.index(r).data() for r in range(model.rowCount())
-                if model.index(r).data(CardRole) is None]
+                if model.card_at(r) is None]
     assert headings and all("(" in h for h in headings)
     save_shot(page, "board-grouped-partner.png")
 

@@ -131,6 +131,10 @@ class CardListModel(QAbstractListModel):
     def row_of(self, action_id: int) -> int | None:
         return self._index.get(action_id)
 
+    def row_item(self, row: int) -> BoardCard | Header | None:
+        """The card or heading at ``row`` (for the delegate: no QVariant round trip)."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
     def card_at(self, row: int) -> BoardCard | None:
         if 0 <= row < len(self._rows) and isinstance(self._rows[row], BoardCard):
             return self._rows[row]  # type: ignore[return-value]
@@ -212,6 +216,18 @@ class CardListModel(QAbstractListModel):
         return True
 
 
+def _item(index) -> BoardCard | Header | None:
+    """The row object behind ``index``, read from the Python model directly.
+
+    Not ``index.data(role)``: under Python 3.11, PySide6 drops a reference to None each
+    time an empty QVariant comes back, and thousands of sizeHint calls then crash the
+    interpreter ("deallocating None"); reading the model avoids the round trip and is
+    faster too."""
+    model = index.model()
+    getter = getattr(model, "row_item", None)
+    return getter(index.row()) if getter is not None else None
+
+
 class CardDelegate(QStyledItemDelegate):
     """Paints a card; all sizes scale with ``zoom`` (1.0 to 3.0)."""
 
@@ -249,7 +265,7 @@ class CardDelegate(QStyledItemDelegate):
         self._header_h = m(self.f_header).height() + 2 * self.pad
 
     def sizeHint(self, option, index) -> QSize:
-        if index.data(HeaderRole) is not None:
+        if isinstance(_item(index), Header):
             return QSize(100, self._header_h)
         return QSize(100, self._card_h)
 
@@ -257,7 +273,11 @@ class CardDelegate(QStyledItemDelegate):
         t = self.theme
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        header = index.data(HeaderRole)
+        item = _item(index)
+        if item is None:
+            painter.restore()
+            return
+        header = item if isinstance(item, Header) else None
         if header is not None:
             r = option.rect.adjusted(self.pad // 2, 0, -self.pad // 2, 0)
             painter.setFont(self.f_header)
@@ -269,7 +289,7 @@ class CardDelegate(QStyledItemDelegate):
             painter.drawLine(r.left(), r.bottom(), r.right(), r.bottom())
             painter.restore()
             return
-        card: BoardCard = index.data(CardRole)
+        card: BoardCard = item
         model = index.model()
         show_names = getattr(model, "show_names", False)
         a = card.action

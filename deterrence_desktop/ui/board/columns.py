@@ -24,8 +24,13 @@ def _due_key(card: BoardCard):
     return (d is None, d or date.max, card.id)
 
 
-def column_rows(cards: list[BoardCard], grouping: str) -> dict[str, list]:
-    """Cards per status column, sorted by due date; under headings when grouped."""
+def column_rows(cards: list[BoardCard], grouping: str, presorted: bool = False) -> dict[str, list]:
+    """Cards per status column, by due date; under headings when grouped.
+
+    ``presorted``: the cards already come by due date (the board loads them so, and a
+    filter keeps the order), which spares a sort of 20,000 cards on every keystroke."""
+    if not presorted:
+        cards = sorted(cards, key=_due_key)
     per: dict[str, list[BoardCard]] = defaultdict(list)
     for c in cards:
         per[c.action.status].append(c)
@@ -33,14 +38,14 @@ def column_rows(cards: list[BoardCard], grouping: str) -> dict[str, list]:
     for key in STATUS_KEYS:
         items = per.get(key, [])
         if grouping == "status":
-            out[key] = sorted(items, key=_due_key)
+            out[key] = items
             continue
         groups: dict[str, list[BoardCard]] = defaultdict(list)
         for c in items:
             groups[group_key(c, grouping)].append(c)
         rows: list = []
         for title in sorted(groups, key=lambda t: (t.startswith("("), t.casefold())):
-            members = sorted(groups[title], key=_due_key)
+            members = groups[title]
             rows.append(Header(title, len(members)))
             rows.extend(members)
         out[key] = rows
@@ -178,8 +183,9 @@ class BoardColumns(QWidget):
     def views(self) -> list[CardListView]:
         return [c.view for c in self.columns.values()]
 
-    def set_cards(self, cards: list[BoardCard], grouping: str = "status") -> None:
-        rows = column_rows(cards, grouping)
+    def set_cards(self, cards: list[BoardCard], grouping: str = "status",
+                  presorted: bool = False) -> None:
+        rows = column_rows(cards, grouping, presorted)
         for key, model in self.models.items():
             model.set_rows(rows[key])
             self.columns[key].set_count(sum(1 for r in rows[key] if isinstance(r, BoardCard)))

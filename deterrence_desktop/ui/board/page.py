@@ -204,7 +204,7 @@ class BoardPage(Page):
         today = self._data.today
         cards = filter_cards(list(self._cards.values()), self.filters.filter(), today)
         self._visible = cards
-        self.columns.set_cards(cards, self.grouping)
+        self.columns.set_cards(cards, self.grouping, presorted=True)
         self.summary.show_summary(summarise(cards, today))
         self.last_filter_ms = (time.perf_counter() - t0) * 1000
         shown, total = len(cards), len(self._cards)

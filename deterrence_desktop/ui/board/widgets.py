@@ -13,6 +13,18 @@ from ...domain.enums import ActionKind, label
 from ...services.board import BOARD_STATUSES, BoardData, BoardFilter, BoardSummary
 
 
+# "Any" entries of the combos carry a sentinel, never None: under Python 3.11, PySide6
+# drops a reference to None each time currentData() hands back an empty QVariant, and a
+# long session of filtering would eventually crash the interpreter.
+ANY_ID = -1
+ANY_TEXT = ""
+
+
+def _value(combo: QComboBox):
+    value = combo.currentData()
+    return None if value in (ANY_ID, ANY_TEXT) else value
+
+
 class FilterBar(QWidget):
     """Partner, kind, cohort, group, person, status, overdue, due within, agreed at, search.
     Every filter combines with the others."""
@@ -80,10 +92,10 @@ class FilterBar(QWidget):
 
     def _fill_static(self) -> None:
         self._loading = True
-        self.kind.addItem("All kinds", None)
+        self.kind.addItem("All kinds", ANY_TEXT)
         for k in ActionKind:
             self.kind.addItem(label(k), k.value)
-        self.status.addItem("All statuses", None)
+        self.status.addItem("All statuses", ANY_TEXT)
         for s in BOARD_STATUSES:
             self.status.addItem(label(s), s.value)
         self._loading = False
@@ -98,7 +110,7 @@ class FilterBar(QWidget):
                 (self.person, "All people", data.people),
                 (self.meeting, "Any meeting", data.meetings)):
             combo.clear()
-            combo.addItem(first, None)
+            combo.addItem(first, ANY_ID)
             for c in choices:
                 text = c.label if combo is not self.meeting else f"{c.label} ({c.extra})"
                 if combo is self.partner and c.extra not in ("in force", "ends soon"):
@@ -111,8 +123,9 @@ class FilterBar(QWidget):
         if not self._loading:
             self.changed.emit()
 
-    @staticmethod
-    def _select(combo: QComboBox, value) -> None:
+    def _select(self, combo: QComboBox, value) -> None:
+        if value is None:
+            value = ANY_TEXT if combo in (self.kind, self.status) else ANY_ID
         i = combo.findData(value)
         combo.setCurrentIndex(i if i >= 0 else 0)
 
@@ -134,11 +147,11 @@ class FilterBar(QWidget):
 
     def filter(self) -> BoardFilter:
         return BoardFilter(
-            partner_id=self.partner.currentData(), kind=self.kind.currentData(),
-            cohort_id=self.cohort.currentData(), group_id=self.group.currentData(),
-            person_id=self.person.currentData(), status=self.status.currentData(),
+            partner_id=_value(self.partner), kind=_value(self.kind),
+            cohort_id=_value(self.cohort), group_id=_value(self.group),
+            person_id=_value(self.person), status=_value(self.status),
             overdue_only=self.overdue.isChecked(),
-            due_within_days=self.due.value() or None, meeting_id=self.meeting.currentData(),
+            due_within_days=self.due.value() or None, meeting_id=_value(self.meeting),
             text=self.search.text())
 
 
