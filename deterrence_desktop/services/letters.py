@@ -55,7 +55,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ..domain.enums import (
@@ -562,6 +562,7 @@ class LetterService(Service):
                 title="Letters: " + request.template)
             with pending:
                 report(len(letters), len(letters), "Recording the letters")
+                _forget_orphans(uow)
                 self._record(s, request, ctx, letters, pending, batch_id)
                 pending.commit()
             return BatchResult(batch_id, out, pending.sha256, len(letters), pending.pages,
@@ -990,28 +991,31 @@ class LetterService(Service):
         if raw is None:
             raise NotFoundError("issued letter", reference)
         snap = json.loads(raw)
-        if s.get(CommunicationRow, snap["communication_id"]) is None or \
-                s.get(PersonRow, snap["person_id"]) is None:
-            s.execute(delete(SettingRow).where(SettingRow.key == SNAPSHOT_PREFIX + reference))
-            raise NotFoundError("issued letter", reference)
+        comm = s.get(CommunicationRow, snap["communication_id"])
+        if comm is None or comm.person_id != snap["person_id"]:
+            raise NotFoundError("issued letter", reference)     # erased with its person
         return snap
 
     def forget_orphans(self) -> int:
-        """Drop letter snapshots whose communication or person was erased; returns the count."""
+        """Drop the snapshots of letters whose communication was erased (with its person);
+        returns how many. Runs at the start of every batch as well."""
         with self.tx() as uow:
-            s = uow.session
-            dropped = 0
-            for key, value in s.execute(select(SettingRow.key, SettingRow.value).where(
-                    SettingRow.key.like(SNAPSHOT_PREFIX + "%"))).all():
-                snap = json.loads(value)
-                if s.get(CommunicationRow, snap["communication_id"]) is None or \
-                        s.get(PersonRow, snap["person_id"]) is None:
-                    s.execute(delete(SettingRow).where(SettingRow.key == key))
-                    dropped += 1
-            if dropped:
-                uow.audit(AuditOperation.ERASURE, "letter", "snapshots",
-                          f"{dropped} snapshots of erased letters removed")
-            return dropped
+            return _forget_orphans(uow)
+
+
+def _forget_orphans(uow: UnitOfWork) -> int:
+    """A letter's snapshot holds what it said, so it must go when the person is erased: the
+    communication row is deleted with the person (ON DELETE CASCADE), and this removes every
+    snapshot whose communication (same id, same person, channel letter) is gone."""
+    dropped = uow.session.execute(text(
+        "DELETE FROM setting WHERE key LIKE :prefix AND NOT EXISTS ("
+        " SELECT 1 FROM communication c WHERE c.id = json_extract(setting.value, '$.communication_id')"
+        " AND c.person_id = json_extract(setting.value, '$.person_id') AND c.channel = 'letter')"),
+        {"prefix": SNAPSHOT_PREFIX + "%"}).rowcount or 0
+    if dropped:
+        uow.audit(AuditOperation.ERASURE, "letter", "snapshots",
+                  f"{dropped} snapshots of erased letters removed")
+    return dropped
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -371,3 +371,46 @@ def test_preview_uses_a_fictional_sample_and_reports_unknown_fields(app):
     assert "Dear Zoë," in text and "Insp. Avery Demo" in text
     reader = PdfReader(io.BytesIO(data))
     assert MARKING in reader.pages[0].extract_text()
+
+
+def test_a_letters_snapshot_goes_when_its_communication_is_erased(app, tmp_path):
+    from deterrence_desktop.domain.errors import NotFoundError
+    result = app.letters.generate(invitees_request(), tmp_path / "letters.pdf")
+    first = result.references[0]
+    with app.workspace.session() as s:
+        comm = s.scalar(select(CommunicationRow).where(CommunicationRow.message.like(f"Letter {first}:%")))
+        s.delete(comm)      # as an erasure of the person cascades to their communications
+    with pytest.raises(NotFoundError):
+        app.letters.reprint(first, tmp_path / "again.pdf")
+    assert not (tmp_path / "again.pdf").exists()
+    assert app.letters.forget_orphans() == 1
+    assert app.letters.forget_orphans() == 0
+    with app.workspace.session() as s:
+        assert s.get(SettingRow, "letter:" + first) is None
+        assert s.get(SettingRow, "letter:" + result.references[1]) is not None
+        assert s.scalar(select(func.count()).select_from(AuditEntryRow).where(
+            AuditEntryRow.operation == "erasure", AuditEntryRow.entity == "letter")) == 1
+
+
+def test_render_pages_for_a_look(app, tmp_path):
+    """Pages rendered with pdftoppm into screenshots/letters/ for a person to look at:
+    a name with diacritics with logo and signatures, a Welsh letter, side by side."""
+    import shutil
+    import subprocess
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm is not installed")
+    shots = Path(__file__).resolve().parents[2] / "screenshots" / "letters"
+    shots.mkdir(parents=True, exist_ok=True)
+    zoe = app.people.by_reference("FD-0017").id
+    for name, request in [
+            ("diacritics-en", LetterRequest("custom_notification", person_ids=(zoe,))),
+            ("diacritics-cy", LetterRequest("custom_notification", language="cy", person_ids=(zoe,))),
+            ("side-by-side", LetterRequest("call_in_invitation", language="bilingual",
+                                           layout="side_by_side", person_ids=(zoe,), call_in_id=2))]:
+        out = tmp_path / f"{name}.pdf"
+        app.letters.generate(request, out)
+        for old in shots.glob(f"{name}-*.png"):
+            old.unlink()
+        subprocess.run(["pdftoppm", "-png", "-r", "60", str(out), str(shots / name)], check=True)
+        pngs = sorted(shots.glob(f"{name}-*.png"))
+        assert len(pngs) == len(PdfReader(str(out)).pages) and len(pngs) % 2 == 0
