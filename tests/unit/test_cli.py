@@ -114,7 +114,7 @@ def test_plain_sqlite_cannot_read_the_demo_file(cli_demo):
 
 # -- info and check ------------------------------------------------------------------------
 
-def test_info(demo_copy):
+def test_info(demo_copy, capsys, monkeypatch):
     result = run("info", demo_copy, env=clean_env(DETERRENCE_PASSPHRASE=DEMO_PASSPHRASE))
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -124,7 +124,8 @@ def test_info(demo_copy):
     rows = dict(line.split() for line in out.split("Records:\n")[1].splitlines())
     assert rows["person"] == "40" and rows["action"] == "150" and rows["call_in"] == "2"
 
-    result = run("info", "--json", demo_copy, env=clean_env(DETERRENCE_PASSPHRASE=DEMO_PASSPHRASE))
+    result = run_here(capsys, monkeypatch, "info", "--json", demo_copy,
+                      DETERRENCE_PASSPHRASE=DEMO_PASSPHRASE)
     info = json.loads(result.stdout)
     assert info["counts"]["communication"] == 200
     assert info["cipher"]["cipher_kdf_algorithm"] == "PBKDF2_HMAC_SHA512"
@@ -152,7 +153,7 @@ def test_check_fails_naming_an_edited_audit_entry(demo_copy):
     assert "PASS  cipher integrity" in result.stdout
 
 
-def test_check_fails_when_the_last_entries_are_deleted(demo_copy):
+def test_check_fails_when_the_last_entries_are_deleted(demo_copy, capsys, monkeypatch):
     conn = sqlcipher3.connect(str(demo_copy))
     conn.execute(f"PRAGMA key = {cipher.quote_key(DEMO_PASSPHRASE)}")
     last = conn.execute("SELECT max(seq) FROM audit_entry").fetchone()[0]
@@ -160,26 +161,27 @@ def test_check_fails_when_the_last_entries_are_deleted(demo_copy):
     conn.execute("DELETE FROM audit_entry WHERE seq = ?", (last,))
     conn.commit()
     conn.close()
-    result = run("check", demo_copy, env=clean_env(DETERRENCE_PASSPHRASE=DEMO_PASSPHRASE))
+    result = run_here(capsys, monkeypatch, "check", demo_copy, DETERRENCE_PASSPHRASE=DEMO_PASSPHRASE)
     assert result.returncode == 1
     assert f"recorded head is entry {last}: entries were removed from the end" in result.stdout
 
 
 # -- where the passphrase comes from -------------------------------------------------------
 
-def test_passphrase_file_beats_the_environment(demo_copy, tmp_path):
+def test_passphrase_file_beats_the_environment(demo_copy, tmp_path, capsys, monkeypatch):
     good = secret_file(tmp_path, DEMO_PASSPHRASE)
     bad = secret_file(tmp_path, "a wrong fictional passphrase", "bad.txt")
     env = clean_env(DETERRENCE_PASSPHRASE="a wrong fictional passphrase")
     assert run("info", "--passphrase-file", good, demo_copy, env=env).returncode == 0
-    result = run("info", "--passphrase-file", bad, demo_copy,
-                 env=clean_env(DETERRENCE_PASSPHRASE=DEMO_PASSPHRASE))
+    result = run_here(capsys, monkeypatch, "info", "--passphrase-file", bad, demo_copy,
+                      DETERRENCE_PASSPHRASE=DEMO_PASSPHRASE)
     assert_one_line_error(result, "passphrase is wrong")
 
 
-def test_environment_is_used_without_a_file(demo_copy):
+def test_environment_is_used_without_a_file(demo_copy, capsys, monkeypatch):
     assert run("info", demo_copy, env=clean_env(DETERRENCE_PASSPHRASE=DEMO_PASSPHRASE)).returncode == 0
-    result = run("info", demo_copy, env=clean_env(DETERRENCE_PASSPHRASE="wrong but long enough"))
+    result = run_here(capsys, monkeypatch, "info", demo_copy,
+                      DETERRENCE_PASSPHRASE="wrong but long enough")
     assert_one_line_error(result, "passphrase is wrong")
 
 
@@ -269,30 +271,30 @@ def test_init_refuses_a_short_passphrase(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "new.ddw").exists()
 
 
-def test_init_then_passwd_with_awkward_passphrases(tmp_path):
+def test_init_then_passwd_with_awkward_passphrases(tmp_path, capsys, monkeypatch):
     old = "Zoë's \"fictional\" back\\slash passphrase"
-    new = "nouveau mot de passe: «ça marche» \\' "
-    old_file, new_file = secret_file(tmp_path, old, "old.txt"), secret_file(tmp_path, new.rstrip(), "new.txt")
-    new = new.rstrip()
+    new = "nouveau mot de passe: «ça marche» \\'"
+    old_file, new_file = secret_file(tmp_path, old, "old.txt"), secret_file(tmp_path, new, "new.txt")
     path = tmp_path / "partnership.ddw"
-    result = run("init", "--passphrase-file", old_file, "--partnership", "Fictional Partnership",
-                 path)
+    result = run_here(capsys, monkeypatch, "init", "--passphrase-file", old_file,
+                      "--partnership", "Fictional Partnership", path)
     assert result.returncode == 0, result.stderr
     result = run("passwd", "--passphrase-file", old_file, "--new-passphrase-file", new_file, path)
     assert result.returncode == 0, result.stderr
     assert "Passphrase changed." in result.stdout
-    assert_one_line_error(run("info", "--passphrase-file", old_file, path), "passphrase is wrong")
+    assert_one_line_error(run_here(capsys, monkeypatch, "info", "--passphrase-file", old_file, path),
+                          "passphrase is wrong")
     result = run("info", "--passphrase-file", new_file, path)
     assert result.returncode == 0, result.stderr
     assert "Fictional Partnership" in result.stdout
 
 
-def test_passwd_through_the_environment(demo_copy):
+def test_passwd_through_the_environment(demo_copy, capsys, monkeypatch):
     new = "another fictional passphrase"
-    result = run("passwd", demo_copy, env=clean_env(DETERRENCE_PASSPHRASE=DEMO_PASSPHRASE,
-                                                    DETERRENCE_NEW_PASSPHRASE=new))
+    result = run_here(capsys, monkeypatch, "passwd", demo_copy,
+                      DETERRENCE_PASSPHRASE=DEMO_PASSPHRASE, DETERRENCE_NEW_PASSPHRASE=new)
     assert result.returncode == 0, result.stderr
-    assert run("info", demo_copy, env=clean_env(DETERRENCE_PASSPHRASE=new)).returncode == 0
+    assert run_here(capsys, monkeypatch, "info", demo_copy, DETERRENCE_PASSPHRASE=new).returncode == 0
 
 
 def test_passwd_refuses_a_short_new_passphrase(demo_copy, capsys, monkeypatch):
