@@ -12,6 +12,7 @@ from ..store.tables import UserRow
 from ..store.workspace import Workspace
 from .actions import ActionService
 from .base import SYSTEM, Actor
+from .retention import RetentionService
 from .settings import SettingsService
 from .backup import BackupService
 from .board import BoardService
@@ -48,6 +49,7 @@ class WorkspaceServices:
         self.users = UserService(self)
         self.partnership = PartnershipService(self)
         self.maintenance = MaintenanceService(self)
+        self.retention = RetentionService(self)
         self.settings = SettingsService(self)
         self.backup = BackupService(self)
         self.trackers = TrackerService(self)
