@@ -19,6 +19,13 @@ from .settings import AppSettings
 from .style import apply_style
 
 
+def warm_up() -> None:
+    """Load the database stack on the worker while the window shows and the passphrase
+    is typed, so the start screen appears without waiting for SQLAlchemy and Alembic."""
+    import deterrence_desktop.services.app  # noqa: F401
+    import deterrence_desktop.store.workspace  # noqa: F401
+
+
 def create_window(*, demo: bool = False, data_dir=None, today=None,
                   ctx: AppContext | None = None) -> MainWindow:
     """The main window on a fresh context (the QApplication must exist)."""
@@ -27,6 +34,7 @@ def create_window(*, demo: bool = False, data_dir=None, today=None,
     ctx = ctx or AppContext()
     window = MainWindow(ctx, AppSettings(), today=today)
     window.errors.install(ctx.runner)
+    ctx.runner.run(warm_up, label="warm up", on_failure=lambda exc: None)
     if demo:
         window.open_demo()
     return window

@@ -18,12 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.enums import label
-from ..services.actions import ActionFilter
 from .context import AppContext
 from .editors import edit_action, edit_group, edit_partner, edit_person
 from .errors import show_failure
 from .models import (
-    Column, IdRole, RowsModel, SearchProxy, date_column, enum_column, number_column, text_column,
+    Column, IdRole, RowsModel, SearchProxy, date_column, enum_column, number_column, sort_text,
+    text_column,
 )
 from .page import Page
 from .record_pages import GroupView, PartnerView, PersonView, RecordView, action_columns
@@ -343,15 +343,15 @@ class PeoplePage(ListPage):
         return [
             text_column("Reference", "reference"),
             Column("Name", lambda p: p.display_name,
-                   lambda p: (p.family_name.casefold(), p.given_name.casefold())),
-            Column("Aliases", lambda p: ", ".join(p.aliases), lambda p: ", ".join(p.aliases).casefold()),
+                   lambda p: (sort_text(p.family_name), sort_text(p.given_name))),
+            Column("Aliases", lambda p: ", ".join(p.aliases), lambda p: sort_text(", ".join(p.aliases))),
             date_column("Date of birth", "date_of_birth"),
             enum_column("Legal status", "legal_status"),
             Column("Risk", lambda p: label(p.risk_level),
                    lambda p: ("low", "medium", "high", "very_high").index(p.risk_level)
                    if p.risk_level in ("low", "medium", "high", "very_high") else 9,
                    foreground=lambda p: ERROR if p.risk_level == "very_high" else None),
-            Column("Groups", lambda p: ", ".join(p.groups), lambda p: ", ".join(p.groups).casefold()),
+            Column("Groups", lambda p: ", ".join(p.groups), lambda p: sort_text(", ".join(p.groups))),
             number_column("Open actions", "open_actions"),
             date_column("Review", "review_date"),
         ]
@@ -468,11 +468,12 @@ class PartnersPage(ListPage):
         edit_partner(self.ctx, self, partner_id)
 
 
+# label -> services.actions.ActionFilter arguments
 ACTION_SCOPES = [
-    ("Open actions", ActionFilter(open_only=True)),
-    ("Overdue", ActionFilter(overdue_only=True)),
-    ("Due within 14 days", ActionFilter(open_only=True, due_within_days=14)),
-    ("All actions", ActionFilter()),
+    ("Open actions", {"open_only": True}),
+    ("Overdue", {"overdue_only": True}),
+    ("Due within 14 days", {"open_only": True, "due_within_days": 14}),
+    ("All actions", {}),
 ]
 
 
@@ -503,7 +504,8 @@ class ActionsPage(ListPage):
         return [100, 100, 110, 150, 200, 130]
 
     def fetch(self, s):
-        return s.actions.list(ACTION_SCOPES[self.scope.currentIndex()][1])
+        from ..services.actions import ActionFilter     # the database stack loads on the worker
+        return s.actions.list(ActionFilter(**ACTION_SCOPES[self.scope.currentIndex()][1]))
 
     def open_record(self, record_id: int) -> bool:
         edit_action(self.ctx, self, record_id)

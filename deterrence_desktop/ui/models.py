@@ -34,6 +34,17 @@ def fmt_date(value: date | datetime | None) -> str:
     return value.strftime("%d %b %Y")
 
 
+_FOLD = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "ss",
+                       "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "þ": "th", "ð": "d"})
+
+
+def sort_text(text: str) -> str:
+    """A sort key that puts Łukasz with the Ls and Ó Súilleabháin with the Os."""
+    import unicodedata
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 @dataclass(frozen=True)
 class Column:
     """One column: its header, how to show a row's value, and how to sort by it."""
@@ -47,7 +58,7 @@ class Column:
 
 def text_column(header: str, attr: str, **kw) -> Column:
     return Column(header, lambda r, a=attr: str(getattr(r, a) or ""),
-                  lambda r, a=attr: str(getattr(r, a) or "").casefold(), **kw)
+                  lambda r, a=attr: sort_text(str(getattr(r, a) or "")), **kw)
 
 
 def enum_column(header: str, attr: str, **kw) -> Column:
@@ -66,7 +77,11 @@ def number_column(header: str, attr: str, **kw) -> Column:
 
 
 class RowsModel(QAbstractTableModel, Generic[T]):
-    """A read-only table of rows with an ``id`` attribute."""
+    """A read-only table of rows with an ``id`` attribute.
+
+    The search string of each row is folded like :func:`sort_text` too, so typing
+    "lukasz" finds Łukasz and "zoe" finds Zoë (the typed words are folded the same way).
+    """
 
     def __init__(self, columns: Sequence[Column], search_text: Callable[[T], str] | None = None,
                  parent=None):
@@ -83,7 +98,7 @@ class RowsModel(QAbstractTableModel, Generic[T]):
         self.rows = list(rows)
         if self._sort is not None:
             self._sort_rows(*self._sort)
-        self.search_texts = [self._search_text(r).casefold() for r in self.rows]
+        self.search_texts = [sort_text(self._search_text(r)) for r in self.rows]
         self.endResetModel()
 
     def clear(self) -> None:
@@ -169,7 +184,7 @@ class SearchProxy(QSortFilterProxyModel):
         self.setDynamicSortFilter(False)
 
     def set_search(self, text: str) -> None:
-        words = text.casefold().split()
+        words = sort_text(text).split()
         if words == self._words:
             return
         self._words = words

@@ -23,7 +23,8 @@ from ..domain.enums import Strategy, label
 from ..domain.errors import DeterrenceError, ValidationError
 from ..domain.model import Partnership, User
 from ..store.cipher import MIN_PASSPHRASE
-from ..store.workspace import SUFFIX
+
+SUFFIX = ".ddw"      # store.workspace.SUFFIX, without loading the database stack at start
 from .context import AppContext
 from .style import app_icon, set_role
 
