@@ -446,7 +446,8 @@ def _binary_streams():
 
 
 def _canvas(target, title: str) -> Canvas:
-    c = Canvas(target, pagesize=A4, invariant=1, pageCompression=1)
+    c = Canvas(target, pagesize=A4, invariant=1, pageCompression=1, initialFontName=REGULAR,
+               initialFontSize=SIZE)   # no stray unembedded Helvetica
     c.setTitle(title)
     c.setAuthor("Deterrence Desktop")
     c.setSubject(MARKING)

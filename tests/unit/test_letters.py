@@ -213,7 +213,24 @@ def test_call_in_invitations_read_back_page_by_page(app, tmp_path):
     joined = " ".join(texts)
     for given, family in DIACRITICS.values():
         assert f"{given} {family}" in joined, "names with diacritics print as written"
-    assert PdfReader(str(out)).pages[0].mediabox.width == pytest.approx(595.28, abs=0.1)
+    reader = PdfReader(str(out))
+    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=0.1)
+    assert reader.pages[0].mediabox.height == pytest.approx(841.89, abs=0.1)
+    fonts = embedded_fonts(reader)
+    assert fonts and all(embedded for embedded in fonts.values()), fonts
+    assert {name.split("+")[-1] for name in fonts} == {"DejaVuSans", "DejaVuSans-Bold"}
+
+
+def embedded_fonts(reader: PdfReader) -> dict[str, bool]:
+    """Every font used on any page: its name, and whether its TrueType program is embedded."""
+    out = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            desc = (descendants[0].get_object() if descendants else font).get("/FontDescriptor")
+            out[str(font["/BaseFont"])] = desc is not None and "/FontFile2" in desc.get_object()
+    return out
 
 
 def test_custom_notification_sets_out_levers_and_offers(app, tmp_path):
