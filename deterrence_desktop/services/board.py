@@ -239,8 +239,9 @@ class BoardService(Service):
         today = self.app.today()
         q = action_view_query().order_by(ActionRow.due_date.is_(None), ActionRow.due_date,
                                          ActionRow.id)
-        if self.actor.partner_id is not None and self.actor.role.value == "partner_officer":
-            q = q.where(ActionRow.partner_id == self.actor.partner_id)
+        scope = self.officer_scope()
+        if scope is not None:          # a partner officer sees their agency's actions only
+            q = q.where(ActionRow.partner_id == scope)
         with self.tx() as uow:
             s = uow.session
             views = action_views(s, q)
@@ -315,6 +316,10 @@ class BoardService(Service):
         if status in NEEDS_OUTCOME and outcome is not None and not outcome.strip():
             raise ValidationError("outcome", "say what happened (done) or what blocks it (blocked)")
         action = self.app.actions.get(action_id)
+        scope = self.officer_scope()
+        if scope is not None and action.partner_id != scope:
+            self.deny(AuditOperation.ALTERATION, "action", action_id,
+                      "can only move your agency's actions")
         if expected_version is not None and action.version != expected_version:
             raise ConflictError(
                 f"Action {action_id} was changed by someone else since the board loaded")
@@ -360,7 +365,8 @@ class BoardService(Service):
 
     def record_reveal(self, scope: str, reference: str, recipients: list[str]) -> None:
         """A coordinator revealed a person's name on the shared screen."""
-        self.require(Role.COORDINATOR)
+        self.require(Role.COORDINATOR, operation=AuditOperation.DISCLOSURE, entity="person",
+                     ref=reference)
         with self.tx() as uow:
             uow.audit(AuditOperation.DISCLOSURE, "person", reference,
                       f"name shown on projection ({scope})",

@@ -238,8 +238,13 @@ class MeetingService(Service):
                 raise ValidationError("item", "this item is not on the meeting's agenda")
             since = s.scalar(select(func.max(MeetingRow.held_on)).where(
                 MeetingRow.held_on < meeting.held_on))
+            if item.person_id is not None:
+                self.require_person_visible(uow, item.person_id, item.reference)
             where = (ActionRow.person_id == item.person_id if item.person_id is not None
                      else ActionRow.group_id == item.group_id)
+            scope = self.officer_scope()
+            if scope is not None:      # a partner officer sees their agency's actions only
+                where = where & (ActionRow.partner_id == scope)
             actions = action_views(s, action_view_query().where(where).order_by(
                 ActionRow.due_date.is_(None), ActionRow.due_date, ActionRow.id))
             open_actions = tuple(a for a in actions if a.status in OPEN_STATUSES)
@@ -332,7 +337,10 @@ class MeetingService(Service):
                        check: Callable[[], None] | None = None) -> Path:
         """Write the minutes PDF; the disclosure to the attending partners is audited in the
         same transaction (no entry if the file could not be written)."""
-        self.require(Role.COORDINATOR, Role.ANALYST)
+        self.require(Role.COORDINATOR, Role.ANALYST, operation=AuditOperation.DISCLOSURE,
+                     entity="meeting", ref=meeting_id)
+        if include_names:
+            self.require_names_export("meeting", meeting_id)
         data = self.minutes_data(meeting_id, include_names)
         with self.tx() as uow:
             out = minutes_pdf.write_minutes(path, data, check=check)

@@ -199,3 +199,20 @@ def test_lock_drops_every_card(board):
     page.clear()
     assert all(m.rowCount() == 0 for m in page.columns.models.values())
     assert page._cards == {}
+
+
+def test_move_to_menu_by_keyboard(board, qtbot, demo_app):
+    from PySide6.QtWidgets import QMenu
+    ctx, page = board
+    row, card = first_card(page, "planned")
+    view = page.columns.columns["planned"].view
+    view.setFocus()
+    view.setCurrentIndex(view.model().index(row))
+    qtbot.keyClick(view, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    menu = next(m for m in page.findChildren(QMenu) if m.isVisible())
+    texts = [a.text() for a in menu.actions()]
+    assert texts == ["Move to In progress", "Move to Blocked", "Move to Done"]
+    menu.actions()[0].trigger()
+    wait_idle(qtbot, ctx)
+    assert demo_app.actions.get(card.id).status == ActionStatus.IN_PROGRESS
+    assert page.columns.models["in_progress"].row_of(card.id) is not None

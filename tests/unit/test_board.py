@@ -125,3 +125,18 @@ def test_shareable_partners_exclude_an_ended_agreement(demo_app):
     ended = {p.id for p in data.partners if p.extra == "ended"}
     assert ended
     assert not (ended & demo_app.board.shareable_partner_ids())
+
+
+def test_partner_officer_sees_and_moves_only_their_agencys_actions(demo_app):
+    officer = demo_app.as_user("demo.officer")
+    data = officer.board.load()
+    mine = {c.action.partner_id for c in data.cards}
+    assert len(mine) == 1 and officer.actor.partner_id in mine
+    other = next(c for c in demo_app.board.load().cards
+                 if c.action.partner_id != officer.actor.partner_id and c.status == "planned")
+    from deterrence_desktop.domain.errors import PermissionDenied
+    with pytest.raises(PermissionDenied):
+        officer.board.move(other.id, ActionStatus.IN_PROGRESS)
+    assert demo_app.actions.get(other.id).status == ActionStatus.PLANNED
+    refusal = audit_rows(demo_app, entity="action", entity_ref=str(other.id))[-1]
+    assert refusal.username == "demo.officer" and "refused" in refusal.detail

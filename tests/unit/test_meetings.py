@@ -175,3 +175,14 @@ def test_demo_meeting_gets_items_from_its_agenda(demo_app):
     assert len(detail.items) == len(detail.meeting.agenda) > 0
     with demo_app.workspace.session() as s:
         assert s.scalar(select(MeetingItemRow.id).where(MeetingItemRow.meeting_id == m.id))
+
+
+def test_analyst_minutes_carry_references_only(demo_app, tmp_path):
+    detail, people, partners = make_meeting(demo_app)
+    analyst = demo_app.as_user("demo.analyst")
+    from deterrence_desktop.domain.errors import PermissionDenied
+    with pytest.raises(PermissionDenied):
+        analyst.meetings.export_minutes(detail.meeting.id, tmp_path / "named.pdf", include_names=True)
+    assert not (tmp_path / "named.pdf").exists()
+    analyst.meetings.export_minutes(detail.meeting.id, tmp_path / "refs.pdf")
+    assert (tmp_path / "refs.pdf").exists()

@@ -158,6 +158,22 @@ class BoardPage(Page):
         self.filters.search.setFocus()
         self.filters.search.selectAll()
 
+    def view_state(self) -> object:
+        """Grouping, zoom and selected action ids (no personal data), kept across a lock."""
+        return {"grouping": self.grouping, "zoom": self.zoom_combo.currentData(),
+                "selected": self._selection()}
+
+    def restore_view_state(self, state: object) -> None:
+        if not isinstance(state, dict):
+            return
+        i = self.grouping_combo.findData(state.get("grouping", "status"))
+        self.grouping_combo.setCurrentIndex(max(0, i))
+        i = self.zoom_combo.findData(state.get("zoom", 100))
+        self.zoom_combo.setCurrentIndex(max(0, i))
+        for key, ids in (state.get("selected") or {}).items():
+            if key in self.columns.columns:
+                self.columns.columns[key].view.select_ids(list(ids))
+
     def _loaded(self, result) -> None:
         data, saved = result
         self._data = data

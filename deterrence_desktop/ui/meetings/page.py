@@ -296,6 +296,23 @@ class MeetingsPage(Page):
         if self.projection is not None:
             self.projection.close()
 
+    def open_record(self, record_id: int) -> bool:
+        """Open meeting ``record_id`` in meeting mode."""
+        if not self.ctx.unlocked:
+            return False
+        self.open_meeting(record_id)
+        return True
+
+    def view_state(self) -> object:
+        if self.stack.currentIndex() == 1 and self.mode.detail is not None:
+            return {"meeting": self.mode.detail.meeting.id, "item": self.mode.item_index}
+        return None
+
+    def restore_view_state(self, state: object) -> None:
+        if isinstance(state, dict) and state.get("meeting"):
+            self.stack.setCurrentIndex(1)
+            self.reload_detail(int(state["meeting"]), then_select=int(state.get("item") or 0))
+
     def show_error(self, exc: BaseException) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, "Meetings", str(exc), parent=self)
         box.setObjectName("meetingError")
