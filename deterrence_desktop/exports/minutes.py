@@ -201,7 +201,7 @@ def write_minutes(path: Path | str, data: MinutesData,
         doc = SimpleDocTemplate(tmp, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
                                 topMargin=20 * mm, bottomMargin=22 * mm,
                                 title=f"Minutes: {data.title}", author=data.partnership,
-                                subject=data.marking)
+                                subject=data.marking, initialFontName=regular)
         doc.build(story, onFirstPage=painter, onLaterPages=painter)
     return _write(Path(path), build)
 
@@ -224,6 +224,7 @@ def write_partner_actions(path: Path | str, data: PartnerActionList) -> Path:
     def build(tmp: str) -> None:
         doc = SimpleDocTemplate(tmp, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
                                 topMargin=20 * mm, bottomMargin=22 * mm,
-                                title=f"New actions: {data.partner}", subject=data.marking)
+                                title=f"New actions: {data.partner}", subject=data.marking,
+                                initialFontName=regular)
         doc.build(story, onFirstPage=painter, onLaterPages=painter)
     return _write(Path(path), build)

@@ -186,3 +186,12 @@ def test_analyst_minutes_carry_references_only(demo_app, tmp_path):
     assert not (tmp_path / "named.pdf").exists()
     analyst.meetings.export_minutes(detail.meeting.id, tmp_path / "refs.pdf")
     assert (tmp_path / "refs.pdf").exists()
+
+
+def test_minutes_embed_their_fonts(demo_app, tmp_path):
+    detail, _, _ = make_meeting(demo_app)
+    path = demo_app.meetings.export_minutes(detail.meeting.id, tmp_path / "m.pdf")
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
+    assert rows and all("DejaVu" in r[0] for r in rows)
+    assert all(r[-5] == "yes" for r in rows)          # "emb" column: embedded
