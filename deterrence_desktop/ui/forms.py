@@ -169,6 +169,7 @@ class RecordDialog(QDialog):
         self.original = record
         self._save = save
         self._saving = False
+        self._quiet = False
         self.result_record = None
         choices = choices or {}
         outer = QVBoxLayout(self)

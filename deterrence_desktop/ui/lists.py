@@ -9,9 +9,8 @@ workspace loads one list, not four.
 """
 from __future__ import annotations
 
-from datetime import date
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
     QStackedWidget, QTableView, QVBoxLayout, QWidget,
@@ -357,7 +356,7 @@ class PeoplePage(ListPage):
         ]
 
     def column_widths(self):
-        return [90, 200, 160, 110, 110, 80, 200, 100]
+        return [85, 185, 120, 105, 95, 75, 140, 95]
 
     def search_text(self, p) -> str:
         return " ".join((p.reference, p.given_name, p.family_name, p.preferred_name, *p.aliases))
@@ -494,11 +493,7 @@ class ActionsPage(ListPage):
         self.extra_filters.addWidget(self.scope)
 
     def columns(self):
-        today = date.today()
-        cols = action_columns()
-        cols[0] = Column("Due", cols[0].text, cols[0].sort_key,
-                         foreground=lambda a: ERROR if a.is_overdue(today) else None)
-        return cols
+        return action_columns()
 
     def column_widths(self):
         return [100, 100, 110, 150, 200, 130]

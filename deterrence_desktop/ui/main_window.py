@@ -369,7 +369,13 @@ class MainWindow(QMainWindow):
 
     # -- locking -----------------------------------------------------------------------------
     def open_dialogs(self) -> list[QWidget]:
-        return [d for d in self.findChildren(QDialog) if d.isVisible()]
+        """Visible dialogs of this window, including any opened without a parent."""
+        found = [d for d in self.findChildren(QDialog) if d.isVisible()]
+        app = QApplication.instance()
+        for w in app.topLevelWidgets() if app is not None else ():
+            if isinstance(w, QDialog) and w.isVisible() and w not in found:
+                found.append(w)
+        return found
 
     def lock(self, ask: bool = True, *, to_start: bool = False) -> bool:
         """Lock the workspace. With ``ask``, unsaved edits in open dialogs are offered to be
@@ -401,7 +407,10 @@ class MainWindow(QMainWindow):
             if callable(saver):
                 saver()
         for d in self.open_dialogs():
-            d.reject()
+            getattr(d, "close_quietly", d.reject)()
+        clipboard = QGuiApplication.clipboard()
+        if clipboard.ownsClipboard():          # text copied from a page leaves with the lock
+            clipboard.clear()
         self._resume = (self.current_key(), self.current_page().view_state())
         services = self.ctx.services
         self.ctx.drop_services()

@@ -50,7 +50,8 @@ class Card(QFrame):
 class KeyValues(QWidget):
     """Label: value rows whose values are replaced on each show."""
 
-    def __init__(self, keys: Sequence[str], parent: QWidget | None = None):
+    def __init__(self, keys: Sequence[str], parent: QWidget | None = None,
+                 wrap: Sequence[str] = ()):
         super().__init__(parent)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
@@ -58,7 +59,7 @@ class KeyValues(QWidget):
         self.values: dict[str, QLabel] = {}
         for key in keys:
             value = QLabel()
-            value.setWordWrap(True)
+            value.setWordWrap(key in wrap)      # wrapped labels in a form mis-size their height
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             key_label = QLabel(key)
             set_role(key_label, "muted")
@@ -89,8 +90,8 @@ class MiniTable(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
-        self.setSortingEnabled(True)
-        self.horizontalHeader().setSortIndicatorShown(False)
+        self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.setSortingEnabled(True)          # rows come in the service's order until a click
         self.verticalHeader().hide()
         self.setWordWrap(False)
         self.horizontalHeader().setStretchLastSection(True)
@@ -129,7 +130,12 @@ class MiniTable(QTableView):
 
 
 def action_columns(with_subject: bool = True, with_partner: bool = True) -> list[Column]:
-    cols = [date_column("Due", "due_date"), enum_column("Status", "status"),
+    """Due (red when overdue), status, kind, what it is about, partner, assignee, description."""
+    from datetime import date
+    today = date.today()
+    cols = [date_column("Due", "due_date", tooltip="Red: overdue",
+                        foreground=lambda a: ERROR if a.is_overdue(today) else None),
+            enum_column("Status", "status"),
             enum_column("Kind", "kind")]
     if with_subject:
         cols.append(Column("About", lambda a: a.subject, lambda a: a.subject.casefold()))
@@ -356,7 +362,7 @@ class GroupView(RecordView):
                         lambda: self.record_id and self.add_action_requested.emit(self.record_id),
                         "Plan an action about this group", "addGroupAction")
         about = Card("About the group")
-        self.about = about.add(KeyValues(["Type", "Area", "Description"]))
+        self.about = about.add(KeyValues(["Type", "Area", "Description"], wrap=["Description"]))
         mem_card, self.members = self.table_card("Members", [
             text_column("Reference", "person_reference"), text_column("Name", "person_name"),
             text_column("Role", "role"), date_column("Since", "start"), date_column("Until", "end")],
@@ -423,7 +429,8 @@ class PartnerView(RecordView):
         set_role(self.warning, "warning")
         self.warning.hide()
         agency = Card("The agency")
-        self.agency = agency.add(KeyValues(["Type", "Lead contact", "Contact details"]))
+        self.agency = agency.add(KeyValues(["Type", "Lead contact", "Contact details"],
+                                           wrap=["Contact details"]))
         isa = Card("Information-sharing agreement")
         isa.add(self.warning)
         self.isa = isa.add(KeyValues(["Reference", "Starts", "Ends", "State"]))

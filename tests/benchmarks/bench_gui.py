@@ -59,7 +59,6 @@ def child(path: str, spawned_at: float) -> None:
 
     from PySide6.QtWidgets import QApplication
 
-    from deterrence_desktop import paths
     from deterrence_desktop.ui.launch import create_window
     from deterrence_desktop.ui.style import apply_style
     marks = {}

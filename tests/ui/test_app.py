@@ -188,6 +188,42 @@ def test_lock_keeps_unsaved_edits_of_an_open_form(qtbot, window, demo_path):
     assert notes == "Edited just before the idle lock (fictional)."
 
 
+def answer_next_question(qtbot, button):
+    """Click ``button`` on the next message box that opens (it runs its own event loop)."""
+    from PySide6.QtWidgets import QMessageBox
+    asked: list[str] = []
+
+    def click():
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            asked.append(box.text())
+            box.button(button).click()
+        else:
+            QTimer.singleShot(20, click)
+    QTimer.singleShot(20, click)
+    return asked
+
+
+def test_lock_asks_about_unsaved_edits_and_can_discard_them(qtbot, window, demo_path):
+    from PySide6.QtWidgets import QMessageBox
+    unlock(qtbot, window, demo_path)
+    page = people_loaded(qtbot, window)
+    person = page.model.rows[1]
+    page.select_id(person.id)
+    page.edit_current()
+    dlg = open_dialog(qtbot, window)
+    dlg.fields["notes"].widget.setPlainText("Never saved (fictional).")
+    asked = answer_next_question(qtbot, QMessageBox.StandardButton.Cancel)
+    assert not window.lock(ask=True)                   # Cancel: still unlocked, form still open
+    assert asked and "not saved" in asked[0]
+    assert window.ctx.unlocked and dlg.isVisible()
+    asked = answer_next_question(qtbot, QMessageBox.StandardButton.Discard)
+    assert window.lock(ask=True)
+    assert asked and not window.open_dialogs() and not window.ctx.unlocked
+    unlock(qtbot, window, demo_path)
+    assert window.ctx.call_sync(lambda s: s.people.get(person.id).notes) != "Never saved (fictional)."
+
+
 def test_window_stays_responsive_while_the_workspace_opens(qtbot, window, demo_path):
     """A 20 ms timer keeps ticking while the workspace opens (key derivation, sign-in) and
     the People list loads. A real block (work on the GUI thread, or a worker holding the GIL)
@@ -477,8 +513,13 @@ def test_settings_hold_geometry_and_paths_only(qtbot, window, demo_path):
 
 def test_screenshots(qtbot, window, demo_path):
     """Walk the main screens; with DD_SCREENSHOTS=DIR, save each into DIR."""
+    from PySide6.QtGui import QPalette
+    from deterrence_desktop.ui.style import apply_style
     folder = os.environ.get("DD_SCREENSHOTS")
     shots: dict[str, object] = {}
+    app = QApplication.instance()
+    saved = (app.style().name(), QPalette(app.palette()), app.styleSheet(), app.font())
+    apply_style(app)                      # the look the app has when launched
     window.settings.add_recent(demo_path)
     window.show_start()
     shots["start_screen"] = window.grab()
@@ -493,6 +534,10 @@ def test_screenshots(qtbot, window, demo_path):
     shots["person_page"] = window.grab()
     window.lock()
     shots["lock_screen"] = window.grab()
+    app.setStyle(saved[0])
+    app.setPalette(saved[1])
+    app.setStyleSheet(saved[2])
+    app.setFont(saved[3])
     for name, pixmap in shots.items():
         assert not pixmap.isNull() and pixmap.width() > 600
     if folder:
