@@ -10,7 +10,8 @@ Erasure removes the person and everything only about them, in one transaction:
 their influencers, group memberships, cohort memberships, call-in invitations,
 custom notifications, actions about them, meeting agenda items about them,
 communications (including the record of letters sent), and their id in the
-call-in records' JSON details (drafts, delivery plans, follow-ups). Actions
+call-in records' JSON details (drafts, delivery plans, follow-ups) and the
+snapshots of letters printed for them. Actions
 about a group, and everything else, stay. ``secure_delete`` overwrites the
 freed pages and the WAL is checkpointed, so the content does not linger in
 the file. The audit trail keeps metadata only: who erased which reference,
@@ -199,6 +200,11 @@ class RetentionService(Service):
                     call_in.details = new
                     scrubbed += 1
             counts["call_in_details"] = scrubbed
+            # Letter snapshots (what a printed letter said) are kept as JSON settings
+            # naming the person: they go too.
+            counts["letter_snapshots"] = s.execute(text(
+                "DELETE FROM setting WHERE json_valid(value) AND json_type(value) = 'object' "
+                "AND json_extract(value, '$.person_id') = :pid"), {"pid": person_id}).rowcount or 0
             # Children first (the foreign keys cascade too; this makes it explicit).
             for _, table, column in ONLY_ABOUT_THE_PERSON:
                 s.execute(delete(table).where(column == person_id))
