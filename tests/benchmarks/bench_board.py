@@ -19,14 +19,6 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-# PySide6 6.12 on Python 3.11 drops one reference to None on every call of a void Qt
-# method from Python (setText, setCurrentIndex...); the thousands of calls below would
-# take None's count to zero and abort the interpreter at exit. Give None enough slack
-# for this script (Python 3.12 makes None immortal, which is what the wheel assumes).
-if sys.version_info < (3, 12):
-    import ctypes
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 30
-
 TODAY = date(2026, 11, 26)
 PASSPHRASE = "benchmark passphrase (fictional data)"
 

@@ -216,3 +216,17 @@ def test_move_to_menu_by_keyboard(board, qtbot, demo_app):
     wait_idle(qtbot, ctx)
     assert demo_app.actions.get(card.id).status == ActionStatus.IN_PROGRESS
     assert page.columns.models["in_progress"].row_of(card.id) is not None
+
+
+def test_qt_setters_cannot_drain_none(qtbot):
+    """PySide6 6.12 on Python 3.11 drops a reference to None per void call; the ui package
+    gives None enough slack that a long session of filtering cannot abort the interpreter."""
+    import sys
+    import deterrence_desktop.ui  # noqa: F401
+    from deterrence_desktop.ui.board.widgets import FilterBar
+    bar = FilterBar()
+    qtbot.addWidget(bar)
+    for _ in range(2000):
+        bar.search.setText("x")
+        bar.search.setText("")
+    assert sys.version_info >= (3, 12) or sys.getrefcount(None) > 1 << 39
