@@ -196,7 +196,7 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--actions", type=int, default=200_000)
     parser.add_argument("--pages", type=int, default=200, help="person pages in the read mix")
-    parser.add_argument("--rounds", type=int, default=3, help="timed rounds of the read mix (best kept)")
+    parser.add_argument("--rounds", type=int, default=2, help="timed rounds of the read mix (best kept)")
     parser.add_argument("--dir", type=Path, help="folder for the files (default: a temp folder)")
     args = parser.parse_args()
 
