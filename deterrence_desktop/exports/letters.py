@@ -30,6 +30,7 @@ from pathlib import Path
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
@@ -405,22 +406,51 @@ class LetterRenderer:
                 t.text(REGULAR, 8.5, x, y, wrap(text, REGULAR, 8.5, width)[0])
 
 
+_origins: dict[tuple[float, float], str] = {}
+
+
+def _origin(x: float, y: float) -> str:
+    op = _origins.get((x, y))
+    if op is None:
+        if len(_origins) > 50_000:
+            _origins.clear()
+        op = _origins[(x, y)] = f"1 0 0 1 {fp_str(x, y)} Tm"
+    return op
+
+
 class _Text:
-    """All the words of one page in one PDF text object (much cheaper than drawString)."""
+    """All the words of one page in one PDF text object (much cheaper than drawString).
+
+    Most lines of a batch are the same in every letter, so the PDF operators of a
+    line are kept per document, keyed by font, size, the font subset in use and the
+    text: the output is byte for byte what reportlab writes, made once."""
+
+    cache_enabled = True
 
     def __init__(self, c: Canvas):
         self.c = c
         self.t = c.beginText()
         self.font: tuple[str, float] | None = None
+        cache = getattr(c, "_letters_text_cache", None)
+        if cache is None:
+            cache = c._letters_text_cache = {}
+        self.cache = cache
 
     def text(self, font: str, size: float, x: float, y: float, s: str) -> None:
+        t = self.t
         if self.font != (font, size):
-            self.t.setFont(font, size)
+            t.setFont(font, size)
             self.font = (font, size)
-        self.t.setTextOrigin(x, y)
-        # textOut() without its cursor advance: every line is placed absolutely, and
-        # measuring each line again costs a third of the drawing time.
-        self.t._code.append(self.t._formatText(s))
+        # setTextOrigin() and textOut() without the cursor bookkeeping: every line is
+        # placed absolutely, and measuring each line again costs a third of the time.
+        t._code.append(_origin(x, y))
+        key = (font, size, t._curSubset, s)
+        hit = self.cache.get(key) if self.cache_enabled else None
+        if hit is None:
+            hit = self.cache[key] = (t._formatText(s), t._curSubset)
+        else:
+            t._curSubset = hit[1]
+        t._code.append(hit[0])
 
     def right(self, font: str, size: float, x: float, y: float, s: str) -> None:
         self.text(font, size, x - _width(s, font, size), y, s)
@@ -446,6 +476,7 @@ def _binary_streams():
 
 
 def _canvas(target, title: str) -> Canvas:
+    register_fonts()
     c = Canvas(target, pagesize=A4, invariant=1, pageCompression=1, initialFontName=REGULAR,
                initialFontSize=SIZE)   # no stray unembedded Helvetica
     c.setTitle(title)
