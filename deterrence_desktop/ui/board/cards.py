@@ -255,6 +255,13 @@ class CardDelegate(QStyledItemDelegate):
         self.f_text = font(self.BASE_PT + 0.5)
         self.f_meta = font(self.BASE_PT - 0.5)
         self.f_header = font(self.BASE_PT + 1, True)
+        self.f_meta_bold = font(self.BASE_PT - 0.5, True)
+        # Metrics made once per zoom, not once per card painted.
+        self.fm_small = QFontMetrics(self.f_small)
+        self.fm_subject = QFontMetrics(self.f_subject)
+        self.fm_text = QFontMetrics(self.f_text)
+        self.fm_meta = QFontMetrics(self.f_meta)
+        self.fm_meta_bold = QFontMetrics(self.f_meta_bold)
         self.pad = int(7 * z)
         self.gap = int(3 * z)
         self.stripe = int(6 * z)
@@ -316,7 +323,7 @@ class CardDelegate(QStyledItemDelegate):
         x = int(rect.left()) + self.stripe + self.pad
         right = int(rect.right()) - self.pad
         y = int(rect.top()) + self.pad
-        fm_small = QFontMetrics(self.f_small)
+        fm_small = self.fm_small
         h = fm_small.height()
         self._shape(painter, KIND_SHAPES.get(a.kind, "circle"),
                     QRectF(x, y + h * 0.15, h * 0.7, h * 0.7), kind_colour)
@@ -347,7 +354,7 @@ class CardDelegate(QStyledItemDelegate):
         # Subject: the partnership reference (or name at the desk) or the group.
         painter.setFont(self.f_subject)
         painter.setPen(QColor(t.text))
-        fm = QFontMetrics(self.f_subject)
+        fm = self.fm_subject
         painter.drawText(QRect(x, y, right - x, fm.height()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          fm.elidedText(card_subject(card, show_names), Qt.TextElideMode.ElideRight,
@@ -355,7 +362,7 @@ class CardDelegate(QStyledItemDelegate):
         y += fm.height() + self.gap
         # The action, up to two lines.
         painter.setFont(self.f_text)
-        fm = QFontMetrics(self.f_text)
+        fm = self.fm_text
         lines = self._wrap(a.description, fm, right - x, 2)
         for line in lines:
             painter.drawText(QRect(x, y, right - x, fm.lineSpacing()),
@@ -364,10 +371,10 @@ class CardDelegate(QStyledItemDelegate):
         y += self.gap + (2 - len(lines)) * fm.lineSpacing()
         # Owner and assignee.
         # Owner and assignee on the left, the due date on the right (it wins the room).
-        fm = QFontMetrics(self.f_meta)
-        due_font = QFont(self.f_meta)
-        due_font.setBold(card.overdue or card.due_this_week)
-        fm_due = QFontMetrics(due_font)
+        fm = self.fm_meta
+        strong = card.overdue or card.due_this_week
+        due_font = self.f_meta_bold if strong else self.f_meta
+        fm_due = self.fm_meta_bold if strong else self.fm_meta
         d = a.due_date
         shown_due = ""
         for candidate in ((due, f"{d:%d %b %Y}", f"{d:%d %b}") if d else (due,)):
