@@ -42,6 +42,8 @@ abs_exe=$(cd "$(dirname "$EXE")" && pwd)/$(basename "$EXE")
     "$abs_exe" demo demo.ddw
     "$abs_exe" info demo.ddw
     "$abs_exe" check demo.ddw
+    "$abs_exe" export tracker demo.ddw --out tracker.xlsx      # openpyxl inside the bundle
+    [ -s tracker.xlsx ] || { echo "build: the bundled tracker export wrote nothing" >&2; exit 1; }
 
     # The app itself starts (offscreen) on its demo workspace and keeps running.
     "$abs_exe" --demo --data-dir "$tmp/data" >gui.log 2>&1 &
