@@ -540,6 +540,7 @@ class LetterService(Service):
         """
         out = Path(out)
         report = _reporter(control)
+        self.require_names_export("letter", request.template)
         with self.tx() as uow:
             self._ensure_defaults(uow)
             s = uow.session
@@ -610,6 +611,7 @@ class LetterService(Service):
     # ------------------------------------------------------------------ reprints
     def reprint(self, letter_reference: str, out: Path | str) -> str:
         """Print one issued letter again, word for word; returns the new file's SHA-256."""
+        self.require_names_export("letter", letter_reference)
         with self.tx() as uow:
             snap = self._snapshot(uow.session, letter_reference)
             letter, letterhead = _letter_from(snap["letter"]), _letterhead_from(snap["letterhead"])
@@ -626,6 +628,7 @@ class LetterService(Service):
 
     def reprint_batch(self, batch_id: str, out: Path | str) -> tuple[str, bool]:
         """Print a whole batch again; returns (SHA-256, whether it equals the original's)."""
+        self.require_names_export("letter_batch", batch_id)
         with self.tx() as uow:
             s = uow.session
             raw = _setting(s, BATCH_PREFIX + batch_id)
@@ -783,7 +786,15 @@ class LetterService(Service):
             q = q.where(PersonRow.id.in_(inv))
         else:
             return [], [Problem(None, "", "source", "must be one of: " + ", ".join(SOURCES))]
-        return list(s.scalars(q.order_by(PersonRow.reference))), problems
+        people = list(s.scalars(q.order_by(PersonRow.reference)))
+        visible = self.officer_people()
+        if visible is not None:
+            allowed = set(s.scalars(select(PersonRow.id).where(PersonRow.id.in_(visible))))
+            for p in people:
+                if p.id not in allowed and p.id not in request.exclude:
+                    problems.append(Problem(p.id, p.reference, "person",
+                                            "no action of your agency concerns this person"))
+        return people, problems
 
     def _context(self, s: Session, request: LetterRequest) -> _Context:
         problems: list[Problem] = []
@@ -936,6 +947,12 @@ class LetterService(Service):
             problems.append(Problem(None, "", "signatories", "no signatory: add one, or choose who signs"))
         if "all_levers" in used and not ctx.all_levers:
             problems.append(Problem(None, "", "all_levers", EMPTY_MESSAGES["all_levers"]))
+        inviting = any(t.letter_type == "call_in_invitation" for t in ctx.templates.values())
+        if inviting and ctx.call_in is not None:
+            if ctx.call_in.status == "cancelled":
+                problems.append(Problem(None, "", "call_in", "the call-in is cancelled"))
+            elif ctx.call_in.starts_at and ctx.call_in.starts_at.date() < self.today():
+                problems.append(Problem(None, "", "call_in.date", "the call-in has already taken place"))
         if ctx.call_in is not None and "call_in.venue" in used and not (ctx.call_in.venue or "").strip():
             problems.append(Problem(None, "", "call_in.venue", EMPTY_MESSAGES["call_in.venue"]))
         if not ctx.people and not any(p.reference == "" for p in problems):

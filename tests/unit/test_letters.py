@@ -179,6 +179,9 @@ def test_preflight_lists_each_missing_value(app):
                                                 signatory_ids=()))
     fields = {p.field for p in check.problems}
     assert {"call_in", "signatories"} <= fields
+    # An invitation to a call-in that has already taken place.
+    check = app.letters.preflight(LetterRequest("call_in_invitation", source="invitees", call_in_id=1))
+    assert [(p.reference, p.field) for p in check.problems if p.reference == ""] == [("", "call_in.date")]
     # An unknown reference.
     check = app.letters.preflight(LetterRequest("support_offer", references=("FD-9999",)))
     assert [(p.reference, p.field) for p in check.problems][:1] == [("FD-9999", "person")]
@@ -431,3 +434,22 @@ def test_render_pages_for_a_look(app, tmp_path):
         subprocess.run(["pdftoppm", "-png", "-r", "60", str(out), str(shots / name)], check=True)
         pngs = sorted(shots.glob(f"{name}-*.png"))
         assert len(pngs) == len(PdfReader(str(out)).pages) and len(pngs) % 2 == 0
+
+
+def test_roles_analysts_cannot_print_names_and_officers_only_their_people(app, tmp_path):
+    analyst = app.as_user("demo.analyst")
+    with pytest.raises(PermissionDenied):
+        analyst.letters.generate(invitees_request(), tmp_path / "a.pdf")
+    assert not (tmp_path / "a.pdf").exists()
+    with app.workspace.session() as s:
+        refused = s.scalar(select(func.count()).select_from(AuditEntryRow).where(
+            AuditEntryRow.username == "demo.analyst", AuditEntryRow.detail.like("refused:%")))
+    assert refused == 1
+    officer = app.as_user("demo.officer")
+    check = officer.letters.preflight(LetterRequest("support_offer", source="cohort", cohort_id=1))
+    outside = {p.person_id for p in check.problems if p.field == "person"}
+    assert outside and len(outside) < len(check.people)
+    result = officer.letters.generate(
+        LetterRequest("support_offer", source="cohort", cohort_id=1, exclude=frozenset(outside)),
+        tmp_path / "o.pdf")
+    assert result.letters == len(check.people) - len(outside)
