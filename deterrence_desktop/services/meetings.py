@@ -93,6 +93,8 @@ class ChangeView:
         """In words: "New action" or "Changed status, outcome"."""
         if self.operation == "collection":
             return "New action"
+        if self.operation == "updated":
+            return "Updated; " + self.detail.replace("status=", "status now ").replace("_", " ")
         fields = self.detail.partition("fields=")[2]
         if fields:
             return "Changed " + ", ".join(f.replace("_", " ") for f in fields.split(","))
@@ -265,6 +267,13 @@ class MeetingService(Service):
                 changes = tuple(ChangeView(int(r.entity_ref), r.at, r.username, r.operation,
                                            r.detail, text.get(int(r.entity_ref), ""))
                                 for r in s.scalars(q))
+            # Actions changed since then with no entry of their own in the trail (imported
+            # or made in bulk) still show, from their updated_at.
+            audited = {c.action_id for c in changes}
+            extra = tuple(ChangeView(a.id, a.updated_at.isoformat(), "", "updated",
+                                     f"status={a.status}", a.description)
+                          for a in changed if a.id not in audited and a.updated_at is not None)
+            changes = tuple(sorted(changes + extra, key=lambda c: c.at))
             comms: tuple[CommunicationView, ...] = ()
             if item.person_id is not None:
                 cond = CommunicationRow.person_id == item.person_id

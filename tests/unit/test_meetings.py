@@ -72,6 +72,9 @@ def test_meeting_mode_shows_changes_since_last_meeting(demo_app):
     brief = demo_app.meetings.item_brief(detail.meeting.id, item.id)
     assert action.id in {a.id for a in brief.changed_actions}
     mine = [c for c in brief.changes if c.action_id == action.id]
+    bulk = [c for c in brief.changes if c.operation == "updated"]
+    assert {c.action_id for c in bulk} | {action.id} == {a.id for a in brief.changed_actions}
+    assert all(c.summary.startswith("Updated; status now") for c in bulk)
     assert [c.operation for c in mine] == ["collection", "alteration"]
     assert [c.summary for c in mine] == ["New action", "Changed status"]
     assert mine[0].description == "Housing needs assessment (fictional)"
