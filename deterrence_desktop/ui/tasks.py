@@ -137,6 +137,15 @@ class TaskRunner(QObject):
 
     @Slot(object)
     def _finished(self, task: Task) -> None:
+        try:
+            self._deliver(task)
+        finally:
+            # The worker thread may drop the last reference to the task after this; the
+            # callbacks (which often hold widgets) must not be freed there, so let go of
+            # them here, on the GUI thread. A widget freed on the worker crashes Qt.
+            task.fn = task.on_success = task.on_failure = task.on_progress = None
+
+    def _deliver(self, task: Task) -> None:
         self._pending.pop(task.id, None)
         if not self._pending:
             self.busy_changed.emit(False)
