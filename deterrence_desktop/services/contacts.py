@@ -45,6 +45,10 @@ class NotContacted:
     last_channel: str
     days: int | None       # days since the last contact; None = never
 
+    @property
+    def id(self) -> int:
+        return self.person_id
+
 
 @dataclass(frozen=True)
 class ContactCounts:
