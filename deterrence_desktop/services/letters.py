@@ -556,7 +556,6 @@ class LetterService(Service):
             for i, person in enumerate(ctx.people):
                 reference = f"L-{year}-{number + i:06d}"
                 letters.append(self._letter(ctx, request, person, reference))
-            _set_setting(s, NEXT_NUMBER_KEY, str(number + len(letters)))
             pending = pdf.render_letters(
                 out, letters, ctx.letterhead, ctx.images, per_letter_dir,
                 progress=lambda done, total: report(done, total, f"Letter {done} of {total}"),
@@ -564,7 +563,8 @@ class LetterService(Service):
             with pending:
                 report(len(letters), len(letters), "Recording the letters")
                 _forget_orphans(uow)
-                self._record(s, request, ctx, letters, pending, batch_id)
+                _set_setting(s, NEXT_NUMBER_KEY, str(number + len(letters)))   # written last: no
+                self._record(s, request, ctx, letters, pending, batch_id)      # lock while drawing
                 pending.commit()
             return BatchResult(batch_id, out, pending.sha256, len(letters), pending.pages,
                                tuple(x.reference for x in letters),
