@@ -895,14 +895,20 @@ class CallInService(Service):
         with self.tx() as uow:
             s = uow.session
             row = uow.get(CallInRow, call_in_id, "call-in")
-            invs = tuple(
+            all_invs = tuple(
                 InvitationView(i.id, i.person_id, p.reference, _name(p), p.legal_status, i.required,
                                i.delivered_by, i.attendance, i.asked_for_help)
                 for i, p in s.execute(select(InvitationRow, PersonRow)
                                       .join(PersonRow, PersonRow.id == InvitationRow.person_id)
                                       .where(InvitationRow.call_in_id == call_in_id)
                                       .order_by(PersonRow.reference)))
-            stats = self._summary(row, [i.attendance for i in invs], sum(i.asked_for_help for i in invs))
+            stats = self._summary(row, [i.attendance for i in all_invs],
+                                  sum(i.asked_for_help for i in all_invs))
+            visible = self.officer_people()
+            invs = all_invs
+            if visible is not None:      # a partner officer sees the figures, and their people
+                mine = set(s.scalars(select(PersonRow.id).where(PersonRow.id.in_(visible))))
+                invs = tuple(i for i in all_invs if i.person_id in mine)
             statuses = list(s.scalars(select(ActionRow.status).where(ActionRow.call_in_id == call_in_id)))
             open_n = sum(1 for st in statuses if ActionStatus(st).is_open)
             uow.audit(AuditOperation.CONSULTATION, "call_in", call_in_id,

@@ -79,6 +79,7 @@ class ContactService(Service):
         with self.tx() as uow:
             s = uow.session
             person = uow.get(PersonRow, person_id, "person")
+            self.require_person_visible(uow, person_id, person.reference)
             out = [TimelineEntry(c.occurred_at, "communication", c.channel, label(c.channel),
                                  c.delivered_by or c.partner_name, c.outcome,
                                  messages_label(c.deterrence_message, c.support_offer), c.message, c.id)
@@ -114,6 +115,9 @@ class ContactService(Service):
             where = where & (CommunicationRow.channel == channel)
         if partner_id is not None:
             where = where & (CommunicationRow.partner_id == partner_id)
+        visible = self.officer_people()
+        if visible is not None:
+            where = where & CommunicationRow.person_id.in_(visible)
         with self.tx() as uow:
             rows = communication_views(uow.session, where, limit=limit)
             uow.audit(AuditOperation.CONSULTATION, "communication", "",
@@ -136,6 +140,9 @@ class ContactService(Service):
             if cohort_id is not None:
                 q = q.where(PersonRow.id.in_(select(CohortMemberRow.person_id)
                                              .where(CohortMemberRow.cohort_id == cohort_id)))
+            visible = self.officer_people()
+            if visible is not None:
+                q = q.where(PersonRow.id.in_(visible))
             rows = s.execute(q).all()
             channels = {}
             if rows:
@@ -158,6 +165,9 @@ class ContactService(Service):
         with self.tx() as uow:
             s = uow.session
             where = true() if days is None else CommunicationRow.occurred_at >= self._cutoff(days)
+            visible = self.officer_people()
+            if visible is not None:
+                where = where & CommunicationRow.person_id.in_(visible)
             by_channel = s.execute(select(CommunicationRow.channel, func.count()).where(where)
                                    .group_by(CommunicationRow.channel).order_by(func.count().desc())).all()
             by_partner = s.execute(select(func.coalesce(PartnerRow.name, "(no partner)"), func.count())
@@ -176,6 +186,7 @@ class ContactService(Service):
         with self.tx() as uow:
             s = uow.session
             person = uow.get(PersonRow, person_id, "person")
+            self.require_person_visible(uow, person_id, person.reference)
             partners = tuple(Option(p.id, p.name, p.type)
                              for p in s.scalars(select(PartnerRow).order_by(PartnerRow.name)))
             infl = tuple(Option(i.id, f"{i.name} ({i.relationship or label(i.kind).lower()})", i.kind)

@@ -201,6 +201,7 @@ class NotificationService(Service):
         with self.tx() as uow:
             s = uow.session
             person = uow.get(PersonRow, person_id, "person")
+            self.require_person_visible(uow, person_id, person.reference)
             text, lever_ids, offer_ids, offer = summary_text(s, person)
             cat = list(s.scalars(select(InterventionRow).order_by(InterventionRow.name)))
             partners = list(s.scalars(select(PartnerRow).order_by(PartnerRow.name)))
@@ -230,6 +231,7 @@ class NotificationService(Service):
         with self.tx() as uow:
             s = uow.session
             person = uow.get(PersonRow, n.person_id, "person")
+            self.require_person_visible(uow, n.person_id, person.reference, AuditOperation.COLLECTION)
             if s.get(PartnerRow, n.partner_id) is None:
                 raise ValidationError("partner_id", "choose a partner that exists")
             if n.influencer_id is not None:
@@ -320,6 +322,9 @@ class NotificationService(Service):
             q = q.where(CustomNotificationRow.person_id == person_id)
         if open_only:
             q = q.where(CustomNotificationRow.outcome.in_(("", "not_found")))
+        visible = self.officer_people()
+        if visible is not None:
+            q = q.where(CustomNotificationRow.person_id.in_(visible))
         with self.tx() as uow:
             return [NotificationView(n.id, n.person_id, ref, n.planned_for, n.place, n.delivered_by,
                                      pname or "", n.outcome, n.delivered_at, n.action_id)

@@ -159,3 +159,24 @@ def test_form_choices_list_the_persons_influencers_and_call_ins(demo_app):
     choices = demo_app.contacts.form_choices(person_id)
     assert held.id in {o.id for o in choices.call_ins}
     assert len(choices.partners) == 8
+
+
+def test_a_partner_officer_sees_only_the_people_their_agency_acts_for(demo_app):
+    officer = demo_app.as_user("demo.officer")           # Fictionbury Police
+    police = demo_app.partners.by_name("Fictionbury Police").id
+    mine = {a.person_id for a in demo_app.actions.list() if a.partner_id == police and a.person_id}
+    others = [p.id for p in demo_app.people.list() if p.id not in mine]
+    assert mine and others
+    assert {c.person_id for c in officer.contacts.recent(days=None)} <= mine
+    assert {r.person_id for r in officer.contacts.not_contacted(30)} <= mine
+    assert officer.contacts.counts().total < demo_app.contacts.counts().total
+    from deterrence_desktop.domain.errors import PermissionDenied
+    with pytest.raises(PermissionDenied):
+        officer.contacts.timeline(others[0])
+    with pytest.raises(PermissionDenied):
+        officer.notifications.legal_risk(others[0])
+    assert officer.contacts.timeline(sorted(mine)[0]) is not None
+    held = next(c for c in demo_app.callins.list() if c.status == "held")
+    page = officer.callins.page(held.id)
+    assert {i.person_id for i in page.invitations} <= mine
+    assert page.stats.invited == 15
