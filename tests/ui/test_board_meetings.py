@@ -137,3 +137,26 @@ def test_projecting_the_agenda_walks_items_without_names(meetings, qtbot, demo_a
     entries = audit_for(demo_app, "projection")
     assert [e.detail.split(";")[0] for e in entries[-2:]] == ["projection started", "projection ended"]
     assert entries[-1].entity_ref.startswith("meeting ")
+
+
+def test_agenda_item_on_the_wall_screenshot(qtbot, demo_app):
+    from deterrence_desktop.ui.board.projection import ProjectionWindow
+    from deterrence_desktop.ui.context import AppContext
+    meeting = demo_app.meetings.list()[0]
+    detail = demo_app.meetings.detail(meeting.id)
+    data = demo_app.board.load()
+    items = MeetingsPage.projection_items(data, detail)
+    assert [i.label for i in items] == [i.label for i in detail.items]
+    busiest = max(range(len(items)), key=lambda n: len(items[n].cards))
+    ctx = AppContext()
+    window = ProjectionWindow(ctx, items, title=detail.meeting.title, scope="meeting",
+                              recipients=[], zoom=200, today=data.today)
+    window.resize(1920, 1080)
+    window.show()
+    window.show_item(busiest)
+    qtbot.wait(50)
+    assert window.heading.text() == items[busiest].label
+    assert "open" in window.details.text() and "agreed at this meeting" in window.details.text()
+    save_shot(window, "projection-meeting-item-200.png")
+    window.close()
+    ctx.runner.shutdown()

@@ -135,7 +135,7 @@ def test_clicker_keys_zoom_and_esc_with_audit(projected, qtbot, demo_app):
     qtbot.keyClick(window, Qt.Key.Key_Plus)
     assert window.zoom == 200
     assert delegate._card_h > 1.7 * h100
-    assert delegate.f_subject.pointSizeF() == pytest.approx(2 * (delegate.BASE_PT + 2))
+    assert delegate.f_subject.pointSizeF() == pytest.approx(2 * (delegate.BASE_PT + 1.5))
     window.set_zoom(999)
     assert window.zoom == 300
     qtbot.keyClick(window, Qt.Key.Key_Escape)

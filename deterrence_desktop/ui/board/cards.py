@@ -251,7 +251,7 @@ class CardDelegate(QStyledItemDelegate):
             f.setBold(bold)
             return f
         self.f_small = font(self.BASE_PT - 1, True)
-        self.f_subject = font(self.BASE_PT + 2, True)
+        self.f_subject = font(self.BASE_PT + 1.5, True)
         self.f_text = font(self.BASE_PT + 0.5)
         self.f_meta = font(self.BASE_PT - 0.5)
         self.f_header = font(self.BASE_PT + 1, True)
@@ -328,8 +328,8 @@ class CardDelegate(QStyledItemDelegate):
         self._shape(painter, KIND_SHAPES.get(a.kind, "circle"),
                     QRectF(x, y + h * 0.15, h * 0.7, h * 0.7), kind_colour)
         kind_text = label(a.kind).upper()
-        # Overdue / this-week mark at the right, then the kind label, then the due date
-        # if there is room left (the first line never overlaps itself at any width).
+        # Overdue / this-week mark at the right, the kind label in the room left (the
+        # first line never overlaps itself at any width).
         due = due_text(card)
         mark = "! OVERDUE" if card.overdue else ("THIS WEEK" if card.due_this_week else "")
         px = right
@@ -351,14 +351,35 @@ class CardDelegate(QStyledItemDelegate):
         painter.drawText(QRect(kx, y, kind_room, h),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown_kind)
         y += h + self.gap
-        # Subject: the partnership reference (or name at the desk) or the group.
+        # Subject (the partnership reference, or name at the desk, or the group) on the
+        # left; the due date on the right, in a shorter form if room is short.
+        fm = self.fm_subject
+        strong = card.overdue or card.due_this_week
+        due_font = self.f_meta_bold if strong else self.f_meta
+        fm_due = self.fm_meta_bold if strong else self.fm_meta
+        d = a.due_date
+        subject = card_subject(card, show_names)
+        subject_w = fm.horizontalAdvance(subject) + int(8 * self.zoom)
+        candidates = (due, f"{d:%d %b %Y}", f"{d:%d %b}") if d else (due,)
+        # The longest form that leaves the subject whole; else the shortest (the subject
+        # is then shortened with an ellipsis).
+        shown_due = next((c for c in candidates
+                          if subject_w + fm_due.horizontalAdvance(c) <= right - x),
+                         candidates[-1])
+        if fm_due.horizontalAdvance(shown_due) > (right - x) * 0.6:
+            shown_due = ""
+        due_w = fm_due.horizontalAdvance(shown_due)
+        painter.setFont(due_font)
+        painter.setPen(QColor(t.overdue_bg if card.overdue and t.name == "normal" else
+                              (t.text if strong else t.muted)))
+        painter.drawText(QRect(right - due_w, y, due_w, fm.height()),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, shown_due)
+        room = max(0, right - x - due_w - int(8 * self.zoom))
         painter.setFont(self.f_subject)
         painter.setPen(QColor(t.text))
-        fm = self.fm_subject
-        painter.drawText(QRect(x, y, right - x, fm.height()),
+        painter.drawText(QRect(x, y, room, fm.height()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         fm.elidedText(card_subject(card, show_names), Qt.TextElideMode.ElideRight,
-                                       right - x))
+                         fm.elidedText(subject, Qt.TextElideMode.ElideRight, room))
         y += fm.height() + self.gap
         # The action, up to two lines.
         painter.setFont(self.f_text)
@@ -369,31 +390,14 @@ class CardDelegate(QStyledItemDelegate):
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
             y += fm.lineSpacing()
         y += self.gap + (2 - len(lines)) * fm.lineSpacing()
-        # Owner and assignee.
-        # Owner and assignee on the left, the due date on the right (it wins the room).
+        # Owning partner and assignee, the whole width.
         fm = self.fm_meta
-        strong = card.overdue or card.due_this_week
-        due_font = self.f_meta_bold if strong else self.f_meta
-        fm_due = self.fm_meta_bold if strong else self.fm_meta
-        d = a.due_date
-        shown_due = ""
-        for candidate in ((due, f"{d:%d %b %Y}", f"{d:%d %b}") if d else (due,)):
-            if fm_due.horizontalAdvance(candidate) <= (right - x) * 0.6:
-                shown_due = candidate
-                break
-        due_w = fm_due.horizontalAdvance(shown_due)
-        painter.setFont(due_font)
-        painter.setPen(QColor(t.overdue_bg if card.overdue and t.name == "normal" else
-                              (t.text if card.overdue else t.muted)))
-        painter.drawText(QRect(right - due_w, y, due_w, fm.height()),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, shown_due)
         painter.setFont(self.f_meta)
         painter.setPen(QColor(t.muted))
         who = a.partner_name + (f"  ·  {a.assignee}" if a.assignee else "")
-        room = max(0, right - x - due_w - int(8 * self.zoom))
-        painter.drawText(QRect(x, y, room, fm.height()),
+        painter.drawText(QRect(x, y, right - x, fm.height()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         fm.elidedText(who, Qt.TextElideMode.ElideRight, room))
+                         fm.elidedText(who, Qt.TextElideMode.ElideRight, right - x))
         painter.restore()
 
     @staticmethod

@@ -275,7 +275,7 @@ class ProjectionWindow(QWidget):
             f"QWidget#projection {{ background: #000000; }}"
             f"QWidget#projection QLabel {{ color: #ffffff; background: transparent; "
             f"font-size: {11 * z:.1f}pt; }}"
-            f"QLabel#projectionHeading {{ color: #ffd400; font-size: {22 * z:.1f}pt; "
+            f"QWidget#projection QLabel#projectionHeading {{ color: #ffd400; font-size: {22 * z:.1f}pt; "
             f"font-weight: 700; }}"
             f"QLabel#summaryStrip {{ border: 1px solid #ffffff; border-radius: 6px; "
             f"padding: {int(4 * z)}px; font-size: {9 * z:.1f}pt; }}")

@@ -461,16 +461,38 @@ class MeetingsPage(Page):
                       label="prepare the projection")
 
     def _project(self, data, detail, settings):
-        from ..board.projection import (
-            ProjectionItem, ProjectionStartDialog, ProjectionWindow,
-        )
+        from ..board.projection import ProjectionStartDialog, ProjectionWindow
         if settings is None:
             dialog = ProjectionStartDialog([(p.id, p.label) for p in data.partners],
                                            list(detail.attendee_ids), self)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return None
             settings = dialog.settings()
+        items = self.projection_items(data, detail)
+        mid = detail.meeting.id
+        shareable = None
+        if settings.isa_only:
+            shareable = {p.id for p in data.partners if p.extra in ISA_SHAREABLE}
+        names = {p.id: p.label for p in data.partners}
+        actor = self.ctx.services.actor if self.ctx.services else None
+        window = ProjectionWindow(
+            self.ctx, items, title=detail.meeting.title, scope=f"meeting {mid}",
+            recipients=[names[i] for i in settings.partner_ids if i in names],
+            shareable_partners=shareable, zoom=settings.zoom,
+            can_reveal=actor is not None and actor.role.value == "coordinator", today=data.today)
+        window.item_changed.connect(self._follow_projection)
+        self.projection = window
+        window.destroyed.connect(lambda: setattr(self, "projection", None))
+        window.start(settings.screen)
+        return window
+
+    @staticmethod
+    def projection_items(data, detail):
+        """One wall item per agenda item: its open actions, those agreed at this meeting and
+        those changed since the previous one; counts only in the details line."""
         from datetime import datetime
+
+        from ..board.projection import ProjectionItem
         since = datetime.combine(detail.previous_held_on, datetime.min.time()) \
             if detail.previous_held_on else None
         mid = detail.meeting.id
@@ -492,21 +514,7 @@ class MeetingsPage(Page):
                 details.append(f"{len(changed)} changed since {detail.previous_held_on:%d %b}")
             items.append(ProjectionItem(it.label, shown, person_reference=it.reference,
                                         person_name=it.person_name, details=details))
-        shareable = None
-        if settings.isa_only:
-            shareable = {p.id for p in data.partners if p.extra in ISA_SHAREABLE}
-        names = {p.id: p.label for p in data.partners}
-        actor = self.ctx.services.actor if self.ctx.services else None
-        window = ProjectionWindow(
-            self.ctx, items, title=detail.meeting.title, scope=f"meeting {mid}",
-            recipients=[names[i] for i in settings.partner_ids if i in names],
-            shareable_partners=shareable, zoom=settings.zoom,
-            can_reveal=actor is not None and actor.role.value == "coordinator", today=data.today)
-        window.item_changed.connect(self._follow_projection)
-        self.projection = window
-        window.destroyed.connect(lambda: setattr(self, "projection", None))
-        window.start(settings.screen)
-        return window
+        return items
 
     def _follow_projection(self, index: int) -> None:
         """The chair's screen follows the clicker."""
