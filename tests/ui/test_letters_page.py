@@ -77,6 +77,20 @@ def test_missing_address_blocks_then_leave_out_and_print(qtbot, page, demo_app, 
     assert "Zoë Ó Súilleabháin" in text and text.count("OFFICIAL-SENSITIVE") >= 2 * len(reader.pages)
     assert "{" not in text
     shot(page, "page-printed")
+    # The printed file is recognised; a letter reprints word for word.
+    page.verify_file(out)
+    idle(qtbot, page)
+    assert "exactly the file issued with 14 letters" in page.status.text()
+    first = page.last_result.references[0]
+    page.reprint_to(first, tmp_path / "again.pdf")
+    idle(qtbot, page)
+    assert "Reprinted" in page.status.text()
+    again = [p.extract_text() for p in PdfReader(str(tmp_path / "again.pdf")).pages]
+    assert again == [p.extract_text() for p in reader.pages[:len(again)]]
+    (tmp_path / "changed.pdf").write_bytes(out.read_bytes() + b"%")
+    page.verify_file(tmp_path / "changed.pdf")
+    idle(qtbot, page)
+    assert "not a file this workspace issued" in page.status.text()
 
 
 def test_cancel_writes_nothing_and_records_nothing(qtbot, page, demo_app, tmp_path):

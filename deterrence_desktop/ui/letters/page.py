@@ -216,6 +216,16 @@ class LettersPage(Page):
         self.excluded_label.setWordWrap(True)
         set_role(self.excluded_label, "muted")
         rb.addWidget(self.excluded_label)
+        again = QHBoxLayout()
+        self.reprint_ref = QLineEdit()
+        self.reprint_ref.setPlaceholderText("Letter reference, e.g. L-2026-000001")
+        self.reprint_button = QPushButton("&Reprint…")
+        self.verify_button = QPushButton("Check a printed &file…")
+        again.addWidget(QLabel("Reprint word for word:"))
+        again.addWidget(self.reprint_ref, 1)
+        again.addWidget(self.reprint_button)
+        again.addWidget(self.verify_button)
+        rb.addLayout(again)
         outer.addWidget(right, 1)
 
         self.source.currentIndexChanged.connect(self._source_changed)
@@ -227,6 +237,8 @@ class LettersPage(Page):
         self.exclude_button.clicked.connect(self.exclude_selected)
         self.exclude_all_button.clicked.connect(self.exclude_all_blocked)
         self.include_button.clicked.connect(self.include_all)
+        self.reprint_button.clicked.connect(self._ask_and_reprint)
+        self.verify_button.clicked.connect(self._ask_and_verify)
         self._source_changed()
         return tab
 
@@ -397,6 +409,45 @@ class LettersPage(Page):
             lambda control: services.letters.generate(request, path, per_letter_dir, control),
             on_success=self._printed, on_failure=self._failed, on_progress=self._progress,
             label="letters")
+
+    def _ask_and_reprint(self) -> None:
+        ref = self.reprint_ref.text().strip().upper()
+        if not ref:
+            self._say("Type the reference of the letter to reprint (it is on every page).", "warning")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save the reprint", str(_documents() / f"{ref}.pdf"),
+                                              "PDF (*.pdf)")
+        if path:
+            self.reprint_to(ref, Path(path))
+
+    def reprint_to(self, reference: str, path: Path) -> None:
+        self._say(f"Reprinting {reference}…", "hint")
+        self.ctx.call(lambda s: s.letters.reprint(reference, path),
+                      lambda sha: self._say(f"Reprinted {reference} to {path.name}, word for word "
+                                            "as it was issued. The reprint is recorded in the audit "
+                                            "trail.", "hint"),
+                      self._failed)
+
+    def _ask_and_verify(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Which printed file?", str(_documents()), "PDF (*.pdf)")
+        if path:
+            self.verify_file(Path(path))
+
+    def verify_file(self, path: Path) -> None:
+        """Tell whether this file is, byte for byte, a batch the workspace issued."""
+        from ...services.letters import sha256_of
+
+        def work(s):
+            return s.letters.issued_with(sha256_of(path))
+
+        def show(refs: list[str]) -> None:
+            if refs:
+                self._say(f"{path.name} is exactly the file issued with {len(refs)} letters "
+                          f"({refs[0]} to {refs[-1]}).", "hint")
+            else:
+                self._say(f"{path.name} is not a file this workspace issued (or it was changed).",
+                          "warning")
+        self.ctx.call(work, show, self._failed)
 
     def cancel(self) -> None:
         if self.task is not None:
