@@ -73,7 +73,11 @@ class PersonTimeline(QWidget):
         self.add_btn = QPushButton("Add &contact…")
         self.add_btn.setObjectName("timeline_add_contact")
         self.add_btn.setEnabled(False)
+        self.notify_btn = QPushButton("Plan custom &notification…")
+        self.notify_btn.setObjectName("timeline_plan_notification")
+        self.notify_btn.setEnabled(False)
         top.addWidget(self.summary, 1)
+        top.addWidget(self.notify_btn)
         top.addWidget(self.add_btn)
         lay.addLayout(top)
         self.model = RowsModel(TIMELINE_COLUMNS, parent=self)
@@ -90,12 +94,16 @@ class PersonTimeline(QWidget):
         head.setStretchLastSection(True)
         lay.addWidget(self.table, 1)
         self.add_btn.clicked.connect(self.add_contact)
+        self.notify_btn.clicked.connect(self.plan_notification)
+        self.table.doubleClicked.connect(self._activated)
+        self.table.setToolTip("Double-click a planned custom notification to record its outcome")
         ctx.workspace_locked.connect(self.clear)
         ctx.data_changed.connect(self._data_changed)
 
     def set_person(self, person_id: int | None) -> None:
         self.person_id = person_id
         self.add_btn.setEnabled(person_id is not None)
+        self.notify_btn.setEnabled(person_id is not None)
         if person_id is None:
             self.clear()
             return
@@ -136,6 +144,29 @@ class PersonTimeline(QWidget):
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def plan_notification(self):
+        from .notification import CustomNotificationDialog
+        if self.person_id is None:
+            return None
+        dialog = CustomNotificationDialog(self.ctx, self.person_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def record_outcome(self, notification_id: int):
+        from .notification import NotificationOutcomeDialog
+        dialog = NotificationOutcomeDialog(self.ctx, notification_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _activated(self, index) -> None:
+        entry = self.model.row_object(index.row())
+        if entry is not None and entry.kind == "notification_planned":
+            self.record_outcome(entry.ref_id)
 
     def _data_changed(self, kind: str) -> None:
         if kind in ("communication", "call_in", "custom_notification") and self.person_id is not None:

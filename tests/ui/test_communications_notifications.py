@@ -1,0 +1,62 @@
+"""Planning a custom notification from a person's timeline and recording its outcome."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from deterrence_desktop.store.tables import ActionRow, CommunicationRow, CustomNotificationRow
+from deterrence_desktop.ui.communications.timeline import PersonTimeline
+from deterrence_desktop.ui.context import AppContext
+
+SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "communications"
+
+
+@pytest.fixture
+def ctx(qapp, demo_app):
+    from deterrence_desktop.ui.style import apply_style
+    apply_style(qapp)
+    context = AppContext()
+    context.set_services(demo_app)
+    yield context
+    context.runner.shutdown()
+
+
+def test_plan_a_notification_then_record_it_delivered(qtbot, ctx, demo_app):
+    person = next(p for p in demo_app.people.list() if p.legal_status == "licence" and p.groups)
+    timeline = PersonTimeline(ctx)
+    qtbot.addWidget(timeline)
+    timeline.show()
+    with qtbot.waitSignal(timeline.loaded, timeout=10_000) as before:
+        timeline.set_person(person.id)
+    dialog = timeline.plan_notification()
+    qtbot.waitUntil(dialog.save_btn.isEnabled, timeout=10_000)
+    assert "Licence recall" in {dialog.levers.item(i).text() for i in range(dialog.levers.count())
+                                if dialog.levers.item(i).checkState().value == 2}
+    assert dialog.deliverer.currentData() == "probation"
+    assert dialog.partner.currentText() == "Fictionbury Probation Service"
+    assert person.reference in dialog.summary.toPlainText()
+    QApplication.processEvents()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    dialog.grab().save(str(SHOTS / "plan-custom-notification.png"))
+    with qtbot.waitSignal(timeline.loaded, timeout=10_000) as after:
+        dialog.save_btn.click()
+    assert after.args[0] == before.args[0] + 1
+    planned = next(e for e in timeline.model.rows if e.kind == "notification_planned")
+    with demo_app.workspace.session() as s:
+        row = s.get(CustomNotificationRow, planned.ref_id)
+        action = s.get(ActionRow, row.action_id)
+    assert action.status == "planned" and action.person_id == person.id
+    outcome = timeline.record_outcome(planned.ref_id)
+    outcome.note.setText("Mother present (fictional)")
+    with qtbot.waitSignal(timeline.loaded, timeout=10_000):
+        outcome.save_btn.click()
+    with demo_app.workspace.session() as s:
+        row = s.get(CustomNotificationRow, planned.ref_id)
+        comm = s.get(CommunicationRow, row.communication_id)
+        action = s.get(ActionRow, row.action_id)
+    assert row.outcome == "delivered" and comm.channel == "custom_notification"
+    assert action.status == "done"
+    assert not any(e.kind == "notification_planned" for e in timeline.model.rows)
+    assert timeline.model.rows[0].channel == "custom_notification"
