@@ -39,6 +39,7 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
@@ -66,11 +67,11 @@ DATA_SHEET = "TrackerData"
 COLUMNS: tuple[tuple[str, float, bool], ...] = (
     ("Action id", 10, False),
     ("Partnership reference", 14, False),
-    ("Person or group", 22, True),
+    ("Person or group", 22, False),
     ("Action", 44, True),
     ("Kind", 14, False),
-    ("Owning partner", 24, True),
-    ("Assignee", 18, True),
+    ("Owning partner", 24, False),
+    ("Assignee", 18, False),
     ("Due date", 12, False),
     ("Status", 13, False),
     ("Outcome", 36, True),
@@ -254,14 +255,20 @@ class _Styles:
         self.title = make(font=Font(name="Calibri", bold=True, size=14))
 
 
+def _set(cell, value):
+    cell.value = value
+    return cell
+
+
 def _cell(ws, value, style: StyleArray) -> WriteOnlyCell:
     cell = WriteOnlyCell(ws, value)
     cell._style = StyleArray(style)
     return cell
 
 
-def _text_cell(ws, value: object, styles: _Styles, wrapped: bool):
-    """A text value, made safe; a plain string unless it could be read as a formula."""
+def _text_cell(ws, value: object, styles: _Styles, wrapped, reuse=None):
+    """A text value, made safe: a plain string, or ``reuse`` (a styled cell of its column)
+    holding it; a fresh text cell when it could be read as a formula."""
     text = safe_text(value)
     if not text:
         return None
@@ -271,9 +278,42 @@ def _text_cell(ws, value: object, styles: _Styles, wrapped: bool):
         cell.data_type = "s"            # never "f": written as an inline string
         cell._style = StyleArray(styles.text_wrap if wrapped else styles.text_top)
         return cell
-    if wrapped:
-        return _cell(ws, text, styles.wrap)
+    if reuse is not None:
+        reuse.value = text
+        return reuse
     return text
+
+
+def _direct_rows(ws) -> None:
+    """Let a write-only sheet take prepared cells without openpyxl's slow path.
+
+    openpyxl's ``_values_to_row`` first tries to bind each value, and a prepared
+    (styled) cell takes the exception path, then a fresh cell is made for the next
+    value. This version takes a cell as it is. The writer consumes each cell before
+    the next value is looked at, so one styled cell per column can be reused for every
+    row. Behaviour is otherwise the same; if openpyxl renames the hook, the standard
+    path (slower, same output) is used.
+    """
+    if not hasattr(ws, "_values_to_row"):
+        return
+
+    def values_to_row(values, row_idx):
+        plain = WriteOnlyCell(ws)
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            if isinstance(value, Cell):
+                cell = value
+            else:
+                plain.value = value
+                cell = plain
+            cell.column = col_idx
+            cell.row = row_idx
+            yield cell
+            if cell is plain and plain.has_style:
+                plain = WriteOnlyCell(ws)
+
+    ws._values_to_row = values_to_row
 
 
 def write_tracker_file(tmp: Path | str, rows: Iterable[TrackerRow], meta: TrackerMeta,
@@ -323,32 +363,37 @@ def write_tracker_file(tmp: Path | str, rows: Iterable[TrackerRow], meta: Tracke
     data_ws.append(["partner", _text_cell(data_ws, meta.partner_name, styles, False)])
     data_ws.append(["names", "yes" if meta.names else "no"])
     data_ws.append([])
-    data_ws.append(["action_id", "version", "fields"])
+    data_ws.append(["rows", "action_id:version:fields"])
 
     try:
         counts: dict[tuple[str, str], list[int]] = {}
         n = 0
-        date_style, datetime_style = styles.date, styles.datetime
+        _direct_rows(actions_ws)
+        _direct_rows(data_ws)
+        # One styled cell per column, refilled for every row (see _direct_rows).
+        desc_c, outcome_c, notes_c = (_cell(actions_ws, None, styles.wrap) for _ in range(3))
+        due_c = _cell(actions_ws, None, styles.date)
+        updated_c = _cell(actions_ws, None, styles.datetime)
         for r in rows:
             status_label = STATUS_LABELS.get(r.status, r.status)
             kind_label = KIND_LABELS.get(r.kind, r.kind)
             actions_ws.append((
                 r.action_id,
                 _text_cell(actions_ws, r.reference, styles, False),
-                _text_cell(actions_ws, r.subject, styles, True),
-                _text_cell(actions_ws, r.description, styles, True),
+                _text_cell(actions_ws, r.subject, styles, False),
+                _text_cell(actions_ws, r.description, styles, True, desc_c),
                 kind_label,
-                _text_cell(actions_ws, r.partner, styles, True),
-                _text_cell(actions_ws, r.assignee, styles, True),
-                None if r.due_date is None else _cell(actions_ws, r.due_date, date_style),
+                _text_cell(actions_ws, r.partner, styles, False),
+                _text_cell(actions_ws, r.assignee, styles, False),
+                None if r.due_date is None else _set(due_c, r.due_date),
                 status_label,
-                _text_cell(actions_ws, r.outcome, styles, True),
-                _text_cell(actions_ws, r.notes, styles, True),
-                None if r.updated_at is None else _cell(
-                    actions_ws, r.updated_at.replace(tzinfo=None, microsecond=0), datetime_style),
+                _text_cell(actions_ws, r.outcome, styles, True, outcome_c),
+                _text_cell(actions_ws, r.notes, styles, True, notes_c),
+                None if r.updated_at is None else _set(
+                    updated_c, r.updated_at.replace(tzinfo=None, microsecond=0)),
             ))
-            data_ws.append((r.action_id, r.version,
-                             field_digest(r.status, r.due_date, r.outcome, r.notes)))
+            data_ws.append((f"{r.action_id}:{r.version}:"
+                            f"{field_digest(r.status, r.due_date, r.outcome, r.notes)}",))
             c = counts.get((r.partner, kind_label))
             if c is None:
                 c = counts[(r.partner, kind_label)] = [0, 0, 0]
@@ -480,6 +525,7 @@ _MACRO_TYPES = (b"macroenabled", b"vbaproject", b"application/vnd.ms-office.acti
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PROLOG_SCAN = 64 * 1024
 _ELEMENT_START = re.compile(rb"<[A-Za-z_]")
+_DATA_ROW = re.compile(r"(\d{1,12}):(\d{1,9}):([0-9a-f]{8}(?:\.[0-9a-f]{8}){3})\Z")
 
 
 def _norm_header(text: object) -> str:
@@ -697,7 +743,7 @@ def _read_data_sheet(ws, limits: ReadLimits, deadline: float
     bad = _refuse(f"The hidden {DATA_SHEET} sheet has been changed: the return cannot be matched")
     in_versions = False
     empty_run = 0
-    for n, values in enumerate(ws.iter_rows(max_col=3, values_only=True)):
+    for n, values in enumerate(ws.iter_rows(max_col=2, values_only=True)):
         if n > limits.max_rows + 20:
             raise bad
         key = values[0] if values else None
@@ -709,19 +755,19 @@ def _read_data_sheet(ws, limits: ReadLimits, deadline: float
             continue
         empty_run = 0
         if not in_versions:
-            if key == "action_id":
+            if key == "rows":
                 in_versions = True
             elif isinstance(key, str) and len(meta) < 20:
                 meta[key] = "" if value is None else value
             else:
                 raise bad
             continue
-        if not isinstance(key, int) or not isinstance(value, int) or isinstance(key, bool):
+        m = _DATA_ROW.match(key) if isinstance(key, str) and value is None else None
+        if m is None:
             raise bad
-        versions[key] = value
-        digest = values[2] if len(values) > 2 else None
-        if isinstance(digest, str) and len(digest) == 35:
-            digests[key] = digest
+        action_id = int(m.group(1))
+        versions[action_id] = int(m.group(2))
+        digests[action_id] = m.group(3)
         if n % 5000 == 0 and time.monotonic() > deadline:
             raise _refuse("Reading the workbook took too long: refused")
     if not in_versions:
