@@ -12,6 +12,7 @@ from ..store.tables import UserRow
 from ..store.workspace import Workspace
 from .actions import ActionService
 from .base import SYSTEM, Actor
+from .auditlog import AuditLogService
 from .retention import RetentionService
 from .settings import SettingsService
 from .backup import BackupService
@@ -49,6 +50,7 @@ class WorkspaceServices:
         self.users = UserService(self)
         self.partnership = PartnershipService(self)
         self.maintenance = MaintenanceService(self)
+        self.audit_log = AuditLogService(self)
         self.retention = RetentionService(self)
         self.settings = SettingsService(self)
         self.backup = BackupService(self)
