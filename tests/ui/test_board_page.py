@@ -230,3 +230,18 @@ def test_qt_setters_cannot_drain_none(qtbot):
         bar.search.setText("x")
         bar.search.setText("")
     assert sys.version_info >= (3, 12) or sys.getrefcount(None) > 1 << 39
+
+
+def test_references_only_hides_names_at_the_desk(board, demo_app):
+    ctx, page = board
+    row, card = first_card(page, "planned")
+    model = page.columns.models["planned"]
+    name = card.action.person_name
+    assert name and name in model.index(row).data()
+    page.references_only.setChecked(True)
+    texts = [model.index(r).data() for r in range(model.rowCount())]
+    assert not any(name in t for t in texts) and card.action.person_reference in texts[row]
+    state = page.view_state()
+    page.references_only.setChecked(False)
+    page.restore_view_state(state)
+    assert page.references_only.isChecked()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton, QVBoxLayout,
+    QCheckBox, QComboBox, QDialog, QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton, QVBoxLayout,
     QWidget,
 )
 
@@ -90,6 +90,11 @@ class BoardPage(Page):
         self.count_label.setProperty("role", "muted")
         top.addWidget(self.count_label)
         top.addStretch(1)
+        self.references_only = QCheckBox("References only", self)
+        self.references_only.setToolTip("Show partnership references instead of names (for a "
+                                        "shared or overlooked screen)")
+        self.references_only.toggled.connect(lambda on: self.columns.set_show_names(not on))
+        top.addWidget(self.references_only)
         top.addWidget(QLabel("Group within columns by"))
         self.grouping_combo = QComboBox(self)
         self.grouping_combo.setAccessibleName("Group cards by")
@@ -164,6 +169,7 @@ class BoardPage(Page):
     def view_state(self) -> object:
         """Grouping, zoom and selected action ids (no personal data), kept across a lock."""
         return {"grouping": self.grouping, "zoom": self.zoom_combo.currentData(),
+                "references_only": self.references_only.isChecked(),
                 "selected": self._selection()}
 
     def restore_view_state(self, state: object) -> None:
@@ -173,6 +179,7 @@ class BoardPage(Page):
         self.grouping_combo.setCurrentIndex(max(0, i))
         i = self.zoom_combo.findData(state.get("zoom", 100))
         self.zoom_combo.setCurrentIndex(max(0, i))
+        self.references_only.setChecked(bool(state.get("references_only")))
         for key, ids in (state.get("selected") or {}).items():
             if key in self.columns.columns:
                 self.columns.columns[key].view.select_ids(list(ids))
