@@ -6,6 +6,7 @@ import json
 import os
 import pty
 import select
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -110,6 +111,15 @@ def test_plain_sqlite_cannot_read_the_demo_file(cli_demo):
     with pytest.raises(sqlite3.DatabaseError, match="file is not a database"):
         conn.execute("SELECT name FROM sqlite_master").fetchall()
     conn.close()
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="no sqlite3 shell on this machine")
+def test_sqlite3_shell_cannot_read_the_demo_file(cli_demo):
+    result = subprocess.run(["sqlite3", str(cli_demo), "SELECT count(*) FROM person;"],
+                            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30)
+    assert result.returncode != 0
+    assert "file is not a database" in result.stderr
+    assert result.stdout == ""
 
 
 # -- info and check ------------------------------------------------------------------------
