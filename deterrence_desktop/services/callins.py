@@ -586,16 +586,20 @@ class CallInService(Service):
         with self.tx() as uow:
             s = uow.session
             facts = self._facts(s, state)
-            groups = tuple(Option(g.id, g.name, g.type) for g in s.scalars(select(GroupRow).order_by(GroupRow.name)))
-            cohorts = tuple(Option(c.id, c.name) for c in s.scalars(select(CohortRow).order_by(CohortRow.name)))
-            partners = tuple(Option(p.id, p.name, p.type) for p in s.scalars(select(PartnerRow).order_by(PartnerRow.name)))
-            invitees = set(state.invitee_ids())
-            infl = []
-            for i, ref in s.execute(select(InfluencerRow, PersonRow.reference)
-                                    .join(PersonRow, PersonRow.id == InfluencerRow.person_id)
-                                    .order_by(InfluencerRow.name)):
-                if i.kind != InfluencerKind.FAMILY.value or i.person_id in invitees:
-                    infl.append(Option(i.id, f"{i.name} ({label(i.kind).lower()}, {ref})", i.kind))
+            groups = tuple(Option(*r) for r in s.execute(
+                select(GroupRow.id, GroupRow.name, GroupRow.type).order_by(GroupRow.name)))
+            cohorts = tuple(Option(*r) for r in s.execute(
+                select(CohortRow.id, CohortRow.name).order_by(CohortRow.name)))
+            partners = tuple(Option(*r) for r in s.execute(
+                select(PartnerRow.id, PartnerRow.name, PartnerRow.type).order_by(PartnerRow.name)))
+            # Speakers may be the invitees' own influencers (family, faith, community figures).
+            invitees = state.invitee_ids()
+            infl = [Option(iid, f"{name} ({label(kind).lower()}, {ref})", kind)
+                    for iid, name, kind, ref in s.execute(
+                        select(InfluencerRow.id, InfluencerRow.name, InfluencerRow.kind, PersonRow.reference)
+                        .join(PersonRow, PersonRow.id == InfluencerRow.person_id)
+                        .where(InfluencerRow.person_id.in_(invitees))
+                        .order_by(InfluencerRow.name))] if invitees else []
             cat = list(s.scalars(select(InterventionRow).order_by(InterventionRow.name)))
             levers = tuple(Option(c.id, c.name, c.partner_type) for c in cat if c.kind == InterventionKind.LEVER.value)
             offers = tuple(Option(c.id, c.name, c.partner_type) for c in cat if c.kind == InterventionKind.OFFER.value)

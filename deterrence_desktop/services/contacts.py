@@ -144,14 +144,15 @@ class ContactService(Service):
             if visible is not None:
                 q = q.where(PersonRow.id.in_(visible))
             rows = s.execute(q).all()
-            channels = {}
-            if rows:
-                for pid, ch, when in s.execute(
-                        select(CommunicationRow.person_id, CommunicationRow.channel,
-                               CommunicationRow.occurred_at)
-                        .where(CommunicationRow.person_id.in_([r[0] for r in rows if r[5] is not None]))
-                        .order_by(CommunicationRow.occurred_at)):
-                    channels[pid] = ch
+            channels: dict[int, str] = {}
+            if any(r[5] is not None for r in rows):
+                latest = (select(CommunicationRow.person_id, CommunicationRow.channel)
+                          .join(last, (last.c.person_id == CommunicationRow.person_id)
+                                & (last.c.last == CommunicationRow.occurred_at))
+                          .where(last.c.last < cutoff))
+                if visible is not None:
+                    latest = latest.where(CommunicationRow.person_id.in_(visible))
+                channels = dict(s.execute(latest).all())
             today = self.app.today()
             out = [NotContacted(pid, ref, f"{pref or given} {family}".strip(), when,
                                 channels.get(pid, ""), (today - when.date()).days if when else None)
