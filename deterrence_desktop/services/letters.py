@@ -68,6 +68,7 @@ from ..store.tables import (
     ActionRow, AssetRow, CallInRow, CohortMemberRow, CohortRow, CommunicationRow,
     CustomNotificationRow, GroupRow, InterventionRow, InvitationRow, LetterTemplateRow,
     MembershipRow, PartnerRow, PartnershipRow, PersonRow, SettingRow, SignatoryRow,
+    LetterBatchRow, LetterIssueRow,
 )
 from . import audit
 from .base import Service, UnitOfWork
@@ -123,8 +124,6 @@ _FIELD = re.compile(r"\{([^{}]*)\}")
 _ESCAPED = re.compile(r"\{\{|\}\}")
 
 NEXT_NUMBER_KEY = "letters.next_number"
-SNAPSHOT_PREFIX = "letter:"
-BATCH_PREFIX = "letter_batch:"
 
 WELSH_DAYS = ["Dydd Llun", "Dydd Mawrth", "Dydd Mercher", "Dydd Iau", "Dydd Gwener",
               "Dydd Sadwrn", "Dydd Sul"]
@@ -562,7 +561,6 @@ class LetterService(Service):
                 title="Letters: " + request.template)
             with pending:
                 report(len(letters), len(letters), "Recording the letters")
-                _forget_orphans(uow)
                 _set_setting(s, NEXT_NUMBER_KEY, str(number + len(letters)))   # written last: no
                 self._record(s, request, ctx, letters, pending, batch_id)      # lock while drawing
                 pending.commit()
@@ -587,20 +585,21 @@ class LetterService(Service):
                   document_sha256=pending.sha256, template=label)
              for letter, person in zip(letters, ctx.people)]))
         letterhead = asdict(ctx.letterhead)
-        snapshots, entries = [], []
+        s.add(LetterBatchRow(id=batch_id, template=label, sha256=pending.sha256, pages=pending.pages,
+                             letter_references=[x.reference for x in letters]))
+        s.flush()
+        issues, entries = [], []
         for letter, person, comm_id in zip(letters, ctx.people, ids):
             one = pending.per_letter.get(letter.reference)
-            snapshots.append(dict(key=SNAPSHOT_PREFIX + letter.reference, value=json.dumps({
-                "v": 1, "batch": batch_id, "communication_id": comm_id, "person_id": person.id,
-                "file_sha256": one[2] if one else "", "letter": asdict(letter),
-                "letterhead": letterhead, "images": sorted(ctx.images)}, ensure_ascii=False)))
+            issues.append(dict(reference=letter.reference, batch_id=batch_id,
+                               communication_id=comm_id, person_id=person.id,
+                               file_sha256=one[2] if one else "", snapshot={
+                                   "v": 1, "letter": asdict(letter), "letterhead": letterhead,
+                                   "images": sorted(ctx.images)}))
             entries.append((AuditOperation.DISCLOSURE, "person", person.reference,
                             f"letter {letter.reference}; template {label}; printed by "
                             f"{self.actor.username}; batch {batch_id}", person.reference))
-        snapshots.append(dict(key=BATCH_PREFIX + batch_id, value=json.dumps({
-            "references": [x.reference for x in letters], "sha256": pending.sha256,
-            "pages": pending.pages, "template": label})))
-        s.execute(insert(SettingRow), snapshots)
+        s.execute(insert(LetterIssueRow), issues)
         entries.append((AuditOperation.DISCLOSURE, "letter_batch", batch_id,
                         f"{len(letters)} letters, {pending.pages} pages; template {label}; "
                         f"sha256 {pending.sha256}" + (
@@ -631,25 +630,23 @@ class LetterService(Service):
         self.require_names_export("letter_batch", batch_id)
         with self.tx() as uow:
             s = uow.session
-            raw = _setting(s, BATCH_PREFIX + batch_id)
-            if raw is None:
+            batch = s.get(LetterBatchRow, batch_id)
+            if batch is None:
                 raise NotFoundError("letter batch", batch_id)
-            batch = json.loads(raw)
-            letters, letterhead, images, people = [], None, {}, []
-            for ref in batch["references"]:
+            letters, letterhead, images = [], None, {}
+            for ref in batch.letter_references:
                 snap = self._snapshot(s, ref)
                 letters.append(_letter_from(snap["letter"]))
                 letterhead = _letterhead_from(snap["letterhead"])
                 images.update(self._images(s, snap["images"]))
-                people.append(snap["person_id"])
             pending = pdf.render_letters(out, letters, letterhead, images,
-                                         title="Letters: " + batch["template"].split(" ")[0])
+                                         title="Letters: " + batch.template.split(" ")[0])
             with pending:
                 uow.audit(AuditOperation.DISCLOSURE, "letter_batch", batch_id,
                           f"reprint of {len(letters)} letters; sha256 {pending.sha256}",
                           recipient=f"printer (printed by {self.actor.username})")
                 pending.commit()
-            return pending.sha256, pending.sha256 == batch["sha256"]
+            return pending.sha256, pending.sha256 == batch.sha256
 
     def issued_with(self, sha256: str) -> list[str]:
         """Letter references recorded with this document digest (proof of what was printed)."""
@@ -1004,35 +1001,11 @@ class LetterService(Service):
 
     @staticmethod
     def _snapshot(s: Session, reference: str) -> dict:
-        raw = _setting(s, SNAPSHOT_PREFIX + reference)
-        if raw is None:
+        """What an issued letter said; gone (NotFoundError) once its person was erased."""
+        row = s.get(LetterIssueRow, reference)
+        if row is None:
             raise NotFoundError("issued letter", reference)
-        snap = json.loads(raw)
-        comm = s.get(CommunicationRow, snap["communication_id"])
-        if comm is None or comm.person_id != snap["person_id"]:
-            raise NotFoundError("issued letter", reference)     # erased with its person
-        return snap
-
-    def forget_orphans(self) -> int:
-        """Drop the snapshots of letters whose communication was erased (with its person);
-        returns how many. Runs at the start of every batch as well."""
-        with self.tx() as uow:
-            return _forget_orphans(uow)
-
-
-def _forget_orphans(uow: UnitOfWork) -> int:
-    """A letter's snapshot holds what it said, so it must go when the person is erased: the
-    communication row is deleted with the person (ON DELETE CASCADE), and this removes every
-    snapshot whose communication (same id, same person, channel letter) is gone."""
-    dropped = uow.session.execute(text(
-        "DELETE FROM setting WHERE key LIKE :prefix AND NOT EXISTS ("
-        " SELECT 1 FROM communication c WHERE c.id = json_extract(setting.value, '$.communication_id')"
-        " AND c.person_id = json_extract(setting.value, '$.person_id') AND c.channel = 'letter')"),
-        {"prefix": SNAPSHOT_PREFIX + "%"}).rowcount or 0
-    if dropped:
-        uow.audit(AuditOperation.ERASURE, "letter", "snapshots",
-                  f"{dropped} snapshots of erased letters removed")
-    return dropped
+        return dict(row.snapshot) | {"person_id": row.person_id}
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -312,6 +312,33 @@ class LetterTemplateRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class LetterBatchRow(Base):
+    """One printed batch of letters: what went to the printer, provable by its digest."""
+    __tablename__ = "letter_batch"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)       # B-2026-000001
+    template: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int] = mapped_column(Integer)
+    letter_references: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+
+class LetterIssueRow(Base):
+    """What one issued letter said, so it can be reprinted word for word.
+
+    It hangs off the letter's communication and its person (ON DELETE CASCADE),
+    so erasing the person erases the letter's content with them.
+    """
+    __tablename__ = "letter_issue"
+    reference: Mapped[str] = mapped_column(String(32), primary_key=True)  # L-2026-000001
+    batch_id: Mapped[str] = mapped_column(ForeignKey("letter_batch.id", ondelete="CASCADE"), index=True)
+    communication_id: Mapped[int] = mapped_column(
+        ForeignKey("communication.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    file_sha256: Mapped[str] = mapped_column(String(64), default="")
+    snapshot: Mapped[dict] = mapped_column(JSON)
+
+
 class CustomNotificationRow(Base):
     """A one-to-one notification: the individual legal-risk summary and the offer of help."""
     __tablename__ = "custom_notification"
@@ -362,5 +389,5 @@ COUNTED_TABLES = [
     PartnerRow, UserRow, PersonRow, InfluencerRow, GroupRow, MembershipRow, GroupRelationRow,
     CohortRow, CohortMemberRow, InterventionRow, ActionRow, CommunicationRow, CallInRow,
     InvitationRow, MeetingRow, MeetingItemRow, CustomNotificationRow, LetterTemplateRow,
-    SignatoryRow, AssetRow, RetentionReviewRow, SettingRow, AuditEntryRow,
+    LetterBatchRow, LetterIssueRow, SignatoryRow, AssetRow, RetentionReviewRow, SettingRow, AuditEntryRow,
 ]

@@ -59,24 +59,28 @@ def tables_of(path: Path) -> set[str]:
         conn.close()
 
 
+SHIPPED_HEAD = "0002"        # the newest revision in store/migrations/versions
+TEST_REV = "9001"            # a revision only these tests add
+
+
 @pytest.fixture
 def newer_migrations(tmp_path, monkeypatch):
-    """Point the app at a copy of its migrations with one more revision, 0002.
+    """Point the app at a copy of its migrations with one more revision, TEST_REV.
     Call with fail=True for a revision that raises half-way through."""
     def make(fail: bool = False) -> Path:
         here = tmp_path / "migrations"
         shutil.copytree(migrations.HERE, here, ignore=shutil.ignore_patterns("__pycache__"))
         tail = '    raise RuntimeError("fictional failure in the middle of an upgrade")' if fail else ""
-        (here / "versions" / "0002_test.py").write_text(
-            REVISION.format(rev="0002", down=migrations.head(), tail=tail))
+        (here / "versions" / f"{TEST_REV}_test.py").write_text(
+            REVISION.format(rev=TEST_REV, down=migrations.head(), tail=tail))
         monkeypatch.setattr(migrations, "HERE", here)
-        assert migrations.head() == "0002"
+        assert migrations.head() == TEST_REV
         return here
     return make
 
 
-def test_head_is_the_first_schema():
-    assert migrations.head() == "0001"
+def test_head_is_the_newest_shipped_schema():
+    assert migrations.head() == SHIPPED_HEAD
 
 
 def test_new_workspace_is_at_head(demo_path):
@@ -90,13 +94,13 @@ def test_older_workspace_is_backed_up_then_upgraded(demo_path, newer_migrations)
     before = sha256(demo_path)
     newer_migrations()
     with Workspace.open(demo_path, PASSPHRASE) as ws:
-        assert migrations.current(ws.engine) == "0002"
+        assert migrations.current(ws.engine) == TEST_REV
         with ws.engine.connect() as c:
             assert c.exec_driver_sql("SELECT count(*) FROM fictional_extra").scalar() == 1
             assert c.exec_driver_sql("SELECT count(*) FROM person").scalar() == 40
-    assert version_of(demo_path) == "0002"
+    assert version_of(demo_path) == TEST_REV
 
-    backups = list(demo_path.parent.glob("demo.ddw.before-0001-*.bak"))
+    backups = list(demo_path.parent.glob(f"demo.ddw.before-{SHIPPED_HEAD}-*.bak"))
     assert len(backups) == 1
     backup = backups[0]
     # The backup is the file as it was: encrypted, same passphrase, old schema.
@@ -104,7 +108,7 @@ def test_older_workspace_is_backed_up_then_upgraded(demo_path, newer_migrations)
     assert not backup.read_bytes().startswith(cipher.SQLITE_HEADER)
     with pytest.raises(sqlite3.DatabaseError, match="file is not a database"):
         sqlite3.connect(backup).execute("SELECT * FROM sqlite_master").fetchall()
-    assert version_of(backup) == "0001"
+    assert version_of(backup) == SHIPPED_HEAD
     assert "fictional_extra" not in tables_of(backup)
 
 
@@ -113,9 +117,9 @@ def test_failing_migration_leaves_the_original_untouched(demo_path, newer_migrat
     newer_migrations(fail=True)
     with pytest.raises(MigrationFailed, match="failed and was rolled back") as err:
         Workspace.open(demo_path, PASSPHRASE)
-    assert "before-0001" in str(err.value)
+    assert f"before-{SHIPPED_HEAD}" in str(err.value)
     assert sha256(demo_path) == before
-    assert version_of(demo_path) == "0001"
+    assert version_of(demo_path) == SHIPPED_HEAD
     assert "fictional_extra" not in tables_of(demo_path)
     # No journal is left behind either, and the file still opens at its old version.
     assert not Path(f"{demo_path}-wal").exists() or Path(f"{demo_path}-wal").stat().st_size == 0
@@ -142,3 +146,22 @@ def test_read_only_open_of_an_older_workspace_is_refused(demo_path, newer_migrat
         Workspace.open(demo_path, PASSPHRASE, read_only=True)
     assert sha256(demo_path) == before
     assert not list(demo_path.parent.glob("*.bak"))
+
+
+def test_a_0001_workspace_is_upgraded_to_keep_issued_letters_apart(demo_path):
+    """The real 0001 -> 0002 step: a file made before letter issues had their own
+    tables gets them, after an encrypted backup, with its records intact."""
+    conn = cipher.connect(demo_path, PASSPHRASE)
+    conn.execute("BEGIN")
+    conn.execute("DROP TABLE letter_issue")
+    conn.execute("DROP TABLE letter_batch")
+    conn.execute("UPDATE alembic_version SET version_num = '0001'")
+    conn.execute("COMMIT")
+    conn.close()
+    assert version_of(demo_path) == "0001"
+    with Workspace.open(demo_path, PASSPHRASE) as ws:
+        with ws.engine.connect() as c:
+            assert c.exec_driver_sql("SELECT count(*) FROM letter_issue").scalar() == 0
+            assert c.exec_driver_sql("SELECT count(*) FROM person").scalar() == 40
+    assert version_of(demo_path) == "0002"
+    assert len(list(demo_path.parent.glob("demo.ddw.before-0001-*.bak"))) == 1
