@@ -245,3 +245,43 @@ def test_references_only_hides_names_at_the_desk(board, demo_app):
     page.references_only.setChecked(False)
     page.restore_view_state(state)
     assert page.references_only.isChecked()
+
+
+def test_quick_successive_moves_of_one_card_are_all_saved(board, qtbot, demo_app):
+    ctx, page = board
+    row, card = first_card(page, "planned")
+    view = page.columns.columns["planned"].view
+    view.setFocus()
+    view.setCurrentIndex(view.model().index(row))
+    qtbot.keyClick(view, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    moved = page.columns.columns["in_progress"].view
+    qtbot.keyClick(moved, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)   # before the save
+    qtbot.keyClick(view, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    wait_idle(qtbot, ctx)
+    assert page.findChild(QDialog, "moveFailed") is None
+    stored = demo_app.actions.get(card.id)
+    assert stored.status == ActionStatus.IN_PROGRESS and stored.version == card.action.version + 3
+    assert page._cards[card.id].action.version == stored.version
+    ctx.undo_stack.undo()
+    ctx.undo_stack.undo()
+    ctx.undo_stack.undo()
+    wait_idle(qtbot, ctx)
+    assert demo_app.actions.get(card.id).status == ActionStatus.PLANNED
+    assert page.findChild(QDialog, "moveFailed") is None
+
+
+def test_undo_after_someone_elses_change_is_refused(board, qtbot, demo_app):
+    from dataclasses import replace
+    ctx, page = board
+    row, card = first_card(page, "planned")
+    assert page.request_move([card.id], "in_progress")
+    wait_idle(qtbot, ctx)
+    # A partner changes the action too; the board reloads and shows their version.
+    theirs = demo_app.actions.update(replace(demo_app.actions.get(card.id), assignee="Z. Partner"))
+    page.reload()
+    wait_idle(qtbot, ctx)
+    ctx.undo_stack.undo()
+    wait_idle(qtbot, ctx)
+    assert page.findChild(QDialog, "moveFailed") is not None
+    stored = demo_app.actions.get(card.id)
+    assert stored.status == ActionStatus.IN_PROGRESS and stored.version == theirs.version

@@ -44,13 +44,12 @@ class Move:
 class MoveCardsCommand(QUndoCommand):
     """Move cards between columns; undo moves them back. Each step is saved and audited."""
 
-    def __init__(self, page: "BoardPage", moves: list[Move], versions: dict[int, int]):
+    def __init__(self, page: "BoardPage", moves: list[Move]):
         n = len(moves)
         target = label(moves[0].new_status)
         super().__init__(f"Move {n} card{'s' if n > 1 else ''} to {target}")
         self.page = page
         self.moves = moves
-        self.versions = dict(versions)
 
     def redo(self) -> None:
         self.page.apply_moves([(m.action_id, m.new_status, m.new_outcome) for m in self.moves],
@@ -71,6 +70,7 @@ class BoardPage(Page):
         self._cards: dict[int, BoardCard] = {}
         self._by_partner: dict[int, list[int]] = {}
         self._by_person: dict[int, list[int]] = {}
+        self._expected: dict[int, int] = {}     # action id -> version after our own saves
         self._visible: list[BoardCard] = []
         self._filter_restored = False
         self._emitting = False
@@ -154,6 +154,7 @@ class BoardPage(Page):
         self._data = None
         self._cards = {}
         self._by_partner, self._by_person = {}, {}
+        self._expected = {}
         self._visible = []
         self._filter_restored = False
         self.columns.set_cards([])
@@ -312,8 +313,9 @@ class BoardPage(Page):
             if outcome is None:
                 return False
         moves = [Move(c.id, c.status, c.action.outcome, target, outcome) for c in cards]
-        versions = {c.id: c.action.version for c in cards}
-        self.ctx.undo_stack.push(MoveCardsCommand(self, moves, versions))
+        for c in cards:                     # the state the user acted on
+            self._expected[c.id] = c.action.version
+        self.ctx.undo_stack.push(MoveCardsCommand(self, moves))
         return True
 
     def apply_moves(self, changes: list[tuple[int, str, str | None]],
@@ -323,11 +325,19 @@ class BoardPage(Page):
             return
         today = self._data.today
         target = changes[0][1]
+        versions: dict[int, int] = {}
         for aid, status, outcome in changes:
             card = self._cards.get(aid)
             if card is None:
                 continue
-            view = replace(card.action, status=status,
+            # The version this step expects and the one it leaves, chained across this
+            # board's own moves: a second move (or undo) made before the first is saved
+            # expects the right version, while an undo after someone else's change (seen
+            # only through a reload) is refused rather than overwriting it.
+            expected = self._expected.get(aid, card.action.version)
+            versions[aid] = expected
+            self._expected[aid] = expected + 1
+            view = replace(card.action, status=status, version=expected + 1,
                            outcome=card.action.outcome if outcome is None else outcome)
             self._cards[aid] = make_card(view, today, card.cohort_ids, card.group_ids)
         self.refilter(keep_selection=False)
@@ -335,7 +345,6 @@ class BoardPage(Page):
         view.select_ids([aid for aid, _, _ in changes])
         if self.isVisible():
             view.setFocus()
-        versions = dict(command.versions)
 
         def save(services):
             return [services.board.move(aid, status, outcome, expected_version=versions.get(aid))
@@ -343,7 +352,7 @@ class BoardPage(Page):
 
         def saved(cards: list[BoardCard]) -> None:
             for c in cards:
-                command.versions[c.id] = c.action.version
+                self._expected[c.id] = c.action.version
                 if self._data is not None and c.id in self._cards:
                     self._cards[c.id] = c
             self.refilter()
