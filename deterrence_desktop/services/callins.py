@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.enums import (
     ActionKind, ActionStatus, AttendanceStatus, AuditOperation, CommunicationChannel,
-    CommunicationOutcome, InfluencerKind, InterventionKind, LegalStatus, PartnerType, Role, label,
+    CommunicationOutcome, InterventionKind, LegalStatus, PartnerType, Role, label,
 )
 from ..domain.errors import ValidationError
 from ..domain.model import CallIn
@@ -728,7 +728,7 @@ class CallInService(Service):
             uow.audit(AuditOperation.COLLECTION, "call_in", row.id,
                       f"planned: {len(state.answers[INVITEES]['invitees'])} invitations, "
                       f"{n_actions} actions, {len(details['speakers'])} speakers"
-                      + (f"; from draft" if state.draft_id is not None else ""))
+                      + ("; from draft" if state.draft_id is not None else ""))
             return to_record(row, CallIn)
 
     @staticmethod
@@ -1078,14 +1078,24 @@ class CallInService(Service):
                       f"follow-ups created: {len(ids)}")
             return ids
 
-    def cancel(self, call_in_id: int) -> None:
+    def cancel(self, call_in_id: int) -> int:
+        """Cancel a planned call-in and its open logistics actions; returns how many actions."""
         self.require(Role.COORDINATOR)
         with self.tx() as uow:
             row = uow.get(CallInRow, call_in_id, "call-in")
-            if row.status not in ("planned", "draft"):
+            if row.status != "planned":
                 raise ValidationError("status", f"a {row.status} call-in cannot be cancelled")
             row.status = "cancelled"
             uow.audit(AuditOperation.ALTERATION, "call_in", call_in_id, "fields=status")
+            n = 0
+            for act in uow.session.scalars(select(ActionRow).where(
+                    ActionRow.call_in_id == call_in_id,
+                    ActionRow.status.in_([s.value for s in ActionStatus if s.is_open]))):
+                act.status, act.outcome = ActionStatus.CANCELLED.value, "The call-in was cancelled"
+                act.version += 1
+                uow.audit(AuditOperation.ALTERATION, "action", act.id, "fields=outcome,status")
+                n += 1
+            return n
 
 
 __all__ = [

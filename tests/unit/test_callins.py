@@ -370,3 +370,25 @@ def test_discard_draft(demo_app):
     saved = demo_app.callins.save_draft(walk_to(demo_app, C.SPEAKERS))
     demo_app.callins.discard_draft(saved.draft_id)
     assert all(c.id != saved.draft_id for c in demo_app.callins.list())
+
+
+def test_a_cohort_only_call_in_files_event_tasks_under_the_invitees_commonest_group(demo_app):
+    state = demo_app.callins.start()
+    data = demo_app.callins.step_data(state)
+    values = event_values(data, groups=()) | {"cohort_ids": [data.cohorts[0].id]}
+    state = demo_app.callins.next(state, values).state
+    assert state.current == C.INVITEES
+    data = demo_app.callins.step_data(state)
+    members = {m.person_id for m in demo_app.cohorts.members(data.cohorts[0].id)}
+    assert set(data.facts.candidates) == members
+    state = demo_app.callins.next(state, invitee_values(data, n=6)).state
+    state = walk_to(demo_app, C.REVIEW, state)
+    facts = demo_app.callins.facts(state)
+    from collections import Counter
+    commonest = Counter(g for p in state.invitee_ids() for g in facts.candidates[p].group_ids).most_common(1)[0][0]
+    assert facts.task_group_id == commonest
+    call_in = demo_app.callins.finish(state)
+    with demo_app.workspace.session() as s:
+        groups = {a.group_id for a in s.scalars(select(ActionRow).where(
+            ActionRow.call_in_id == call_in.id, ActionRow.person_id.is_(None)))}
+    assert groups == {commonest}

@@ -139,3 +139,16 @@ def test_attendance_rate_rules():
     assert C.attendance_rate([]) is None
     assert C.attendance_rate(["invited", "invited"]) is None
     assert C.attendance_rate(["attended", "late", "no_show", "excused", "in_custody"]) == pytest.approx(2 / 3)
+
+
+def test_cancelling_a_planned_call_in_cancels_its_open_actions(demo_app, planned):
+    call_in, page = planned
+    assert demo_app.callins.cancel(call_in.id) == 6
+    assert demo_app.callins.get(call_in.id).status == "cancelled"
+    with demo_app.workspace.session() as s:
+        statuses = set(s.scalars(select(ActionRow.status).where(ActionRow.call_in_id == call_in.id)))
+    assert statuses == {"cancelled"}
+    with pytest.raises(ValidationError):
+        demo_app.callins.cancel(call_in.id)
+    with pytest.raises(ValidationError):
+        demo_app.callins.record_attendance(call_in.id, {})

@@ -71,7 +71,9 @@ class CallInsPage(Page):
         self.attendance_btn = QPushButton("Record &attendance…")
         self.attendance_btn.setObjectName("record_attendance")
         self.discard_btn = QPushButton("&Discard draft")
-        for b in (self.plan_btn, self.resume_btn, self.attendance_btn, self.discard_btn):
+        self.cancel_btn = QPushButton("&Cancel call-in…")
+        self.cancel_btn.setObjectName("cancel_callin")
+        for b in (self.plan_btn, self.resume_btn, self.attendance_btn, self.discard_btn, self.cancel_btn):
             top.addWidget(b)
         outer.addLayout(top)
 
@@ -138,6 +140,7 @@ class CallInsPage(Page):
         self.resume_btn.clicked.connect(self.resume)
         self.attendance_btn.clicked.connect(self.record_attendance)
         self.discard_btn.clicked.connect(self.discard)
+        self.cancel_btn.clicked.connect(self.cancel_call_in)
         self._show_detail(None)
 
     # -- Page contract ---------------------------------------------------------------
@@ -231,6 +234,7 @@ class CallInsPage(Page):
         self.resume_btn.setEnabled(status == "draft")
         self.discard_btn.setEnabled(status == "draft")
         self.attendance_btn.setEnabled(status in ("planned", "held"))
+        self.cancel_btn.setEnabled(status == "planned")
 
     # -- actions -----------------------------------------------------------------------
     def plan(self) -> None:
@@ -265,6 +269,17 @@ class CallInsPage(Page):
             return
         self.selected_id = None
         self.ctx.call(lambda s: s.callins.discard_draft(cid), lambda _: self.reload(), self._failed)
+
+    def cancel_call_in(self, confirm: bool = True) -> None:
+        cid = self.selected_id
+        if cid is None:
+            return
+        if confirm and QMessageBox.question(
+                self, "Cancel call-in", "Cancel this call-in? Its open logistics actions are "
+                "cancelled too; invitations already delivered stay on record.") != QMessageBox.StandardButton.Yes:
+            return
+        self.ctx.call(lambda s: s.callins.cancel(cid),
+                      lambda _: (self.ctx.data_changed.emit("action"), self.reload()), self._failed)
 
     def record_attendance(self) -> AttendanceDialog | None:
         if self.selected_id is None or not self.attendance_btn.isEnabled():

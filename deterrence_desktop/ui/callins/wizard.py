@@ -137,10 +137,19 @@ class StepPage(QWizardPage):
     def validatePage(self) -> bool:
         return self.wiz.validate_step_page(self)
 
+    def field_widgets(self) -> dict[str, QWidget]:
+        """Widgets to mark when their field has an error (field name -> widget)."""
+        return {}
+
     def show_errors(self, errors: dict[str, str]) -> None:
         text = "\n".join(f"• {msg[0].upper()}{msg[1:]}" for msg in errors.values())
         self.errors.setText(text)
         self.errors.setVisible(bool(errors))
+        for name, widget in self.field_widgets().items():
+            widget.setProperty("invalid", "true" if name in errors else "false")
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+            widget.setToolTip(errors.get(name, ""))
 
 
 # ---------------------------------------------------------------------------------------
@@ -190,6 +199,10 @@ class EventPage(StepPage):
             grid.addWidget(lab, 1, col)
             grid.addWidget(w, 2, col)
         grid.setRowStretch(2, 1)
+
+    def field_widgets(self) -> dict[str, QWidget]:
+        return {"title": self.title_edit, "venue": self.venue, "starts_at": self.starts_at,
+                "targets": self.groups}
 
     def show_answers(self, a: dict[str, Any], data: StepData) -> None:
         self.title_edit.setText(a.get("title") or "")
@@ -654,6 +667,9 @@ class LogisticsPage(StepPage):
         add_btn.clicked.connect(self._add)
         remove.clicked.connect(self._remove)
         self.standard_btn.clicked.connect(self.add_usual_tasks)
+
+    def field_widgets(self) -> dict[str, QWidget]:
+        return {"delivery_partner_id": self.delivery_partner, "delivery_method": self.delivery_method}
 
     def _event_day(self) -> date:
         when = self.wiz.state.starts_at()
