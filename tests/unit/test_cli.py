@@ -17,7 +17,7 @@ import pytest
 import sqlcipher3
 
 from deterrence_desktop.services.demo import DEMO_PASSPHRASE
-from deterrence_desktop.store import cipher
+from deterrence_desktop.store import cipher, migrations
 
 from conftest import PASSPHRASE
 
@@ -128,7 +128,7 @@ def test_info(demo_copy, capsys, monkeypatch):
     result = run("info", demo_copy, env=clean_env(DETERRENCE_PASSPHRASE=DEMO_PASSPHRASE))
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Schema version: 0001" in out
+    assert f"Schema version: {migrations.head()}" in out
     assert "Partnership:    DEMO Fictionbury" in out
     assert "kdf_iter=256000" in out and "cipher_hmac_algorithm=HMAC_SHA512" in out
     rows = dict(line.split() for line in out.split("Records:\n")[1].splitlines())
@@ -234,7 +234,7 @@ def test_prompt_when_nothing_else_is_given(demo_copy):
     assert "Passphrase:" in out
     assert DEMO_PASSPHRASE not in out                # not echoed
     assert code == 0, out
-    assert "Schema version: 0001" in out
+    assert f"Schema version: {migrations.head()}" in out
 
 
 # -- errors: one line on stderr, non-zero exit, the file unchanged ------------------------------
