@@ -164,6 +164,24 @@ def test_a_different_sqlcipher_database(tmp_path):
     assert sha256(path) == before
 
 
+def test_a_folder(tmp_path):
+    folder = tmp_path / "looks-like.ddw"
+    folder.mkdir()
+    with pytest.raises(NotAWorkspace, match="is a folder"):
+        Workspace.open(folder, PASSPHRASE)
+    assert list(folder.iterdir()) == []
+
+
+def test_random_bytes_cannot_be_told_from_a_wrong_passphrase(tmp_path):
+    # Encrypted data looks random: the message says it may be either, and nothing is written.
+    path = tmp_path / "noise.ddw"
+    path.write_bytes(os.urandom(8192))
+    before = sha256(path)
+    with pytest.raises(WrongPassphrase, match="or the file is not a Deterrence Desktop workspace"):
+        Workspace.open(path, PASSPHRASE)
+    assert sha256(path) == before
+
+
 def test_errors_are_distinct_types():
     kinds = {WrongPassphrase, NotAWorkspace, NewerWorkspace, WorkspaceReadOnly, WorkspaceMissing}
     assert len(kinds) == 5
