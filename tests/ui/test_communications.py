@@ -108,7 +108,7 @@ def test_communications_page_log_counts_and_not_contacted(qtbot, ctx, demo_app):
     partners = {r.name: r.n for r in page.count_models["partner"].rows}
     assert sum(partners.values()) == 200
     shot(page, "communications", "log")
-    page.tabs.setCurrentIndex(2)
+    page.tabs.setCurrentIndex(3)
     shot(page, "communications", "counts")
     # Not contacted in 30 days, for the first cohort.
     page.tabs.setCurrentIndex(1)
@@ -127,6 +127,38 @@ def test_communications_page_log_counts_and_not_contacted(qtbot, ctx, demo_app):
     dialog.save_btn.click()
     qtbot.waitUntil(lambda: page.stale_model.rowCount() == len(expected) - 1, timeout=10_000)
     assert target.person_id not in {r.person_id for r in page.stale_model.rows}
+
+
+def test_outstanding_custom_notifications_and_their_outcome(qtbot, ctx, demo_app):
+    from datetime import date
+
+    from deterrence_desktop.services.notifications import CustomNotification
+    people = [p for p in demo_app.people.list() if p.groups][:2]
+    for p in people:
+        risk = demo_app.notifications.legal_risk(p.id)
+        demo_app.notifications.plan(CustomNotification(
+            person_id=p.id, partner_id=risk.suggested_partner_id, delivered_by=risk.suggested_deliverer,
+            legal_risk_summary=risk.text, lever_ids=list(risk.lever_ids), offer_ids=list(risk.offer_ids),
+            place="Home address", planned_for=date(2026, 11, 28)))
+    page = CommunicationsPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1200, 500)
+    page.show()
+    page.reload()
+    page.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: page.notification_model.rowCount() == 2, timeout=10_000)
+    shot(page, "communications", "custom-notifications")
+    page.notification_view.selectRow(0)
+    target = page.notification_model.row_object(0)
+    dialog = page.record_outcome_for_selected()
+    dialog.outcome.setCurrentIndex(dialog.outcome.findData("refused"))
+    with qtbot.waitSignal(dialog.recorded, timeout=10_000):
+        dialog.save_btn.click()
+    qtbot.waitUntil(lambda: page.notification_model.rowCount() == 1, timeout=10_000)
+    assert page.notification_model.rows[0].id != target.id
+    page.open_only.setChecked(False)
+    qtbot.waitUntil(lambda: page.notification_model.rowCount() == 2, timeout=10_000)
+    assert {r.outcome for r in page.notification_model.rows} == {"", "refused"}
 
 
 def test_screens_drop_rows_when_the_workspace_locks(qtbot, ctx, demo_app):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+    QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
     QSpinBox, QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from ...domain.enums import CommunicationChannel, label
 from ...services.contacts import ContactCounts, NotContacted, messages_label
+from ...services.notifications import DELIVERERS, NotificationView
 from ...services.views import CommunicationView, CohortSummary
 from ..context import AppContext
 from ..models import Column, IdRole, RowsModel, date_column, enum_column, text_column
@@ -56,6 +57,16 @@ STALE_COLUMNS = [
            lambda r: 1 << 30 if r.days is None else r.days, align_right=True),
     Column("Last channel", lambda r: label(r.last_channel) if r.last_channel else "",
            lambda r: r.last_channel),
+]
+NOTIFICATION_COLUMNS = [
+    date_column("Planned for", "planned_for"),
+    text_column("Person", "reference"),
+    text_column("Where", "place"),
+    Column("Delivered by", lambda r: DELIVERERS.get(r.delivered_by, r.delivered_by),
+           lambda r: r.delivered_by),
+    text_column("Partner", "partner_name"),
+    Column("Outcome", lambda r: label(r.outcome) if r.outcome else "Planned", lambda r: r.outcome),
+    date_column("Delivered", "delivered_at"),
 ]
 COUNT_COLUMNS = [
     Column("", lambda r: r.name, lambda r: r.name.casefold()),
@@ -123,7 +134,7 @@ class CommunicationsPage(Page):
         set_role(self.log_summary, "muted")
         lay.addWidget(self.log_summary)
         self.log_model = RowsModel(LOG_COLUMNS, parent=self)
-        self.log_view = _table(self.log_model, "communications_log")
+        self.log_view = _table(self.log_model, "communications_log", stretch=len(LOG_COLUMNS) - 1)
         self.log_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)     # newest first
         self.log_view.doubleClicked.connect(lambda i: self._open_person(self.log_model, i))
         lay.addWidget(self.log_view, 1)
@@ -163,6 +174,28 @@ class CommunicationsPage(Page):
         lay2.addWidget(self.stale_view, 1)
         self.tabs.addTab(stale, "&Not contacted")
 
+        # Custom notifications
+        notes = QWidget()
+        lay3 = QVBoxLayout(notes)
+        row3 = QHBoxLayout()
+        self.open_only = QCheckBox("Only those still to deliver")
+        self.open_only.setObjectName("open_only")
+        self.open_only.setChecked(True)
+        self.outcome_btn = QPushButton("Record &outcome…")
+        self.outcome_btn.setObjectName("record_outcome")
+        self.outcome_btn.setEnabled(False)
+        row3.addWidget(self.open_only)
+        row3.addStretch(1)
+        row3.addWidget(self.outcome_btn)
+        lay3.addLayout(row3)
+        self.notification_model = RowsModel(NOTIFICATION_COLUMNS, parent=self)
+        self.notification_view = _table(self.notification_model, "custom_notifications", stretch=2)
+        self.notification_view.selectionModel().currentRowChanged.connect(
+            lambda cur, _p: self.outcome_btn.setEnabled(cur.isValid()))
+        self.notification_view.doubleClicked.connect(lambda _i: self.record_outcome_for_selected())
+        lay3.addWidget(self.notification_view, 1)
+        self.tabs.addTab(notes, "Custom no&tifications")
+
         # Counts
         counts = QWidget()
         grid = QGridLayout(counts)
@@ -190,6 +223,8 @@ class CommunicationsPage(Page):
         self.days.valueChanged.connect(self._load_stale)
         self.cohort.currentIndexChanged.connect(self._load_stale)
         self.add_btn.clicked.connect(self.add_contact_for_selected)
+        self.open_only.toggled.connect(self._load_notifications)
+        self.outcome_btn.clicked.connect(self.record_outcome_for_selected)
 
     # -- Page contract -------------------------------------------------------------------
     def reload(self) -> None:
@@ -199,9 +234,11 @@ class CommunicationsPage(Page):
         self._load_log()
         self._load_stale()
         self._load_counts()
+        self._load_notifications()
 
     def clear(self) -> None:
         self.log_model.clear()
+        self.notification_model.clear()
         self.stale_model.clear()
         for m in self.count_models.values():
             m.clear()
@@ -260,7 +297,28 @@ class CommunicationsPage(Page):
         self.count_models["outcome"].set_rows([_Count(label(o), n, total) for o, n in counts.by_outcome])
         self.count_total.setText(f"{total} contacts ({self.period.currentText().lower()}).")
 
+    def _load_notifications(self) -> None:
+        open_only = self.open_only.isChecked()
+        self.ctx.call(lambda s: s.notifications.list(open_only=open_only), self._notifications_loaded,
+                      self._failed)
+
+    def _notifications_loaded(self, rows: list[NotificationView]) -> None:
+        self.notification_model.set_rows(rows)
+        self.outcome_btn.setEnabled(False)
+
     # -- actions -------------------------------------------------------------------------
+    def record_outcome_for_selected(self):
+        from .notification import NotificationOutcomeDialog
+        index = self.notification_view.currentIndex()
+        row = self.notification_model.row_object(index.row()) if index.isValid() else None
+        if row is None:
+            return None
+        dialog = NotificationOutcomeDialog(self.ctx, row.id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
     def _open_person(self, model, index) -> None:
         pid = model.data(model.index(index.row(), 0), IdRole)
         if pid is not None and hasattr(self.ctx, "open_requested"):

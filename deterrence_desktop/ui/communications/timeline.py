@@ -91,7 +91,7 @@ class PersonTimeline(QWidget):
         self.table.verticalHeader().hide()
         head = self.table.horizontalHeader()
         head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        head.setStretchLastSection(True)
+        head.setSectionResizeMode(len(TIMELINE_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         lay.addWidget(self.table, 1)
         self.add_btn.clicked.connect(self.add_contact)
         self.notify_btn.clicked.connect(self.plan_notification)
