@@ -262,8 +262,16 @@ class BackupService(Service):
             conn = raw.dbapi_connection
             conn.execute("ATTACH DATABASE ? AS backup KEY ?", (str(part), passphrase))
             try:
-                conn.execute("SELECT sqlcipher_export('backup')")
-                conn.execute(f"PRAGMA backup.application_id = {cipher.APPLICATION_ID}")
+                # One transaction: the copy is one consistent snapshot even if another
+                # process (the command line) writes meanwhile.
+                conn.execute("BEGIN")
+                try:
+                    conn.execute("SELECT sqlcipher_export('backup')")
+                    conn.execute(f"PRAGMA backup.application_id = {cipher.APPLICATION_ID}")
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
             finally:
                 conn.execute("DETACH DATABASE backup")
         finally:

@@ -124,3 +124,22 @@ def test_backup_uses_sqlcipher(demo_app):
     with pytest.raises(sqlcipher3.DatabaseError):
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     conn.close()
+
+
+def test_command_line_backup_list_and_restore(demo_path, capsys, monkeypatch):
+    from deterrence_desktop.cli import main
+
+    monkeypatch.setenv("DETERRENCE_PASSPHRASE", PASSPHRASE)
+    assert main(["backup", str(demo_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Backed up and verified" in out
+    assert main(["backups", str(demo_path)]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[0]
+    assert line.endswith("good")
+    made = line.split()[-2]
+    backup_file = demo_path.with_name("demo-backups") / made
+    assert main(["restore", str(demo_path), str(backup_file)]) == 2      # needs --yes
+    assert "--yes" in capsys.readouterr().err
+    assert main(["restore", str(demo_path), str(backup_file), "--yes"]) == 0
+    assert "kept as demo.ddw.before-restore-" in capsys.readouterr().out
+    assert main(["check", str(demo_path)]) == 0

@@ -1,0 +1,74 @@
+"""Backup commands: backup, backups, restore."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from . import CommandError, add_passphrase_option, open_services, read_passphrase
+
+
+def register(sub) -> None:
+    p = sub.add_parser("backup", help="make an encrypted, verified backup now (and rotate old ones)")
+    p.add_argument("path", type=Path)
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_backup)
+
+    p = sub.add_parser("backups", help="list a workspace's backups, checking each")
+    p.add_argument("path", type=Path)
+    p.add_argument("--folder", type=Path, help="the backup folder (default: beside the workspace)")
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_backups)
+
+    p = sub.add_parser("restore", help="replace a (closed) workspace with a backup; the current "
+                                       "file is kept aside")
+    p.add_argument("path", type=Path)
+    p.add_argument("backup", type=Path)
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_restore)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    app = open_services(args)
+    try:
+        info = app.backup.backup_now("command line")
+    finally:
+        app.close()
+    print(f"Backed up and verified: {info.path}")
+    return 0
+
+
+def cmd_backups(args: argparse.Namespace) -> int:
+    from ..services.backup import default_folder, list_backups, verify_backup
+
+    passphrase = read_passphrase(args)
+    folder = args.folder or default_folder(args.path)
+    backups = list_backups(folder, args.path.stem)
+    if not backups:
+        print(f"No backups in {folder}")
+        return 1
+    for b in backups:
+        problems = verify_backup(b.path, passphrase)
+        state = "good" if not problems else f"FAILS: {problems[0]}"
+        print(f"{b.made_at:%Y-%m-%d %H:%M}  {b.size / 1e6:8.1f} MB  {b.path.name}  {state}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    import sys
+
+    from ..security.writer_lock import WriterLock
+    from ..services.backup import restore_backup
+
+    passphrase = read_passphrase(args)
+    if not args.yes:
+        if not sys.stdin or not sys.stdin.isatty():
+            raise CommandError("restoring replaces the workspace: confirm with --yes")
+        answer = input(f"Replace {args.path.name} with {args.backup.name}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing was changed.")
+            return 1
+    with WriterLock(args.path):         # refuses while the app has the workspace open
+        aside = restore_backup(args.path, args.backup, passphrase)
+    print(f"Restored {args.backup.name}; the previous file is kept as {aside.name}")
+    return 0
