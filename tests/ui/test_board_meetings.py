@@ -56,7 +56,8 @@ def test_meeting_mode_decision_action_and_minutes(meetings, qtbot, demo_app, tmp
     assert page.meetings.rowCount() == len(demo_app.meetings.list())
     # The chair records a decision and moves on.
     page.mode.decision.setPlainText("Offer the housing referral again; mother to attend (fictional).")
-    qtbot.mouseClick(page.mode.next_button, Qt.MouseButton.LeftButton)
+    page.mode.decision.setFocus()
+    qtbot.keyClick(page.mode.decision, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: page.mode.item_index == 1 and page.mode.brief is not None
                     and page.mode.brief.item.person_id == people[1].id, timeout=10_000)
     detail = demo_app.meetings.detail(page.mode.detail.meeting.id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
     QPlainTextEdit, QProgressDialog, QPushButton, QSplitter, QStackedWidget, QTableView,
@@ -70,6 +71,9 @@ class MeetingModeWidget(QWidget):
         self.minutes_button = QPushButton("Minutes PDF…")
         self.minutes_button.clicked.connect(page.choose_and_export_minutes)
         top.addWidget(self.minutes_button)
+        self.lists_button = QPushButton("Partners' action lists…")
+        self.lists_button.clicked.connect(page.choose_and_export_partner_lists)
+        top.addWidget(self.lists_button)
         lay.addLayout(top)
         self.attendees = QLabel()
         self.attendees.setWordWrap(True)
@@ -127,7 +131,11 @@ class MeetingModeWidget(QWidget):
         self.save_button.clicked.connect(self.save_decision)
         buttons.addWidget(self.save_button)
         self.next_button = QPushButton("Save and next ▶")
+        self.next_button.setToolTip("Ctrl+Return")
         self.next_button.clicked.connect(lambda: self.save_decision(then_next=True))
+        shortcut = QShortcut(QKeySequence("Ctrl+Return"), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(lambda: self.save_decision(then_next=True))
         buttons.addWidget(self.next_button)
         rl.addLayout(buttons)
         split.addWidget(right)
