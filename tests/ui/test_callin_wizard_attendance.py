@@ -12,6 +12,7 @@ from deterrence_desktop.domain.enums import AttendanceStatus as A
 from deterrence_desktop.services.app import WorkspaceServices
 from deterrence_desktop.store.tables import ActionRow, CustomNotificationRow
 from deterrence_desktop.ui.callins.page import CallInsPage
+from deterrence_desktop.ui.callins.wizard import CallInWizard
 from deterrence_desktop.ui.context import AppContext
 
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "callins"
@@ -102,3 +103,19 @@ def test_drafts_can_be_resumed_from_the_page(qtbot, ctx, demo_app):
     assert event.title_edit.text() == "Draft call-in (fictional)"
     assert wizard.state.draft_id == saved.draft_id
     wizard.reject()
+
+
+def test_locking_closes_the_wizard_and_empties_the_page(qtbot, ctx, demo_app):
+    from deterrence_desktop.services import callins as flow
+    page = CallInsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2 and page.detail is not None, timeout=10_000)
+    wizard = page.open_wizard(CallInWizard(ctx, parent=page))
+    event = wizard.page_for(flow.EVENT)
+    qtbot.waitUntil(event.isComplete, timeout=10_000)
+    with qtbot.waitSignal(wizard.rejected, timeout=5_000):
+        ctx.drop_services()
+    assert page.model.rowCount() == 0 and page.invitations.model_.rowCount() == 0
+    assert not page.event_card.isVisible()

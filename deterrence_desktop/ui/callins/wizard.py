@@ -859,6 +859,7 @@ class CallInWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.CustomButton1, "Save &draft")
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Finish: create the call-in")
         self.customButtonClicked.connect(self._custom_button)
+        ctx.workspace_locked.connect(self.reject)      # locking drops what the wizard holds
         self.state = (state or WizardState()).copy()
         self.created_id: int | None = None
         self._finishing = False
