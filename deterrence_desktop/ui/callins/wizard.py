@@ -891,6 +891,7 @@ class CallInWizard(QWizard):
     def _page_shown(self, page_id: int) -> None:
         # Back shows the previous page as it was left; a page replayed from a draft
         # was never loaded, so it loads now.
+        self.setButtonText(QWizard.WizardButton.CustomButton1, "Save &draft")
         if page_id >= 0 and not self._replaying:
             page = self.pages[flow.STEP_IDS[page_id]]
             if page.data is None and not page.requested:
@@ -964,7 +965,7 @@ class CallInWizard(QWizard):
     def _draft_saved(self, state: WizardState) -> None:
         self.state.draft_id = state.draft_id
         self.button(QWizard.WizardButton.CustomButton1).setEnabled(True)
-        self.button(QWizard.WizardButton.CustomButton1).setText("Draft &saved")
+        self.setButtonText(QWizard.WizardButton.CustomButton1, "Draft &saved")
         self.ctx.data_changed.emit("call_in")
         self.draft_saved.emit(state.draft_id)
 
