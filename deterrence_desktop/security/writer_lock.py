@@ -196,26 +196,50 @@ class WriterLock:
 
 
 def open_workspace(path: Path | str, passphrase: str, *, read_only: bool = False,
-                   take_over: bool = False, **kw):
+                   take_over: bool = False, check_pages: bool = False, **kw):
     """Open a workspace as its one writer (or read-only, without the lock).
 
     Raises :class:`WorkspaceInUse` when another live instance holds the lock; the
     caller may then offer read-only. The lock is released when the workspace closes.
+    With ``check_pages`` every page's HMAC is checked first (about 0.3 s for a
+    60 MB workspace), so a damaged file is refused at once with a clear
+    :class:`WorkspaceDamaged` instead of failing on the first damaged page read.
     """
     from ..store.workspace import open_or_explain
 
-    if read_only:
-        ws = open_or_explain(path, passphrase, read_only=True, **kw)
-        ws.writer_lock = None
-        return ws
-    lock = WriterLock(path).acquire(take_over=take_over)
+    lock = None
+    if not read_only:
+        lock = WriterLock(path).acquire(take_over=take_over)
     try:
-        ws = open_or_explain(path, passphrase, **kw)
+        ws = open_or_explain(path, passphrase, read_only=read_only, **kw)
     except BaseException:
-        lock.release()
+        if lock is not None:
+            lock.release()
         raise
-    attach(ws, lock)
+    if lock is not None:
+        attach(ws, lock)
+    else:
+        ws.writer_lock = None
+    if check_pages:
+        try:
+            failures = damaged_pages(ws)
+        except BaseException:
+            ws.close()
+            raise
+        if failures:
+            ws.close()
+            from ..store.errors import DAMAGED_MESSAGE, WorkspaceDamaged
+            raise WorkspaceDamaged(DAMAGED_MESSAGE)
     return ws
+
+
+def damaged_pages(ws) -> list[str]:
+    """``PRAGMA cipher_integrity_check`` of the open workspace file: one line per bad page."""
+    raw = ws.engine.raw_connection()
+    try:
+        return [r[0] for r in raw.dbapi_connection.execute("PRAGMA cipher_integrity_check")]
+    finally:
+        raw.close()
 
 
 def attach(ws, lock: WriterLock) -> None:

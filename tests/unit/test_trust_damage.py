@@ -95,3 +95,15 @@ def test_damaged_schema_page_fails_to_open_clearly(backed_up):
         finally:
             ws.close()
     assert "damaged" in str(err.value) or "not a Deterrence" in str(err.value)
+
+
+def test_open_with_page_check_refuses_a_damaged_file_at_once(backed_up):
+    from deterrence_desktop.security import writer_lock
+
+    path, _ = backed_up
+    ws = writer_lock.open_workspace(path, PASSPHRASE, check_pages=True)
+    ws.close()
+    _flip(path, _root_page(path, "action") - 1)
+    with pytest.raises(WorkspaceDamaged, match="restore the newest good backup"):
+        writer_lock.open_workspace(path, PASSPHRASE, check_pages=True)
+    assert not writer_lock.lock_path(path).exists()      # the refused open left no lock
