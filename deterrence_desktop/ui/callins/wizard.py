@@ -549,7 +549,10 @@ class MessagesPage(StepPage):
             item.setCheckState(Qt.CheckState.Checked if o.id in chosen else Qt.CheckState.Unchecked)
             self.offers.setItem(r, 0, item)
             partner = chosen.get(o.id) or by_type.get(o.kind)
-            self.offers.setCellWidget(r, 1, _partner_combo(data.partners, partner, "— choose —"))
+            box = _partner_combo(data.partners, partner, "— choose —")
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(16)
+            self.offers.setCellWidget(r, 1, box)
 
     def choose_offer(self, row: int, partner_id: int | None = None) -> None:
         self.offers.item(row, 0).setCheckState(Qt.CheckState.Checked)
