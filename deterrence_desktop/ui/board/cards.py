@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import (
-    QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, QPointF,
+    QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPointF,
     QRect, QRectF, QSize, Qt, Signal,
 )
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF

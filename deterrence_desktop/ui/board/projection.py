@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QScreen
+from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
     QListWidget, QListWidgetItem, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from ...services.board import BoardCard, filter_cards, summarise, BoardFilter
+from ...services.board import BoardCard, BoardFilter, filter_cards, summarise
 from .cards import HIGH_CONTRAST
 from .columns import BoardColumns
 from .widgets import SummaryStrip
