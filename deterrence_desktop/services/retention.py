@@ -60,7 +60,7 @@ class ReviewItem:
     person_id: int
     reference: str
     name: str
-    review_date: date
+    review_date: date | None        # None: never set, so due now
     days_overdue: int
     open_actions: int
     last_contact: datetime | None
@@ -133,11 +133,13 @@ class RetentionService(Service):
             rows = s.execute(select(PersonRow.id, PersonRow.reference, PersonRow.given_name,
                                     PersonRow.preferred_name, PersonRow.family_name,
                                     PersonRow.review_date)
-                             .where(PersonRow.review_date.is_not(None), PersonRow.review_date <= on)
-                             .order_by(PersonRow.review_date, PersonRow.reference))
+                             .where(PersonRow.review_date.is_(None) | (PersonRow.review_date <= on))
+                             .order_by(PersonRow.review_date.is_not(None), PersonRow.review_date,
+                                       PersonRow.reference))
+            # A person without a review date (added by a bulk import) is due at once.
             items = [ReviewItem(r.id, r.reference, f"{r.preferred_name or r.given_name} {r.family_name}",
-                                r.review_date, (on - r.review_date).days, open_counts.get(r.id, 0),
-                                last.get(r.id)) for r in rows]
+                                r.review_date, (on - r.review_date).days if r.review_date else 0,
+                                open_counts.get(r.id, 0), last.get(r.id)) for r in rows]
             uow.audit(AuditOperation.CONSULTATION, "retention_review", "",
                       f"review queue: count={len(items)}")
             return items

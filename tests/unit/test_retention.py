@@ -36,7 +36,7 @@ def test_queue_lists_people_due_and_keep_sets_the_next_review(demo_app):
     queue = app.retention.due()
     item = next(i for i in queue if i.person_id == pid)
     assert item.reference == person.reference and item.days_overdue == 10
-    assert all(i.review_date <= DEMO_TODAY for i in queue)
+    assert all(i.review_date is None or i.review_date <= DEMO_TODAY for i in queue)
     months = app.partnership.get().retention_months
     nxt = app.retention.keep(pid, "Still active in the cohort (fictional)")
     assert nxt == add_months(DEMO_TODAY, months)
@@ -119,3 +119,14 @@ def test_only_coordinators_decide(demo_app):
     with pytest.raises(PermissionDenied):
         demo_app.as_user("demo.officer").retention.due()
     assert demo_app.people.get(pid)
+
+
+def test_person_without_a_review_date_is_due_at_once(demo_app):
+    from sqlalchemy import update
+    pid = demo_app.people.list()[-1].id
+    with demo_app.workspace.session() as s:
+        s.execute(update(t.PersonRow).where(t.PersonRow.id == pid).values(review_date=None))
+    item = next(i for i in demo_app.retention.due() if i.person_id == pid)
+    assert item.review_date is None and item.days_overdue == 0
+    demo_app.retention.keep(pid, "Reviewed after an import (fictional)")
+    assert demo_app.people.get(pid).review_date is not None
