@@ -119,3 +119,14 @@ def test_locking_closes_the_wizard_and_empties_the_page(qtbot, ctx, demo_app):
         ctx.drop_services()
     assert page.model.rowCount() == 0 and page.invitations.model_.rowCount() == 0
     assert not page.event_card.isVisible()
+
+
+def test_an_analyst_can_look_but_not_plan_or_record(qtbot, ctx, demo_app):
+    ctx.set_services(demo_app.as_user("demo.analyst"))
+    page = CallInsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    qtbot.waitUntil(lambda: page.detail is not None, timeout=10_000)
+    assert not page.plan_btn.isEnabled() and not page.attendance_btn.isEnabled()
+    assert page.invitations.model_.rowCount() == 15

@@ -231,10 +231,14 @@ class CallInsPage(Page):
             row = self.model.row_of_id(self.selected_id)
             summary = self.model.row_object(row)
         status = summary.status if summary else None
-        self.resume_btn.setEnabled(status == "draft")
-        self.discard_btn.setEnabled(status == "draft")
-        self.attendance_btn.setEnabled(status in ("planned", "held"))
-        self.cancel_btn.setEnabled(status == "planned")
+        role = self.ctx.services.actor.role.value if self.ctx.services is not None else None
+        plans = role == "coordinator"                       # the services refuse others anyway
+        records = role in ("coordinator", "partner_officer")
+        self.plan_btn.setEnabled(plans)
+        self.resume_btn.setEnabled(plans and status == "draft")
+        self.discard_btn.setEnabled(plans and status == "draft")
+        self.attendance_btn.setEnabled(records and status in ("planned", "held"))
+        self.cancel_btn.setEnabled(plans and status == "planned")
 
     # -- actions -----------------------------------------------------------------------
     def plan(self) -> None:
