@@ -73,7 +73,8 @@ class Workspace:
         self._pending = first_connection
         self.engine: Engine = create_engine(
             "sqlite://", creator=self._connect, module=dbapi2,
-            poolclass=SingletonThreadPool, pool_size=4)
+            poolclass=SingletonThreadPool, pool_size=4,
+            hide_parameters=True)       # SQL errors never carry the values (personal data)
         event.listen(self.engine, "begin", self._begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
