@@ -109,6 +109,9 @@ def test_create_dialog_checks_and_returns_the_agenda(qtbot, demo_app):
     visible = [dialog.subjects.item(r).text() for r in range(dialog.subjects.count())
                if not dialog.subjects.item(r).isHidden()]
     assert visible and all(people[3].reference in t for t in visible)
+    dialog.search.clear()
+    dialog.show()
+    save_shot(dialog, "create-meeting-dialog.png")
     meeting, agenda = dialog.result_value()
     assert meeting.attendees == [partners[0].id]
     assert agenda == [AgendaEntry(person_id=people[3].id)]

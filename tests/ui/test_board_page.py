@@ -290,3 +290,14 @@ def test_undo_after_someone_elses_change_is_refused(board, qtbot, demo_app):
     assert page.findChild(QDialog, "moveFailed") is not None
     stored = demo_app.actions.get(card.id)
     assert stored.status == ActionStatus.IN_PROGRESS and stored.version == theirs.version
+
+
+def test_changes_made_while_hidden_show_when_the_board_returns(board, qtbot, demo_app):
+    ctx, page = board
+    row, card = first_card(page, "planned")
+    page.hide()
+    demo_app.actions.set_status(card.id, ActionStatus.IN_PROGRESS)   # e.g. from the Actions page
+    ctx.data_changed.emit("action")
+    page.show()
+    qtbot.waitUntil(lambda: page.columns.models["in_progress"].row_of(card.id) is not None,
+                    timeout=10_000)

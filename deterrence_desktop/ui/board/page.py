@@ -209,8 +209,18 @@ class BoardPage(Page):
         self.ctx.status_message.emit(f"The board could not be loaded: {exc}")
 
     def _on_data_changed(self, kind: str) -> None:
-        if not self._emitting:
+        if self._emitting or kind not in self.data_kinds:
+            return
+        if self.isVisible():
             super()._on_data_changed(kind)
+        else:
+            self._stale = True          # reload when the board is shown again
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if getattr(self, "_stale", False) and self.ctx.unlocked:
+            self._stale = False
+            self.reload()
 
     # -- filtering ------------------------------------------------------------------------
     def current_filter(self) -> BoardFilter:
