@@ -7,6 +7,9 @@ p=4: about 0.2 s), and is upgraded on the next sign-in when the profile grows.
 """
 from __future__ import annotations
 
+import functools
+import secrets
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -42,6 +45,13 @@ def verify_password(stored_hash: str | None, password: str | None) -> bool:
         return _hasher.verify(stored_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """Verified against when the user name is unknown, so a wrong name takes as long as
+    a wrong password (the hash of a random string nobody knows)."""
+    return _hasher.hash("unknown user: " + secrets.token_hex(16))
 
 
 def needs_rehash(stored_hash: str) -> bool:

@@ -61,6 +61,8 @@ class UserService(Service):
 
         with self.tx() as uow:
             row = uow.session.scalar(select(UserRow).where(UserRow.username == username))
+            if row is None:
+                passwords.verify_password(passwords.dummy_hash(), password)   # same time either way
             ok = row is not None and row.active and (
                 not row.password_hash or passwords.verify_password(row.password_hash, password))
             if not ok:
