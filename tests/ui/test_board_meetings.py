@@ -136,6 +136,13 @@ def test_projecting_the_agenda_walks_items_without_names(meetings, qtbot, demo_a
         assert "open" in window.details.text()
     qtbot.keyClick(window, Qt.Key.Key_PageDown)
     qtbot.waitUntil(lambda: page.mode.item_index == window.index, timeout=5000)
+    wait_idle(qtbot, ctx)
+    # The chair records a new action: the wall shows it on the same item.
+    before = len(window.current.cards)
+    page.mode.add_action(Action(partner_id=partners[0].id, kind=ActionKind.COMMUNICATION,
+                                description="Send follow-up letter"))
+    qtbot.waitUntil(lambda: len(window.current.cards) == before + 1, timeout=10_000)
+    assert window.index == 1 and "1 agreed at this meeting" in window.details.text()
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     wait_idle(qtbot, ctx)
     entries = audit_for(demo_app, "projection")

@@ -179,3 +179,15 @@ def test_projection_screenshot_at_200_percent(qtbot, demo_app):
     window.close()
     wait_idle(qtbot, ctx)
     ctx.runner.shutdown()
+
+
+def test_the_wall_follows_a_move_on_the_board(projected, qtbot, demo_app):
+    ctx, page, window, person, partners = projected
+    index = next(i for i, it in enumerate(window.items) if it.label == person.reference)
+    window.show_item(index)
+    card = next(c for m in window.columns.models.values() for c in m.cards()
+                if c.status == "planned")
+    assert page.request_move([card.id], "in_progress")
+    assert window.current.label == person.reference
+    assert window.columns.models["in_progress"].row_of(card.id) is not None
+    wait_idle(qtbot, ctx)

@@ -257,6 +257,8 @@ class BoardPage(Page):
                                  else f"{total} actions")
         for key, ids in selected.items():
             self.columns.columns[key].view.select_ids(ids)
+        if self.projection is not None:       # the wall follows the board
+            self.projection.set_items(self.projection_items())
 
     def _filtered(self, f: BoardFilter, today) -> list[BoardCard]:
         if f.person_id is not None:

@@ -234,6 +234,15 @@ class ProjectionWindow(QWidget):
         self.hidden_note.setVisible(bool(hidden))
         self.item_changed.emit(self.index)
 
+    def set_items(self, items: list[ProjectionItem]) -> None:
+        """New contents (a card moved, an action agreed): stay on the same item if it is
+        still there. A revealed name is hidden again."""
+        label = self.current.label
+        self.items = items or [ProjectionItem("Nothing to show", [])]
+        index = next((i for i, it in enumerate(self.items) if it.label == label),
+                     min(self.index, len(self.items) - 1))
+        self.show_item(index)
+
     def _update_heading(self) -> None:
         item = self.current
         text = item.label

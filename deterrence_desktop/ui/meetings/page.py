@@ -225,6 +225,7 @@ class MeetingModeWidget(QWidget):
             self.ctx.data_changed.emit("action")
             self.brief = None
             self.show_item(self.item_index)
+            self.page.refresh_projection()
         self.ctx.call(lambda s: s.meetings.add_action(mid, item.id, action), done,
                       self.page.show_error, label="add an action")
 
@@ -535,6 +536,17 @@ class MeetingsPage(Page):
             items.append(ProjectionItem(it.label, shown, person_reference=it.reference,
                                         person_name=it.person_name, details=details))
         return items
+
+    def refresh_projection(self) -> None:
+        """Show what the chair just recorded on the wall too."""
+        window = self.projection
+        if window is None or self.mode.detail is None:
+            return
+        mid = self.mode.detail.meeting.id
+        self.ctx.call(lambda s: (s.board.load(), s.meetings.detail(mid)),
+                      lambda r: self.projection is not None and self.projection.set_items(
+                          self.projection_items(r[0], r[1])),
+                      self.show_error, label="refresh the projection")
 
     def _follow_projection(self, index: int) -> None:
         """The chair's screen follows the clicker."""
