@@ -270,7 +270,8 @@ class BackupService(Service):
                     conn.execute(f"PRAGMA backup.application_id = {cipher.APPLICATION_ID}")
                     conn.execute("COMMIT")
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    if conn.in_transaction:      # a full disk has already rolled it back
+                        conn.execute("ROLLBACK")
                     raise
             finally:
                 conn.execute("DETACH DATABASE backup")
