@@ -91,3 +91,26 @@ def test_injected_write_failure_during_backup_leaves_no_part_file(demo_app, monk
     monkeypatch.undo()
     folder = demo_app.backup.folder()
     assert not list(folder.glob("*.part")) and demo_app.backup.list() == []
+
+
+def test_disk_full_injected_without_mounting(demo_app):
+    """Where no small filesystem can be mounted (CI without root), SQLite's own page limit
+    gives the same SQLITE_FULL in the middle of a transaction."""
+    app = demo_app
+    with app.workspace.engine.connect() as c:
+        pages = c.exec_driver_sql("PRAGMA page_count").scalar()
+        c.exec_driver_sql(f"PRAGMA max_page_count = {pages + 5}")
+        before = c.exec_driver_sql("SELECT count(*) FROM action").scalar()
+        audit_before = c.exec_driver_sql("SELECT count(*) FROM audit_entry").scalar()
+    person = app.people.list()[0].id
+    partner = app.partners.all()[0].id
+    many = [Action(partner_id=partner, kind="support", person_id=person,
+                   description="Fictional bulk action " + "y" * 500) for _ in range(3000)]
+    with pytest.raises(StorageError, match="disk is full"):
+        app.actions.import_many(many)
+    with app.workspace.engine.connect() as c:
+        assert c.exec_driver_sql("SELECT count(*) FROM action").scalar() == before
+        assert c.exec_driver_sql("SELECT count(*) FROM audit_entry").scalar() == audit_before
+        c.exec_driver_sql(f"PRAGMA max_page_count = {2**30}")
+    app.groups.create(Group(name="After space was freed (fictional)", type="street_group"))
+    assert app.maintenance.check().ok
