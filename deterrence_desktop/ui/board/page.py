@@ -11,11 +11,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
+import shiboken6
+
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton, QVBoxLayout,
-    QWidget,
+    QCheckBox, QComboBox, QDialog, QHBoxLayout, QLabel, QMenu, QMessageBox, QPushButton,
+    QVBoxLayout, QWidget,
 )
 
 from ...domain.enums import label
@@ -30,6 +32,23 @@ from .widgets import FilterBar, OutcomeDialog, SummaryStrip
 ZOOMS = (100, 125, 150, 175, 200, 250, 300)
 GROUPING_LABELS = (("status", "Status only"), ("partner", "Partner"), ("person", "Person"),
                    ("group", "Group"))
+
+
+def alive(widget: QWidget, fn):
+    """``fn`` wrapped to do nothing once ``widget`` is deleted: an answer from the database
+    worker can arrive after its page was closed (locking, quitting)."""
+    if fn is None:
+        return None
+
+    def call(*args):
+        if shiboken6.isValid(widget):
+            fn(*args)
+    return call
+
+
+def call_while_alive(ctx, widget: QWidget, fn, on_success=None, on_failure=None, label=""):
+    """``ctx.call`` whose callbacks are skipped if ``widget`` was deleted meanwhile."""
+    return ctx.call(fn, alive(widget, on_success), alive(widget, on_failure), label=label)
 
 
 @dataclass
@@ -107,8 +126,7 @@ class BoardPage(Page):
         self.zoom_combo.setAccessibleName("Zoom")
         for z in ZOOMS:
             self.zoom_combo.addItem(f"{z}%", z)
-        self.zoom_combo.currentIndexChanged.connect(
-            lambda: self.columns.apply_theme(self.columns.theme, self.zoom_combo.currentData() / 100))
+        self.zoom_combo.currentIndexChanged.connect(self._zoom_changed)
         top.addWidget(self.zoom_combo)
         self.project_button = QPushButton("Project on a screen…", self)
         self.project_button.setToolTip("Show the board full screen for a partnership meeting "
@@ -145,9 +163,12 @@ class BoardPage(Page):
         self._save_timer.setInterval(700)
         self._save_timer.timeout.connect(self._save_filter)
 
+    def _call(self, fn, on_success=None, on_failure=None, label: str = ""):
+        return call_while_alive(self.ctx, self, fn, on_success, on_failure, label)
+
     # -- loading ------------------------------------------------------------------------
     def reload(self) -> None:
-        self.ctx.call(lambda s: (s.board.load(), s.board.saved_filter()), self._loaded,
+        self._call(lambda s: (s.board.load(), s.board.saved_filter()), self._loaded,
                       self._failed, label="load the action board")
 
     def clear(self) -> None:
@@ -235,7 +256,10 @@ class BoardPage(Page):
 
     def _save_filter(self) -> None:
         f = self.filters.filter()
-        self.ctx.call(lambda s: s.board.save_filter(f), None, lambda e: None)
+        self._call(lambda s: s.board.save_filter(f), None, lambda e: None)
+
+    def _zoom_changed(self) -> None:
+        self.columns.apply_theme(self.columns.theme, self.zoom_combo.currentData() / 100)
 
     def _grouping_changed(self) -> None:
         self.grouping = self.grouping_combo.currentData()
@@ -382,7 +406,7 @@ class BoardPage(Page):
             box.setObjectName("moveFailed")
             box.open()
             self.reload()
-        self.ctx.call(save, saved, failed, label="move cards on the board")
+        self._call(save, saved, failed, label="move cards on the board")
 
     def _focus_column(self, key: str, direction: int) -> None:
         i = STATUS_KEYS.index(key) + direction

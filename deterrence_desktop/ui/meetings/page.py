@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...services.board import ISA_SHAREABLE
+from ..board.page import alive, call_while_alive
 from ..page import Page
 from .dialogs import AddActionDialog, CreateMeetingDialog
 from .models import (
@@ -142,12 +143,16 @@ class MeetingModeWidget(QWidget):
         split.setStretchFactor(1, 3)
         lay.addWidget(split, 1)
 
+    def _call(self, fn, on_success=None, on_failure=None, label: str = ""):
+        return call_while_alive(self.ctx, self, fn, on_success, on_failure, label)
+
     # -- loading ---------------------------------------------------------------------------
     def set_detail(self, detail, keep_index: bool = False) -> None:
         self.detail = detail
         m = detail.meeting
         self.heading.setText(f"{m.title}  ·  {m.held_on:%d %b %Y}")
-        self.attendees.setText("Partners attending: " + (", ".join(detail.attendee_names) or "none"))
+        self.attendees.setText("Partners attending: "
+                               + (", ".join(detail.attendee_names) or "none"))
         index = self.item_index if keep_index else 0
         self.agenda.set_rows(detail.items)
         if detail.items:
@@ -178,7 +183,7 @@ class MeetingModeWidget(QWidget):
         self.decision.setPlainText(item.decision)
         self.prev_button.setEnabled(index > 0)
         mid = self.detail.meeting.id
-        self.ctx.call(lambda s: s.meetings.item_brief(mid, item.id), self._brief_loaded,
+        self._call(lambda s: s.meetings.item_brief(mid, item.id), self._brief_loaded,
                       self.page.show_error, label="meeting item")
 
     def _brief_loaded(self, brief) -> None:
@@ -204,7 +209,7 @@ class MeetingModeWidget(QWidget):
 
         def done(_):
             self.page.reload_detail(mid, then_select=index + 1 if then_next else index)
-        self.ctx.call(lambda s: s.meetings.record_decision(item.id, text, True), done,
+        self._call(lambda s: s.meetings.record_decision(item.id, text, True), done,
                       self.page.show_error, label="record a decision")
 
     def add_action_dialog(self) -> None:
@@ -226,7 +231,7 @@ class MeetingModeWidget(QWidget):
             self.brief = None
             self.show_item(self.item_index)
             self.page.refresh_projection()
-        self.ctx.call(lambda s: s.meetings.add_action(mid, item.id, action), done,
+        self._call(lambda s: s.meetings.add_action(mid, item.id, action), done,
                       self.page.show_error, label="add an action")
 
 
@@ -274,12 +279,15 @@ class MeetingsPage(Page):
         self.mode = MeetingModeWidget(self)
         self.stack.addWidget(self.mode)
 
+    def _call(self, fn, on_success=None, on_failure=None, label: str = ""):
+        return call_while_alive(self.ctx, self, fn, on_success, on_failure, label)
+
     # -- page contract ------------------------------------------------------------------------
     def today(self):
         return self.ctx.services.today() if self.ctx.services else None
 
     def reload(self) -> None:
-        self.ctx.call(lambda s: (s.meetings.list(), s.partners.all()), self._loaded,
+        self._call(lambda s: (s.meetings.list(), s.partners.all()), self._loaded,
                       self.show_error, label="load meetings")
         if self.mode.detail is not None and self.stack.currentIndex() == 1:
             self.reload_detail(self.mode.detail.meeting.id, self.mode.item_index)
@@ -345,7 +353,7 @@ class MeetingsPage(Page):
 
     # -- create and open -------------------------------------------------------------------------
     def new_record(self) -> None:
-        self.ctx.call(lambda s: (s.partners.all(), s.cohorts.list(), s.people.list(),
+        self._call(lambda s: (s.partners.all(), s.cohorts.list(), s.people.list(),
                                  s.groups.list(), s.today()),
                       self._show_create_dialog, self.show_error, label="meeting choices")
 
@@ -360,7 +368,7 @@ class MeetingsPage(Page):
             self.ctx.data_changed.emit("meeting")
             self.reload()
             self.open_meeting(detail.meeting.id, detail)
-        self.ctx.call(lambda s: s.meetings.create(meeting, agenda), created, self.show_error,
+        self._call(lambda s: s.meetings.create(meeting, agenda), created, self.show_error,
                       label="create a meeting")
 
     def open_selected(self) -> None:
@@ -373,7 +381,7 @@ class MeetingsPage(Page):
         if detail is not None:
             self.mode.set_detail(detail)
         else:
-            self.ctx.call(lambda s: s.meetings.detail(meeting_id), self.mode.set_detail,
+            self._call(lambda s: s.meetings.detail(meeting_id), self.mode.set_detail,
                           self.show_error, label="open a meeting")
 
     def reload_detail(self, meeting_id: int, then_select: int | None = None) -> None:
@@ -383,7 +391,7 @@ class MeetingsPage(Page):
             self.mode.set_detail(detail)
             if then_select is not None:
                 self.mode.select_item(min(then_select, len(detail.items) - 1))
-        self.ctx.call(lambda s: s.meetings.detail(meeting_id), loaded, self.show_error)
+        self._call(lambda s: s.meetings.detail(meeting_id), loaded, self.show_error)
 
     def show_list(self) -> None:
         self.stack.setCurrentIndex(0)
@@ -418,7 +426,8 @@ class MeetingsPage(Page):
         dialog.setMinimumDuration(400)
         return dialog
 
-    def export_minutes(self, path: Path, include_names: bool = False, meeting_id: int | None = None):
+    def export_minutes(self, path: Path, include_names: bool = False,
+                       meeting_id: int | None = None):
         mid = meeting_id or self.current_meeting_id()
         services = self.ctx.services
         if mid is None or services is None:
@@ -437,7 +446,8 @@ class MeetingsPage(Page):
             progress.close()
             if type(exc).__name__ != "Cancelled":
                 self.show_error(exc)
-        task = self.ctx.runner.run_with_progress(work, done, failed, label="minutes PDF")
+        task = self.ctx.runner.run_with_progress(work, alive(self, done), alive(self, failed),
+                                                 label="minutes PDF")
         progress.canceled.connect(task.cancel)
         return task
 
@@ -466,8 +476,9 @@ class MeetingsPage(Page):
             if type(exc).__name__ != "Cancelled":
                 self.show_error(exc)
         task = self.ctx.runner.run_with_progress(
-            lambda control: services.meetings.export_partner_lists(mid, folder, check=control.check),
-            done, failed, label="partner action lists")
+            lambda control: services.meetings.export_partner_lists(mid, folder,
+                                                                   check=control.check),
+            alive(self, done), alive(self, failed), label="partner action lists")
         progress.canceled.connect(task.cancel)
         return task
 
@@ -477,7 +488,7 @@ class MeetingsPage(Page):
         mid = meeting_id or self.current_meeting_id()
         if mid is None:
             return
-        self.ctx.call(lambda s: (s.board.load(), s.meetings.detail(mid)),
+        self._call(lambda s: (s.board.load(), s.meetings.detail(mid)),
                       lambda r: self._project(r[0], r[1], settings), self.show_error,
                       label="prepare the projection")
 
@@ -528,7 +539,8 @@ class MeetingsPage(Page):
             agreed = [c for c in cards if c.action.meeting_id == mid]
             shown = [c for c in cards if c.status in ("planned", "in_progress", "blocked")
                      or c in changed or c in agreed]
-            details = [f"{sum(c.status in ('planned', 'in_progress', 'blocked') for c in cards)} open",
+            n_open = sum(c.status in ("planned", "in_progress", "blocked") for c in cards)
+            details = [f"{n_open} open",
                        f"{sum(c.overdue for c in cards)} overdue",
                        f"{len(agreed)} agreed at this meeting"]
             if since is not None:
@@ -543,7 +555,7 @@ class MeetingsPage(Page):
         if window is None or self.mode.detail is None:
             return
         mid = self.mode.detail.meeting.id
-        self.ctx.call(lambda s: (s.board.load(), s.meetings.detail(mid)),
+        self._call(lambda s: (s.board.load(), s.meetings.detail(mid)),
                       lambda r: self.projection is not None and self.projection.set_items(
                           self.projection_items(r[0], r[1])),
                       self.show_error, label="refresh the projection")
