@@ -69,7 +69,8 @@ class UserService(Service):
                 failed = True
             else:
                 failed = False
-                if row.password_hash and passwords.needs_rehash(row.password_hash):
+                if row.password_hash and passwords.needs_rehash(row.password_hash) \
+                        and not self.app.workspace.read_only:
                     row.password_hash = passwords.hash_password(password or "")
                 uow.audit(AuditOperation.CONSULTATION, "session", row.username, "signed in")
                 actor = Actor(row.username, row.display_name, Role(row.role), row.partner_id)

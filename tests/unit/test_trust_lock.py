@@ -102,3 +102,26 @@ def test_half_written_lock_is_stale(tmp_path):
     writer_lock.lock_path(target).write_text("{\"host\": ")
     with WriterLock(target) as lock:
         assert lock.held and lock.took_over.pid == 0
+
+
+def test_sign_in_through_the_lock_and_read_only_for_the_second(demo_path):
+    from deterrence_desktop.security.session import open_signed_in
+    from deterrence_desktop.services.users import SignInFailed
+
+    first = open_signed_in(demo_path, PASSPHRASE, "demo.coordinator", None)
+    try:
+        first.users.set_password("demo.analyst", "fictional analyst pw")
+        with pytest.raises(WorkspaceInUse):
+            open_signed_in(demo_path, PASSPHRASE, "demo.analyst", "fictional analyst pw")
+        second = open_signed_in(demo_path, PASSPHRASE, "demo.analyst", "fictional analyst pw",
+                                read_only=True)
+        try:
+            assert second.actor.username == "demo.analyst" and second.workspace.read_only
+            assert len(second.people.list()) > 10
+        finally:
+            second.close()
+        with pytest.raises(SignInFailed):
+            open_signed_in(demo_path, PASSPHRASE, "demo.analyst", "wrong", read_only=True)
+    finally:
+        first.close()
+    assert not writer_lock.lock_path(demo_path).exists()
