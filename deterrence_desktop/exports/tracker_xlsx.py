@@ -67,10 +67,10 @@ DATA_SHEET = "TrackerData"
 COLUMNS: tuple[tuple[str, float, bool], ...] = (
     ("Action id", 10, False),
     ("Partnership reference", 14, False),
-    ("Person or group", 22, False),
+    ("Person or group", 24, False),
     ("Action", 44, True),
     ("Kind", 14, False),
-    ("Owning partner", 24, False),
+    ("Owning partner", 30, False),
     ("Assignee", 18, False),
     ("Due date", 12, False),
     ("Status", 13, False),
@@ -517,6 +517,7 @@ class ReturnedTracker:
     columns: dict[str, int]                      # header -> 0-based position (known headers)
     missing_columns: list[str]
     rows: list[tuple[int, tuple]]                # (sheet row number, values by position)
+    sha256: str = ""                             # of the file's bytes as read
     notes: list[str] = field(default_factory=list)   # problems that did not stop the read
 
 
@@ -633,7 +634,9 @@ def read_tracker(path: Path | str, limits: ReadLimits = ReadLimits(),
     except Exception:  # noqa: BLE001
         raise _refuse("The workbook cannot be opened: it is damaged or not an .xlsx") from None
     try:
-        return _read_sheets(wb, limits, deadline, progress)
+        returned = _read_sheets(wb, limits, deadline, progress)
+        returned.sha256 = hashlib.sha256(data).hexdigest()
+        return returned
     except TrackerFileError:
         raise
     except _ProgressStop as stop:

@@ -17,7 +17,6 @@ partner's return, or applies none of them.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -251,10 +250,6 @@ class TrackerService(Service):
         if returned.workspace_id != self.app.workspace.workspace_id:
             raise TrackerFileError("This tracker was exported from another workspace: "
                                    "it cannot be imported here")
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            digest = ""
         ids = set()
         for _line, values in returned.rows:
             aid = _action_id(values[returned.columns["Action id"]])
@@ -291,7 +286,7 @@ class TrackerService(Service):
             if progress and n % 2000 == 0:
                 progress(n, total, "Comparing rows")
         return ReturnPlan(
-            file_name=path.name, file_sha256=digest, workspace_id=returned.workspace_id,
+            file_name=path.name, file_sha256=returned.sha256, workspace_id=returned.workspace_id,
             partner_id=returned.partner_id, partner_name=partner_name,
             exported_at=returned.exported_at, rows=tuple(rows), problems=tuple(problems))
 

@@ -59,6 +59,11 @@ byte_edits = st.one_of(
 )
 
 
+def unsavable(value) -> bool:
+    """Lone surrogates: openpyxl takes them in memory but no file can hold them."""
+    return isinstance(value, str) and any("\ud800" <= ch <= "\udfff" for ch in value)
+
+
 def apply_workbook_edits(path, edits) -> None:
     wb = openpyxl.load_workbook(path)
     for edit in edits:
@@ -66,7 +71,7 @@ def apply_workbook_edits(path, edits) -> None:
         if kind == "append":
             if ACTIONS_SHEET in wb.sheetnames:
                 try:
-                    wb[ACTIONS_SHEET].append(edit[1])
+                    wb[ACTIONS_SHEET].append([None if unsavable(v) else v for v in edit[1]])
                 except (ValueError, TypeError, IllegalCharacterError):
                     pass
             continue
@@ -74,7 +79,7 @@ def apply_workbook_edits(path, edits) -> None:
         if sheet not in wb.sheetnames:
             continue
         ws = wb[sheet]
-        if kind == "cell":
+        if kind == "cell" and not unsavable(edit[4]):
             try:
                 ws.cell(edit[2], edit[3]).value = edit[4]
             except (ValueError, TypeError, IllegalCharacterError):
