@@ -10,8 +10,8 @@ Erasure removes the person and everything only about them, in one transaction:
 their influencers, group memberships, cohort memberships, call-in invitations,
 custom notifications, actions about them, meeting agenda items about them,
 communications (including the record of letters sent), and their id in the
-call-in records' JSON details (drafts, delivery plans, follow-ups) and the
-snapshots of letters printed for them. Actions
+call-in records' JSON details (drafts, delivery plans, follow-ups) and what
+the letters printed for them said (``letter_issue``). Actions
 about a group, and everything else, stay. ``secure_delete`` overwrites the
 freed pages and the WAL is checkpointed, so the content does not linger in
 the file. The audit trail keeps metadata only: who erased which reference,
@@ -31,8 +31,8 @@ from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
 from ..store.tables import (
     ActionRow, CallInRow, CohortMemberRow, CommunicationRow, CustomNotificationRow,
-    InfluencerRow, InvitationRow, MeetingItemRow, MembershipRow, PartnershipRow, PersonRow,
-    RetentionReviewRow,
+    InfluencerRow, InvitationRow, LetterIssueRow, MeetingItemRow, MembershipRow, PartnershipRow,
+    PersonRow, RetentionReviewRow,
 )
 from .actions import OPEN_STATUSES
 from .base import Service
@@ -48,6 +48,7 @@ ONLY_ABOUT_THE_PERSON = [
     ("custom_notifications", CustomNotificationRow, CustomNotificationRow.person_id),
     ("actions", ActionRow, ActionRow.person_id),
     ("meeting_items", MeetingItemRow, MeetingItemRow.person_id),
+    ("letters", LetterIssueRow, LetterIssueRow.person_id),
     ("communications", CommunicationRow, CommunicationRow.person_id),
 ]
 
@@ -202,11 +203,6 @@ class RetentionService(Service):
                     call_in.details = new
                     scrubbed += 1
             counts["call_in_details"] = scrubbed
-            # Letter snapshots (what a printed letter said) are kept as JSON settings
-            # naming the person: they go too.
-            counts["letter_snapshots"] = s.execute(text(
-                "DELETE FROM setting WHERE json_valid(value) AND json_type(value) = 'object' "
-                "AND json_extract(value, '$.person_id') = :pid"), {"pid": person_id}).rowcount or 0
             # Children first (the foreign keys cascade too; this makes it explicit).
             for _, table, column in ONLY_ABOUT_THE_PERSON:
                 s.execute(delete(table).where(column == person_id))

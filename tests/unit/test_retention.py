@@ -73,8 +73,7 @@ def test_erasure_removes_everything_only_about_the_person(demo_app):
     assert preview.counts["actions"] > 0 and preview.counts["communications"] > 0
     report = app.retention.erase(pid, "No longer in the cohort (fictional reason)")
     assert report.reference == person.reference and report.counts == {
-        **preview.counts, "call_in_details": report.counts["call_in_details"],
-        "letter_snapshots": 0}
+        **preview.counts, "call_in_details": report.counts["call_in_details"]}
     with app.workspace.session() as s:
         assert s.get(t.PersonRow, pid) is None
         for tbl in (t.InfluencerRow, t.MembershipRow, t.CohortMemberRow, t.InvitationRow,
@@ -130,3 +129,18 @@ def test_person_without_a_review_date_is_due_at_once(demo_app):
     assert item.review_date is None and item.days_overdue == 0
     demo_app.retention.keep(pid, "Reviewed after an import (fictional)")
     assert demo_app.people.get(pid).review_date is not None
+
+
+def test_erasure_takes_what_the_persons_letters_said(demo_app, tmp_path):
+    from deterrence_desktop.services.letters import LetterRequest
+    app = demo_app
+    police = app.partners.by_name("Fictionbury Police")
+    app.letters.add_signatory("Insp. Avery Demo", "Inspector", police.id)
+    result = app.letters.generate(LetterRequest("support_offer", references=("FD-0001", "FD-0002")),
+                                  tmp_path / "letters.pdf")
+    person = app.people.by_reference("FD-0001")
+    report = app.retention.erase(person.id, "Left the programme (fictional reason)")
+    assert report.counts["letters"] == 1
+    with app.workspace.session() as s:
+        left = set(s.scalars(select(t.LetterIssueRow.reference)))
+    assert left == {result.references[1]}
