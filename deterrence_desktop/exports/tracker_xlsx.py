@@ -525,6 +525,8 @@ _MACRO_NAMES = ("vbaproject.bin", "vbadata.xml", "vbaprojectsignature.bin")
 _MACRO_TYPES = (b"macroenabled", b"vbaproject", b"application/vnd.ms-office.activex")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PROLOG_SCAN = 64 * 1024
+_BINARY_PARTS = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".emf", ".wmf", ".tif",
+                 ".tiff", ".svg")
 _ELEMENT_START = re.compile(rb"<[A-Za-z_]")
 _DATA_ROW = re.compile(r"(\d{1,12}):(\d{1,9}):([0-9a-f]{8}(?:\.[0-9a-f]{8}){3})\Z")
 
@@ -590,8 +592,8 @@ def check_package(data: bytes, name: str, limits: ReadLimits = ReadLimits()) -> 
                 lower = info.filename.lower()
                 if lower == "[content_types].xml" and any(t in head.lower() for t in _MACRO_TYPES):
                     raise _refuse("The workbook contains macros: refused. Save it as .xlsx")
-                if lower.endswith((".xml", ".rels", ".vml")) and head:
-                    _check_prolog(head)
+                if head and not lower.endswith(_BINARY_PARTS):
+                    _check_prolog(head)     # any part openpyxl might parse as XML
     except TrackerFileError:
         raise
     except Exception:  # noqa: BLE001 - any failure of a broken zip is the same answer

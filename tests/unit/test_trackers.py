@@ -433,3 +433,16 @@ def test_million_empty_rows_are_refused_or_cut_short(police_export, tmp_path):
             assert any("Reading stopped" in p for p in plan.problems)
             assert all(r.state == RowState.UNCHANGED for r in plan.rows)
         assert time.monotonic() - started < 30
+
+
+def test_entity_declaration_in_a_part_not_named_xml_is_refused(police_export, tmp_path):
+    """openpyxl follows relationships, not file names: every textual part is checked."""
+    import zipfile
+    app, pid, out, _ = police_export
+    evil = tmp_path / "evil2.xlsx"
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(evil, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr("xl/strings.dat", b'<!DOCTYPE x [<!ENTITY a "b">]><sst/>')
+    with pytest.raises(TrackerFileError, match="document type"):
+        app.trackers.check_return(evil)
