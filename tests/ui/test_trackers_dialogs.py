@@ -185,3 +185,19 @@ def test_menu_entries_open_the_dialogs(qtbot, ctx, tmp_path):
     dialog.reject()
     import_action.trigger()
     assert host.findChild(ImportTrackerDialog) is not None
+
+
+def test_cancelled_export_leaves_no_file(qtbot, ctx, tmp_path):
+    import threading
+    out = tmp_path / "cancel.xlsx"
+    dialog = export_via_dialog(qtbot, ctx, out, "All partners")
+    gate = threading.Event()
+    ctx.runner.run(lambda: gate.wait(10))          # keep the worker busy for a moment
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert dialog.task is not None and dialog.close_button.text() == "Cancel"
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)   # cancels, stays open
+    gate.set()
+    qtbot.waitUntil(lambda: "Cancelled" in dialog.message.text(), timeout=10_000)
+    assert dialog.isVisible() and dialog.result_export is None
+    assert not out.exists()
+    assert not any(p.name.startswith(".tracker-") for p in tmp_path.iterdir())
