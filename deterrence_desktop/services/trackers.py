@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ..domain.enums import ActionStatus, AuditOperation, Role, label
+from ..domain.enums import ActionStatus, AuditOperation, Role
 from ..domain.errors import ConflictError, DeterrenceError, ValidationError
 from ..domain.model import MAX_NOTE, Action, Partner
 from ..exports.tracker_xlsx import (
