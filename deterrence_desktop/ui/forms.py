@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoCommand
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGridLayout, QLabel,
     QLineEdit, QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget,
 )
 
@@ -83,14 +83,13 @@ class FieldWidget:
                 w.addItem(text, value)
         elif kind == "flags":
             w = QWidget()
-            row = QHBoxLayout(w)
-            row.setContentsMargins(0, 0, 0, 0)
-            for m in spec.enum:
+            grid = QGridLayout(w)
+            grid.setContentsMargins(0, 0, 0, 0)
+            for i, m in enumerate(spec.enum):
                 box = QCheckBox(label(m))
                 box.setObjectName(f"{spec.name}_{m.value}")
-                row.addWidget(box)
+                grid.addWidget(box, i // 3, i % 3)
                 self.checks.append((m, box))
-            row.addStretch(1)
         else:
             w = QLineEdit()
             if kind == "date":
@@ -207,7 +206,8 @@ class RecordDialog(QDialog):
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(body)
             outer.addWidget(scroll, 1)
-            self.resize(620, 640)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.resize(640, 680)
         else:
             outer.addWidget(body)
             self.resize(560, self.sizeHint().height())
@@ -305,6 +305,23 @@ class RecordDialog(QDialog):
         ctx.call(lambda s: save(s, record), lambda r: ctx.data_changed.emit(kind) if kind else None,
                  failed, label="save before lock")
         return True
+
+    def reject(self) -> None:
+        """Cancel (Esc): ask before throwing away edits."""
+        if not self._quiet and not self._saving and self.is_dirty():
+            from PySide6.QtWidgets import QMessageBox
+            answer = QMessageBox.question(
+                self, "Discard your edits?", "The edits in this form are not saved. Discard them?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        super().reject()
+
+    def close_quietly(self) -> None:
+        """Close without asking (the workspace is locking and has already asked)."""
+        self._quiet = True
+        super().reject()
 
 
 class SaveRecordCommand(QUndoCommand):

@@ -37,6 +37,7 @@ class ListPage(Page):
     search_hint = "Search"
     new_text = ""                   # "&New person…": empty for no New button
     empty_text = "Nothing here yet."
+    fit_columns = True              # short lists: size columns to their contents once
 
     view_changed = Signal()         # the window title may change
 
@@ -170,6 +171,8 @@ class ListPage(Page):
             return
         selected = self.selected_id()
         self.model.set_rows(rows)
+        if self.fit_columns and not self.loaded_at_least_once and 0 < len(rows) <= 2000:
+            self._fit_columns()
         self.loaded_at_least_once = True
         self._update_count()
         if self._pending_state is not None:
@@ -202,6 +205,14 @@ class ListPage(Page):
         empty = total == 0 and self.loaded_at_least_once
         self.empty_label.setVisible(empty)
         self.table.setVisible(not empty)
+
+    def _fit_columns(self) -> None:
+        """Short lists: columns as wide as their contents (capped); long lists keep the
+        preset widths, as measuring 10,000 rows would cost more than it gives."""
+        self.table.resizeColumnsToContents()
+        last = self.model.columnCount() - 1
+        for c in range(last):
+            self.table.setColumnWidth(c, min(self.table.columnWidth(c) + 10, 300))
 
     def _set_widths(self) -> None:
         for i, w in enumerate(self.column_widths()):
@@ -333,6 +344,7 @@ class PeoplePage(ListPage):
     title = "People"
     kind = "person"
     data_kinds = ("person", "action", "group", "communication")
+    fit_columns = False
     search_hint = "Search by reference, name or alias"
     new_text = "&New person…"
     empty_text = "No people yet. Add the first person with New person… (Ctrl+N)."
@@ -351,12 +363,12 @@ class PeoplePage(ListPage):
                    if p.risk_level in ("low", "medium", "high", "very_high") else 9,
                    foreground=lambda p: ERROR if p.risk_level == "very_high" else None),
             Column("Groups", lambda p: ", ".join(p.groups), lambda p: sort_text(", ".join(p.groups))),
-            number_column("Open actions", "open_actions"),
-            date_column("Review", "review_date"),
+            number_column("Open", "open_actions", tooltip="Open actions"),
+            date_column("Review", "review_date", tooltip="Retention review date"),
         ]
 
     def column_widths(self):
-        return [85, 185, 120, 105, 95, 75, 140, 95]
+        return [92, 175, 115, 105, 95, 75, 135, 60]
 
     def search_text(self, p) -> str:
         return " ".join((p.reference, p.given_name, p.family_name, p.preferred_name, *p.aliases))
@@ -395,7 +407,8 @@ class GroupsPage(ListPage):
 
     def columns(self):
         return [text_column("Name", "name"), enum_column("Type", "type"), text_column("Area", "area"),
-                number_column("Members", "members"), number_column("Open actions", "open_actions")]
+                number_column("Members", "members"),
+                number_column("Open", "open_actions", tooltip="Open actions")]
 
     def column_widths(self):
         return [240, 180, 180, 90]
@@ -437,14 +450,17 @@ class PartnersPage(ListPage):
     empty_text = "No partner agencies yet. Add one with New partner… (Ctrl+N)."
 
     def columns(self):
+        isa = "Information-sharing agreement"
         return [text_column("Name", "name"), enum_column("Type", "type"),
                 text_column("Lead contact", "lead_contact"),
-                text_column("Agreement", "isa_reference"), date_column("Agreement ends", "isa_end"),
-                Column("Agreement state", lambda p: p.isa_state.capitalize(), lambda p: p.isa_state,
-                       foreground=_isa_colour),
-                number_column("Open actions", "open_actions"),
+                text_column("Agreement", "isa_reference", tooltip=isa),
+                date_column("Ends", "isa_end", tooltip=f"{isa}: end date"),
+                Column("State", lambda p: p.isa_state.capitalize(), lambda p: p.isa_state,
+                       foreground=_isa_colour, tooltip=f"{isa}: in force, ends soon (30 days), ended"),
+                number_column("Open", "open_actions", tooltip="Open actions"),
                 Column("Overdue", lambda p: str(p.overdue_actions), lambda p: p.overdue_actions,
-                       align_right=True, foreground=lambda p: ERROR if p.overdue_actions else None)]
+                       align_right=True, foreground=lambda p: ERROR if p.overdue_actions else None,
+                       tooltip="Overdue actions")]
 
     def column_widths(self):
         return [260, 120, 170, 120, 120, 120, 100]
@@ -479,6 +495,7 @@ ACTION_SCOPES = [
 class ActionsPage(ListPage):
     title = "Actions"
     kind = "action"
+    fit_columns = False
     search_hint = "Search by reference, group, partner, assignee or description"
     empty_text = "No actions in this view. Add actions from a person's or a group's page."
 

@@ -98,6 +98,7 @@ class MiniTable(QTableView):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(160)        # never wider than its card: scroll sideways instead
         self.doubleClicked.connect(self._activate)
         self.empty_label = QLabel(empty_text)
         set_role(self.empty_label, "muted")

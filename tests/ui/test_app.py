@@ -38,17 +38,20 @@ def window(qtbot, tmp_path):
     unexpected: list[BaseException] = []
     ctx.runner.unhandled_error.connect(unexpected.append)
     win.unexpected = unexpected
-    qtbot.addWidget(win)
+
+    def before_close(_widget=None):
+        # pytest-qt closes the window before fixtures end: leave no form open to ask about
+        for dlg in win.open_dialogs():
+            getattr(dlg, "close_quietly", dlg.reject)()
+        if ctx.unlocked:
+            services = ctx.services
+            ctx.drop_services()
+            ctx.runner.call_sync(services.close)
+    qtbot.addWidget(win, before_close_func=before_close)
     win.resize(1200, 780)
     win.show()
     qtbot.waitExposed(win)
     yield win
-    for dlg in win.open_dialogs():
-        dlg.reject()
-    if ctx.unlocked:
-        services = ctx.services
-        ctx.drop_services()
-        ctx.runner.call_sync(services.close)
     ctx.runner.shutdown()
     paths.set_data_dir(None)
     assert not unexpected, [type(e).__name__ for e in unexpected]
@@ -131,6 +134,11 @@ def test_wizard_creates_a_workspace_and_opens_it(qtbot, window, tmp_path):
 
 
 def test_wrong_passphrase_then_lock_and_unlock_returns_to_the_same_person(qtbot, window, demo_path):
+    not_a_workspace = demo_path.with_name("notes.ddw")
+    not_a_workspace.write_bytes(b"SQLite format 3\x00" + bytes(4080))
+    unlock(qtbot, window, not_a_workspace)
+    assert not window.ctx.unlocked
+    assert "not a Deterrence Desktop workspace" in window.unlock_screen.error.text()
     unlock(qtbot, window, demo_path, passphrase="not the passphrase at all")
     assert not window.ctx.unlocked
     assert "passphrase is wrong" in window.unlock_screen.error.text()
@@ -222,6 +230,27 @@ def test_lock_asks_about_unsaved_edits_and_can_discard_them(qtbot, window, demo_
     assert asked and not window.open_dialogs() and not window.ctx.unlocked
     unlock(qtbot, window, demo_path)
     assert window.ctx.call_sync(lambda s: s.people.get(person.id).notes) != "Never saved (fictional)."
+
+
+def test_escape_on_a_changed_form_asks_first(qtbot, window, demo_path):
+    from PySide6.QtWidgets import QMessageBox
+    unlock(qtbot, window, demo_path)
+    page = people_loaded(qtbot, window)
+    page.select_id(page.model.rows[0].id)
+    page.edit_current()
+    dlg = open_dialog(qtbot, window)
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)                 # nothing changed: closes at once
+    wait_closed(qtbot, dlg)
+    page.edit_current()
+    dlg = open_dialog(qtbot, window)
+    qtbot.keyClicks(dlg.fields["postcode"].widget, " X")
+    asked = answer_next_question(qtbot, QMessageBox.StandardButton.Cancel)
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)
+    assert asked and dlg.isVisible()
+    asked = answer_next_question(qtbot, QMessageBox.StandardButton.Discard)
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)
+    wait_closed(qtbot, dlg)
+    assert asked
 
 
 def test_window_stays_responsive_while_the_workspace_opens(qtbot, window, demo_path):
@@ -532,6 +561,27 @@ def test_screenshots(qtbot, window, demo_path):
     page.open_record(full.person.id)
     qtbot.waitUntil(lambda: page.record_view.record_id == full.person.id, timeout=WAIT)
     shots["person_page"] = window.grab()
+    groups = window.go_to("groups")
+    qtbot.waitUntil(lambda: groups.model.rowCount() > 0, timeout=WAIT)
+    groups.open_record(max(groups.model.rows, key=lambda g: g.members).id)
+    qtbot.waitUntil(lambda: groups.showing_record(), timeout=WAIT)
+    shots["group_page"] = window.grab()
+    partners = window.go_to("partners")
+    qtbot.waitUntil(lambda: partners.model.rowCount() > 0, timeout=WAIT)
+    shots["partners_list"] = window.grab()
+    partners.open_record(next(p for p in partners.model.rows if p.isa_state != "in force").id)
+    qtbot.waitUntil(lambda: partners.showing_record(), timeout=WAIT)
+    shots["partner_page"] = window.grab()
+    window.go_to("people")
+    page.show_list()
+    page.new_record()
+    dlg = open_dialog(qtbot, window)
+    dlg.fields["legal_status"].widget.setCurrentIndex(
+        dlg.fields["legal_status"].widget.findData(LegalStatus.LICENCE))
+    dlg.save()
+    qtbot.waitUntil(lambda: dlg.fields["given_name"].error.isVisible(), timeout=WAIT)
+    shots["person_form_errors"] = dlg.grab()
+    dlg.close_quietly()
     window.lock()
     shots["lock_screen"] = window.grab()
     app.setStyle(saved[0])
@@ -539,7 +589,7 @@ def test_screenshots(qtbot, window, demo_path):
     app.setStyleSheet(saved[2])
     app.setFont(saved[3])
     for name, pixmap in shots.items():
-        assert not pixmap.isNull() and pixmap.width() > 600
+        assert not pixmap.isNull() and pixmap.width() > 400
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         for name, pixmap in shots.items():
