@@ -201,3 +201,14 @@ def test_cancelled_export_leaves_no_file(qtbot, ctx, tmp_path):
     assert dialog.isVisible() and dialog.result_export is None
     assert not out.exists()
     assert not any(p.name.startswith(".tracker-") for p in tmp_path.iterdir())
+
+
+def test_analyst_cannot_tick_names(qtbot, qapp, demo_app):
+    context = AppContext()
+    context.set_services(demo_app.as_user("demo.analyst"))
+    try:
+        dialog = ExportTrackerDialog(context)
+        qtbot.addWidget(dialog)
+        assert not dialog.names.isEnabled()
+    finally:
+        context.runner.shutdown()

@@ -175,6 +175,10 @@ class ExportTrackerDialog(_TaskDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
 
+        actor = getattr(ctx.services, "actor", None)
+        if actor is not None and actor.role.value != "coordinator":
+            self.names.setEnabled(False)
+            self.names.setToolTip("Only a coordinator can send people's names")
         self.partner.currentIndexChanged.connect(self._partner_changed)
         self.override.toggled.connect(self._update)
         self.path.textChanged.connect(self._update)
@@ -246,8 +250,9 @@ class ExportTrackerDialog(_TaskDialog):
         self.export_button.setEnabled(ok and self.task is None)
 
     def _busy(self, busy: bool) -> None:
-        for w in (self.partner, self.names, self.override, self.path):
+        for w in (self.partner, self.override, self.path):
             w.setEnabled(not busy)
+        self.names.setEnabled(not busy and not self.names.toolTip())
         self.close_button.setText("Cancel" if busy else "Close" if self.result_export else "Cancel")
         self._update()
 
