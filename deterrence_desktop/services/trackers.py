@@ -397,7 +397,8 @@ class TrackerService(Service):
         with self.tx() as uow:
             ids = [r.action_id for r in chosen]
             for i in range(0, len(ids), _CHUNK):      # one query per chunk, then the map
-                uow.session.scalars(select(ActionRow).where(ActionRow.id.in_(ids[i:i + _CHUNK]))).all()
+                chunk = ids[i:i + _CHUNK]
+                uow.session.scalars(select(ActionRow).where(ActionRow.id.in_(chunk))).all()
             for n, r in enumerate(chosen, 1):
                 row = uow.session.get(ActionRow, r.action_id)
                 if row is None or row.version != r.current_version:
