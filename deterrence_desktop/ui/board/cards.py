@@ -238,6 +238,8 @@ class CardDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.theme = theme
         self.today = today
+        self.narrow = False          # the column is too narrow for the wide card layout
+        self._width = 0
         self.set_zoom(zoom)
 
     def set_zoom(self, zoom: float) -> None:
@@ -270,11 +272,29 @@ class CardDelegate(QStyledItemDelegate):
                         + 2 * m(self.f_text).lineSpacing() + m(self.f_meta).height() + 4 * self.gap
                         + int(6 * z))
         self._header_h = m(self.f_header).height() + 2 * self.pad
+        self._narrow_extra = m(self.f_small).height() + self.gap
+        self.set_width(self._width)
+
+    def set_width(self, width: int) -> bool:
+        """The columns' width: below what the wide layout needs at this zoom, cards put the
+        due date on a line of its own so that the reference is never cut. True if the
+        layout changed."""
+        self._width = width
+        z = self.zoom
+        content = width - int(6 * z) - self.stripe - 2 * self.pad
+        first = (self.fm_small.height() + self.fm_small.horizontalAdvance("COMMUNICATION")
+                 + int(16 * z) + self.fm_small.horizontalAdvance("! OVERDUE"))
+        second = (self.fm_subject.horizontalAdvance("FD-00000") + int(8 * z)
+                  + self.fm_meta_bold.horizontalAdvance("00 Mmm 0000"))
+        narrow = bool(width) and content < max(first, second)
+        changed = narrow != self.narrow
+        self.narrow = narrow
+        return changed
 
     def sizeHint(self, option, index) -> QSize:
         if isinstance(_item(index), Header):
             return QSize(100, self._header_h)
-        return QSize(100, self._card_h)
+        return QSize(100, self._card_h + (self._narrow_extra if self.narrow else 0))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         t = self.theme
@@ -328,58 +348,73 @@ class CardDelegate(QStyledItemDelegate):
         self._shape(painter, KIND_SHAPES.get(a.kind, "circle"),
                     QRectF(x, y + h * 0.15, h * 0.7, h * 0.7), kind_colour)
         kind_text = label(a.kind).upper()
-        # Overdue / this-week mark at the right, the kind label in the room left (the
-        # first line never overlaps itself at any width).
         due = due_text(card)
         mark = "! OVERDUE" if card.overdue else ("THIS WEEK" if card.due_this_week else "")
-        px = right
-        if mark:
-            w = fm_small.horizontalAdvance(mark) + int(10 * self.zoom)
-            pill = QRectF(max(x, px - w), y, min(w, px - x), h)
-            pp = QPainterPath()
-            pp.addRoundedRect(pill, h / 2, h / 2)
-            painter.fillPath(pp, QColor(t.overdue_bg if card.overdue else t.week_bg))
-            painter.setPen(QColor(t.overdue_fg if card.overdue else t.week_fg))
-            painter.setFont(self.f_small)
-            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, mark)
-            px -= w + int(6 * self.zoom)
-        kx = x + int(h * 0.95)
-        kind_room = max(0, px - kx)
-        shown_kind = fm_small.elidedText(kind_text, Qt.TextElideMode.ElideRight, kind_room)
-        painter.setFont(self.f_small)
-        painter.setPen(kind_colour)
-        painter.drawText(QRect(kx, y, kind_room, h),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown_kind)
-        y += h + self.gap
-        # Subject (the partnership reference, or name at the desk, or the group) on the
-        # left; the due date on the right, in a shorter form if room is short.
-        fm = self.fm_subject
         strong = card.overdue or card.due_this_week
         due_font = self.f_meta_bold if strong else self.f_meta
         fm_due = self.fm_meta_bold if strong else self.fm_meta
         d = a.due_date
-        subject = card_subject(card, show_names)
-        subject_w = fm.horizontalAdvance(subject) + int(8 * self.zoom)
         candidates = (due, f"{d:%d %b %Y}", f"{d:%d %b}") if d else (due,)
-        # The longest form that leaves the subject whole; else the shortest (the subject
-        # is then shortened with an ellipsis).
-        shown_due = next((c for c in candidates
-                          if subject_w + fm_due.horizontalAdvance(c) <= right - x),
-                         candidates[-1])
-        if fm_due.horizontalAdvance(shown_due) > (right - x) * 0.6:
-            shown_due = ""
-        due_w = fm_due.horizontalAdvance(shown_due)
-        painter.setFont(due_font)
-        painter.setPen(QColor(t.overdue_bg if card.overdue and t.name == "normal" else
-                              (t.text if strong else t.muted)))
-        painter.drawText(QRect(right - due_w, y, due_w, fm.height()),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, shown_due)
-        room = max(0, right - x - due_w - int(8 * self.zoom))
-        painter.setFont(self.f_subject)
-        painter.setPen(QColor(t.text))
-        painter.drawText(QRect(x, y, room, fm.height()),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         fm.elidedText(subject, Qt.TextElideMode.ElideRight, room))
+        due_pen = QColor(t.overdue_bg if card.overdue and t.name == "normal" else
+                         (t.text if strong else t.muted))
+        subject = card_subject(card, show_names)
+        fm = self.fm_subject
+        if self.narrow:
+            # Narrow: kind; then mark and due date; then the subject on its own line.
+            kind_end = self._kind_label(painter, kind_colour, kind_text, x, y, right, h)
+            line1 = y
+            y += h + self.gap
+            px = x
+            if mark:
+                px = self._pill(painter, mark.removeprefix("! "), card.overdue, x, y, h, right,
+                                left_align=True)
+            # The due date beside the mark, or else beside the kind, whichever has room;
+            # in bold if it fits, else in the regular face.
+            places = ((y, px), (line1, kind_end + int(8 * self.zoom)))
+            fonts = ((due_font, fm_due), (self.f_meta, self.fm_meta))
+            fits = ((top, left, font, c) for font, fmx in fonts for top, left in places
+                    for c in candidates if fmx.horizontalAdvance(c) <= right - left)
+            found = next(fits, None)
+            if found is not None:
+                top, left, font, text = found
+                painter.setFont(font)
+                painter.setPen(due_pen)
+                painter.drawText(QRect(left, top, right - left, h),
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                                 text)
+            y += h + self.gap
+            painter.setFont(self.f_subject)
+            painter.setPen(QColor(t.text))
+            painter.drawText(QRect(x, y, right - x, fm.height()),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             fm.elidedText(subject, Qt.TextElideMode.ElideRight, right - x))
+        else:
+            # Wide: kind and mark; then the subject with the due date beside it.
+            px = right
+            if mark:
+                px = self._pill(painter, mark, card.overdue, x, y, h, right, left_align=False)
+            self._kind_label(painter, kind_colour, kind_text, x, y, px, h)
+            y += h + self.gap
+            subject_w = fm.horizontalAdvance(subject) + int(8 * self.zoom)
+            # The longest form that leaves the subject whole; else the shortest (the
+            # subject is then shortened with an ellipsis).
+            shown_due = next((c for c in candidates
+                              if subject_w + fm_due.horizontalAdvance(c) <= right - x),
+                             candidates[-1])
+            if fm_due.horizontalAdvance(shown_due) > (right - x) * 0.6:
+                shown_due = ""
+            due_w = fm_due.horizontalAdvance(shown_due)
+            painter.setFont(due_font)
+            painter.setPen(due_pen)
+            painter.drawText(QRect(right - due_w, y, due_w, fm.height()),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             shown_due)
+            room = max(0, right - x - due_w - int(8 * self.zoom))
+            painter.setFont(self.f_subject)
+            painter.setPen(QColor(t.text))
+            painter.drawText(QRect(x, y, room, fm.height()),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             fm.elidedText(subject, Qt.TextElideMode.ElideRight, room))
         y += fm.height() + self.gap
         # The action, up to two lines.
         painter.setFont(self.f_text)
@@ -399,6 +434,37 @@ class CardDelegate(QStyledItemDelegate):
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          fm.elidedText(who, Qt.TextElideMode.ElideRight, right - x))
         painter.restore()
+
+    def _kind_label(self, painter: QPainter, colour: QColor, text: str, x: int, y: int,
+                    right: int, h: int) -> int:
+        """The kind's label beside its shape (drawn before), elided to the room there is;
+        returns where it ends."""
+        kx = x + int(h * 0.95)
+        room = max(0, right - kx)
+        shown = self.fm_small.elidedText(text, Qt.TextElideMode.ElideRight, room)
+        painter.setFont(self.f_small)
+        painter.setPen(colour)
+        painter.drawText(QRect(kx, y, room, h),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)
+        return kx + self.fm_small.horizontalAdvance(shown)
+
+    def _pill(self, painter: QPainter, mark: str, overdue: bool, x: int, y: int, h: int,
+              right: int, left_align: bool) -> int:
+        """Draw the overdue / this-week mark; return the x where the free room starts
+        (left-aligned) or ends (right-aligned)."""
+        t = self.theme
+        w = self.fm_small.horizontalAdvance(mark) + int(10 * self.zoom)
+        w = min(w, right - x)
+        left = x if left_align else right - w
+        pill = QRectF(left, y, w, h)
+        pp = QPainterPath()
+        pp.addRoundedRect(pill, h / 2, h / 2)
+        painter.fillPath(pp, QColor(t.overdue_bg if overdue else t.week_bg))
+        painter.setPen(QColor(t.overdue_fg if overdue else t.week_fg))
+        painter.setFont(self.f_small)
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, mark)
+        gap = int(6 * self.zoom)
+        return left + w + gap if left_align else left - gap
 
     @staticmethod
     def _wrap(text: str, fm: QFontMetrics, width: int, max_lines: int) -> list[str]:

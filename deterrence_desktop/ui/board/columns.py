@@ -179,6 +179,18 @@ class BoardColumns(QWidget):
             lay.addWidget(col, 1)
         self.apply_theme(theme, zoom)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._update_width()
+
+    def _update_width(self) -> None:
+        """Tell the delegate how wide the cards are; relayout if the card layout changed."""
+        view = self.columns[STATUS_KEYS[0]].view
+        width = view.viewport().width()
+        if width > 0 and self.delegate.set_width(width):
+            for m in self.models.values():
+                m.relayout()
+
     def views(self) -> list[CardListView]:
         return [c.view for c in self.columns.values()]
 
@@ -204,6 +216,7 @@ class BoardColumns(QWidget):
             f"QLabel#columnHeading {{ color: {theme.header}; font-weight: 700; "
             f"font-size: {pt:.1f}pt; padding: 2px 4px; background: transparent; border: none; }}"
             f"QListView {{ background: {theme.background}; border: none; }}")
+        self.delegate.set_width(self.columns[STATUS_KEYS[0]].view.viewport().width())
         for m in self.models.values():
             m.relayout()
         for v in self.views():
