@@ -173,9 +173,13 @@ def test_projection_screenshot_at_200_percent(qtbot, demo_app):
     qtbot.wait(50)
     assert window.width() == 1920
     save_shot(window, "projection-200.png")
+    assert window.columns.delegate.narrow         # 200% in four columns: the narrow layout
     window.set_zoom(300)
     qtbot.wait(50)
     save_shot(window, "projection-300.png")
+    window.set_zoom(100)
+    qtbot.wait(50)
+    assert not window.columns.delegate.narrow     # at 100% the wide layout fits again
     window.close()
     wait_idle(qtbot, ctx)
     ctx.runner.shutdown()
