@@ -20,7 +20,7 @@ from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem,
-    QMainWindow, QMessageBox, QProgressBar, QStackedWidget, QVBoxLayout, QWidget,
+    QMainWindow, QMenu, QMessageBox, QProgressBar, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from .. import paths
@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
         self.pages: dict[str, Page] = {}
+        self._go_actions: dict[str, QAction] = {}
         for key, cls in PAGES:
             self.add_page(key, cls)
         self.nav.currentRowChanged.connect(self._nav_changed)
@@ -144,18 +145,39 @@ class MainWindow(QMainWindow):
 
     # -- building ------------------------------------------------------------------------
     def add_page(self, key: str, cls: type[Page]) -> Page:
+        """Add a page to the navigation, or replace the page already there under ``key``
+        (a placeholder swapped for the real page keeps its place and shortcut)."""
         page = cls(self.ctx, self.stack)
         page.setObjectName(f"page_{key}")
+        old = self.pages.get(key)
+        if old is not None:
+            index = self.stack.indexOf(old)
+            self.stack.insertWidget(index, page)
+            self.stack.removeWidget(old)
+            old.deleteLater()
+            item = self.nav.item(index)
+            item.setText(page.title)
+            action = self._go_actions.get(key)
+            if action is not None:
+                action.setText(page.title)
+        else:
+            self.stack.addWidget(page)
+            item = QListWidgetItem(page.title)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.nav.addItem(item)
+            if hasattr(self, "_menus"):
+                self._add_go_action(key, page.title, None)
         self.pages[key] = page
-        self.stack.addWidget(page)
-        item = QListWidgetItem(page.title)
-        item.setData(Qt.ItemDataRole.UserRole, key)
-        self.nav.addItem(item)
         if hasattr(page, "view_changed"):
             page.view_changed.connect(self._update_title)
         if hasattr(page, "add_contact_requested"):
             page.add_contact_requested.connect(self.add_contact)
+        if self.nav.currentItem() is item:
+            self.stack.setCurrentWidget(page)
         return page
+
+    def page_keys(self) -> list[str]:
+        return [self.nav.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.nav.count())]
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -189,7 +211,13 @@ class MainWindow(QMainWindow):
         ``needs_workspace``. Other features add their menu entries through this."""
         found = self._menus.get(menu)
         if found is None:
-            found = self._menus[menu] = self.menuBar().addMenu(menu)
+            help_menu = self._menus.get("&Help")
+            if help_menu is not None:            # Help stays last
+                found = QMenu(menu, self.menuBar())
+                self.menuBar().insertMenu(help_menu.menuAction(), found)
+            else:
+                found = self.menuBar().addMenu(menu)
+            self._menus[menu] = found
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut) if not isinstance(shortcut, QKeySequence) else shortcut)
@@ -232,14 +260,16 @@ class MainWindow(QMainWindow):
         add("&Edit", "&Edit record…", lambda: self.current_page().edit_current(), "Ctrl+E")
         add("&Edit", "&Find", lambda: self.current_page().focus_search(), QKeySequence.StandardKey.Find)
 
-        for n, (key, _) in enumerate(PAGES):
-            shortcut = f"Ctrl+{(n + 1) % 10}" if n < 10 else None
-            add("&Go", self.pages[key].title, lambda k=key: self.go_to(k), shortcut)
+        add("&Go", "&Navigation list", lambda: self.nav.setFocus(), "Alt+0")
         self._menus["&Go"].addSeparator()
-        add("&Go", "&Navigation list", lambda: self.nav.setFocus(), "Alt+0" if len(PAGES) >= 10 else "Ctrl+0")
+        for n, key in enumerate(self.page_keys()):
+            self._add_go_action(key, self.pages[key].title, f"Ctrl+{(n + 1) % 10}" if n < 10 else None)
 
         add("&Help", "&Keyboard shortcuts", self.show_shortcuts, "F1", needs_workspace=False)
         add("&Help", "&About Deterrence Desktop", self.show_about, needs_workspace=False)
+
+    def _add_go_action(self, key: str, title: str, shortcut: str | None) -> None:
+        self._go_actions[key] = self.add_menu_action("&Go", title, lambda k=key: self.go_to(k), shortcut)
 
     def _set_workspace_actions(self, enabled: bool) -> None:
         for a in self._workspace_actions:
@@ -251,7 +281,7 @@ class MainWindow(QMainWindow):
 
     def current_key(self) -> str:
         item = self.nav.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item else PAGES[0][0]
+        return item.data(Qt.ItemDataRole.UserRole) if item else self.page_keys()[0]
 
     def show_start(self) -> None:
         self.start.set_recent(self.settings.recent_workspaces())
@@ -274,9 +304,9 @@ class MainWindow(QMainWindow):
         self.unlock_screen.focus_default()
 
     def go_to(self, key: str) -> Page:
-        row = [k for k, _ in PAGES].index(key) if key in self.pages else 0
-        self.nav.setCurrentRow(row)
-        return self.pages[key]
+        keys = self.page_keys()
+        self.nav.setCurrentRow(keys.index(key) if key in keys else 0)
+        return self.current_page()
 
     def _nav_changed(self, row: int) -> None:
         if row < 0:
@@ -345,7 +375,7 @@ class MainWindow(QMainWindow):
             page = self.go_to(resume[0])
             page.restore_view_state(resume[1])
         else:
-            self.go_to(self.current_key() if self.nav.currentRow() >= 0 else PAGES[0][0])
+            self.go_to(self.current_key())
         self._update_title()
         self.idle.set_minutes(self.settings.idle_minutes)
         self.idle.start()
@@ -452,7 +482,8 @@ class MainWindow(QMainWindow):
                  "Ctrl+E  Edit the selected record", "Ctrl+S  Save a form",
                  "Ctrl+Z / Ctrl+Shift+Z  Undo / redo an edit", "Enter  Open the selected record",
                  "Esc  Back to the list", "Down  From the search box into the list"]
-        lines += [f"Ctrl+{(n + 1) % 10}  {self.pages[k].title}" for n, (k, _) in enumerate(PAGES[:10])]
+        lines += [f"Ctrl+{(n + 1) % 10}  {self.pages[k].title}" for n, k in enumerate(self.page_keys()[:10])]
+        lines.append("Alt+0  The navigation list")
         QMessageBox.information(self, "Keyboard shortcuts", "\n".join(lines))
 
     def show_about(self) -> None:

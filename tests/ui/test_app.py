@@ -495,6 +495,33 @@ def test_every_navigation_entry_opens_without_a_crash(qtbot, window, demo_path):
     qtbot.waitUntil(lambda: actions.model.rowCount() > n_open, timeout=WAIT)
 
 
+def test_a_real_page_replaces_its_placeholder_and_menus_can_be_added(qtbot, window, demo_path):
+    from deterrence_desktop.ui.page import Page
+
+    class FakeBoard(Page):
+        title = "Action board"
+        loads = 0
+
+        def reload(self):
+            FakeBoard.loads += 1
+    keys = window.page_keys()
+    window.add_page("board", FakeBoard)
+    assert window.page_keys() == keys                              # same place, same shortcut
+    assert isinstance(window.pages["board"], FakeBoard)
+    assert window.stack.indexOf(window.pages["board"]) == keys.index("board")
+    hits = []
+    action = window.add_menu_action("T&rackers", "&Export…", lambda: hits.append(1))
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles[-1] == "&Help" and "T&rackers" in titles
+    assert not action.isEnabled()                                  # locked: needs a workspace
+    unlock(qtbot, window, demo_path)
+    assert action.isEnabled() and FakeBoard.loads == 1
+    action.trigger()
+    assert hits == [1]
+    qtbot.keyClick(window.nav, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)    # Ctrl+5
+    assert window.current_page() is window.pages["board"]
+
+
 def test_an_unexpected_error_shows_one_report_without_personal_data(qtbot, window):
     from deterrence_desktop.ui.errors import ErrorReporter
     reporter = ErrorReporter(window)
