@@ -84,7 +84,10 @@ class Workspace:
             raise WorkspaceError("The workspace is closed")
         conn, self._pending = self._pending, None
         if conn is None:
-            conn = cipher.connect(self.path, self._passphrase)
+            # The pool keeps each connection on the thread that made it; not checking
+            # the thread lets close() on another thread (locking, app exit) really
+            # close it instead of leaking it with a warning.
+            conn = cipher.connect(self.path, self._passphrase, check_same_thread=False)
         cipher.configure(conn, read_only=self.read_only)
         return conn
 

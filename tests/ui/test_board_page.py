@@ -221,20 +221,18 @@ def test_move_to_menu_by_keyboard(board, qtbot, demo_app):
 
 
 def test_qt_setters_cannot_drain_none(qtbot):
-    """PySide6 6.12 on Python 3.11 drops a reference to None per void call and to True per
-    signal.emit(); the ui package gives them enough slack that a long session of
-    filtering cannot abort the interpreter."""
+    """A long session of filtering must not drain None's or True's reference counts (the
+    PySide6 6.12 wheels did on Python 3.11; see tests/ui/test_qt_binding.py)."""
     import sys
-    import deterrence_desktop.ui  # noqa: F401
     from deterrence_desktop.ui.board.widgets import FilterBar
     bar = FilterBar()
     qtbot.addWidget(bar)
+    before = sys.getrefcount(None), sys.getrefcount(True)
     for _ in range(2000):
         bar.search.setText("x")           # a void call, and FilterBar.changed.emit()
         bar.search.setText("")
-    if sys.version_info < (3, 12):
-        assert min(sys.getrefcount(None), sys.getrefcount(True),
-                   sys.getrefcount(False)) > 1 << 39
+    after = sys.getrefcount(None), sys.getrefcount(True)
+    assert after[0] > before[0] - 100 and after[1] > before[1] - 100, (before, after)
 
 
 def test_references_only_hides_names_at_the_desk(board, demo_app):
