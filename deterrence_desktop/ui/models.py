@@ -40,6 +40,8 @@ _FOLD = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "�
 
 def sort_text(text: str) -> str:
     """A sort key that puts Łukasz with the Ls and Ó Súilleabháin with the Os."""
+    if text.isascii():
+        return text.lower()
     import unicodedata
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -238,18 +238,36 @@ _INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type
 
 
 class IdleLock(QObject):
-    """Emits ``idle`` after ``minutes`` without keyboard or mouse input in the app."""
+    """Emits ``idle`` after ``minutes`` without keyboard or mouse input in the app.
+
+    It watches the app's top-level windows (each ``QWindow`` that gets the focus),
+    not every object: input arrives at a window first, while the many paint and timer
+    events of the widgets never reach this Python filter. An app-wide filter would
+    take the interpreter lock for every event and slow the database worker.
+    """
 
     idle = Signal()
 
-    def __init__(self, minutes: int, parent: QObject | None = None):
+    def __init__(self, minutes: float, parent: QObject | None = None):
         super().__init__(parent)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.idle)
         self.set_minutes(minutes)
         self._armed = False
-        QGuiApplication.instance().installEventFilter(self)
+        self._watched: list = []
+        app = QGuiApplication.instance()
+        app.focusWindowChanged.connect(self._watch)
+        self._watch(app.focusWindow())
+
+    def _watch(self, window) -> None:
+        if window is None:
+            return
+        self._watched = [w for w in self._watched if _alive(w)]
+        if window not in self._watched:
+            window.installEventFilter(self)
+            self._watched.append(window)
+        self.activity()
 
     def set_minutes(self, minutes: float) -> None:
         self.timer.setInterval(max(1, int(minutes * 60_000)))
@@ -262,7 +280,19 @@ class IdleLock(QObject):
         self._armed = False
         self.timer.stop()
 
+    def activity(self) -> None:
+        if self._armed:
+            self.timer.start()
+
     def eventFilter(self, obj, event) -> bool:
         if self._armed and event.type() in _INPUT_EVENTS:
             self.timer.start()
         return False
+
+
+def _alive(obj) -> bool:
+    try:
+        import shiboken6
+        return shiboken6.isValid(obj)
+    except ImportError:  # pragma: no cover
+        return True

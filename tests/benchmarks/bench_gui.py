@@ -52,6 +52,21 @@ def ensure_workspace(people: int, rebuild: bool) -> Path:
     return path
 
 
+def wait_until(cond, poll_ms: int = 15) -> None:
+    """Run the event loop (as app.exec() would) until ``cond()`` holds. A busy loop of
+    processEvents() would wake Python a thousand times a second and slow the worker."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    if cond():
+        return
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(poll_ms)
+    timer.timeout.connect(lambda: cond() and loop.quit())
+    timer.start()
+    loop.exec()
+    timer.stop()
+
+
 def child(path: str, spawned_at: float) -> None:
     """A fresh process: launch the app, unlock, wait for the People list; report as JSON."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -72,20 +87,28 @@ def child(path: str, spawned_at: float) -> None:
     window.show_unlock(path, "demo.coordinator")
     window.unlock_screen.passphrase.setText(PASSPHRASE)
     window.unlock_screen.unlock()
-    while not window.ctx.unlocked:
-        app.processEvents()
-        time.sleep(0.001)
+    wait_until(lambda: window.ctx.unlocked)
     marks["unlock (database stack, key, sign-in)"] = time.time() - t
     t = time.time()
     page = window.pages["people"]
-    while page.model.rowCount() == 0:
-        app.processEvents()
-        time.sleep(0.001)
+    wait_until(lambda: page.model.rowCount() > 0)
     window.repaint()
     app.processEvents()
     marks["People list loaded and painted"] = time.time() - t
     marks["total: launch to usable window"] = time.time() - spawned_at
     marks["rows"] = page.model.rowCount()
+
+    # As in real use: the passphrase is typed while the database stack loads in the
+    # background, so unlocking starts with the worker idle.
+    window.lock(ask=False)
+    window.ctx.runner.call_sync(lambda: None)
+    t = time.time()
+    window.unlock_screen.passphrase.setText(PASSPHRASE)
+    window.unlock_screen.unlock()
+    wait_until(lambda: window.ctx.unlocked and page.model.rowCount() > 0)
+    window.repaint()
+    app.processEvents()
+    marks["unlock to usable window (stack loaded)"] = time.time() - t
 
     # typing into the search box, one key at a time
     per_key: list[float] = []
@@ -136,7 +159,8 @@ def main() -> int:
     print(f"\nLaunch to a usable main window, {results[0]['rows']:,} people "
           f"(median of {len(results)} fresh processes; target < 2 s):")
     for key in ("launch to the unlock screen", "unlock (database stack, key, sign-in)",
-                "People list loaded and painted", "total: launch to usable window"):
+                "People list loaded and painted", "total: launch to usable window",
+                "unlock to usable window (stack loaded)"):
         print(f"  {key:<36} {statistics.median(r[key] for r in results):6.2f} s")
     f = min(results, key=lambda r: r["filter"]["per_key_median"])["filter"]
     print("\nFiltering the People list as a person types (target < 100 ms per key):")

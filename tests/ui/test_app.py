@@ -172,7 +172,15 @@ def test_wrong_passphrase_then_lock_and_unlock_returns_to_the_same_person(qtbot,
 
 def test_idle_time_locks_the_workspace(qtbot, window, demo_path):
     unlock(qtbot, window, demo_path)
-    people_loaded(qtbot, window)
+    page = people_loaded(qtbot, window)
+    window.idle.set_minutes(0.05)        # 3 s
+    window.idle.start()
+    qtbot.wait(1500)
+    refocus(qtbot, window, page.table)
+    # real input reaches the window first (QTest on a widget would skip the window)
+    qtbot.keyClick(window.windowHandle(), Qt.Key.Key_Down)   # input restarts the count
+    assert window.idle.timer.remainingTime() > 2500
+    assert window.ctx.unlocked
     window.idle.set_minutes(0.005)       # 0.3 s
     window.idle.start()
     qtbot.waitUntil(lambda: not window.ctx.unlocked, timeout=WAIT)
