@@ -77,6 +77,8 @@ def edit_person(ctx: AppContext, parent: QWidget, person_id: int | None,
         return person, s.partners.all()
 
     def show(result):
+        if not ctx.unlocked:            # locked while the form was loading
+            return
         person, partners = result
         ref = person.reference or "new person"
         open_record_dialog(
@@ -92,6 +94,8 @@ def edit_person(ctx: AppContext, parent: QWidget, person_id: int | None,
 def edit_group(ctx: AppContext, parent: QWidget, group_id: int | None,
                on_saved: Callable | None = None) -> None:
     def show(group):
+        if not ctx.unlocked:
+            return
         open_record_dialog(
             ctx, parent, kind="group", title="Group" if group.id else "New group",
             fields=GROUP_FIELDS, record=group,
@@ -106,6 +110,8 @@ def edit_group(ctx: AppContext, parent: QWidget, group_id: int | None,
 def edit_partner(ctx: AppContext, parent: QWidget, partner_id: int | None,
                  on_saved: Callable | None = None) -> None:
     def show(partner):
+        if not ctx.unlocked:
+            return
         open_record_dialog(
             ctx, parent, kind="partner", title="Partner" if partner.id else "New partner",
             fields=PARTNER_FIELDS, record=partner,
@@ -130,6 +136,8 @@ def edit_action(ctx: AppContext, parent: QWidget, action_id: int | None, *,
                       person_id=person_id, group_id=group_id), partners
 
     def show(result):
+        if not ctx.unlocked:
+            return
         action, partners = result
         intro = f"About {subject}." if subject else ""
         open_record_dialog(

@@ -23,6 +23,7 @@ def warm_up() -> None:
     """Load the database stack on the worker while the window shows and the passphrase
     is typed, so the start screen appears without waiting for SQLAlchemy and Alembic."""
     import deterrence_desktop.services.app  # noqa: F401
+    import deterrence_desktop.services.demo  # noqa: F401
     import deterrence_desktop.store.workspace  # noqa: F401
 
 

@@ -293,7 +293,10 @@ class MainWindow(QMainWindow):
 
     def show_unlock(self, path: str, username: str | None = None, *, locked: bool = False) -> None:
         path = str(path)
-        demo = self.demo_passphrase if Path(path) == paths.demo_workspace_path() else ""
+        demo = ""
+        if Path(path) == paths.demo_workspace_path():
+            from ..services.demo import DEMO_PASSPHRASE      # loaded by the warm-up already
+            demo = self.demo_passphrase = DEMO_PASSPHRASE
         if username is None:
             username = "demo.coordinator" if demo else self.settings.get("unlock/last_username")
         self.path = path
