@@ -135,32 +135,33 @@ class StartScreen(QWidget):
 
 
 def passphrase_strength(text: str) -> tuple[int, str]:
-    """A rough 0-4 score and a hint. Length counts most; a few unrelated words are best."""
+    """A rough 0-4 score and a hint. Words count as words (about 12 bits each, as if
+    drawn from a large list), not as strings of letters; a few unrelated words are best."""
     if not text:
         return 0, f"At least {MIN_PASSPHRASE} characters. A few unrelated words are easy to remember."
-    pools = 0
-    if any(c.islower() for c in text):
-        pools += 26
-    if any(c.isupper() for c in text):
-        pools += 26
-    if any(c.isdigit() for c in text):
-        pools += 10
-    if any(c in string.punctuation or c == " " for c in text):
-        pools += 33
-    if any(ord(c) > 127 for c in text):
-        pools += 50
-    distinct = len(set(text))
-    bits = min(len(text), distinct * 2) * math.log2(max(pools, 2))
-    words = len(text.split())
-    if words >= 4:
-        bits = max(bits, words * 12.0)
     if len(text) < MIN_PASSPHRASE:
         return 0, f"Too short: use at least {MIN_PASSPHRASE} characters."
-    if bits < 45:
+    words = text.split()
+    if len(words) >= 2 and all(w.isalpha() for w in words):
+        bits = 12.5 * len(set(w.casefold() for w in words))
+    else:
+        pools = 0
+        if any(c.islower() for c in text):
+            pools += 26
+        if any(c.isupper() for c in text):
+            pools += 26
+        if any(c.isdigit() for c in text):
+            pools += 10
+        if any(c in string.punctuation or c == " " for c in text):
+            pools += 33
+        if any(ord(c) > 127 for c in text):
+            pools += 50
+        bits = min(len(text), len(set(text)) * 2) * math.log2(max(pools, 2))
+    if bits < 30:
         return 1, "Weak: add another word or two."
-    if bits < 65:
-        return 2, "Fair: one more word makes it much harder to guess."
-    if bits < 90:
+    if bits < 45:
+        return 2, "Fair: one more unrelated word makes it much harder to guess."
+    if bits < 60:
         return 3, "Good."
     return 4, "Strong."
 

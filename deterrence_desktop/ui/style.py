@@ -35,6 +35,7 @@ QListWidget#navigation {{
 }}
 QListWidget#navigation::item {{ padding: 7px 14px; border-radius: 4px; margin: 1px 6px; }}
 QListWidget#navigation::item:selected {{ background: {ACCENT.name()}; color: white; }}
+QListWidget#recentWorkspaces::item {{ padding: 6px 4px; }}
 QLabel[role="heading"] {{ font-size: 15pt; font-weight: 600; color: {TEXT.name()}; }}
 QLabel[role="subheading"] {{ font-size: 11pt; font-weight: 600; color: {ACCENT_DARK.name()};
     padding-top: 6px; }}

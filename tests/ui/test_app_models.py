@@ -119,3 +119,6 @@ def test_passphrase_strength_hint():
     assert passphrase_strength("short")[0] == 0
     assert passphrase_strength("aaaaaaaaaaaa")[0] <= 1
     assert passphrase_strength("correct horse battery staple")[0] >= 3
+    assert passphrase_strength("three fictional words")[0] == 2          # words count as words
+    assert passphrase_strength("five quite unrelated fictional words")[0] == 4
+    assert passphrase_strength("x7#Qp!2vLm9&")[0] == 4
