@@ -150,7 +150,9 @@ class ListPage(Page):
         self._stale = False
         self._loading = True
         self.count_label.setText("Loading…")
-        self.ctx.call(self.fetch, self._loaded, self._load_failed, label=f"load {self.title}")
+        fetch, prepare = self.fetch, self.model.prepare_rows
+        self.ctx.call(lambda s: prepare(fetch(s)), self._loaded, self._load_failed,
+                      label=f"load {self.title}")
         if self.record_view is not None and self.stack.currentWidget() is self.record_view \
                 and self.record_view.record_id is not None:
             self.open_record(self.record_view.record_id)
@@ -167,12 +169,13 @@ class ListPage(Page):
         if self._stale and self.ctx.unlocked:
             self.reload()
 
-    def _loaded(self, rows) -> None:
+    def _loaded(self, prepared) -> None:
         self._loading = False
         if not self.ctx.unlocked:          # locked while loading: keep nothing
             return
+        rows, texts, sorted_as = prepared
         selected = self.selected_id()
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, texts, sorted_as)
         if self.fit_columns and not self.loaded_at_least_once and 0 < len(rows) <= 2000:
             self._fit_columns()
         self.loaded_at_least_once = True
@@ -516,6 +519,10 @@ class ActionsPage(ListPage):
 
     def column_widths(self):
         return [100, 100, 110, 150, 200, 130]
+
+    def search_text(self, a) -> str:
+        return " ".join((a.person_reference, a.group_name, a.partner_name, a.assignee,
+                         a.description))
 
     def fetch(self, s):
         from ..services.actions import ActionFilter     # the database stack loads on the worker

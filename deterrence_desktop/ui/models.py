@@ -95,13 +95,34 @@ class RowsModel(QAbstractTableModel, Generic[T]):
         self._sort: tuple[int, Qt.SortOrder] | None = None
 
     # -- contents ----------------------------------------------------------------
-    def set_rows(self, rows: Sequence[T]) -> None:
+    def set_rows(self, rows: Sequence[T], search_texts: Sequence[str] | None = None,
+                 sorted_as: tuple[int, Qt.SortOrder] | None = None) -> None:
+        """Show ``rows``. ``prepare_rows`` (run on the worker) may have folded their search
+        strings and sorted them already, so a 100,000-row list costs the GUI thread little."""
         self.beginResetModel()
         self.rows = list(rows)
-        if self._sort is not None:
-            self._sort_rows(*self._sort)
-        self.search_texts = [sort_text(self._search_text(r)) for r in self.rows]
+        if search_texts is not None and len(search_texts) == len(self.rows):
+            self.search_texts = list(search_texts)
+        else:
+            self.search_texts = [sort_text(self._search_text(r)) for r in self.rows]
+        if self._sort is not None and sorted_as != self._sort:
+            order_map = self._sort_rows(*self._sort)
+            self.search_texts = [self.search_texts[i] for i in order_map]
         self.endResetModel()
+
+    def prepare_rows(self, rows: Sequence[T]) -> tuple[list[T], list[str], tuple | None]:
+        """Search strings and the current sort, computed off the GUI thread (pure Python:
+        call it on the worker with rows fetched there), for :meth:`set_rows`."""
+        rows = list(rows)
+        texts = [sort_text(self._search_text(r)) for r in rows]
+        sort = self._sort
+        if sort is not None:
+            key = self.columns[sort[0]].sort_key
+            order_map = sorted(range(len(rows)), key=lambda i: key(rows[i]),
+                               reverse=sort[1] == Qt.SortOrder.DescendingOrder)
+            rows = [rows[i] for i in order_map]
+            texts = [texts[i] for i in order_map]
+        return rows, texts, sort
 
     def clear(self) -> None:
         """Drop every row (the workspace was locked)."""
