@@ -182,6 +182,11 @@ class TaskRunner(QObject):
 
     def shutdown(self, wait_ms: int = 10_000) -> None:
         self.cancel_all()
+        # Tasks still queued are thrown away by the worker thread as it stops: drop their
+        # callbacks (which hold widgets) here, on the GUI thread, first. A cancelled task
+        # never calls its function.
+        for task in list(self._pending.values()):
+            task.on_success = task.on_failure = task.on_progress = None
         self._thread.quit()
         self._thread.wait(wait_ms)
 
