@@ -130,3 +130,21 @@ def test_an_analyst_can_look_but_not_plan_or_record(qtbot, ctx, demo_app):
     qtbot.waitUntil(lambda: page.detail is not None, timeout=10_000)
     assert not page.plan_btn.isEnabled() and not page.attendance_btn.isEnabled()
     assert page.invitations.model_.rowCount() == 15
+
+
+def test_the_call_ins_page_keeps_its_selection_across_a_lock(qtbot, ctx, demo_app):
+    page = CallInsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=10_000)
+    held = next(r for r in page.model.rows if r.status == "held")
+    assert page.open_record(held.id)
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.call_in.id == held.id, timeout=10_000)
+    state = page.view_state()
+    ctx.drop_services()
+    assert page.detail is None or not page.figures_card.isVisible()
+    page.restore_view_state(state)
+    ctx.set_services(demo_app)          # workspace_opened reloads the page
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.call_in.id == held.id
+                    and page.figures_card.isVisible(), timeout=10_000)

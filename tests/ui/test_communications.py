@@ -185,3 +185,23 @@ def test_finished_tasks_let_go_of_their_callbacks_on_the_gui_thread(qtbot, ctx):
     task = ctx.call(lambda s: s.contacts.counts(), lambda _: timeline.clear())
     qtbot.waitUntil(lambda: task.done and not ctx.runner.busy, timeout=10_000)
     assert task.on_success is None and task.on_failure is None and task.fn is None
+
+
+def test_the_page_returns_to_its_place_after_a_lock(qtbot, ctx, demo_app):
+    page = CommunicationsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    qtbot.waitUntil(lambda: page.cohort.count() > 1, timeout=10_000)
+    page.tabs.setCurrentIndex(1)
+    page.days.setValue(45)
+    page.cohort.setCurrentIndex(2)
+    state = page.view_state()
+    ctx.drop_services()
+    ctx.set_services(demo_app)
+    page.restore_view_state(state)
+    cohort_id = state["cohort"]
+    expected = ctx.call_sync(lambda s: s.contacts.not_contacted(45, cohort_id))
+    qtbot.waitUntil(lambda: page.cohort.currentData() == cohort_id
+                    and page.stale_model.rowCount() == len(expected), timeout=10_000)
+    assert page.tabs.currentIndex() == 1 and page.days.value() == 45

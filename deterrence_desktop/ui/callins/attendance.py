@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.enums import AttendanceStatus, label
 from ...services.callins import CallInPage, FollowUpProposal
+from ..board.page import call_while_alive
 from ..context import AppContext
 from ..style import set_role
 
@@ -120,7 +121,7 @@ class AttendanceDialog(QDialog):
         lay2.addWidget(buttons2)
         self.stack.addWidget(second)
 
-        ctx.call(lambda s: s.callins.page(call_in_id), self._loaded, self._failed)
+        call_while_alive(ctx, self, lambda s: s.callins.page(call_in_id), self._loaded, self._failed)
 
     # -- view 1 --------------------------------------------------------------------------
     def _loaded(self, page: CallInPage) -> None:
@@ -177,7 +178,7 @@ class AttendanceDialog(QDialog):
         values = self.values()
         self.save_btn.setEnabled(False)
         cid = self.call_in_id
-        self.ctx.call(lambda s: s.callins.record_attendance(cid, values), self._saved, self._failed)
+        call_while_alive(self.ctx, self, lambda s: s.callins.record_attendance(cid, values), self._saved, self._failed)
 
     def _saved(self, proposals: list[FollowUpProposal]) -> None:
         self.proposals = list(proposals)
@@ -233,7 +234,7 @@ class AttendanceDialog(QDialog):
             return
         self.create_btn.setEnabled(False)
         cid = self.call_in_id
-        self.ctx.call(lambda s: s.callins.accept_follow_ups(cid, chosen), self._created, self._failed)
+        call_while_alive(self.ctx, self, lambda s: s.callins.accept_follow_ups(cid, chosen), self._created, self._failed)
 
     def _created(self, ids: list[int]) -> None:
         self.created = list(ids)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.enums import label
 from ...services.callins import CallInPage, CallInSummary, InvitationView
+from ..board.page import call_while_alive
 from ..context import AppContext
 from ..models import Column, IdRole, RowsModel, date_column, text_column
 from ..page import Page
@@ -145,12 +146,33 @@ class CallInsPage(Page):
 
     # -- Page contract ---------------------------------------------------------------
     def reload(self) -> None:
-        self.ctx.call(lambda s: s.callins.list(), self._listed, self._failed, label="call-ins")
+        call_while_alive(self.ctx, self, lambda s: s.callins.list(), self._listed, self._failed, label="call-ins")
 
     def clear(self) -> None:
         self.model.clear()
         self.selected_id = None
         self._show_detail(None)
+
+    def view_state(self) -> object:
+        return self.selected_id
+
+    def restore_view_state(self, state: object) -> None:
+        if isinstance(state, int):
+            self.selected_id = state
+            if self.model.row_of_id(state) >= 0:
+                self.select(state)
+
+    def open_record(self, record_id: int) -> bool:
+        self.selected_id = record_id
+        if self.model.row_of_id(record_id) >= 0:
+            self.select(record_id)
+        else:
+            self.reload()
+        return True
+
+    def new_record(self) -> None:
+        if self.plan_btn.isEnabled():
+            self.plan()
 
     # -- loading -----------------------------------------------------------------------
     def _listed(self, rows: list[CallInSummary]) -> None:
@@ -181,7 +203,7 @@ class CallInsPage(Page):
             self.detail = None
             self._show_draft(summary)
             return
-        self.ctx.call(lambda s: s.callins.page(call_in_id), self._detail_loaded, self._failed)
+        call_while_alive(self.ctx, self, lambda s: s.callins.page(call_in_id), self._detail_loaded, self._failed)
 
     def _detail_loaded(self, page: CallInPage) -> None:
         if page.call_in.id != self.selected_id:
@@ -259,7 +281,7 @@ class CallInsPage(Page):
         cid = self.selected_id
         if cid is None:
             return
-        self.ctx.call(lambda s: s.callins.resume_draft(cid),
+        call_while_alive(self.ctx, self, lambda s: s.callins.resume_draft(cid),
                       lambda state: self.open_wizard(CallInWizard(self.ctx, state, parent=self)),
                       self._failed)
 
@@ -272,7 +294,7 @@ class CallInsPage(Page):
         if answer != QMessageBox.StandardButton.Yes:
             return
         self.selected_id = None
-        self.ctx.call(lambda s: s.callins.discard_draft(cid), lambda _: self.reload(), self._failed)
+        call_while_alive(self.ctx, self, lambda s: s.callins.discard_draft(cid), lambda _: self.reload(), self._failed)
 
     def cancel_call_in(self, confirm: bool = True) -> None:
         cid = self.selected_id
@@ -282,7 +304,7 @@ class CallInsPage(Page):
                 self, "Cancel call-in", "Cancel this call-in? Its open logistics actions are "
                 "cancelled too; invitations already delivered stay on record.") != QMessageBox.StandardButton.Yes:
             return
-        self.ctx.call(lambda s: s.callins.cancel(cid),
+        call_while_alive(self.ctx, self, lambda s: s.callins.cancel(cid),
                       lambda _: (self.ctx.data_changed.emit("action"), self.reload()), self._failed)
 
     def record_attendance(self) -> AttendanceDialog | None:

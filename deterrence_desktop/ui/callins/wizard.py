@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from ...domain.enums import label
 from ...services import callins as flow
 from ...services.callins import StepData, WizardState
+from ..board.page import call_while_alive
 from ..context import AppContext
 from ..style import set_role
 
@@ -910,7 +911,7 @@ class CallInWizard(QWizard):
         if self._replaying:
             return
         state = self.state.copy()
-        self.ctx.call(lambda s: s.callins.step_data(state),
+        call_while_alive(self.ctx, self, lambda s: s.callins.step_data(state),
                       lambda data, p=page: self._data_arrived(p, data), self._failed)
 
     def _data_arrived(self, page: StepPage, data: StepData) -> None:
@@ -963,7 +964,7 @@ class CallInWizard(QWizard):
             self.state = flow.record(self.state, page.values())
         state = self.state.copy()
         self.button(QWizard.WizardButton.CustomButton1).setEnabled(False)
-        self.ctx.call(lambda s: s.callins.save_draft(state), self._draft_saved, self._failed)
+        call_while_alive(self.ctx, self, lambda s: s.callins.save_draft(state), self._draft_saved, self._failed)
 
     def _draft_saved(self, state: WizardState) -> None:
         self.state.draft_id = state.draft_id
@@ -981,7 +982,7 @@ class CallInWizard(QWizard):
         self._finishing = True
         self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
         state = self.state.copy()
-        self.ctx.call(lambda s: s.callins.finish(state), self._finished, self._finish_failed)
+        call_while_alive(self.ctx, self, lambda s: s.callins.finish(state), self._finished, self._finish_failed)
 
     def _finished(self, call_in) -> None:
         self.created_id = call_in.id

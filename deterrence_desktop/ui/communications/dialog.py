@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from ...domain.enums import CommunicationChannel, CommunicationOutcome, label
 from ...domain.model import Communication
 from ...services.contacts import ContactFormChoices
+from ..board.page import call_while_alive
 from ..context import AppContext
 from ..style import set_role
 
@@ -107,7 +108,7 @@ class CommunicationDialog(QDialog):
         outer.addWidget(self.buttons)
         self.channel.currentIndexChanged.connect(self._channel_changed)
         self._channel_changed()
-        ctx.call(lambda s: s.contacts.form_choices(person_id), self._loaded, self._failed)
+        call_while_alive(ctx, self, lambda s: s.contacts.form_choices(person_id), self._loaded, self._failed)
 
     def _loaded(self, choices: ContactFormChoices) -> None:
         self.choices = choices
@@ -166,7 +167,7 @@ class CommunicationDialog(QDialog):
             self._show_errors(exc.errors)
             return
         self.save_btn.setEnabled(False)
-        self.ctx.call(lambda s: s.communications.record(comm), self._saved, self._failed)
+        call_while_alive(self.ctx, self, lambda s: s.communications.record(comm), self._saved, self._failed)
 
     def _saved(self, comm: Communication) -> None:
         self.saved = comm

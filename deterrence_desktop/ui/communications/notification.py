@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...services.notifications import DELIVERERS, OUTCOMES, CustomNotification, LegalRisk
+from ..board.page import call_while_alive
 from ..context import AppContext
 from ..style import set_role
 
@@ -120,7 +121,7 @@ class CustomNotificationDialog(_ErrorsMixin, QDialog):
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
         self.deliverer.currentIndexChanged.connect(self._deliverer_changed)
-        ctx.call(lambda s: s.notifications.legal_risk(person_id), self._loaded, self._show)
+        call_while_alive(ctx, self, lambda s: s.notifications.legal_risk(person_id), self._loaded, self._show)
 
     def _loaded(self, risk: LegalRisk) -> None:
         self.risk = risk
@@ -168,7 +169,7 @@ class CustomNotificationDialog(_ErrorsMixin, QDialog):
     def save(self) -> None:
         n = self.notification()
         self.save_btn.setEnabled(False)
-        self.ctx.call(lambda s: s.notifications.plan(n), self._saved, self._failed)
+        call_while_alive(self.ctx, self, lambda s: s.notifications.plan(n), self._saved, self._failed)
 
     def _saved(self, n: CustomNotification) -> None:
         self.saved = n
@@ -231,7 +232,7 @@ class NotificationOutcomeDialog(_ErrorsMixin, QDialog):
         when = datetime(d.year(), d.month(), d.day(), t.hour(), t.minute())
         outcome, note, nid = self.outcome.currentData(), self.note.text().strip(), self.notification_id
         self.save_btn.setEnabled(False)
-        self.ctx.call(lambda s: s.notifications.record_outcome(nid, outcome, when, note),
+        call_while_alive(self.ctx, self, lambda s: s.notifications.record_outcome(nid, outcome, when, note),
                       self._saved, self._failed)
 
     def _saved(self, n: CustomNotification) -> None:

@@ -12,6 +12,7 @@ from ...domain.enums import CommunicationChannel, label
 from ...services.contacts import ContactCounts, NotContacted, messages_label
 from ...services.notifications import DELIVERERS, NotificationView
 from ...services.views import CommunicationView, CohortSummary
+from ..board.page import call_while_alive
 from ..context import AppContext
 from ..models import Column, IdRole, RowsModel, date_column, enum_column, text_column
 from ..page import Page
@@ -230,7 +231,7 @@ class CommunicationsPage(Page):
     def reload(self) -> None:
         if not self.ctx.unlocked:
             return
-        self.ctx.call(lambda s: s.cohorts.list(), self._cohorts, self._failed)
+        call_while_alive(self.ctx, self, lambda s: s.cohorts.list(), self._cohorts, self._failed)
         self._load_log()
         self._load_stale()
         self._load_counts()
@@ -245,13 +246,33 @@ class CommunicationsPage(Page):
         for lab in (self.log_summary, self.stale_summary, self.count_total):
             lab.setText("")
 
+    def view_state(self) -> object:
+        return {"tab": self.tabs.currentIndex(), "period": self.period.currentIndex(),
+                "channel": self.channel.currentIndex(), "days": self.days.value(),
+                "cohort": self.cohort.currentData()}
+
+    def restore_view_state(self, state: object) -> None:
+        if not isinstance(state, dict):
+            return
+        self.tabs.setCurrentIndex(state.get("tab", 0))
+        for box, key in ((self.period, "period"), (self.channel, "channel")):
+            box.blockSignals(True)
+            box.setCurrentIndex(state.get(key, box.currentIndex()))
+            box.blockSignals(False)
+        self.days.blockSignals(True)
+        self.days.setValue(state.get("days", self.days.value()))
+        self.days.blockSignals(False)
+        self._wanted_cohort = state.get("cohort")
+        self.reload()
+
     def focus_search(self) -> None:
         self.tabs.setCurrentIndex(0)
         self.log_view.setFocus()
 
     # -- loading -------------------------------------------------------------------------
     def _cohorts(self, cohorts: list[CohortSummary]) -> None:
-        keep = self.cohort.currentData()
+        keep = getattr(self, "_wanted_cohort", None) or self.cohort.currentData()
+        self._wanted_cohort = None
         self.cohort.blockSignals(True)
         self.cohort.clear()
         self.cohort.addItem("Everyone", None)
@@ -259,10 +280,12 @@ class CommunicationsPage(Page):
             self.cohort.addItem(f"{c.name} ({c.members})", c.id)
         self.cohort.setCurrentIndex(max(0, self.cohort.findData(keep)))
         self.cohort.blockSignals(False)
+        if keep is not None:
+            self._load_stale()
 
     def _load_log(self) -> None:
         days, channel = self.period.currentData(), self.channel.currentData()
-        self.ctx.call(lambda s: s.contacts.recent(days=days, channel=channel), self._log_loaded,
+        call_while_alive(self.ctx, self, lambda s: s.contacts.recent(days=days, channel=channel), self._log_loaded,
                       self._failed, label="communications log")
 
     def _log_loaded(self, rows: list[CommunicationView]) -> None:
@@ -273,7 +296,7 @@ class CommunicationsPage(Page):
 
     def _load_stale(self) -> None:
         days, cohort = self.days.value(), self.cohort.currentData()
-        self.ctx.call(lambda s: s.contacts.not_contacted(days, cohort), self._stale_loaded,
+        call_while_alive(self.ctx, self, lambda s: s.contacts.not_contacted(days, cohort), self._stale_loaded,
                       self._failed, label="not contacted")
 
     def _stale_loaded(self, rows: list[NotContacted]) -> None:
@@ -288,7 +311,7 @@ class CommunicationsPage(Page):
 
     def _load_counts(self) -> None:
         days = self.period.currentData()
-        self.ctx.call(lambda s: s.contacts.counts(days), self._counts_loaded, self._failed)
+        call_while_alive(self.ctx, self, lambda s: s.contacts.counts(days), self._counts_loaded, self._failed)
 
     def _counts_loaded(self, counts: ContactCounts) -> None:
         total = counts.total
@@ -299,7 +322,7 @@ class CommunicationsPage(Page):
 
     def _load_notifications(self) -> None:
         open_only = self.open_only.isChecked()
-        self.ctx.call(lambda s: s.notifications.list(open_only=open_only), self._notifications_loaded,
+        call_while_alive(self.ctx, self, lambda s: s.notifications.list(open_only=open_only), self._notifications_loaded,
                       self._failed)
 
     def _notifications_loaded(self, rows: list[NotificationView]) -> None:

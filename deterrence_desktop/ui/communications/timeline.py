@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.enums import label
 from ...services.contacts import TimelineEntry
+from ..board.page import call_while_alive
 from ..context import AppContext
 from ..models import Column, RowsModel
 from ..style import ERROR, MUTED, WARNING, set_role
@@ -113,7 +114,7 @@ class PersonTimeline(QWidget):
         pid = self.person_id
         if pid is None or not self.ctx.unlocked:
             return
-        self.ctx.call(lambda s: s.contacts.timeline(pid), lambda rows, p=pid: self._loaded(p, rows),
+        call_while_alive(self.ctx, self, lambda s: s.contacts.timeline(pid), lambda rows, p=pid: self._loaded(p, rows),
                       self._failed, label="timeline")
 
     def _loaded(self, person_id: int, rows: list[TimelineEntry]) -> None:
