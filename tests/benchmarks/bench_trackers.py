@@ -192,6 +192,7 @@ def main() -> None:
                 cpu[mode].append(r["cpu"])
                 if mode == "export":
                     peaks.append(r["peak_mb"])
+                    base = r["base_mb"]
                     size = r["bytes"]
                 out.unlink(missing_ok=True)
         floor = statistics.median(runs["floor"])
@@ -200,7 +201,7 @@ def main() -> None:
         print(f"export {n:>7,} actions: floor (bare openpyxl write-only) {floor:6.2f} s | "
               f"our writer {writer:6.2f} s ({writer / floor:.2f}x) | "
               f"service export end to end {export:6.2f} s ({export / floor:.2f}x) | "
-              f"peak RSS {max(peaks):.0f} MB | file {size / 1e6:.1f} MB", flush=True)
+              f"peak RSS {max(peaks):.0f} MB (after opening: {base:.0f} MB) | file {size / 1e6:.1f} MB", flush=True)
         fc, wc, ec = (statistics.median(cpu[m]) for m in ("floor", "writer", "export"))
         print(f"         CPU time: floor {fc:6.2f} s | our writer {wc:6.2f} s ({wc / fc:.2f}x) | "
               f"service export end to end {ec:6.2f} s ({ec / fc:.2f}x)", flush=True)
