@@ -29,6 +29,7 @@ from .editors import edit_action
 from .errors import ErrorReporter, show_failure
 from .lists import ActionsPage, GroupsPage, PartnersPage, PeoplePage
 from .page import Page
+from .password import PasswordBanner
 from .settings import AppSettings
 from .start import NewWorkspaceWizard, StartScreen
 from .style import set_role
@@ -113,9 +114,16 @@ class MainWindow(QMainWindow):
         self.unlock_screen.unlocked.connect(self._on_unlocked)
         self.unlock_screen.back_requested.connect(self.show_start)
         self.work = QWidget()
-        row = QHBoxLayout(self.work)
+        work_col = QVBoxLayout(self.work)
+        work_col.setContentsMargins(0, 0, 0, 0)
+        work_col.setSpacing(0)
+        self.password_banner = PasswordBanner(ctx)
+        work_col.addWidget(self.password_banner)
+        self.unlock_screen.password_needed.connect(self.password_banner.offer)
+        row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
+        work_col.addLayout(row, 1)
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setFixedWidth(190)
@@ -332,8 +340,9 @@ class MainWindow(QMainWindow):
             return
         wizard = NewWorkspaceWizard(self.ctx, self, today=self.today)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        wizard.created.connect(lambda services, path: self._on_unlocked(
-            services, path, services.actor.username))
+        wizard.created.connect(lambda services, path: (
+            self._on_unlocked(services, path, services.actor.username),
+            self.password_banner.offer(services.actor.username)))
         self.wizard = wizard
         wizard.open()
         return wizard
@@ -372,7 +381,8 @@ class MainWindow(QMainWindow):
         self.screens.setCurrentWidget(self.work)
         self._set_workspace_actions(True)
         display = getattr(services.actor, "display_name", username)
-        self.user_label.setText(f"Signed in as {display}")
+        read_only = " (read-only)" if services.workspace.read_only else ""
+        self.user_label.setText(f"Signed in as {display}{read_only}")
         resume, self._resume = self._resume, None
         if resume is not None and resume[0] in self.pages:
             page = self.go_to(resume[0])

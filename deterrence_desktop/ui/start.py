@@ -398,7 +398,14 @@ class NewWorkspaceWizard(QWizard):
         today = self.today
 
         def create():
-            app = WorkspaceServices.create_workspace(path, passphrase, partnership, user)
+            from ..security.writer_lock import WriterLock, attach
+            lock = WriterLock(path).acquire()          # this copy is the file's one writer
+            try:
+                app = WorkspaceServices.create_workspace(path, passphrase, partnership, user)
+            except BaseException:
+                lock.release()
+                raise
+            attach(app.workspace, lock)
             if today is not None:
                 app = WorkspaceServices(app.workspace, app.actor, today)
             return app

@@ -22,24 +22,25 @@ from .style import app_icon, set_role
 
 
 def open_workspace(path: str, passphrase: str, username: str, password: str | None,
-                   today=None):
-    """Open and sign in (runs on the worker). Returns the signed-in services."""
-    from ..services.app import WorkspaceServices
-    from ..store.workspace import open_or_explain
-    ws = open_or_explain(path, passphrase)
+                   today=None, *, read_only: bool = False, take_over: bool = False):
+    """Open as the workspace's one writer (or read-only) and sign in; runs on the worker.
+    Returns the signed-in services and whether the user still has to choose a password."""
+    from ..security.session import open_signed_in
+    services = open_signed_in(path, passphrase, username, password, today=today,
+                              read_only=read_only, take_over=take_over)
     try:
-        base = WorkspaceServices(ws, today=today)
-        actor = base.users.sign_in(username, password or None)
-        return WorkspaceServices(ws, actor, today)
+        needs = services.users.needs_password(username)
     except BaseException:
-        ws.close()
+        services.close()
         raise
+    return services, needs
 
 
 class UnlockScreen(QWidget):
     """Passphrase (with show/hide), user name and personal password; Unlock."""
 
     unlocked = Signal(object, str, str)      # services, path, username
+    password_needed = Signal(str)            # signed in by the passphrase alone: choose one
     back_requested = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, today=None):
@@ -192,7 +193,7 @@ class UnlockScreen(QWidget):
         self.error.setText(text)
         self.error.show()
 
-    def unlock(self) -> None:
+    def unlock(self, *, read_only: bool = False, take_over: bool = False) -> None:
         if self._busy:
             return
         passphrase = self.passphrase.text()
@@ -208,19 +209,26 @@ class UnlockScreen(QWidget):
         self.error.hide()
         self.set_busy(True)
         path, password, today = self.path, self.password.text(), self.today
-        self.ctx.runner.run(lambda: open_workspace(path, passphrase, username, password, today),
-                            lambda services: self._opened(services, username),
-                            self._failed, label="unlock")
+        self.ctx.runner.run(
+            lambda: open_workspace(path, passphrase, username, password, today,
+                                   read_only=read_only, take_over=take_over),
+            lambda result: self._opened(result, username), self._failed, label="unlock")
 
-    def _opened(self, services, username: str) -> None:
+    def _opened(self, result, username: str) -> None:
+        services, needs_password = result
         self.set_busy(False)
         self.passphrase.clear()
         self.password.clear()
         self.unlocked.emit(services, self.path, username)
+        if needs_password and not services.workspace.read_only:
+            self.password_needed.emit(username)
 
     def _failed(self, exc: BaseException) -> None:
         self.set_busy(False)
-        if isinstance(exc, WrongPassphrase):
+        from ..security.writer_lock import WorkspaceInUse
+        if isinstance(exc, WorkspaceInUse):
+            self._in_use(exc)
+        elif isinstance(exc, WrongPassphrase):
             self.show_error("The passphrase is wrong. Check Caps Lock and the keyboard layout, "
                             "then try again.")
             self.passphrase.selectAll()
@@ -231,6 +239,32 @@ class UnlockScreen(QWidget):
         else:
             self.show_error("The workspace could not be opened.")
             self.ctx.runner.unhandled_error.emit(exc)
+
+
+    def _in_use(self, exc) -> None:
+        """Another copy holds the writer lock: open read-only, take over, or cancel."""
+        from PySide6.QtWidgets import QMessageBox
+        box = QMessageBox(QMessageBox.Icon.Question, "Workspace in use",
+                          f"{Path(self.path).name} is open in {exc.holder.describe()}.\n\n"
+                          "Open it read-only, or take it over if that copy is no longer in use "
+                          "(its unsaved work would be lost).", parent=self)
+        read_only = box.addButton("Open &read-only", QMessageBox.ButtonRole.AcceptRole)
+        take_over = box.addButton("&Take over", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(read_only)
+        self._in_use_box = box
+        box.exec()
+        chosen = box.clickedButton()
+        if chosen is read_only:
+            self._retry(read_only=True)
+        elif chosen is take_over:
+            self._retry(take_over=True)
+        else:
+            self.show_error("The workspace is open elsewhere.")
+
+    def _retry(self, **how) -> None:
+        # the fields still hold what was typed: unlock() cleared nothing on failure
+        self.unlock(**how)
 
 
 _INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,

@@ -131,6 +131,11 @@ def test_wizard_creates_a_workspace_and_opens_it(qtbot, window, tmp_path):
     people = window.pages["people"]
     qtbot.waitUntil(lambda: people.empty_label.isVisible(), timeout=WAIT)   # a clear empty state
     assert str(target.resolve()) in AppSettings().recent_workspaces()
+    assert window.password_banner.isVisible()                  # the first user has no password yet
+    from deterrence_desktop.security.writer_lock import lock_path
+    assert lock_path(target).exists()                          # opened as the file's one writer
+    window.lock(ask=False)
+    qtbot.waitUntil(lambda: not lock_path(target).exists(), timeout=WAIT)
 
 
 def test_wrong_passphrase_then_lock_and_unlock_returns_to_the_same_person(qtbot, window, demo_path):
@@ -168,6 +173,54 @@ def test_wrong_passphrase_then_lock_and_unlock_returns_to_the_same_person(qtbot,
                     timeout=WAIT)
     assert window.current_key() == "people"
     assert target.family_name not in window.windowTitle()
+
+
+def test_a_workspace_open_elsewhere_can_be_opened_read_only(qtbot, window, demo_path):
+    import json
+    from PySide6.QtWidgets import QMessageBox
+    from deterrence_desktop.security.writer_lock import lock_path, this_host
+    lock_path(demo_path).write_text(json.dumps({      # another live process holds the file
+        "host": this_host(), "pid": 1, "started": "2026-11-26T08:00:00+00:00", "token": "x"}))
+    chosen = []
+
+    def answer():
+        box = getattr(window.unlock_screen, "_in_use_box", None)
+        if box is not None and box.isVisible():
+            chosen.append(box.text())
+            box.buttons()[0].click()                      # "Open read-only"
+        else:
+            QTimer.singleShot(20, answer)
+    QTimer.singleShot(20, answer)
+    unlock(qtbot, window, demo_path)
+    qtbot.waitUntil(lambda: window.ctx.unlocked, timeout=WAIT)
+    assert chosen and "is open in another copy" in chosen[0]
+    assert window.ctx.services.workspace.read_only
+    assert "read-only" in window.user_label.text()
+    assert not window.password_banner.isVisible()       # nothing can be written
+
+
+def test_choose_a_personal_password_after_signing_in_with_the_passphrase(qtbot, window, demo_path):
+    unlock(qtbot, window, demo_path)
+    people_loaded(qtbot, window)
+    banner = window.password_banner
+    qtbot.waitUntil(lambda: banner.isVisible(), timeout=WAIT)
+    dlg = banner.open_dialog()
+    dlg.first.setText("fictional pass 1")
+    dlg.second.setText("fictional pass 2")
+    dlg.save()
+    assert "differ" in dlg.error.text()
+    dlg.second.setText("fictional pass 1")
+    dlg.save()
+    qtbot.waitUntil(lambda: not banner.isVisible(), timeout=WAIT)
+    assert not window.ctx.call_sync(lambda s: s.users.needs_password("demo.coordinator"))
+    window.lock(ask=False)
+    unlock(qtbot, window, demo_path)                       # no password: refused
+    assert not window.ctx.unlocked
+    assert "user name or password is wrong" in window.unlock_screen.error.text()
+    window.unlock_screen.password.setText("fictional pass 1")
+    window.unlock_screen.unlock()
+    qtbot.waitUntil(lambda: window.ctx.unlocked, timeout=WAIT)
+    assert not banner.isVisible()
 
 
 def test_idle_time_locks_the_workspace(qtbot, window, demo_path):
