@@ -618,6 +618,34 @@ def test_demo_is_created_on_first_run_and_shows_its_passphrase(qtbot, window):
     assert AppSettings().get("unlock/last_username") == "demo.coordinator"
 
 
+def test_the_app_locks_when_the_system_suspends_it(qtbot, window, demo_path):
+    unlock(qtbot, window, demo_path)
+    people_loaded(qtbot, window)
+    window._app_state_changed(Qt.ApplicationState.ApplicationInactive)     # just another window
+    assert window.ctx.unlocked
+    window._app_state_changed(Qt.ApplicationState.ApplicationSuspended)
+    assert not window.ctx.unlocked and window.screens.currentWidget() is window.unlock_screen
+
+
+def test_launch_installs_the_error_report_and_opens_the_demo(qtbot, tmp_path):
+    import sys
+    from deterrence_desktop.ui.launch import create_window
+    previous = sys.excepthook
+    win = create_window(demo=True, data_dir=tmp_path / "portable")
+    qtbot.addWidget(win)
+    try:
+        assert sys.excepthook == win.errors.excepthook
+        assert paths.data_dir() == (tmp_path / "portable").resolve()
+        qtbot.waitUntil(lambda: win.screens.currentWidget() is win.unlock_screen, timeout=60_000)
+        assert paths.demo_workspace_path().is_relative_to(tmp_path)
+        assert win.unlock_screen.demo_hint.isVisibleTo(win)
+    finally:
+        win.errors.uninstall()
+        win.ctx.runner.shutdown()
+        paths.set_data_dir(None)
+    assert sys.excepthook == previous
+
+
 def test_settings_hold_geometry_and_paths_only(qtbot, window, demo_path):
     unlock(qtbot, window, demo_path)
     page = people_loaded(qtbot, window)
