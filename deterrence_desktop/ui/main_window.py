@@ -423,7 +423,11 @@ class MainWindow(QMainWindow):
     def lock(self, ask: bool = True, *, to_start: bool = False) -> bool:
         """Lock the workspace. With ``ask``, unsaved edits in open dialogs are offered to be
         kept (saved) or discarded, or the lock cancelled; without (idle lock), they are kept
-        when they can be saved. Returns False if cancelled or already locked."""
+        when they can be saved. Returns False if cancelled or already locked.
+
+        A dialog takes part by having ``is_dirty()``, ``save_before_lock()`` (queue its
+        save on the worker; it runs before the workspace closes) and ``close_quietly()``;
+        any other dialog is rejected. Pages drop their rows on ``ctx.workspace_locked``."""
         if not self.ctx.unlocked:
             return False
         dialogs = self.open_dialogs()
