@@ -57,3 +57,33 @@ def empty_app(tmp_path):
         User(username="coord", display_name="Casey Testcoord"))
     yield app
     app.close()
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+
+
+def save_screenshot(widget, area: str, name: str) -> Path:
+    """Grab ``widget`` into screenshots/<area>/<name>.png for a person to look at."""
+    from PySide6.QtWidgets import QApplication
+    QApplication.processEvents()        # let pending layout requests run before the grab
+    folder = SCREENSHOTS / area
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (name if name.endswith(".png") else f"{name}.png")
+    widget.grab().save(str(path))
+    return path
+
+
+@pytest.fixture
+def ctx(qapp, demo_app):
+    """A GUI AppContext with the demo workspace unlocked, styled as the app is."""
+    from deterrence_desktop.ui.context import AppContext
+    from deterrence_desktop.ui.style import apply_style
+
+    apply_style(qapp)
+    context = AppContext()
+    context.set_services(demo_app)
+    yield context
+    context.drop_services()
+    # Close the worker's connection on the worker, then stop it.
+    context.runner.call_sync(demo_app.workspace.engine.dispose)
+    context.runner.shutdown()

@@ -1,36 +1,19 @@
 """The call-in wizard on the demo workspace, driven like a user would, with screenshots."""
 from __future__ import annotations
 
-from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 from sqlalchemy import select
 
+from conftest import save_screenshot
 from deterrence_desktop.services import callins as flow
 from deterrence_desktop.store.tables import ActionRow, AuditEntryRow, CallInRow, InvitationRow
 from deterrence_desktop.ui.callins.wizard import CallInWizard
-from deterrence_desktop.ui.context import AppContext
-
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "callins"
 
 
-@pytest.fixture
-def ctx(qapp, demo_app):
-    from deterrence_desktop.ui.style import apply_style
-    apply_style(qapp)
-    context = AppContext()
-    context.set_services(demo_app)
-    yield context
-    context.runner.shutdown()
-
-
-def shot(widget, name: str) -> None:
-    from PySide6.QtWidgets import QApplication
-    QApplication.processEvents()        # let pending layout requests run before the grab
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    widget.grab().save(str(SHOTS / f"{name}.png"))
+def shot(widget, name):
+    save_screenshot(widget, 'callins', name)
 
 
 def ready(qtbot, wizard: CallInWizard, step: str):

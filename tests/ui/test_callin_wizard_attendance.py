@@ -2,36 +2,19 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
-import pytest
-from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
+from conftest import save_screenshot
 from deterrence_desktop.domain.enums import AttendanceStatus as A
 from deterrence_desktop.services.app import WorkspaceServices
 from deterrence_desktop.store.tables import ActionRow, CustomNotificationRow
 from deterrence_desktop.ui.callins.page import CallInsPage
 from deterrence_desktop.ui.callins.wizard import CallInWizard
-from deterrence_desktop.ui.context import AppContext
-
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "callins"
 
 
-@pytest.fixture
-def ctx(qapp, demo_app):
-    from deterrence_desktop.ui.style import apply_style
-    apply_style(qapp)
-    context = AppContext()
-    context.set_services(demo_app)
-    yield context
-    context.runner.shutdown()
-
-
-def shot(widget, name: str) -> None:
-    QApplication.processEvents()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    widget.grab().save(str(SHOTS / f"{name}.png"))
+def shot(widget, name):
+    save_screenshot(widget, 'callins', name)
 
 
 def test_attendance_with_two_no_shows_proposes_two_follow_ups(qtbot, ctx, demo_app):

@@ -1,36 +1,19 @@
 """The communications screens on the demo workspace: quick contact, timeline, log page."""
 from __future__ import annotations
 
-from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
+from conftest import save_screenshot
 from deterrence_desktop.store.tables import CommunicationRow
 from deterrence_desktop.ui.communications.dialog import CommunicationDialog
 from deterrence_desktop.ui.communications.page import CommunicationsPage
 from deterrence_desktop.ui.communications.timeline import PersonTimeline
-from deterrence_desktop.ui.context import AppContext
-
-ROOT = Path(__file__).resolve().parents[2] / "screenshots"
-
-
-@pytest.fixture
-def ctx(qapp, demo_app):
-    from deterrence_desktop.ui.style import apply_style
-    apply_style(qapp)
-    context = AppContext()
-    context.set_services(demo_app)
-    yield context
-    context.runner.shutdown()
 
 
 def shot(widget, folder: str, name: str) -> None:
-    QApplication.processEvents()
-    (ROOT / folder).mkdir(parents=True, exist_ok=True)
-    widget.grab().save(str(ROOT / folder / f"{name}.png"))
+    save_screenshot(widget, folder, name)
 
 
 def count_comms(app, person_id: int | None = None) -> int:

@@ -3,24 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QApplication
 
 from deterrence_desktop.store.tables import ActionRow, CommunicationRow, CustomNotificationRow
 from deterrence_desktop.ui.communications.timeline import PersonTimeline
-from deterrence_desktop.ui.context import AppContext
 
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "communications"
-
-
-@pytest.fixture
-def ctx(qapp, demo_app):
-    from deterrence_desktop.ui.style import apply_style
-    apply_style(qapp)
-    context = AppContext()
-    context.set_services(demo_app)
-    yield context
-    context.runner.shutdown()
 
 
 def test_plan_a_notification_then_record_it_delivered(qtbot, ctx, demo_app):

@@ -2,40 +2,24 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from deterrence_desktop.domain.model import Group
 from deterrence_desktop.ui.audit.page import AuditLogPage
-from deterrence_desktop.ui.context import AppContext
 from deterrence_desktop.ui.security.backups import BackupsDialog
 from deterrence_desktop.ui.security.guards import BackupScheduler, copy_sensitive
 from deterrence_desktop.ui.security.retention import RetentionDialog
 from deterrence_desktop.ui.security.users import UserManagementDialog
 
-from conftest import DEMO_TODAY
+from conftest import DEMO_TODAY, save_screenshot
 
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "security"
 WAIT = 20_000
 
 
 def shot(widget, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    widget.grab().save(str(SHOTS / name))
-
-
-@pytest.fixture
-def ctx(qtbot, demo_app):
-    c = AppContext()
-    c.set_services(demo_app)
-    yield c
-    c.drop_services()
-    # Close the worker's connection on the worker (a connection never crosses threads).
-    c.runner.call_sync(demo_app.workspace.engine.dispose)
-    c.runner.shutdown()
+    save_screenshot(widget, 'security', name)
 
 
 def idle(qtbot, ctx):

@@ -4,33 +4,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
-import pytest
 from PySide6.QtCore import Qt
 
+from conftest import save_screenshot
 from deterrence_desktop.domain.enums import ActionStatus
 from deterrence_desktop.exports.tracker_xlsx import ACTIONS_SHEET, HEADERS
 from deterrence_desktop.services.trackers import RowState
 from deterrence_desktop.ui.context import AppContext
 from deterrence_desktop.ui.trackers import ExportTrackerDialog, ImportTrackerDialog
 
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "trackers"
 
-
-@pytest.fixture
-def ctx(qapp, demo_app):
-    from deterrence_desktop.ui.style import apply_style
-    apply_style(qapp)
-    context = AppContext()
-    context.set_services(demo_app)
-    yield context
-    context.runner.shutdown()
-
-
-def shot(widget, name: str) -> None:
-    from PySide6.QtWidgets import QApplication
-    QApplication.processEvents()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    widget.grab().save(str(SHOTS / f"{name}.png"))
+def shot(widget, name):
+    save_screenshot(widget, 'trackers', name)
 
 
 def partner_index(dialog, name: str) -> int:
