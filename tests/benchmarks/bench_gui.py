@@ -89,6 +89,7 @@ def child(path: str, spawned_at: float) -> None:
     window.unlock_screen.unlock()
     wait_until(lambda: window.ctx.unlocked)
     marks["unlock (database stack, key, sign-in)"] = time.time() - t
+    marks["launch to main window shown (list loading)"] = time.time() - spawned_at
     t = time.time()
     page = window.pages["people"]
     wait_until(lambda: page.model.rowCount() > 0)
@@ -159,9 +160,10 @@ def main() -> int:
     print(f"\nLaunch to a usable main window, {results[0]['rows']:,} people "
           f"(median of {len(results)} fresh processes; target < 2 s):")
     for key in ("launch to the unlock screen", "unlock (database stack, key, sign-in)",
+                "launch to main window shown (list loading)",
                 "People list loaded and painted", "total: launch to usable window",
                 "unlock to usable window (stack loaded)"):
-        print(f"  {key:<36} {statistics.median(r[key] for r in results):6.2f} s")
+        print(f"  {key:<44} {statistics.median(r[key] for r in results):6.2f} s")
     f = min(results, key=lambda r: r["filter"]["per_key_median"])["filter"]
     print("\nFiltering the People list as a person types (target < 100 ms per key):")
     print(f"  per keystroke: median {f['per_key_median'] * 1000:.1f} ms, max {f['per_key_max'] * 1000:.1f} ms")
