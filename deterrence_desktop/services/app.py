@@ -25,8 +25,8 @@ from .contacts import ContactService
 from .groups import GroupService
 from .letters import LetterService
 from .maintenance import MaintenanceService
-from .notifications import NotificationService
 from .meetings import MeetingService
+from .notifications import NotificationService
 from .partners import PartnerService
 from .people import PeopleService
 from .trackers import TrackerService

@@ -12,7 +12,7 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from .. import paths
+from .. import logging_setup, paths
 from .context import AppContext
 from .main_window import MainWindow
 from .settings import AppSettings
@@ -48,6 +48,9 @@ def run_gui(args) -> int:
     app.setApplicationDisplayName(paths.APP_NAME)
     app.setDesktopFileName("deterrence-desktop")
     apply_style(app)
+    if getattr(args, "data_dir", None):
+        paths.set_data_dir(args.data_dir)
+    logging_setup.configure()           # a log that never carries personal data
     window = create_window(demo=getattr(args, "demo", False), data_dir=getattr(args, "data_dir", None))
     window.show()
     try:

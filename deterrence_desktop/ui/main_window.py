@@ -7,9 +7,8 @@ whether to keep unsaved edits), closes the workspace on the database worker,
 and shows the unlock screen; unlocking returns to the same page and record.
 
 The pages are listed once, in :data:`PAGES`: each entry is a key and a
-``Page`` subclass constructed as ``PageClass(ctx, parent)``. Pages still to
-come show a clear empty state until their real class replaces the
-placeholder here.
+``Page`` subclass constructed as ``PageClass(ctx, parent)``; ``add_page``
+replaces one in place.
 """
 from __future__ import annotations
 
@@ -24,10 +23,17 @@ from PySide6.QtWidgets import (
 )
 
 from .. import paths
+from .audit.page import AuditLogPage
+from .board.page import BoardPage
+from .callins.page import CallInsPage
+from .communications.dialog import CommunicationDialog
+from .communications.page import CommunicationsPage
 from .context import AppContext
 from .editors import edit_action
 from .errors import ErrorReporter, show_failure
+from .letters.page import LettersPage
 from .lists import ActionsPage, GroupsPage, PartnersPage, PeoplePage
+from .meetings.page import MeetingsPage
 from .page import Page
 from .password import PasswordBanner
 from .settings import AppSettings
@@ -38,54 +44,22 @@ from .unlock import IdleLock, UnlockScreen
 APP_TITLE = "Deterrence Desktop"
 
 
-class PlaceholderPage(Page):
-    """A page whose feature is still to come: a calm empty state, never a crash."""
-
-    message = "This part of Deterrence Desktop is on its way."
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
-        super().__init__(ctx, parent)
-        col = QVBoxLayout(self)
-        col.addStretch(1)
-        head = QLabel(self.title)
-        head.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        set_role(head, "heading")
-        col.addWidget(head)
-        text = QLabel(self.message)
-        text.setObjectName("emptyState")
-        text.setWordWrap(True)
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        set_role(text, "empty")
-        col.addWidget(text)
-        col.addStretch(2)
-
-
-def placeholder(title: str, message: str) -> type[Page]:
-    return type(f"{title.replace(' ', '').replace('-', '')}Placeholder", (PlaceholderPage,),
-                {"title": title, "message": message})
-
-
-# The navigation, in order. Swap a placeholder for the real page with a one-line change.
+# The navigation, in order.
 PAGES: list[tuple[str, type[Page]]] = [
     ("people", PeoplePage),
     ("groups", GroupsPage),
     ("partners", PartnersPage),
     ("actions", ActionsPage),
-    ("board", placeholder("Action board", "The action board, with every partner's actions by "
-                          "status, arrives in a coming version.")),
-    ("callins", placeholder("Call-ins", "Planning call-ins, invitations and attendance arrives "
-                            "in a coming version.")),
-    ("communications", placeholder("Communications", "The communications log and custom "
-                                   "notifications arrive in a coming version. A person's page "
-                                   "already shows their timeline.")),
-    ("letters", placeholder("Letters", "Letters from templates arrive in a coming version.")),
-    ("meetings", placeholder("Meetings", "Partnership meetings, agendas and minutes arrive in a "
-                             "coming version.")),
-    ("audit", placeholder("Audit log", "Browsing the audit trail arrives in a coming version; "
-                          "every operation is already recorded in the workspace.")),
+    ("board", BoardPage),
+    ("callins", CallInsPage),
+    ("communications", CommunicationsPage),
+    ("letters", LettersPage),
+    ("meetings", MeetingsPage),
+    ("audit", AuditLogPage),
 ]
 # ctx.open_requested kinds -> the page that shows them
-OPEN_KINDS = {"person": "people", "group": "groups", "partner": "partners"}
+OPEN_KINDS = {"person": "people", "group": "groups", "partner": "partners",
+              "meeting": "meetings"}
 
 
 class MainWindow(QMainWindow):
@@ -141,6 +115,7 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
+        self._install_features()
         self.idle = IdleLock(self.settings.idle_minutes, self)
         self.idle.idle.connect(lambda: self.lock(ask=False))
         ctx.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
@@ -183,6 +158,14 @@ class MainWindow(QMainWindow):
         if self.nav.currentItem() is item:
             self.stack.setCurrentWidget(page)
         return page
+
+    def _install_features(self) -> None:
+        """Features that bring their own menus: trackers, and the trust features (users
+        and roles, backups, retention review, backup on close)."""
+        from .security.install import install as install_security
+        from .trackers.menu import install as install_trackers
+        install_trackers(self)
+        install_security(self)
 
     def page_keys(self) -> list[str]:
         return [self.nav.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.nav.count())]
@@ -406,9 +389,12 @@ class MainWindow(QMainWindow):
         self.go_to(key).open_record(record_id)
 
     def add_contact(self, person_id: int) -> None:
-        """Record a communication with a person (the communications dialog is wired here)."""
-        QMessageBox.information(self, "Add contact",
-                                "Recording a contact arrives with the communications log.")
+        """Record a communication with a person: two clicks from their page."""
+        if not self.ctx.unlocked:
+            return
+        dialog = CommunicationDialog(self.ctx, person_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.open()
 
     # -- locking -----------------------------------------------------------------------------
     def open_dialogs(self) -> list[QWidget]:

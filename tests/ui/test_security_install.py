@@ -8,7 +8,6 @@ from deterrence_desktop import paths
 from deterrence_desktop.services.backup import default_folder, list_backups
 from deterrence_desktop.ui.context import AppContext
 from deterrence_desktop.ui.main_window import MainWindow
-from deterrence_desktop.ui.security.install import install
 from deterrence_desktop.ui.settings import AppSettings
 
 from conftest import DEMO_TODAY, PASSPHRASE
@@ -20,8 +19,7 @@ WAIT = 20_000
 def window(qtbot, tmp_path):
     paths.set_data_dir(tmp_path / "appdata")
     ctx = AppContext()
-    win = MainWindow(ctx, AppSettings(), today=DEMO_TODAY)
-    install(win)
+    win = MainWindow(ctx, AppSettings(), today=DEMO_TODAY)     # installs the trust features
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
