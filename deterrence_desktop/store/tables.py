@@ -204,6 +204,7 @@ class ActionRow(Base):
     __table_args__ = (
         Index("ix_action_partner_status", "partner_id", "status"),
         Index("ix_action_status_due", "status", "due_date"),
+        Index("ix_action_person_status", "person_id", "status"),   # open actions per person
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="RESTRICT"))

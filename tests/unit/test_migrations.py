@@ -165,3 +165,13 @@ def test_a_0001_workspace_is_upgraded_to_keep_issued_letters_apart(demo_path):
             assert c.exec_driver_sql("SELECT count(*) FROM person").scalar() == 40
     assert version_of(demo_path) == "0002"
     assert len(list(demo_path.parent.glob("demo.ddw.before-0001-*.bak"))) == 1
+
+
+def test_the_migrations_build_exactly_the_tables_the_code_uses(empty_app):
+    """A column or index added to store/tables.py without a migration fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from deterrence_desktop.store.tables import Base
+    with empty_app.workspace.engine.connect() as c:
+        assert compare_metadata(MigrationContext.configure(c), Base.metadata) == []
