@@ -155,6 +155,7 @@ def test_a_0001_workspace_is_upgraded_to_keep_issued_letters_apart(demo_path):
     conn.execute("BEGIN")
     conn.execute("DROP TABLE letter_issue")
     conn.execute("DROP TABLE letter_batch")
+    conn.execute("DROP INDEX ix_action_person_status")
     conn.execute("UPDATE alembic_version SET version_num = '0001'")
     conn.execute("COMMIT")
     conn.close()
@@ -163,6 +164,8 @@ def test_a_0001_workspace_is_upgraded_to_keep_issued_letters_apart(demo_path):
         with ws.engine.connect() as c:
             assert c.exec_driver_sql("SELECT count(*) FROM letter_issue").scalar() == 0
             assert c.exec_driver_sql("SELECT count(*) FROM person").scalar() == 40
+            assert c.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE "
+                                     "name = 'ix_action_person_status'").scalar() == 1
     assert version_of(demo_path) == "0002"
     assert len(list(demo_path.parent.glob("demo.ddw.before-0001-*.bak"))) == 1
 
