@@ -32,6 +32,16 @@ class AppContext(QObject):
     def unlocked(self) -> bool:
         return self.services is not None
 
+    def permits(self, right) -> bool:
+        """Whether the signed-in user's role may do ``right`` (a ``security.roles.Can``);
+        the GUI hides what it may not. The services refuse it anyway."""
+        if right is None:
+            return True
+        if self.services is None:
+            return False
+        from ..security.roles import can
+        return can(self.services.actor, right)
+
     def call(self, fn: Callable[[Any], Any], on_success: Callable[[Any], None] | None = None,
              on_failure: Callable[[BaseException], None] | None = None, label: str = ""):
         """Run ``fn(services)`` on the database worker; callbacks on the GUI thread."""

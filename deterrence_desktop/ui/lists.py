@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.enums import label
+from ..security.roles import Can
 from .context import AppContext
 from .editors import edit_action, edit_group, edit_partner, edit_person
 from .errors import show_failure
@@ -36,6 +37,7 @@ class ListPage(Page):
     kind = ""                       # data_changed kind and open_requested kind
     search_hint = "Search"
     new_text = ""                   # "&New person…": empty for no New button
+    edit_right: Can | None = None   # the role right needed to add and edit these records
     empty_text = "Nothing here yet."
     fit_columns = True              # short lists: size columns to their contents once
 
@@ -149,6 +151,8 @@ class ListPage(Page):
             return
         self._stale = False
         self._loading = True
+        if self.new_text:
+            self.new_button.setVisible(self.may_edit())
         self.count_label.setText("Loading…")
         fetch, prepare = self.fetch, self.model.prepare_rows
         self.ctx.call(lambda s: prepare(fetch(s)), self._loaded, self._load_failed,
@@ -336,7 +340,12 @@ class ListPage(Page):
         if state.get("open") is not None:
             self.open_record(state["open"])
 
+    def may_edit(self) -> bool:
+        return self.ctx.permits(self.edit_right)
+
     def edit_current(self) -> None:
+        if not self.may_edit():
+            return
         record_id = self.record_view.record_id if self.showing_record() else self.selected_id()
         if record_id is not None:
             self.edit(record_id)
@@ -352,6 +361,7 @@ class PeoplePage(ListPage):
     fit_columns = False
     search_hint = "Search by reference, name or alias"
     new_text = "&New person…"
+    edit_right = Can.EDIT_PEOPLE
     empty_text = "No people yet. Add the first person with New person… (Ctrl+N)."
     add_contact_requested = Signal(int)
 
@@ -408,6 +418,7 @@ class GroupsPage(ListPage):
     data_kinds = ("group", "action", "person")
     search_hint = "Search groups by name, type or area"
     new_text = "&New group…"
+    edit_right = Can.EDIT_GROUPS
     empty_text = "No groups yet. Add one with New group… (Ctrl+N)."
 
     def columns(self):
@@ -452,6 +463,7 @@ class PartnersPage(ListPage):
     data_kinds = ("partner", "action")
     search_hint = "Search partners by name, type or contact"
     new_text = "&New partner…"
+    edit_right = Can.MANAGE_PARTNERS
     empty_text = "No partner agencies yet. Add one with New partner… (Ctrl+N)."
 
     def columns(self):
@@ -499,6 +511,7 @@ ACTION_SCOPES = [
 
 class ActionsPage(ListPage):
     title = "Actions"
+    edit_right = Can.EDIT_ACTIONS
     kind = "action"
     fit_columns = False
     search_hint = "Search by reference, group, partner, assignee or description"

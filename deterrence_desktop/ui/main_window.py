@@ -159,6 +159,11 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(page)
         return page
 
+    def _new_record(self) -> None:
+        page = self.current_page()
+        if getattr(page, "may_edit", lambda: True)():     # Ctrl+N offers only what the role may add
+            page.new_record()
+
     def _install_features(self) -> None:
         """Features that bring their own menus: trackers, and the trust features (users
         and roles, backups, retention review, backup on close)."""
@@ -246,7 +251,7 @@ class MainWindow(QMainWindow):
             edit.addAction(a)
             self.addAction(a)
         edit.addSeparator()
-        add("&Edit", "&New record…", lambda: self.current_page().new_record(),
+        add("&Edit", "&New record…", self._new_record,
             QKeySequence.StandardKey.New)
         add("&Edit", "&Edit record…", lambda: self.current_page().edit_current(), "Ctrl+E")
         add("&Edit", "&Find", lambda: self.current_page().focus_search(), QKeySequence.StandardKey.Find)

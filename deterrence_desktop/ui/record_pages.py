@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.enums import label
+from ..security.roles import Can
 from .context import AppContext
 from .models import Column, IdRole, RowsModel, date_column, enum_column, fmt_date, text_column
 from .style import ERROR, set_role
@@ -166,6 +167,7 @@ class RecordView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.record_id: int | None = None
+        self._rights: list[tuple[QPushButton, Can | None]] = []
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
@@ -193,8 +195,11 @@ class RecordView(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.back_requested.emit,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
-    def add_button(self, text: str, slot, tooltip: str = "", name: str = "") -> QPushButton:
+    def add_button(self, text: str, slot, tooltip: str = "", name: str = "",
+                   right: Can | None = None) -> QPushButton:
+        """A header button; with ``right``, shown only to roles that have it."""
         b = QPushButton(text)
+        self._rights.append((b, right))
         if tooltip:
             b.setToolTip(tooltip)
         if name:
@@ -202,6 +207,11 @@ class RecordView(QWidget):
         b.clicked.connect(slot)
         self.buttons.addWidget(b)
         return b
+
+    def apply_rights(self) -> None:
+        """Show each button only to a role that may use it (called as a record is shown)."""
+        for button, right in self._rights:
+            button.setVisible(self.ctx.permits(right))
 
     def table_card(self, title: str, columns, empty: str, max_rows: int = 10) -> tuple[Card, MiniTable]:
         card = Card(title)
@@ -236,13 +246,15 @@ class PersonView(RecordView):
         self.setObjectName("personView")
         self.reference = ""
         self.edit_button = self.add_button("&Edit…", lambda: self._emit(self.edit_requested),
-                                           "Edit this person (Ctrl+E)", "editPerson")
+                                           "Edit this person (Ctrl+E)", "editPerson",
+                                           Can.EDIT_PEOPLE)
         self.contact_button = self.add_button(
             "Add &contact…", lambda: self._emit(self.add_contact_requested),
-            "Record a communication with this person", "addContact")
+            "Record a communication with this person", "addContact",
+            Can.RECORD_COMMUNICATIONS)
         self.action_button = self.add_button(
             "Add &action…", lambda: self._emit(self.add_action_requested),
-            "Plan an action about this person", "addAction")
+            "Plan an action about this person", "addAction", Can.EDIT_ACTIONS)
 
         details = Card("Details")
         self.details = details.add(KeyValues(
@@ -302,6 +314,7 @@ class PersonView(RecordView):
         return f"Person {self.reference}" if self.reference else "Person"
 
     def show_page(self, page) -> None:
+        self.apply_rights()
         p = page.person
         self.record_id = p.id
         self.reference = p.reference
@@ -358,10 +371,10 @@ class GroupView(RecordView):
         super().__init__(ctx, parent)
         self.setObjectName("groupView")
         self.add_button("&Edit…", lambda: self.record_id and self.edit_requested.emit(self.record_id),
-                        "Edit this group (Ctrl+E)", "editGroup")
+                        "Edit this group (Ctrl+E)", "editGroup", Can.EDIT_GROUPS)
         self.add_button("Add &action…",
                         lambda: self.record_id and self.add_action_requested.emit(self.record_id),
-                        "Plan an action about this group", "addGroupAction")
+                        "Plan an action about this group", "addGroupAction", Can.EDIT_ACTIONS)
         about = Card("About the group")
         self.about = about.add(KeyValues(["Type", "Area", "Description"], wrap=["Description"]))
         mem_card, self.members = self.table_card("Members", [
@@ -394,6 +407,7 @@ class GroupView(RecordView):
         return f"Group {self.group_name}" if self.group_name else "Group"
 
     def show_page(self, page) -> None:
+        self.apply_rights()
         grp = page.group
         self.record_id = grp.id
         self.group_name = grp.name
@@ -423,7 +437,8 @@ class PartnerView(RecordView):
         super().__init__(ctx, parent)
         self.setObjectName("partnerView")
         self.add_button("&Edit…", lambda: self.record_id and self.edit_requested.emit(self.record_id),
-                        "Edit this partner (Ctrl+E)", "editPartner")
+                        "Edit this partner (Ctrl+E)", "editPartner",
+                        Can.MANAGE_PARTNERS)
         self.warning = QLabel()
         self.warning.setObjectName("isaWarning")
         self.warning.setWordWrap(True)
@@ -455,6 +470,7 @@ class PartnerView(RecordView):
         return f"Partner {self.partner_name}" if self.partner_name else "Partner"
 
     def show_page(self, page) -> None:
+        self.apply_rights()
         p = page.partner
         self.record_id = p.id
         self.partner_name = p.name

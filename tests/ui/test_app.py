@@ -716,3 +716,31 @@ def test_screenshots(qtbot, window, demo_path):
         Path(folder).mkdir(parents=True, exist_ok=True)
         for name, pixmap in shots.items():
             assert pixmap.save(str(Path(folder) / f"{name}.png"))
+
+
+def test_the_window_offers_only_what_the_role_may_do(qtbot, window, demo_path):
+    """An analyst reads people but cannot add or edit them or record contacts; they can
+    add groups. The services refuse it anyway (tests/unit/test_roles.py)."""
+    unlock(qtbot, window, demo_path, username="demo.analyst")
+    assert window.ctx.services.actor.role == "analyst"
+    people = people_loaded(qtbot, window)
+    assert not people.new_button.isVisibleTo(window)
+    window.pages["people"].open_record(people.model.rows[0].id)
+    view = people.record_view
+    qtbot.waitUntil(lambda: view.record_id is not None, timeout=WAIT)
+    assert not view.edit_button.isVisibleTo(window)
+    assert not view.contact_button.isVisibleTo(window)
+    assert not view.action_button.isVisibleTo(window)
+    window.go_to("groups")
+    assert window.pages["groups"].new_button.isVisibleTo(window)
+    window.go_to("partners")
+    assert not window.pages["partners"].new_button.isVisibleTo(window)
+    before = len(window.open_dialogs())
+    window.go_to("people")
+    window._new_record()                                   # Ctrl+N on People: nothing opens
+    assert len(window.open_dialogs()) == before
+
+    window.lock(ask=False)
+    unlock(qtbot, window, demo_path)                       # the coordinator sees it all again
+    people = people_loaded(qtbot, window)
+    assert people.new_button.isVisibleTo(window)
