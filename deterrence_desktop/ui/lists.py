@@ -161,18 +161,6 @@ class ListPage(Page):
                 and self.record_view.record_id is not None:
             self.open_record(self.record_view.record_id)
 
-    def _on_data_changed(self, kind: str) -> None:
-        if kind in self.data_kinds and self.ctx.unlocked:
-            if self.isVisible():
-                self.reload()
-            else:
-                self._stale = True
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._stale and self.ctx.unlocked:
-            self.reload()
-
     def _loaded(self, prepared) -> None:
         self._loading = False
         if not self.ctx.unlocked:          # locked while loading: keep nothing

@@ -7,8 +7,13 @@ from .context import AppContext
 
 
 class Page(QWidget):
-    """A page of the main window. Subclasses load rows through ``ctx.call`` when the
-    workspace opens, and drop every row when it locks (``clear``)."""
+    """A page of the main window. Subclasses load rows through ``ctx.call`` in
+    ``reload()`` and drop every row when the workspace locks (``clear``).
+
+    Loading is lazy: when the workspace opens, or records of the page's kinds change,
+    only a visible page reloads at once; a hidden one is marked stale and reloads when
+    it is next shown. One database worker serves every page, so ten pages loading on
+    unlock would make the page in front wait for all of them."""
 
     title = "Page"
     data_kinds: tuple[str, ...] = ()    # data_changed kinds that make this page reload
@@ -16,7 +21,8 @@ class Page(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        ctx.workspace_opened.connect(self.reload)
+        self._stale = False
+        ctx.workspace_opened.connect(self._workspace_opened)
         ctx.workspace_locked.connect(self.clear)
         ctx.data_changed.connect(self._on_data_changed)
 
@@ -50,6 +56,21 @@ class Page(QWidget):
     def edit_current(self) -> None:
         """Ctrl+E on this page: edit the record in view or selected, if any."""
 
+    def _workspace_opened(self) -> None:
+        if self.isVisible():
+            self.reload()
+        else:
+            self._stale = True
+
     def _on_data_changed(self, kind: str) -> None:
-        if kind in self.data_kinds and self.ctx.unlocked and self.isVisible():
+        if kind in self.data_kinds and self.ctx.unlocked:
+            if self.isVisible():
+                self.reload()
+            else:
+                self._stale = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale and self.ctx.unlocked:
+            self._stale = False
             self.reload()

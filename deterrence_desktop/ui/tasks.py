@@ -9,6 +9,7 @@ and to notice a cancel.
 from __future__ import annotations
 
 import itertools
+import weakref
 import logging
 import traceback
 from collections.abc import Callable
@@ -100,6 +101,9 @@ class TaskRunner(QObject):
         self._worker.finished.connect(self._finished)
         self._worker.progress.connect(self._progress)
         self._thread.start()
+        # A runner dropped without shutdown() (a test, a closed window) must not leave its
+        # QThread running when Python frees it: Qt aborts the process for that.
+        self._stop_thread = weakref.finalize(self, _stop_thread, self._thread)
 
     def run(self, fn: Callable[[], Any], on_success: Callable[[Any], None] | None = None,
             on_failure: Callable[[BaseException], None] | None = None, label: str = "") -> Task:
@@ -189,6 +193,11 @@ class TaskRunner(QObject):
             task.on_success = task.on_failure = task.on_progress = None
         self._thread.quit()
         self._thread.wait(wait_ms)
+
+
+def _stop_thread(thread: QThread, wait_ms: int = 10_000) -> None:
+    thread.quit()
+    thread.wait(wait_ms)
 
 
 def format_exception_report(exc: BaseException) -> str:

@@ -16,6 +16,7 @@ def open_page(qtbot, app, page_cls):
     page = page_cls(ctx)
     qtbot.addWidget(page)
     page.resize(1500, 900)
+    page.show()                     # pages load when shown, as in the main window
     ctx.set_services(app)
     return ctx, page
 

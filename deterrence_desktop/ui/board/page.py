@@ -232,16 +232,7 @@ class BoardPage(Page):
     def _on_data_changed(self, kind: str) -> None:
         if self._emitting or kind not in self.data_kinds:
             return
-        if self.isVisible():
-            super()._on_data_changed(kind)
-        else:
-            self._stale = True          # reload when the board is shown again
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if getattr(self, "_stale", False) and self.ctx.unlocked:
-            self._stale = False
-            self.reload()
+        super()._on_data_changed(kind)
 
     # -- filtering ------------------------------------------------------------------------
     def current_filter(self) -> BoardFilter:

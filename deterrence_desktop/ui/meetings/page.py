@@ -292,18 +292,6 @@ class MeetingsPage(Page):
         if self.mode.detail is not None and self.stack.currentIndex() == 1:
             self.reload_detail(self.mode.detail.meeting.id, self.mode.item_index)
 
-    def _on_data_changed(self, kind: str) -> None:
-        if kind in self.data_kinds and not self.isVisible():
-            self._stale = True          # reload when the page is shown again
-        else:
-            super()._on_data_changed(kind)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if getattr(self, "_stale", False) and self.ctx.unlocked:
-            self._stale = False
-            self.reload()
-
     def _loaded(self, result) -> None:
         meetings, partners = result
         self.partners = partners
