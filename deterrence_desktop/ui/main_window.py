@@ -12,7 +12,9 @@ replaces one in place.
 """
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import NamedTuple
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
@@ -23,17 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from .. import paths
-from .audit.page import AuditLogPage
-from .board.page import BoardPage
-from .callins.page import CallInsPage
-from .communications.dialog import CommunicationDialog
-from .communications.page import CommunicationsPage
 from .context import AppContext
 from .editors import edit_action
 from .errors import ErrorReporter, show_failure
-from .letters.page import LettersPage
 from .lists import ActionsPage, GroupsPage, PartnersPage, PeoplePage
-from .meetings.page import MeetingsPage
 from .page import Page
 from .password import PasswordBanner
 from .settings import AppSettings
@@ -44,19 +39,64 @@ from .unlock import IdleLock, UnlockScreen
 APP_TITLE = "Deterrence Desktop"
 
 
+class Deferred(NamedTuple):
+    """A feature page whose module (and the services, reportlab and openpyxl behind it)
+    is imported on the database worker after the window shows, not before."""
+    title: str
+    module: str             # relative to deterrence_desktop.ui
+    name: str
+
+    def load(self) -> type[Page]:
+        return getattr(importlib.import_module(f"deterrence_desktop.ui.{self.module}"), self.name)
+
+
+class PendingPage(Page):
+    """Stands in a feature page's place for the moment its module loads."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        col = QVBoxLayout(self)
+        text = QLabel("Loading…")
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_role(text, "empty")
+        col.addWidget(text)
+
+
+def pending(title: str) -> type[Page]:
+    return type("PendingPage", (PendingPage,), {"title": title})
+
+
 # The navigation, in order.
-PAGES: list[tuple[str, type[Page]]] = [
+PAGES: list[tuple[str, type[Page] | Deferred]] = [
     ("people", PeoplePage),
     ("groups", GroupsPage),
     ("partners", PartnersPage),
     ("actions", ActionsPage),
-    ("board", BoardPage),
-    ("callins", CallInsPage),
-    ("communications", CommunicationsPage),
-    ("letters", LettersPage),
-    ("meetings", MeetingsPage),
-    ("audit", AuditLogPage),
+    ("board", Deferred("Action board", "board.page", "BoardPage")),
+    ("callins", Deferred("Call-ins", "callins.page", "CallInsPage")),
+    ("communications", Deferred("Communications", "communications.page", "CommunicationsPage")),
+    ("letters", Deferred("Letters", "letters.page", "LettersPage")),
+    ("meetings", Deferred("Meetings", "meetings.page", "MeetingsPage")),
+    ("audit", Deferred("Audit log", "audit.page", "AuditLogPage")),
 ]
+# Modules of features that add menus rather than pages; imported with the deferred pages.
+FEATURE_MODULES = ("security.install", "trackers.menu", "trackers.dialogs",
+                   "communications.dialog")
+
+
+def page_class(spec: type[Page] | Deferred) -> type[Page]:
+    return spec.load() if isinstance(spec, Deferred) else spec
+
+
+def _import_features() -> None:
+    """On the worker: import every deferred page and feature module (no widget is made)."""
+    for _key, spec in PAGES:
+        if isinstance(spec, Deferred):
+            spec.load()
+    for module in FEATURE_MODULES:
+        importlib.import_module(f"deterrence_desktop.ui.{module}")
+
+
 # ctx.open_requested kinds -> the page that shows them
 OPEN_KINDS = {"person": "people", "group": "groups", "partner": "partners",
               "meeting": "meetings"}
@@ -107,15 +147,17 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         self.pages: dict[str, Page] = {}
         self._go_actions: dict[str, QAction] = {}
-        for key, cls in PAGES:
-            self.add_page(key, cls)
+        for key, spec in PAGES:
+            self.add_page(key, pending(spec.title) if isinstance(spec, Deferred) else spec)
         self.nav.currentRowChanged.connect(self._nav_changed)
         for w in (self.start, self.unlock_screen, self.work):
             self.screens.addWidget(w)
 
         self._build_status_bar()
         self._build_menus()
-        self._install_features()
+        self.features_loaded = False
+        ctx.runner.run(_import_features, lambda _: self._install_features(),
+                       label="load features")
         self.idle = IdleLock(self.settings.idle_minutes, self)
         self.idle.idle.connect(lambda: self.lock(ask=False))
         ctx.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
@@ -165,12 +207,17 @@ class MainWindow(QMainWindow):
             page.new_record()
 
     def _install_features(self) -> None:
-        """Features that bring their own menus: trackers, and the trust features (users
-        and roles, backups, retention review, backup on close)."""
+        """Swap the feature pages in for their stand-ins, and add the features that bring
+        their own menus: trackers, and the trust features (users and roles, backups,
+        retention review, backup on close). Their modules are already imported."""
         from .security.install import install as install_security
         from .trackers.menu import install as install_trackers
+        for key, spec in PAGES:
+            if isinstance(spec, Deferred):
+                self.add_page(key, spec.load())
         install_trackers(self)
         install_security(self)
+        self.features_loaded = True
 
     def page_keys(self) -> list[str]:
         return [self.nav.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.nav.count())]
@@ -397,6 +444,7 @@ class MainWindow(QMainWindow):
         """Record a communication with a person: two clicks from their page."""
         if not self.ctx.unlocked:
             return
+        from .communications.dialog import CommunicationDialog
         dialog = CommunicationDialog(self.ctx, person_id, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dialog.open()

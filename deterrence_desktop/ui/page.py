@@ -21,7 +21,7 @@ class Page(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self._stale = False
+        self._stale = ctx.unlocked      # made after unlocking: load when first shown
         ctx.workspace_opened.connect(self._workspace_opened)
         ctx.workspace_locked.connect(self.clear)
         ctx.data_changed.connect(self._on_data_changed)

@@ -22,7 +22,7 @@ from deterrence_desktop import paths  # noqa: E402
 from deterrence_desktop.domain.enums import LegalStatus  # noqa: E402
 from deterrence_desktop.ui.context import AppContext  # noqa: E402
 from deterrence_desktop.ui.forms import RecordDialog  # noqa: E402
-from deterrence_desktop.ui.main_window import PAGES, MainWindow  # noqa: E402
+from deterrence_desktop.ui.main_window import PAGES, MainWindow, page_class  # noqa: E402
 from deterrence_desktop.ui.settings import AppSettings  # noqa: E402
 
 from conftest import DEMO_TODAY, PASSPHRASE  # noqa: E402
@@ -35,6 +35,7 @@ def window(qtbot, tmp_path):
     paths.set_data_dir(tmp_path / "appdata")
     ctx = AppContext()
     win = MainWindow(ctx, AppSettings(), today=DEMO_TODAY)
+    qtbot.waitUntil(lambda: win.features_loaded, timeout=20_000)   # pages load on the worker
     unexpected: list[BaseException] = []
     ctx.runner.unhandled_error.connect(unexpected.append)
     win.unexpected = unexpected
@@ -542,10 +543,10 @@ def test_every_navigation_entry_opens_without_a_crash(qtbot, window, demo_path):
     people_loaded(qtbot, window)
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == \
         [window.pages[k].title for k, _ in PAGES]
-    for key, cls in PAGES:
+    for key, spec in PAGES:
         window.go_to(key)
         assert window.current_page() is window.pages[key]
-        assert type(window.current_page()) is cls or key == "audit"
+        assert type(window.current_page()) is page_class(spec)
     actions = window.go_to("actions")
     qtbot.waitUntil(lambda: actions.model.rowCount() > 0, timeout=WAIT)
     n_open = actions.model.rowCount()

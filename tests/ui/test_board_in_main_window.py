@@ -9,7 +9,6 @@ from deterrence_desktop import paths
 from deterrence_desktop.ui import main_window
 from deterrence_desktop.ui.board import BoardPage
 from deterrence_desktop.ui.context import AppContext
-from deterrence_desktop.ui.meetings import MeetingsPage
 from deterrence_desktop.ui.settings import AppSettings
 from tests.conftest import DEMO_TODAY, PASSPHRASE
 from tests.ui.board_support import save_shot
@@ -18,13 +17,11 @@ WAIT = 20_000
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    pages = [(k, BoardPage if k == "board" else MeetingsPage if k == "meetings" else cls)
-             for k, cls in main_window.PAGES]
-    monkeypatch.setattr(main_window, "PAGES", pages)
+def window(qtbot, tmp_path):
     paths.set_data_dir(tmp_path / "appdata")
     ctx = AppContext()
     win = main_window.MainWindow(ctx, AppSettings(), today=DEMO_TODAY)
+    qtbot.waitUntil(lambda: win.features_loaded, timeout=20_000)   # pages load on the worker
     unexpected: list[BaseException] = []
     ctx.runner.unhandled_error.connect(unexpected.append)
     qtbot.addWidget(win)

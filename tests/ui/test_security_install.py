@@ -20,6 +20,7 @@ def window(qtbot, tmp_path):
     paths.set_data_dir(tmp_path / "appdata")
     ctx = AppContext()
     win = MainWindow(ctx, AppSettings(), today=DEMO_TODAY)     # installs the trust features
+    qtbot.waitUntil(lambda: win.features_loaded, timeout=20_000)   # pages load on the worker
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

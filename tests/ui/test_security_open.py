@@ -38,6 +38,7 @@ def window(qtbot, tmp_path):
     paths.set_data_dir(tmp_path / "appdata")
     ctx = AppContext()
     win = MainWindow(ctx, AppSettings(), today=DEMO_TODAY)
+    qtbot.waitUntil(lambda: win.features_loaded, timeout=20_000)   # pages load on the worker
     unexpected = []
     ctx.runner.unhandled_error.connect(unexpected.append)
     win.unexpected = unexpected
