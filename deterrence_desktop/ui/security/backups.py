@@ -4,10 +4,10 @@ restored content, and every page reloads)."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
-    QPushButton, QTableView, QVBoxLayout, QWidget,
+    QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
+from .common import confirm_destructive, record_table
 from ..context import AppContext
 from ..errors import show_failure
 from ..models import Column, RowsModel, fmt_date
@@ -41,14 +41,7 @@ class BackupsDialog(QDialog):
         set_role(self.folder_label, "muted")
         layout.addWidget(self.folder_label)
         self.model = RowsModel(COLUMNS, parent=self)
-        self.table = QTableView()
-        self.table.setObjectName("backupsTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = record_table(self.model, "backupsTable")
         layout.addWidget(self.table, 1)
         self.status = QLabel()
         self.status.setObjectName("backupStatus")
@@ -136,12 +129,7 @@ class BackupsDialog(QDialog):
 
     @staticmethod
     def _ask(parent, text: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Restore a backup", text,
-                          QMessageBox.StandardButton.Cancel, parent)
-        restore = box.addButton("Restore", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        return box.clickedButton() is restore
+        return confirm_destructive(parent, "Restore a backup", text, "Restore")
 
     def restore(self) -> None:
         b = self.selected()

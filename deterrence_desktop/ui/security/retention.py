@@ -3,10 +3,11 @@ the next review) or erase, with a reason. Erasing asks first, showing what goes.
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
-    QPlainTextEdit, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout,
+    QWidget,
 )
 
+from .common import confirm_destructive, record_table
 from ..context import AppContext
 from ..errors import show_failure
 from ..models import Column, RowsModel, date_column, fmt_date, number_column, text_column
@@ -39,14 +40,7 @@ class RetentionDialog(QDialog):
         set_role(intro, "muted")
         layout.addWidget(intro)
         self.model = RowsModel(COLUMNS, parent=self)
-        self.table = QTableView()
-        self.table.setObjectName("retentionTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = record_table(self.model, "retentionTable")
         layout.addWidget(self.table, 1)
         self.count_label = QLabel()
         set_role(self.count_label, "muted")
@@ -125,12 +119,7 @@ class RetentionDialog(QDialog):
 
     @staticmethod
     def _ask(parent, text: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Erase a person", text,
-                          QMessageBox.StandardButton.Cancel, parent)
-        erase = box.addButton("Erase", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        return box.clickedButton() is erase
+        return confirm_destructive(parent, "Erase a person", text, "Erase")
 
     def erase(self) -> None:
         item = self.selected()

@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
-    QHeaderView, QInputDialog, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog,
+    QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
 from ...domain.enums import Role, label
 from ...domain.errors import ValidationError
 from ...domain.model import User
+from .common import record_table
 from ..context import AppContext
 from ..errors import show_failure
 from ..models import Column, RowsModel, text_column
@@ -99,14 +100,7 @@ class UserManagementDialog(QDialog):
         layout.addWidget(intro)
 
         self.model = RowsModel(COLUMNS, parent=self)
-        self.table = QTableView()
-        self.table.setObjectName("usersTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = record_table(self.model, "usersTable")
         layout.addWidget(self.table, 1)
 
         row = QHBoxLayout()
