@@ -84,10 +84,9 @@ class Workspace:
             raise WorkspaceError("The workspace is closed")
         conn, self._pending = self._pending, None
         if conn is None:
-            # The pool keeps each connection on the thread that made it; not checking
-            # the thread lets close() on another thread (locking, app exit) really
-            # close it instead of leaking it with a warning.
-            conn = cipher.connect(self.path, self._passphrase, check_same_thread=False)
+            # Each connection stays on the thread that made it (the pool is per thread);
+            # keep SQLite's thread check on, so a slip fails loudly instead of crashing.
+            conn = cipher.connect(self.path, self._passphrase)
         cipher.configure(conn, read_only=self.read_only)
         return conn
 
