@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..domain.enums import ActionStatus, AuditOperation, Role
 from ..domain.errors import ConflictError, ValidationError
 from ..domain.model import Action
-from ..store.mapping import changed_fields, column_values, to_record
+from ..store.mapping import column_values, to_record
 from ..store.tables import (
     ActionRow, CohortMemberRow, GroupRow, PartnerRow, PersonRow,
 )
@@ -135,15 +135,9 @@ class ActionService(Service):
                 raise ConflictError(
                     f"Action {action.id} was changed by someone else since you opened it")
             self._check_refs(uow.session, action)
-            changes = changed_fields(row, action, exclude=("id", "updated_at", "version"))
-            if not changes:
-                return to_record(row, Action)
-            for k, v in changes.items():
-                setattr(row, k, v)
-            row.version += 1
-            uow.session.flush()
-            uow.audit(AuditOperation.ALTERATION, "action", row.id,
-                      "fields=" + ",".join(sorted(changes)))
+            if uow.alter(row, action, "action", row.id, exclude=("id", "updated_at", "version")):
+                row.version += 1
+                uow.session.flush()
             return to_record(row, Action)
 
     def set_status(self, action_id: int, status: ActionStatus | str, outcome: str | None = None,

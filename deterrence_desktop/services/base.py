@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import NotFoundError, PermissionDenied
+from ..store.mapping import changed_fields
 from . import audit
 
 if TYPE_CHECKING:
@@ -55,6 +56,18 @@ class UnitOfWork:
         if row is None:
             raise NotFoundError(what, key)
         return row
+
+    def alter(self, row: Any, record: Any, entity: str, ref: object,
+              exclude: tuple[str, ...] = ("id",)) -> dict[str, Any]:
+        """Copy the fields of ``record`` that differ onto ``row`` and audit the alteration by
+        field name (never by value). Returns the changes; nothing is audited when none."""
+        changes = changed_fields(row, record, exclude)
+        for name, value in changes.items():
+            setattr(row, name, value)
+        if changes:
+            self.session.flush()
+            self.audit(AuditOperation.ALTERATION, entity, ref, "fields=" + ",".join(sorted(changes)))
+        return changes
 
 
 class Service:

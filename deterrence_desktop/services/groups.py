@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
 from ..domain.model import Group, GroupRelation, Membership
-from ..store.mapping import changed_fields, column_values, to_record
+from ..store.mapping import column_values, to_record
 from ..store.tables import ActionRow, GroupRelationRow, GroupRow, MembershipRow, PersonRow
 from .actions import OPEN_STATUSES, action_view_query, action_views
 from .base import Service
@@ -71,12 +71,7 @@ class GroupService(Service):
         with self.tx() as uow:
             row = uow.get(GroupRow, group.id, "group")
             self._unique(uow.session, group)
-            changes = changed_fields(row, group)
-            for k, v in changes.items():
-                setattr(row, k, v)
-            if changes:
-                uow.audit(AuditOperation.ALTERATION, "group", row.id,
-                          "fields=" + ",".join(sorted(changes)))
+            uow.alter(row, group, "group", row.id)
             return to_record(row, Group)
 
     def add_member(self, membership: Membership) -> Membership:
@@ -97,12 +92,7 @@ class GroupService(Service):
         membership.validate()
         with self.tx() as uow:
             row = uow.get(MembershipRow, membership.id, "membership")
-            changes = changed_fields(row, membership)
-            for k, v in changes.items():
-                setattr(row, k, v)
-            if changes:
-                uow.audit(AuditOperation.ALTERATION, "membership", row.id,
-                          "fields=" + ",".join(sorted(changes)))
+            uow.alter(row, membership, "membership", row.id)
             return to_record(row, Membership)
 
     def relate(self, relation: GroupRelation) -> GroupRelation:

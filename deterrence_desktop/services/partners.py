@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
 from ..domain.model import Partner
-from ..store.mapping import changed_fields, column_values, to_record
+from ..store.mapping import column_values, to_record
 from ..store.tables import ActionRow, PartnerRow
 from .actions import OPEN_STATUSES, ActionService, action_view_query, action_views
 from .base import Service
@@ -92,12 +92,7 @@ class PartnerService(Service):
         with self.tx() as uow:
             row = uow.get(PartnerRow, partner.id, "partner")
             self._unique(uow.session, partner)
-            changes = changed_fields(row, partner)
-            for k, v in changes.items():
-                setattr(row, k, v)
-            if changes:
-                uow.audit(AuditOperation.ALTERATION, "partner", row.id,
-                          "fields=" + ",".join(sorted(changes)))
+            uow.alter(row, partner, "partner", row.id)
             return to_record(row, Partner)
 
     @staticmethod

@@ -10,7 +10,7 @@ from ..domain.dates import add_months
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
 from ..domain.model import Influencer, Person
-from ..store.mapping import changed_fields, column_values, to_record
+from ..store.mapping import column_values, to_record
 from ..store.tables import (
     ActionRow, CohortMemberRow, CohortRow, CommunicationRow, GroupRow, InfluencerRow,
     MembershipRow, PartnerRow, PartnershipRow, PersonRow,
@@ -145,13 +145,7 @@ class PeopleService(Service):
         with self.tx() as uow:
             row = uow.get(PersonRow, person.id, "person")
             self._check_unique(uow.session, person)
-            changes = changed_fields(row, person)
-            for k, v in changes.items():
-                setattr(row, k, v)
-            if changes:
-                uow.session.flush()
-                uow.audit(AuditOperation.ALTERATION, "person", row.reference,
-                          "fields=" + ",".join(sorted(changes)))
+            uow.alter(row, person, "person", row.reference)
             return to_record(row, Person)
 
     def add_influencer(self, influencer: Influencer) -> Influencer:
@@ -171,12 +165,7 @@ class PeopleService(Service):
         influencer.validate()
         with self.tx() as uow:
             row = uow.get(InfluencerRow, influencer.id, "influencer")
-            changes = changed_fields(row, influencer)
-            for k, v in changes.items():
-                setattr(row, k, v)
-            if changes:
-                uow.audit(AuditOperation.ALTERATION, "influencer", row.id,
-                          "fields=" + ",".join(sorted(changes)))
+            uow.alter(row, influencer, "influencer", row.id)
             return to_record(row, Influencer)
 
     @staticmethod

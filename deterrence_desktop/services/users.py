@@ -137,11 +137,7 @@ class UserService(Service):
                     UserRow.id != row.id))
                 if not others:
                     raise ValidationError("role", "the workspace needs at least one active coordinator")
-            for k, v in changes.items():
-                setattr(row, k, v)
-            if changes:
-                uow.audit(AuditOperation.ALTERATION, "user", row.username,
-                          "fields=" + ",".join(sorted(changes)))
+            uow.alter(row, user, "user", row.username)
             return to_record(row, User)
 
     def actor_for(self, username: str) -> Actor:
@@ -172,10 +168,5 @@ class PartnershipService(Service):
                 uow.session.flush()
                 uow.audit(AuditOperation.COLLECTION, "partnership", row.id, "partnership set up")
             else:
-                changes = changed_fields(row, partnership)
-                for k, v in changes.items():
-                    setattr(row, k, v)
-                if changes:
-                    uow.audit(AuditOperation.ALTERATION, "partnership", row.id,
-                              "fields=" + ",".join(sorted(changes)))
+                uow.alter(row, partnership, "partnership", row.id)
             return to_record(row, Partnership)

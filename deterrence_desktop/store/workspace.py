@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -116,7 +116,7 @@ class Workspace:
             conn.execute(f"PRAGMA application_id = {cipher.APPLICATION_ID}")
         except sqlite3.OperationalError as exc:  # pragma: no cover - depends on the OS
             raise WorkspaceReadOnly(f"Cannot create {path.name}: {exc}") from None
-        except dbapi2.OperationalError as exc:
+        except dbapi2.OperationalError:
             raise WorkspaceReadOnly(f"Cannot create {path.name} here: the folder is not writable") from None
         ws = cls(path, passphrase, first_connection=conn)
         try:
