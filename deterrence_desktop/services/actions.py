@@ -116,9 +116,7 @@ class ActionService(Service):
         self._require_own(action.partner_id, "", AuditOperation.COLLECTION)
         with self.tx() as uow:
             self._check_refs(uow.session, action)
-            row = ActionRow(**column_values(action, exclude=("id", "updated_at", "version")))
-            uow.session.add(row)
-            uow.session.flush()
+            row = uow.add(ActionRow, action, exclude=("id", "updated_at", "version"))
             uow.audit(AuditOperation.COLLECTION, "action", row.id,
                       f"kind={row.kind}; partner={row.partner_id}")
             return to_record(row, Action)

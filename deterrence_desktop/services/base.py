@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import NotFoundError, PermissionDenied
-from ..store.mapping import changed_fields
+from ..store.mapping import changed_fields, column_values
 from . import audit
 
 if TYPE_CHECKING:
@@ -55,6 +55,14 @@ class UnitOfWork:
         row = self.session.get(table, key)
         if row is None:
             raise NotFoundError(what, key)
+        return row
+
+    def add(self, table: type, record: Any, exclude: tuple[str, ...] = ("id",)) -> Any:
+        """Insert ``record`` as a new row of ``table``; returns the row, its id assigned.
+        The caller audits the collection, naming what the new row is about."""
+        row = table(**column_values(record, exclude))
+        self.session.add(row)
+        self.session.flush()
         return row
 
     def alter(self, row: Any, record: Any, entity: str, ref: object,

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from ..domain.enums import AuditOperation, InterventionKind, Role
 from ..domain.model import Intervention
-from ..store.mapping import column_values, to_record
+from ..store.mapping import to_record
 from ..store.tables import InterventionRow
 from .base import Service
 
@@ -22,8 +22,6 @@ class CatalogueService(Service):
         self.require(Role.COORDINATOR, operation=AuditOperation.COLLECTION, entity="intervention")
         item.validate()
         with self.tx() as uow:
-            row = InterventionRow(**column_values(item))
-            uow.session.add(row)
-            uow.session.flush()
+            row = uow.add(InterventionRow, item)
             uow.audit(AuditOperation.COLLECTION, "intervention", row.id, f"new {row.kind}")
             return to_record(row, Intervention)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
 from ..domain.model import Cohort, CohortMember
-from ..store.mapping import column_values, to_record
+from ..store.mapping import to_record
 from ..store.tables import CohortMemberRow, CohortRow, PersonRow
 from .base import Service
 from .views import CohortMemberView, CohortSummary
@@ -33,9 +33,7 @@ class CohortService(Service):
         with self.tx() as uow:
             if uow.session.scalar(select(CohortRow.id).where(CohortRow.name == cohort.name)):
                 raise ValidationError("name", "another cohort already has this name")
-            row = CohortRow(**column_values(cohort))
-            uow.session.add(row)
-            uow.session.flush()
+            row = uow.add(CohortRow, cohort)
             uow.audit(AuditOperation.COLLECTION, "cohort", row.id, "new cohort")
             return to_record(row, Cohort)
 
@@ -51,9 +49,7 @@ class CohortService(Service):
                     CohortMemberRow.cohort_id == member.cohort_id,
                     CohortMemberRow.person_id == member.person_id)):
                 raise ValidationError("person_id", f"{person.reference} is already in this cohort")
-            row = CohortMemberRow(**column_values(member))
-            uow.session.add(row)
-            uow.session.flush()
+            row = uow.add(CohortMemberRow, member)
             uow.audit(AuditOperation.ALTERATION, "cohort", member.cohort_id,
                       f"added person {person.reference}")
             return to_record(row, CohortMember)

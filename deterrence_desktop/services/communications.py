@@ -7,7 +7,7 @@ from sqlalchemy import func, select, true
 
 from ..domain.enums import AuditOperation, Role
 from ..domain.model import Communication
-from ..store.mapping import column_values, to_record
+from ..store.mapping import to_record
 from ..store.tables import CommunicationRow, PersonRow
 from .base import Service
 from .people import communication_views
@@ -23,9 +23,7 @@ class CommunicationService(Service):
             person = uow.get(PersonRow, communication.person_id, "person")
             self.require_person_visible(uow, person.id, person.reference,
                                         AuditOperation.COLLECTION)
-            row = CommunicationRow(**column_values(communication))
-            uow.session.add(row)
-            uow.session.flush()
+            row = uow.add(CommunicationRow, communication)
             uow.audit(AuditOperation.COLLECTION, "communication", row.id,
                       f"{row.channel} with person {person.reference}")
             return to_record(row, Communication)

@@ -59,9 +59,7 @@ class GroupService(Service):
         group.validate()
         with self.tx() as uow:
             self._unique(uow.session, group)
-            row = GroupRow(**column_values(group))
-            uow.session.add(row)
-            uow.session.flush()
+            row = uow.add(GroupRow, group)
             uow.audit(AuditOperation.COLLECTION, "group", row.id, "new group")
             return to_record(row, Group)
 
@@ -80,9 +78,7 @@ class GroupService(Service):
         with self.tx() as uow:
             person = uow.get(PersonRow, membership.person_id, "person")
             uow.get(GroupRow, membership.group_id, "group")
-            row = MembershipRow(**column_values(membership))
-            uow.session.add(row)
-            uow.session.flush()
+            row = uow.add(MembershipRow, membership)
             uow.audit(AuditOperation.COLLECTION, "membership", row.id,
                       f"person {person.reference} in group {membership.group_id}")
             return to_record(row, Membership)

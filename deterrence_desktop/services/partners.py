@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
 from ..domain.model import Partner
-from ..store.mapping import column_values, to_record
+from ..store.mapping import to_record
 from ..store.tables import ActionRow, PartnerRow
 from .actions import OPEN_STATUSES, ActionService, action_view_query, action_views
 from .base import Service
@@ -80,9 +80,7 @@ class PartnerService(Service):
         partner.validate()
         with self.tx() as uow:
             self._unique(uow.session, partner)
-            row = PartnerRow(**column_values(partner))
-            uow.session.add(row)
-            uow.session.flush()
+            row = uow.add(PartnerRow, partner)
             uow.audit(AuditOperation.COLLECTION, "partner", row.id, "new partner")
             return to_record(row, Partner)
 

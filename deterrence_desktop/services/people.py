@@ -10,7 +10,7 @@ from ..domain.dates import add_months
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
 from ..domain.model import Influencer, Person
-from ..store.mapping import column_values, to_record
+from ..store.mapping import to_record
 from ..store.tables import (
     ActionRow, CohortMemberRow, CohortRow, CommunicationRow, GroupRow, InfluencerRow,
     MembershipRow, PartnerRow, PartnershipRow, PersonRow,
@@ -133,9 +133,7 @@ class PeopleService(Service):
                 person.review_date = add_months(self.today(), months)
             person.validate()
             self._check_unique(s, person)
-            row = PersonRow(**column_values(person))
-            s.add(row)
-            s.flush()
+            row = uow.add(PersonRow, person)
             uow.audit(AuditOperation.COLLECTION, "person", row.reference, "new person record")
             return to_record(row, Person)
 
@@ -153,9 +151,7 @@ class PeopleService(Service):
         influencer.validate()
         with self.tx() as uow:
             person = uow.get(PersonRow, influencer.person_id, "person")
-            row = InfluencerRow(**column_values(influencer))
-            uow.session.add(row)
-            uow.session.flush()
+            row = uow.add(InfluencerRow, influencer)
             uow.audit(AuditOperation.COLLECTION, "influencer", row.id,
                       f"for person {person.reference}")
             return to_record(row, Influencer)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import DeterrenceError, ValidationError
 from ..domain.model import Partnership, User
-from ..store.mapping import changed_fields, column_values, to_record
+from ..store.mapping import changed_fields, to_record
 from ..store.tables import PartnershipRow, UserRow
 from .base import Actor, Service
 
@@ -40,9 +40,7 @@ class UserService(Service):
         with self.tx() as uow:
             if uow.session.scalar(select(UserRow.id).where(UserRow.username == user.username)):
                 raise ValidationError("username", "this user name is taken")
-            row = UserRow(**column_values(user))
-            uow.session.add(row)
-            uow.session.flush()
+            row = uow.add(UserRow, user)
             uow.audit(AuditOperation.COLLECTION, "user", row.username, f"role={row.role}")
             result = to_record(row, User)
         if password is not None:
@@ -163,9 +161,7 @@ class PartnershipService(Service):
         with self.tx() as uow:
             row = uow.session.scalar(select(PartnershipRow))
             if row is None:
-                row = PartnershipRow(**column_values(partnership))
-                uow.session.add(row)
-                uow.session.flush()
+                row = uow.add(PartnershipRow, partnership)
                 uow.audit(AuditOperation.COLLECTION, "partnership", row.id, "partnership set up")
             else:
                 uow.alter(row, partnership, "partnership", row.id)
