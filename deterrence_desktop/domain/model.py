@@ -23,8 +23,13 @@ from .errors import ValidationError
 __all__ = [
     "Partnership", "Partner", "User", "Person", "Influencer", "Group", "Membership",
     "GroupRelation", "Cohort", "CohortMember", "Intervention", "Action", "Communication",
-    "CallIn", "Invitation", "Meeting", "REFERENCE_PATTERN", "MAX_TEXT", "MAX_NOTE", "Record",
+    "CallIn", "Invitation", "Meeting", "display_name", "REFERENCE_PATTERN", "MAX_TEXT", "MAX_NOTE", "Record",
 ]
+
+def display_name(given: str | None, preferred: str | None, family: str | None) -> str:
+    """How a person is named on screen and in letters: preferred name (else given), family."""
+    return f"{preferred or given or ''} {family or ''}".strip()
+
 
 MAX_TEXT = 200        # a name, a title, an address line
 MAX_NOTE = 10_000     # free text: descriptions, outcomes, notes
@@ -176,8 +181,7 @@ class Person(Record):
 
     @property
     def display_name(self) -> str:
-        first = self.preferred_name or self.given_name
-        return f"{first} {self.family_name}".strip()
+        return display_name(self.given_name, self.preferred_name, self.family_name)
 
     def validate(self) -> None:
         r = _Rules()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.enums import ActionStatus, AuditOperation, Role
 from ..domain.errors import ConflictError, ValidationError
-from ..domain.model import Action
+from ..domain.model import Action, display_name
 from ..store.mapping import column_values, to_record
 from ..store.tables import (
     ActionRow, CohortMemberRow, GroupRow, PartnerRow, PersonRow,
@@ -38,7 +38,7 @@ def action_view_query() -> Select:
 def action_views(session: Session, query: Select) -> list[ActionView]:
     out = []
     for r in session.execute(query):
-        name = f"{r[8] or r[7]} {r[9]}".strip() if r[7] is not None else ""
+        name = display_name(r[7], r[8], r[9]) if r[7] is not None else ""
         out.append(ActionView(
             id=r[0], partner_id=r[1], partner_name=r[2], kind=r[3], description=r[4],
             person_id=r[5], person_reference=r[6] or "", person_name=name, group_id=r[10],

@@ -25,7 +25,7 @@ from ..domain.enums import (
     CommunicationOutcome, InterventionKind, LegalStatus, PartnerType, Role, label,
 )
 from ..domain.errors import ValidationError
-from ..domain.model import CallIn
+from ..domain.model import CallIn, display_name
 from ..store.mapping import to_record
 from ..store.tables import (
     ActionRow, CallInRow, CohortMemberRow, CohortRow, CommunicationRow, GroupRelationRow,
@@ -565,7 +565,7 @@ def attendance_rate(attendances: list[str]) -> float | None:
 
 
 def _name(row: Any) -> str:
-    return f"{row.preferred_name or row.given_name} {row.family_name}".strip()
+    return display_name(row.given_name, row.preferred_name, row.family_name)
 
 
 # --------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
-from ..domain.model import Cohort, CohortMember
+from ..domain.model import Cohort, CohortMember, display_name
 from ..store.mapping import to_record
 from ..store.tables import CohortMemberRow, CohortRow, PersonRow
 from .base import Service
@@ -75,6 +75,6 @@ class CohortService(Service):
                  .join(PersonRow, PersonRow.id == CohortMemberRow.person_id)
                  .where(CohortMemberRow.cohort_id == cohort_id).order_by(PersonRow.reference))
             return [CohortMemberView(p.id, p.reference,
-                                     f"{p.preferred_name or p.given_name} {p.family_name}",
+                                     display_name(p.given_name, p.preferred_name, p.family_name),
                                      m.reason, m.added_on)
                     for m, p in uow.session.execute(q)]

@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import func, select, true
 
 from ..domain.enums import AuditOperation, CommunicationChannel, CommunicationOutcome, label
+from ..domain.model import display_name
 from ..store.tables import (
     CallInRow, CohortMemberRow, CommunicationRow, CustomNotificationRow, InfluencerRow,
     InvitationRow, PartnerRow, PersonRow,
@@ -154,7 +155,7 @@ class ContactService(Service):
                     latest = latest.where(CommunicationRow.person_id.in_(visible))
                 channels = dict(s.execute(latest).all())
             today = self.app.today()
-            out = [NotContacted(pid, ref, f"{pref or given} {family}".strip(), when,
+            out = [NotContacted(pid, ref, display_name(given, pref, family), when,
                                 channels.get(pid, ""), (today - when.date()).days if when else None)
                    for pid, ref, given, pref, family, when in rows]
             uow.audit(AuditOperation.CONSULTATION, "communication", "",

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
-from ..domain.model import Action, Meeting
+from ..domain.model import Action, Meeting, display_name
 from ..exports import minutes as minutes_pdf
 from ..store.mapping import to_record
 from ..store.tables import (
@@ -122,7 +122,7 @@ def _item_views(session, meeting_id: int) -> list[MeetingItemView]:
          .order_by(MeetingItemRow.position, MeetingItemRow.id))
     out = []
     for it, ref, given, pref, family, gname in session.execute(q):
-        name = f"{pref or given} {family}".strip() if given is not None else ""
+        name = display_name(given, pref, family) if given is not None else ""
         out.append(MeetingItemView(it.id, it.position, it.person_id, ref or "", name,
                                    it.group_id, gname or "", it.decision or "", bool(it.discussed)))
     return out

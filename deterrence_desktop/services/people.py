@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ..domain.dates import add_months
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
-from ..domain.model import Influencer, Person
+from ..domain.model import Influencer, Person, display_name
 from ..store.mapping import to_record
 from ..store.tables import (
     ActionRow, CohortMemberRow, CohortRow, CommunicationRow, GroupRow, InfluencerRow,
@@ -26,7 +26,7 @@ def membership_views(session: Session, where) -> list[MembershipView]:
          .join(PersonRow, PersonRow.id == MembershipRow.person_id)
          .join(GroupRow, GroupRow.id == MembershipRow.group_id)
          .where(where).order_by(GroupRow.name, PersonRow.reference))
-    return [MembershipView(m.id, m.person_id, ref, f"{pref or given} {family}".strip(),
+    return [MembershipView(m.id, m.person_id, ref, display_name(given, pref, family),
                            m.group_id, gname, m.role, m.start, m.end)
             for m, ref, given, pref, family, gname in session.execute(q)]
 

@@ -27,6 +27,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import delete, func, select, text
 
 from ..domain.dates import add_months
+from ..domain.model import display_name
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
 from ..store.tables import (
@@ -138,7 +139,7 @@ class RetentionService(Service):
                              .order_by(PersonRow.review_date.is_not(None), PersonRow.review_date,
                                        PersonRow.reference))
             # A person without a review date (added by a bulk import) is due at once.
-            items = [ReviewItem(r.id, r.reference, f"{r.preferred_name or r.given_name} {r.family_name}",
+            items = [ReviewItem(r.id, r.reference, display_name(r.given_name, r.preferred_name, r.family_name),
                                 r.review_date, (on - r.review_date).days if r.review_date else 0,
                                 open_counts.get(r.id, 0), last.get(r.id)) for r in rows]
             uow.audit(AuditOperation.CONSULTATION, "retention_review", "",

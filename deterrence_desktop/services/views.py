@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ..domain import model
+from ..domain.model import display_name
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class PersonSummary:
 
     @property
     def display_name(self) -> str:
-        return f"{self.preferred_name or self.given_name} {self.family_name}".strip()
+        return display_name(self.given_name, self.preferred_name, self.family_name)
 
 
 @dataclass(frozen=True)
