@@ -1,11 +1,12 @@
 """One object that gives the layers above every service of an open workspace."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import exists, select
 
+from ..domain import clock as _clock
 from ..domain.enums import Role
 from ..domain.model import Partnership, User
 from ..store.tables import UserRow
@@ -36,10 +37,14 @@ from .users import PartnershipService, UserService
 class WorkspaceServices:
     """The services of one open workspace, acting for one signed-in user."""
 
-    def __init__(self, workspace: Workspace, actor: Actor = SYSTEM, today: date | None = None):
+    def __init__(self, workspace: Workspace, actor: Actor = SYSTEM, today: date | None = None,
+                 clock: _clock.Clock | None = None):
         self.workspace = workspace
         self.actor = actor
-        self._today = today
+        # The services' clock: given, or set to ``today`` (a test, a demo made for a date),
+        # else the process clock. Every "today" and "now" above the store reads this one.
+        self._clock = clock if clock is not None else (
+            _clock.FixedClock(today) if today is not None else None)
         self.people = PeopleService(self)
         self.groups = GroupService(self)
         self.partners = PartnerService(self)
@@ -62,8 +67,19 @@ class WorkspaceServices:
         self.meetings = MeetingService(self)
         self.letters = LetterService(self)
 
+    @property
+    def clock(self) -> _clock.Clock:
+        return self._clock if self._clock is not None else _clock.clock()
+
     def today(self) -> date:
-        return self._today or date.today()
+        return self.clock.today()
+
+    def now(self) -> datetime:
+        """Local wall time, naive, from the services' clock."""
+        return self.clock.now()
+
+    def utcnow(self) -> datetime:
+        return self.clock.utcnow()
 
     def has_users(self) -> bool:
         with self.workspace.session() as s:
@@ -72,7 +88,7 @@ class WorkspaceServices:
     def as_user(self, username: str) -> "WorkspaceServices":
         """The same workspace, acting for ``username`` (who must be an active user)."""
         actor = self.users.actor_for(username)
-        return WorkspaceServices(self.workspace, actor, self._today)
+        return WorkspaceServices(self.workspace, actor, clock=self._clock)
 
     @classmethod
     def create_workspace(cls, path: Path | str, passphrase: str, partnership: Partnership,

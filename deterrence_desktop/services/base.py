@@ -5,7 +5,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -124,6 +124,13 @@ class Service:
 
     def today(self) -> date:
         return self.app.today()
+
+    def now(self) -> datetime:
+        """Local wall time (naive) from the services' one clock."""
+        return self.app.now()
+
+    def utcnow(self) -> datetime:
+        return self.app.utcnow()
 
     # -- roles -----------------------------------------------------------------
     @property
