@@ -14,6 +14,17 @@ PASSPHRASE = "test passphrase: fictional 'quoted' \"data\" \\ é"
 DEMO_TODAY = date(2026, 11, 26)
 
 
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """Every test runs on the app's one clock, set to DEMO_TODAY (09:00) whatever the
+    machine's date; a test that wants another day sets its own with ``set_clock``."""
+    from deterrence_desktop.domain.clock import FixedClock, set_clock
+    clock = FixedClock(DEMO_TODAY)
+    previous = set_clock(clock)
+    yield clock
+    set_clock(previous)
+
+
 @pytest.fixture(scope="session")
 def _demo_template(tmp_path_factory) -> Path:
     """One demo workspace made per test run; each test gets its own copy of the file."""
