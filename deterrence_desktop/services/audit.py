@@ -102,6 +102,15 @@ def append_many(session: Session, username: str,
     return seq
 
 
+def head(session: Session) -> tuple[int, str]:
+    """The chain's head, ``(seq, hash)`` of the newest entry (``(0, GENESIS)`` when empty):
+    the anchor that backups, exports and witness files carry out of the file."""
+    last = session.execute(
+        select(AuditEntryRow.seq, AuditEntryRow.hash).order_by(AuditEntryRow.seq.desc()).limit(1)
+    ).first()
+    return (int(last[0]), str(last[1])) if last else (0, GENESIS)
+
+
 @dataclass
 class ChainReport:
     entries: int = 0
