@@ -18,6 +18,7 @@ from .enums import (
     GroupRelationKind, GroupType, InfluencerKind, InterventionKind, LegalStatus, Need,
     PartnerType, RiskLevel, Role, Strategy,
 )
+from . import clock
 from .errors import ValidationError
 
 __all__ = [
@@ -199,7 +200,7 @@ class Person(Record):
         if len(self.aliases) > 20:
             r.fail("aliases", "at most 20 aliases")
         if self.date_of_birth is not None:
-            if self.date_of_birth > date.today():
+            if self.date_of_birth > clock.today():
                 r.fail("date_of_birth", "must not be in the future")
             elif self.date_of_birth.year < 1900:
                 r.fail("date_of_birth", "must be after 1900")
@@ -391,7 +392,7 @@ class Communication(Record):
         r.required("occurred_at", self.occurred_at)
         r.enum("channel", self.channel, CommunicationChannel)
         r.enum("outcome", self.outcome, CommunicationOutcome)
-        if self.occurred_at is not None and self.occurred_at.date() > date.today():
+        if self.occurred_at is not None and self.occurred_at.date() > clock.today():
             r.fail("occurred_at", "a communication cannot be recorded in the future")
         self._text_lengths(r, notes=("message",))
         r.raise_if_any()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..domain import clock
 from ..store.errors import WorkspaceError
 
 LOCK_SUFFIX = ".lock"
@@ -144,7 +145,7 @@ class WriterLock:
         self.token = uuid.uuid4().hex
         return json.dumps({
             "host": this_host(), "pid": os.getpid(),
-            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "started": clock.utcnow().replace(tzinfo=timezone.utc).isoformat(timespec="seconds"),
             "token": self.token, "app": "Deterrence Desktop",
         }).encode("utf-8")
 

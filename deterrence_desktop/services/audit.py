@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timezone
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from ..domain import clock
 from ..domain.enums import AuditOperation
 from ..store.tables import AuditEntryRow, WorkspaceMeta
 
@@ -53,7 +54,7 @@ def append(session: Session, username: str, operation: AuditOperation, entity: s
         select(AuditEntryRow.seq, AuditEntryRow.hash).order_by(AuditEntryRow.seq.desc()).limit(1)
     ).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    at = clock.utcnow().replace(tzinfo=timezone.utc).isoformat(timespec="microseconds")
     digest = entry_hash(seq, at, username, operation.value, entity, str(entity_ref), detail,
                         recipient, prev)
     row = AuditEntryRow(seq=seq, at=at, username=username, operation=operation.value,
@@ -86,7 +87,7 @@ def append_many(session: Session, username: str,
     for operation, entity, entity_ref, detail, recipient in entries:
         seq += 1
         op = AuditOperation(operation).value
-        at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+        at = clock.utcnow().replace(tzinfo=timezone.utc).isoformat(timespec="microseconds")
         digest = entry_hash(seq, at, username, op, entity, str(entity_ref), detail, recipient, prev)
         rows.append(dict(seq=seq, at=at, username=username, operation=op, entity=entity,
                          entity_ref=str(entity_ref), detail=detail, recipient=recipient,

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from ..domain import clock
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import DeterrenceError
 from ..store import cipher
@@ -124,7 +125,7 @@ def to_prune(backups: list[BackupInfo], keep_last: int = 10, keep_weeks: int = 8
              now: datetime | None = None) -> list[BackupInfo]:
     """Which backups the rotation removes: all but the newest ``keep_last`` and the
     newest of each of the last ``keep_weeks`` weeks (7-day buckets back from now)."""
-    now = now or datetime.now()
+    now = now or clock.now()
     ordered = sorted(backups, key=lambda b: (b.made_at, b.name), reverse=True)
     keep = {b.path for b in ordered[:keep_last]}
     weeks_seen: set[int] = set()
@@ -155,7 +156,7 @@ def restore_backup(workspace: Path | str, backup: Path | str, passphrase: str) -
     if problems:
         raise BackupDamaged(f"The backup {backup.name} failed its checks and was not restored: "
                             + problems[0])
-    stamp = datetime.now().strftime(STAMP)
+    stamp = clock.now().strftime(STAMP)
     aside = workspace.with_name(f"{workspace.name}.before-restore-{stamp}")
     tmp = workspace.with_name(f".{workspace.name}.restore.tmp")
     try:
@@ -215,7 +216,7 @@ class BackupService(Service):
         except OSError as exc:
             raise BackupFailed(f"The backup folder cannot be created ({exc.strerror})") from None
         stem = ws.path.stem
-        now = datetime.now()
+        now = self.now()
         name = f"{stem}-{now.strftime(STAMP)}.ddw"
         n = 1
         while (folder / name).exists():
@@ -291,7 +292,7 @@ class BackupService(Service):
             return None
         hours = self.app.settings.get("backup_interval_hours")
         newest = next(iter(self.list()), None)
-        if newest is not None and datetime.now() - newest.made_at < timedelta(hours=hours):
+        if newest is not None and self.now() - newest.made_at < timedelta(hours=hours):
             return None
         if newest is not None and not self.changed_since_last_backup():
             return None

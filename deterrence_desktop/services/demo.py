@@ -128,7 +128,7 @@ def generate(app: WorkspaceServices, size: DemoSize = DEMO, seed: int = 42,
              today: date | None = None, progress: Callable[[str, int], None] | None = None) -> None:
     """Fill ``app``'s workspace with a coherent fictional partnership, in one transaction."""
     rnd = random.Random(seed)
-    today = today or date.today()
+    today = today or app.today()
     report = progress or (lambda stage, percent: None)
 
     def day(lo: int, hi: int) -> date:
@@ -295,7 +295,7 @@ def generate(app: WorkspaceServices, size: DemoSize = DEMO, seed: int = 42,
         status_weights = [ActionStatus.PLANNED] * 4 + [ActionStatus.IN_PROGRESS] * 3 + \
                          [ActionStatus.BLOCKED] + [ActionStatus.DONE] * 3 + [ActionStatus.CANCELLED]
         batch = []
-        now = datetime.now()
+        now = app.now()
         for i in range(size.actions):
             kind = kinds[i % len(kinds)]
             on_group = group_ids and rnd.random() < 0.1

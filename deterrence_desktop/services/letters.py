@@ -572,7 +572,7 @@ class LetterService(Service):
                 pending: pdf.PendingFiles, batch_id: str) -> None:
         """One communication, one snapshot and one audit disclosure per letter; one for the batch."""
         label = self._template_label(ctx, request)
-        now = datetime.combine(self.today(), datetime.now().time().replace(microsecond=0))
+        now = self.now().replace(microsecond=0)
         offers = any("offers" in fields_in(t.body) for t in ctx.templates.values())
         ids = list(s.scalars(
             insert(CommunicationRow).returning(CommunicationRow.id, sort_by_parameter_order=True),

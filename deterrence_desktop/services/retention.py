@@ -173,7 +173,7 @@ class RetentionService(Service):
             uow.session.add(RetentionReviewRow(
                 person_reference=row.reference, reviewer=self.actor.username, decision=KEEP,
                 reason=reason, next_review=next_review,
-                decided_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+                decided_at=self.utcnow()))
             uow.audit(AuditOperation.ALTERATION, "person", row.reference,
                       "retention review: keep; fields=review_date")
             return next_review
@@ -211,7 +211,7 @@ class RetentionService(Service):
             s.add(RetentionReviewRow(
                 person_reference=reference, reviewer=self.actor.username, decision=ERASE,
                 reason=reason, next_review=None,
-                decided_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+                decided_at=self.utcnow()))
             uow.audit(AuditOperation.ERASURE, "person", reference,
                       "erased with: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
         # Push the WAL into the file, so freed (zeroed) pages replace the old content.

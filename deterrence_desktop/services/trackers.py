@@ -176,7 +176,7 @@ class TrackerService(Service):
                     *([ActionRow.partner_id == partner_id] if partner_id is not None else [])))
                 partnership = s.scalar(select(PartnershipRow.name).limit(1)) or ""
                 meta = TrackerMeta(workspace_id=workspace_id,
-                                   exported_at=datetime.now(timezone.utc).replace(tzinfo=None),
+                                   exported_at=self.utcnow(),
                                    partner_id=partner_id, partner_name=partner.name if partner else "",
                                    partnership_name=partnership, names=names, today=today)
                 report = (lambda n: progress(n, total, "Writing the tracker")) if progress else None

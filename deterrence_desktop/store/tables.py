@@ -29,8 +29,8 @@ class Base(DeclarativeBase):
 
 
 def _now() -> datetime:
-    from datetime import timezone
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    from ..domain import clock
+    return clock.utcnow()
 
 
 class WorkspaceMeta(Base):

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QPushButton, QScrollArea, QSizePolicy, QTableView, QVBoxLayout, QWidget,
 )
 
+from ..domain import clock
 from ..domain.enums import label
 from ..security.roles import Can
 from .context import AppContext
@@ -134,7 +135,7 @@ class MiniTable(QTableView):
 def action_columns(with_subject: bool = True, with_partner: bool = True) -> list[Column]:
     """Due (red when overdue), status, kind, what it is about, partner, assignee, description."""
     from datetime import date
-    today = date.today()
+    today = clock.today()
     cols = [date_column("Due", "due_date", tooltip="Red: overdue",
                         foreground=lambda a: ERROR if a.is_overdue(today) else None),
             enum_column("Status", "status"),

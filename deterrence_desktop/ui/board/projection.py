@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidget, QListWidgetItem, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from ...domain import clock
 from ...services.board import BoardCard, BoardFilter, filter_cards, summarise
 from .cards import HIGH_CONTRAST
 from .columns import BoardColumns
@@ -136,7 +137,7 @@ class ProjectionWindow(QWidget):
         self.recipients = recipients
         self.shareable = shareable_partners
         self.can_reveal = can_reveal
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self.index = 0
         self.revealed = False
         self.reveals: list[str] = []
