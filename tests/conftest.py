@@ -10,6 +10,18 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Before any test imports Qt: name the system packages it lacks, in one line,
+    instead of a bare libGL.so.1 error or an abort of the X11 platform plugin."""
+    from deterrence_desktop.system_check import explain, missing_packages
+    missing = missing_packages()
+    if missing:
+        pytest.exit(explain(missing, "The tests"), returncode=2)
+
+
 PASSPHRASE = "test passphrase: fictional 'quoted' \"data\" \\ é"
 DEMO_TODAY = date(2026, 11, 26)
 

@@ -100,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
+        from ..system_check import explain, missing_packages
+        missing = missing_packages()
+        if missing:                     # Qt would abort, or fail on a bare soname
+            print(f"deterrence-desktop: error: {explain(missing)}", file=sys.stderr)
+            return 2
         try:
             from ..ui.launch import run_gui
         except ImportError as exc:
