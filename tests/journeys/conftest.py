@@ -19,12 +19,18 @@ from driver import WAIT, press, screen_size  # noqa: E402
 @pytest.fixture(scope="session")
 def _journey_demo(tmp_path_factory) -> Path:
     """The demo workspace exactly as ``--demo`` makes it on first run (made once a run)."""
+    from conftest import DEMO_TODAY
+    from deterrence_desktop.domain.clock import FixedClock, set_clock
     from deterrence_desktop.services.demo import DEMO_PASSPHRASE, create_demo_workspace
 
     path = tmp_path_factory.mktemp("journey-demo") / "demo.ddw"
-    app = create_demo_workspace(path, DEMO_PASSPHRASE)
-    app.workspace.checkpoint()
-    app.close()
+    previous = set_clock(FixedClock(DEMO_TODAY))    # made before the per-test clock is set
+    try:
+        app = create_demo_workspace(path, DEMO_PASSPHRASE)
+        app.workspace.checkpoint()
+        app.close()
+    finally:
+        set_clock(previous)
     return path
 
 
