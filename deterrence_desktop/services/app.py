@@ -24,6 +24,7 @@ from .cohorts import CohortService
 from .communications import CommunicationService
 from .contacts import ContactService
 from .groups import GroupService
+from .imports.service import ImportService
 from .letters import LetterService
 from .maintenance import MaintenanceService
 from .meetings import MeetingService
@@ -66,6 +67,7 @@ class WorkspaceServices:
         self.board = BoardService(self)
         self.meetings = MeetingService(self)
         self.letters = LetterService(self)
+        self.imports = ImportService(self)
 
     @property
     def clock(self) -> _clock.Clock:
