@@ -34,6 +34,7 @@ class RawSheet:
     name: str
     rows: list[list[Cell]]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)   # r1, c1, r2, c2 (0-based)
+    sheets: list[str] = field(default_factory=list)        # every sheet of the file, for choosing
 
 
 def sheet_names(path: Path | str) -> list[str]:
@@ -156,9 +157,10 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawSheet:
                         f"row {len(rows) + 1} of {path.name} has a cell longer than {MAX_CELL:,} characters")
             rows.append(row)
         merged = _xlsx_merged(path, wb, name)
+        sheets = list(wb.sheetnames)
     finally:
         wb.close()
-    return RawSheet(name, _trim(rows), merged)
+    return RawSheet(name, _trim(rows), merged, sheets)
 
 
 # -- csv -------------------------------------------------------------------------------------
@@ -204,7 +206,7 @@ def _read_csv(path: Path) -> RawSheet:
         raise ImportRefused(
             f"row {len(rows) + 1} of {path.name} has a cell longer than {MAX_CELL:,} characters "
             "or broken quotes") from None
-    return RawSheet(path.stem, _trim(rows))
+    return RawSheet(path.stem, _trim(rows), [], [path.stem])
 
 
 # -- ods -------------------------------------------------------------------------------------
@@ -252,7 +254,8 @@ def _ods_value(cell) -> Cell:
 
 
 def _read_ods(path: Path, sheet: str | None) -> RawSheet:
-    for name, table in _ods_tables(path):
+    tables = list(_ods_tables(path))
+    for name, table in tables:
         if sheet is not None and name != sheet:
             continue
         rows: list[list[Cell]] = []
@@ -282,7 +285,7 @@ def _read_ods(path: Path, sheet: str | None) -> RawSheet:
                 rows.append(list(cells))
             if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
                 raise ImportRefused(f"{path.name} has more than {MAX_ROWS:,} rows; split it into smaller files")
-        return RawSheet(name, _trim(rows), merged)
+        return RawSheet(name, _trim(rows), merged, [n for n, _ in tables])
     raise ImportRefused(f"{path.name} has no sheet called {sheet!r}")
 
 

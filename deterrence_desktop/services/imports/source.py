@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .mapping import ImportKind, header_score
-from .readers import HEADER_SEARCH_ROWS, Cell, ImportRefused, RawSheet, cell_text, read_sheet, sheet_names
+from .readers import HEADER_SEARCH_ROWS, Cell, ImportRefused, RawSheet, cell_text, read_sheet
 
 FOOTER = re.compile(r"^(grand )?(total|totals|count|sum|subtotal|end of (report|list)|records?:)\b", re.I)
 
@@ -46,7 +46,6 @@ def file_sha256(path: Path) -> str:
 
 def load(path: Path | str, kind: ImportKind, sheet: str | None = None) -> SourceTable:
     path = Path(path)
-    names = sheet_names(path)
     raw = read_sheet(path, sheet)
     header_at = find_header(raw, kind)
     headers = _headers(raw, header_at)
@@ -65,7 +64,7 @@ def load(path: Path | str, kind: ImportKind, sheet: str | None = None) -> Source
             skipped.append((i + 1, "a total or footer row"))
             continue
         rows.append(SourceRow(i + 1, texts, cells))
-    return SourceTable(path, raw.name, names, header_at + 1, headers, rows, skipped, file_sha256(path))
+    return SourceTable(path, raw.name, raw.sheets, header_at + 1, headers, rows, skipped, file_sha256(path))
 
 
 def find_header(raw: RawSheet, kind: ImportKind) -> int:
