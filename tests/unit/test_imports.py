@@ -263,3 +263,24 @@ def test_groups_and_memberships(demo_app, tmp_path):
     assert receipt.counts == {"new groups": 1, "memberships": 1}
     page = demo_app.people.page(p.id)
     assert any(m.group_name == "Fictional Quay Boys" and m.role == "elder" for m in page.memberships)
+
+
+def test_the_command_line_prints_the_dry_run_then_applies(demo_path, tmp_path, monkeypatch, capsys):
+    from conftest import PASSPHRASE
+    from deterrence_desktop.cli import main
+    monkeypatch.setenv("DETERRENCE_PASSPHRASE", PASSPHRASE)
+    path = write_csv(tmp_path / "people.csv", ["Surname", "Forename", "DOB"],
+                     [["Quarrendon", "Fictitia", "02/03/2001"], ["Bad", "Date", "31/02/2001"]])
+    assert main(["import", "people", str(demo_path), str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 new" in out and "1 error" in out and "row 3: error" in out
+    assert "Quarrendon" not in out and "Fictitia" not in out        # rows by line, never by name
+    assert "nothing was written" in out
+    assert main(["import", "people", str(demo_path), str(path), "--apply"]) == 0
+    assert "1 new people" in capsys.readouterr().out
+    assert main(["import", "people", str(demo_path), str(path), "--mapping", "none such"]) == 2
+    assert "no saved mapping" in capsys.readouterr().err
+    locked = tmp_path / "locked.xlsx"
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    assert main(["import", "people", str(demo_path), str(locked)]) == 2
+    assert "password-protected" in capsys.readouterr().err
