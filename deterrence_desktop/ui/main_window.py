@@ -81,7 +81,7 @@ PAGES: list[tuple[str, type[Page] | Deferred]] = [
 ]
 # Modules of features that add menus rather than pages; imported with the deferred pages.
 FEATURE_MODULES = ("security.install", "trackers.menu", "trackers.dialogs",
-                   "communications.dialog")
+                   "communications.dialog", "imports.menu", "imports.wizard")
 
 
 def page_class(spec: type[Page] | Deferred) -> type[Page]:
@@ -211,11 +211,13 @@ class MainWindow(QMainWindow):
         their own menus: trackers, and the trust features (users and roles, backups,
         retention review, backup on close). Their modules are already imported."""
         from .security.install import install as install_security
+        from .imports.menu import install as install_imports
         from .trackers.menu import install as install_trackers
         for key, spec in PAGES:
             if isinstance(spec, Deferred):
                 self.add_page(key, spec.load())
         install_trackers(self)
+        install_imports(self)
         install_security(self)
         self.features_loaded = True
 

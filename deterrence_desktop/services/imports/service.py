@@ -47,25 +47,9 @@ class ImportService(Service):
         mapping = Mapping(name, kind, {h: chosen.get(i, "") for i, h in enumerate(table.headers)})
         return mapping
 
-    def enum_choices(self, table: SourceTable, mapping: Mapping) -> dict[str, list[tuple[str, int, str | None]]]:
-        """For each enumeration field mapped: (text in the file, how many rows, the value it
-        will become, None if unknown) — the table the user edits on the Values page."""
-        out: dict[str, list[tuple[str, int, str | None]]] = {}
-        for i, header in enumerate(table.headers):
-            key = mapping.columns.get(header, "")
-            if not key:
-                continue
-            f = field_by_key(mapping.kind, key)
-            if f.kind != "enum":
-                continue
-            counts: dict[str, int] = {}
-            for text in table.column(i):
-                if text:
-                    counts[text] = counts.get(text, 0) + 1
-            overrides = mapping.values.get(key, {})
-            out[key] = [(t, n, enum_value(f.enum, t, _folded(overrides)))
-                        for t, n in sorted(counts.items(), key=lambda kv: -kv[1])]
-        return out
+    @staticmethod
+    def enum_choices(table: SourceTable, mapping: Mapping) -> dict[str, list[tuple[str, int, str | None]]]:
+        return enum_choices(table, mapping)
 
     def save_mapping(self, mapping: Mapping) -> Mapping:
         self.require(Role.COORDINATOR, entity="import_mapping", ref=mapping.name)
@@ -639,6 +623,16 @@ class ImportService(Service):
         receipt.counts = {"communications": len(ids)}
         entries.extend((AuditOperation.COLLECTION, "communication", str(i), "imported") for i in ids)
 
+    def summary_pdf(self, plan: ImportPlan, receipt: ImportReceipt, path: Path) -> Path:
+        """The import's summary as a PDF marked OFFICIAL-SENSITIVE (rows by line, no names)."""
+        from ...exports.import_summary import write_import_summary
+        from .summary import summary_of
+        with self.tx() as uow:
+            partnership = uow.session.scalar(select(PartnershipRow.name)) or ""
+        data = summary_of(plan, receipt, partnership, f"{self.now():%d %b %Y %H:%M}",
+                          getattr(self.actor, "display_name", "") or self.actor.username)
+        return write_import_summary(path, data)
+
     def undo(self, receipt: ImportReceipt) -> None:
         """Take an applied import back as one step: what it created is removed and what it
         changed gets its old values, in one transaction, audited."""
@@ -671,6 +665,28 @@ class ImportService(Service):
                       f"undone: file={receipt.file_name} sha256={receipt.sha256}")
             audit.append_many(s, self.actor.username, [(*e, "") for e in entries])
         receipt.undone = True
+
+
+def enum_choices(table: SourceTable, mapping: Mapping) -> dict[str, list[tuple[str, int, str | None]]]:
+    """For each enumeration field mapped: (text in the file, how many rows, the value it
+    will become, None if unknown): the table the user edits on the Values page. No
+    workspace access."""
+    out: dict[str, list[tuple[str, int, str | None]]] = {}
+    for i, header in enumerate(table.headers):
+        key = mapping.columns.get(header, "")
+        if not key:
+            continue
+        f = field_by_key(mapping.kind, key)
+        if f.kind != "enum":
+            continue
+        counts: dict[str, int] = {}
+        for text in table.column(i):
+            if text:
+                counts[text] = counts.get(text, 0) + 1
+        overrides = _folded(mapping.values.get(key, {}))
+        out[key] = [(t, n, enum_value(f.enum, t, overrides))
+                    for t, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+    return out
 
 
 def _folded(overrides: dict[str, str]) -> dict[str, str]:
