@@ -190,8 +190,13 @@ class ApplyResult:
 class TrackerService(Service):
     # -- export ------------------------------------------------------------------
     def export(self, path: Path | str, partner_id: int | None = None, names: bool = False,
-               force: bool = False, progress: Progress | None = None) -> TrackerExport:
-        """Write a tracker to ``path``: one partner's actions, or the whole partnership's."""
+               force: bool = False, progress: Progress | None = None,
+               create_folder: bool = False) -> TrackerExport:
+        """Write a tracker to ``path``: one partner's actions, or the whole partnership's.
+
+        ``create_folder``: make the folder if it does not exist yet (for the default
+        folder the app suggests, e.g. Documents on a fresh account); otherwise a missing
+        folder is refused with a clear message."""
         self.require(Role.COORDINATOR, Role.ANALYST, operation=AuditOperation.DISCLOSURE,
                      entity="action")
         if names:
@@ -199,6 +204,12 @@ class TrackerService(Service):
         path = Path(path)
         if path.suffix.lower() != ".xlsx":
             raise ValidationError("path", "a tracker is saved as an .xlsx file")
+        if create_folder and not path.parent.is_dir():
+            try:
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as exc:
+                raise TrackerFileError(f"The folder {path.parent} cannot be created "
+                                       f"({exc.strerror or type(exc).__name__})") from None
         today = self.app.today()
         partner: Partner | None = None
         state = "n/a"
