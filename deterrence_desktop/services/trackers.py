@@ -15,7 +15,7 @@ a row for any other action is an error. A tracker exported before seals existed 
 refused with a request to export afresh.
 
 Import: :meth:`TrackerService.check_return` is the dry run. It reads the file
-(refusing hostile files, see :mod:`..exports.tracker_xlsx`) and compares it with
+(refusing hostile files, see :mod:`..exports.tracker_return`) and compares it with
 the workspace, row by row: what would change (status, outcome, notes, due date),
 what conflicts (the action changed in the workspace after the export) and what is
 wrong. It writes nothing. :meth:`TrackerService.apply_return` then applies the
@@ -37,9 +37,10 @@ from sqlalchemy import func, select
 from ..domain.enums import ActionStatus, AuditOperation, Role
 from ..domain.errors import ConflictError, DeterrenceError, ValidationError
 from ..domain.model import MAX_NOTE, Action, Partner
+from ..exports.tracker_return import ReadLimits, read_tracker
 from ..exports.tracker_xlsx import (
-    DATA_SHEET, STATUS_LABELS, ReadLimits, TrackerFileError, TrackerMeta, TrackerRow, atomic_output,
-    cell_text, digest_part, read_tracker, remove_leftovers, safe_text, write_tracker_file,
+    DATA_SHEET, STATUS_LABELS, TrackerFileError, TrackerMeta, TrackerRow, atomic_output,
+    cell_text, digest_part, remove_leftovers, safe_text, write_tracker_file,
 )
 from ..store.mapping import to_record
 from ..store.tables import (

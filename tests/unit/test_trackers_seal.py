@@ -360,7 +360,7 @@ def test_a_missing_folder_is_a_clear_message_or_created_when_asked(demo_app, tmp
 
 
 def test_check_package_alone_refuses_the_renamed_sheet(police, tmp_path):
-    from deterrence_desktop.exports.tracker_xlsx import check_package
+    from deterrence_desktop.exports.tracker_return import check_package
     app, pid, out, _, _ = police
     sneaky = tmp_path / "r.xlsx"
     _hide_sheet_as_png(out, sneaky, b"image/png", doctype=False)

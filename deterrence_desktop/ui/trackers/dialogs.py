@@ -24,7 +24,7 @@ from .models import ReturnRowsModel
 ALL_PARTNERS = None
 
 
-def _documents() -> Path:
+def documents_folder() -> Path:
     """The user's documents folder: where a tracker is saved unless they choose (it may
     not exist yet on a fresh account: the export then creates it)."""
     loc = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
@@ -33,7 +33,7 @@ def _documents() -> Path:
 
 def _existing_documents() -> Path:
     """Where to start looking for a returned file: the documents folder, or home."""
-    docs = _documents()
+    docs = documents_folder()
     return docs if docs.is_dir() else Path.home()
 
 
@@ -241,7 +241,7 @@ class ExportTrackerDialog(_TaskDialog):
             name = _safe_file_part(p.name) if p else "all-partners"
             services = self.ctx.services
             today = services.today() if services is not None else clock.today()
-            self.path.setText(str(_documents() / f"tracker-{name}-{today:%Y-%m-%d}.xlsx"))
+            self.path.setText(str(documents_folder() / f"tracker-{name}-{today:%Y-%m-%d}.xlsx"))
             self.path.setProperty("suggested", True)
         self._update()
 
