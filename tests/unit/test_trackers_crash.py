@@ -74,6 +74,7 @@ def _plaintext(files, names: set[str]) -> list[str]:
     return hits
 
 
+@pytest.mark.slow
 def test_killed_exports_leave_no_plaintext_and_the_next_export_cleans_up(demo_path, tmp_path):
     _grow(demo_path)
     names = _names(demo_path)
