@@ -11,6 +11,10 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+# The journeys' fixtures (the real main window on the demo); a plugin rather than a
+# second conftest.py, which would shadow this one for ``from conftest import ...``.
+pytest_plugins = ["journeys.fixtures"]
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):

@@ -67,7 +67,8 @@ def cmd_export_tracker(args: argparse.Namespace) -> int:
         app.close()
     extra = " (agreement not in force: exported with --force)" if result.overridden else ""
     print(f"Wrote {args.out}: {result.rows} actions for {result.recipient}, "
-          f"{'with names' if result.names else 'references only'}{extra}. OFFICIAL-SENSITIVE.")
+          f"{'with names' if result.names else 'references only'}{extra}, "
+          f"export {result.export_id}. OFFICIAL-SENSITIVE.")
     return 0
 
 
@@ -77,8 +78,7 @@ def cmd_import_tracker(args: argparse.Namespace) -> int:
     app = open_services(args)
     try:
         plan = app.trackers.check_return(args.file)
-        print(f"Return from {plan.partner_name or 'all partners'} "
-              f"(exported {plan.exported_at}): {len(plan.rows)} rows")
+        print(f"Return from {plan.recipient}, {plan.export_label}: {len(plan.rows)} rows")
         for problem in plan.problems:
             print(f"  file: {problem}")
         for r in plan.rows:

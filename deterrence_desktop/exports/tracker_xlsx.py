@@ -8,36 +8,46 @@ actions never sit in memory at once. It holds three sheets:
   drop-down (data validation), overdue rows highlighted by a conditional format,
   real Excel dates, and print setup (landscape, fit to width, header row repeated,
   the protective marking in the page header and footer);
-* ``TrackerData``: hidden and protected; the workspace id, export time, partner and
-  each row's action ``version``, so a return can be matched and conflicts found.
+* ``TrackerData``: hidden and protected; the workspace id, the export's id and time,
+  the partner, the audit chain's head, and each row's action ``version``, so a return
+  can be matched and conflicts found. The sheet ends with a seal: an HMAC-SHA256, keyed
+  by a secret kept in the (encrypted) workspace, over everything the sheet says. A
+  return whose seal does not verify is refused, so a partner cannot widen the export
+  (blank the partner, add another partner's action) by editing the hidden sheet.
 
 Text is never a formula: a value starting with ``=``, ``+``, ``-``, ``@``, tab or
 carriage return is written as a text cell (with Excel's quote prefix, so it stays
 text when a partner edits it), and characters that XML cannot carry are removed
 so that no value can abort an export.
 
-Every file is written into a private staging folder beside the target (openpyxl's
-per-sheet temporary files included) and moved into place with ``os.replace`` only
-when the caller's work has succeeded; a failure or cancel leaves no file behind.
+No plaintext temporary files: the Actions sheet streams straight into its entry of
+the workbook's zip, and the two small sheets are held in memory until the zip is
+written. The zip itself is a temporary file in the target folder, created 0600 (a
+recognisable ``.tracker-export-PID-*.xlsx.part``), moved into place with
+``os.replace`` only when the caller's work has succeeded and removed on failure; one
+left by a killed export is removed at the next export (and by
+:func:`remove_leftovers`, which the app calls at start).
+
 No Qt and no database here: rows come in as :class:`TrackerRow`.
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import io
+import json
 import os
 import re
 import shutil
 import tempfile
-import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import FormulaRule
@@ -46,18 +56,26 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet import _writer as _sheet_writer
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.writer.excel import ExcelWriter
 
 from ..domain.enums import ActionKind, ActionStatus, label
 from ..domain.errors import DeterrenceError
 
 __all__ = [
-    "TrackerRow", "TrackerMeta", "SummaryLine", "ExportStats", "atomic_output", "write_tracker",
-    "write_tracker_file", "safe_text", "is_risky_text", "ACTIONS_SHEET", "SUMMARY_SHEET",
-    "DATA_SHEET", "COLUMNS", "HEADERS", "STATUS_LABELS", "FORMAT", "MARKING",
-    "TrackerFileError", "ReadLimits", "cell_text", "field_digest", "digest_part", "ReturnedTracker", "check_package", "read_tracker",
+    "TrackerRow", "TrackerMeta", "SummaryLine", "ExportStats", "TrackerSeal", "TrackerFileError",
+    "atomic_output", "write_tracker", "write_tracker_file", "remove_leftovers", "safe_text",
+    "is_risky_text", "cell_text", "meta_text", "field_digest", "digest_part", "ACTIONS_SHEET",
+    "SUMMARY_SHEET", "DATA_SHEET", "COLUMNS", "HEADERS", "STATUS_LABELS", "FORMAT",
+    "UNSEALED_FORMATS", "SEALED_META", "MARKING", "TEMP_PREFIX",
 ]
 
-FORMAT = "deterrence-desktop/action-tracker/1"
+FORMAT = "deterrence-desktop/action-tracker/2"
+UNSEALED_FORMATS = ("deterrence-desktop/action-tracker/1",)   # before returns were sealed
+SEAL_SCHEME = "hmac-sha256"
+# What the seal covers, in this order, then every row line ("action_id:version:fields").
+SEALED_META = ("format", "workspace_id", "export_id", "exported_at", "partner_id", "partner",
+               "names", "audit_head")
+TEMP_PREFIX = ".tracker-export-"
 MARKING = "OFFICIAL-SENSITIVE"
 SUMMARY_SHEET = "Summary"
 ACTIONS_SHEET = "Actions"
@@ -165,6 +183,42 @@ class TrackerMeta:
     names: bool = False
     today: date | None = None
     marking: str = MARKING
+    export_id: str = ""               # names this export in the return and the audit trail
+    audit_head: str = ""              # "seq:hash" of the audit chain when exported (an anchor)
+
+    def sealed_items(self) -> dict[str, str]:
+        """The values the seal covers, as they are written to (and read from) the sheet."""
+        return {"format": FORMAT, "workspace_id": safe_text(self.workspace_id),
+                "export_id": safe_text(self.export_id),
+                "exported_at": self.exported_at.isoformat(timespec="seconds"),
+                "partner_id": "" if self.partner_id is None else str(self.partner_id),
+                "partner": safe_text(self.partner_name), "names": "yes" if self.names else "no",
+                "audit_head": safe_text(self.audit_head)}
+
+
+def meta_text(value: object) -> str:
+    """A metadata cell's value as the text the seal covers (a number read back as 3 or 3.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+class TrackerSeal:
+    """The HMAC over the TrackerData sheet, fed as the sheet is written or read."""
+
+    def __init__(self, key: bytes, items: dict[str, object]):
+        self._mac = hmac.new(key, b"deterrence-desktop tracker seal 1\n", hashlib.sha256)
+        for name in SEALED_META:
+            self._mac.update(json.dumps([name, meta_text(items.get(name))],
+                                        ensure_ascii=True).encode("ascii") + b"\n")
+
+    def row(self, line: str) -> None:
+        self._mac.update(line.encode("ascii") + b"\n")
+
+    def value(self) -> str:
+        return f"{SEAL_SCHEME}:{self._mac.hexdigest()}"
 
 
 @dataclass(frozen=True)
@@ -182,33 +236,127 @@ class ExportStats:
     summary: list[SummaryLine] = field(default_factory=list)
 
 
+class TrackerFileError(DeterrenceError):
+    """A tracker file that cannot be written, read or is refused; the message says why
+    (never a value from the file)."""
+
+
+_LEFTOVER = re.compile(re.escape(TEMP_PREFIX) + r"(\d{1,10})-[A-Za-z0-9_]{4,32}\.xlsx\.part\Z")
+# What the staging folders of earlier versions (".tracker-XXXX/") held.
+_OLD_STAGING = re.compile(r"\.tracker-[A-Za-z0-9_]{4,32}\Z")
+_OLD_STAGED = frozenset({"actions.xml.part", "data.xml.part", "summary.xml.part",
+                         "tracker.xlsx.part"})
+_ACTIVE: set[str] = set()           # temporary files this process is writing now
+
+
 @contextlib.contextmanager
 def atomic_output(path: Path | str) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it into place only if the block succeeds.
+    """Yield a temporary file beside ``path`` (created empty, mode 0600); move it into
+    place only if the block succeeds, remove it whatever else happens.
 
-    Everything written meanwhile (openpyxl's per-sheet files too, see
-    :func:`write_tracker_file`) lives in a private staging folder in the target
-    folder, which is removed whatever happens.
+    Leftovers of earlier exports killed in this folder are removed first.
     """
     path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"The folder {path.parent} does not exist")
-    staging = Path(tempfile.mkdtemp(prefix=".tracker-", dir=path.parent))
+    folder = path.parent
+    if not folder.is_dir():
+        raise TrackerFileError(f"The folder {folder} does not exist: choose a folder that "
+                               "exists, or create it first")
+    remove_leftovers(folder)
+    fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".xlsx.part",
+                                dir=folder)                  # O_EXCL, mode 0600
+    os.close(fd)
+    _ACTIVE.add(name)
     try:
-        os.chmod(staging, 0o700)
-        tmp = staging / "tracker.xlsx.part"
-        yield tmp
-        os.replace(tmp, path)
+        yield Path(name)
+        os.replace(name, path)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _ACTIVE.discard(name)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
 
 
-def _sheet_in(ws, folder: Path, name: str) -> None:
-    """Make openpyxl stream this write-only sheet into ``folder`` instead of the system temp."""
-    out = str(folder / f"{name}.xml.part")
-    _sheet_writer.ALL_TEMP_FILES.append(out)      # openpyxl removes it after saving
-    ws._writer = _sheet_writer.WorksheetWriter(ws, out=out)
+def remove_leftovers(folder: Path | str) -> int:
+    """Remove what killed exports left in ``folder``: this version's temporary workbooks
+    (when the process that wrote them is gone) and earlier versions' staging folders.
+    Returns how many were removed. Never raises for a folder it cannot read."""
+    folder = Path(folder)
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            m = _LEFTOVER.match(entry.name)
+            if m and entry.is_file(follow_symlinks=False):
+                if str(folder / entry.name) in _ACTIVE or entry.path in _ACTIVE:
+                    continue
+                if _process_alive(int(m.group(1))):
+                    continue
+                os.unlink(entry.path)
+                removed += 1
+            elif _OLD_STAGING.match(entry.name) and entry.is_dir(follow_symlinks=False):
+                inside = os.listdir(entry.path)
+                if set(inside) <= _OLD_STAGED:
+                    shutil.rmtree(entry.path)
+                    removed += 1
+        except OSError:
+            continue                # in use elsewhere (Windows), or gone meanwhile
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    """Is the export that owns a temporary file still running? (Ours counts only while
+    it is in ``_ACTIVE``.) On Windows an open file cannot be removed anyway, so the
+    removal itself is the test there."""
+    if pid == os.getpid():
+        return False
+    if os.name == "nt" or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:                # PermissionError: someone else's live process
+        return True
+    return True
+
+
+class _MemorySheetWriter(_sheet_writer.WorksheetWriter):
+    """openpyxl's sheet writer, writing into a stream we own instead of a temp file."""
+
+    def cleanup(self) -> None:
+        pass
+
+
+def _stream_sheet(ws, out) -> None:
+    """Make openpyxl write this write-only sheet into ``out`` (a zip entry or memory),
+    never into a temporary file."""
+    ws._writer = _MemorySheetWriter(ws, out=out)
     ws._writer.write_top()
+
+
+class _Archive(zipfile.ZipFile):
+    """The workbook's zip, for openpyxl's ExcelWriter: a sheet already streamed into its
+    entry is not written again, a sheet held in memory is written from memory, and a
+    sheet in a file (a temporary file we did not mean to make) is an error."""
+
+    def __init__(self, file, streamed: set[str]):
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self.streamed = streamed
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        if arcname in self.streamed:
+            return
+        if isinstance(filename, io.BytesIO):
+            self.writestr(arcname, filename.getvalue())
+            return
+        raise RuntimeError("a tracker sheet was not written in memory")
+
+
+def _sheet_part(wb: Workbook, ws) -> str:
+    """The zip entry openpyxl saves ``ws`` as (sheets are numbered in order, from 1)."""
+    return f"xl/worksheets/sheet{wb.worksheets.index(ws) + 1}.xml"
 
 
 def _marking_and_print(ws, marking: str, landscape: bool = True, grid: bool = True) -> None:
@@ -318,119 +466,145 @@ def _direct_rows(ws) -> None:
 
 def write_tracker_file(tmp: Path | str, rows: Iterable[TrackerRow], meta: TrackerMeta,
                        progress: Callable[[int], None] | None = None,
-                       progress_every: int = 1000) -> ExportStats:
-    """Write the tracker workbook to ``tmp`` (normally the path :func:`atomic_output` yields).
+                       progress_every: int = 1000, seal_key: bytes | None = None) -> ExportStats:
+    """Write the tracker workbook to ``tmp`` (normally the path :func:`atomic_output` yields),
+    creating it 0600 if it does not exist; no other file is written.
 
     ``progress(rows_done)`` is called every ``progress_every`` rows; it may raise to
-    stop the export. Returns the row count and the summary lines.
+    stop the export. With ``seal_key`` the TrackerData sheet ends with its seal (a file
+    without one is refused on return). Returns the row count and the summary lines.
     """
-    tmp = Path(tmp)
-    folder = tmp.parent
     today = meta.today or meta.exported_at.date()
     wb = Workbook(write_only=True)
     wb.properties.creator = "Deterrence Desktop"
     wb.properties.title = f"Action tracker ({meta.marking})"
     wb.properties.keywords = meta.marking
     wb.properties.category = meta.marking
+    wb.properties.created = wb.properties.modified = meta.exported_at.replace(
+        tzinfo=None, microsecond=0)
     wb.security = WorkbookProtection(lockStructure=True)
 
     summary_ws = wb.create_sheet(SUMMARY_SHEET)
     actions_ws = wb.create_sheet(ACTIONS_SHEET)
     data_ws = wb.create_sheet(DATA_SHEET)
     styles = _Styles(wb, actions_ws)
-
-    # -- Actions: everything written before the first row comes first ----------
     for i, (_header, width, _wrap) in enumerate(COLUMNS):
         actions_ws.column_dimensions[chr(ord("A") + i)].width = width
     actions_ws.freeze_panes = "A2"
     actions_ws.row_dimensions[1].height = 32
     actions_ws.print_title_rows = "1:1"
     _marking_and_print(actions_ws, meta.marking)
-    _sheet_in(actions_ws, folder, "actions")
-    actions_ws.append([_cell(actions_ws, h, styles.header) for h in HEADERS])
-
-    # -- TrackerData: hidden, protected, matched on the way back ----------------
     data_ws.sheet_state = "hidden"
     data_ws.protection.sheet = True
     data_ws.protection.formatCells = True
     data_ws.protection.selectLockedCells = True
     data_ws.protection.selectUnlockedCells = True
-    _sheet_in(data_ws, folder, "data")
-    data_ws.append(["format", FORMAT])
-    data_ws.append(["workspace_id", safe_text(meta.workspace_id)])
-    data_ws.append(["exported_at", meta.exported_at.isoformat(timespec="seconds")])
-    data_ws.append(["partner_id", "" if meta.partner_id is None else meta.partner_id])
-    data_ws.append(["partner", _text_cell(data_ws, meta.partner_name, styles, False)])
-    data_ws.append(["names", "yes" if meta.names else "no"])
-    data_ws.append([])
-    data_ws.append(["rows", "action_id:version:fields"])
 
-    try:
-        counts: dict[tuple[str, str], list[int]] = {}
-        n = 0
-        _direct_rows(actions_ws)
-        _direct_rows(data_ws)
-        # One styled cell per column, refilled for every row (see _direct_rows).
-        desc_c, outcome_c, notes_c = (_cell(actions_ws, None, styles.wrap) for _ in range(3))
-        due_c = _cell(actions_ws, None, styles.date)
-        updated_c = _cell(actions_ws, None, styles.datetime)
-        for r in rows:
-            status_label = STATUS_LABELS.get(r.status, r.status)
-            kind_label = KIND_LABELS.get(r.kind, r.kind)
-            actions_ws.append((
-                r.action_id,
-                _text_cell(actions_ws, r.reference, styles, False),
-                _text_cell(actions_ws, r.subject, styles, False),
-                _text_cell(actions_ws, r.description, styles, True, desc_c),
-                kind_label,
-                _text_cell(actions_ws, r.partner, styles, False),
-                _text_cell(actions_ws, r.assignee, styles, False),
-                None if r.due_date is None else _set(due_c, r.due_date),
-                status_label,
-                _text_cell(actions_ws, r.outcome, styles, True, outcome_c),
-                _text_cell(actions_ws, r.notes, styles, True, notes_c),
-                None if r.updated_at is None else _set(
-                    updated_c, r.updated_at.replace(tzinfo=None, microsecond=0)),
-            ))
-            data_ws.append((f"{r.action_id}:{r.version}:"
-                            f"{field_digest(r.status, r.due_date, r.outcome, r.notes)}",))
-            c = counts.get((r.partner, kind_label))
-            if c is None:
-                c = counts[(r.partner, kind_label)] = [0, 0, 0]
-            if r.status in ("planned", "in_progress", "blocked"):
-                c[0] += 1
-                if r.due_date is not None and r.due_date < today:
-                    c[1] += 1
-            elif r.status == "done":
-                c[2] += 1
-            n += 1
-            if progress is not None and n % progress_every == 0:
-                progress(n)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    with os.fdopen(fd, "wb") as raw:
+        actions_part = _sheet_part(wb, actions_ws)
+        archive = _Archive(raw, {actions_part})
+        actions_out = None
+        try:
+            # -- Actions: streamed straight into its entry of the zip ----------------
+            actions_out = archive.open(actions_part, "w")
+            _stream_sheet(actions_ws, actions_out)
+            actions_ws.append([_cell(actions_ws, h, styles.header) for h in HEADERS])
 
-        last = max(n + 1, 2)
-        actions_ws.auto_filter.ref = f"A1:{LAST_COL}{n + 1}"
-        dv = DataValidation(type="list", formula1='"' + ",".join(STATUS_LABELS.values()) + '"',
-                            allow_blank=False, showDropDown=False, showErrorMessage=True,
-                            errorStyle="stop", errorTitle="Status",
-                            error="Choose a status from the list.",
-                            promptTitle="Status", prompt="Choose from the list", showInputMessage=True)
-        dv.add(f"{STATUS_COL}2:{STATUS_COL}{last}")
-        actions_ws.data_validations.append(dv)
-        open_test = ",".join(f'${STATUS_COL}2="{s}"' for s in OPEN_LABELS)
-        actions_ws.conditional_formatting.add(
-            f"A2:{LAST_COL}{last}",
-            FormulaRule(formula=[f'AND(ISNUMBER(${DUE_COL}2),${DUE_COL}2<TODAY(),OR({open_test}))'],
-                        fill=PatternFill("solid", fgColor="F8CBAD", bgColor="F8CBAD"),
-                        font=Font(color="9C0006"), stopIfTrue=False))
+            # -- TrackerData: hidden, protected, sealed; in memory ----------------------
+            _stream_sheet(data_ws, io.BytesIO())
+            items = meta.sealed_items()
+            seal = TrackerSeal(seal_key, items) if seal_key is not None else None
+            for name in SEALED_META:
+                value = items[name]
+                if name == "partner_id" and value:
+                    value = int(value)
+                elif name == "partner":
+                    value = _text_cell(data_ws, value, styles, False)
+                data_ws.append([name, value])
+            data_ws.append([])
+            data_ws.append(["rows", "action_id:version:fields"])
 
-        # -- Summary: written last (its own stream), shown first -------------------
-        lines = [SummaryLine(p, k, c[0], c[1], c[2]) for (p, k), c in sorted(counts.items())]
-        _write_summary(summary_ws, folder, styles, meta, lines, n)
+            counts: dict[tuple[str, str], list[int]] = {}
+            n = 0
+            _direct_rows(actions_ws)
+            _direct_rows(data_ws)
+            # One styled cell per column, refilled for every row (see _direct_rows).
+            desc_c, outcome_c, notes_c = (_cell(actions_ws, None, styles.wrap) for _ in range(3))
+            due_c = _cell(actions_ws, None, styles.date)
+            updated_c = _cell(actions_ws, None, styles.datetime)
+            for r in rows:
+                status_label = STATUS_LABELS.get(r.status, r.status)
+                kind_label = KIND_LABELS.get(r.kind, r.kind)
+                actions_ws.append((
+                    r.action_id,
+                    _text_cell(actions_ws, r.reference, styles, False),
+                    _text_cell(actions_ws, r.subject, styles, False),
+                    _text_cell(actions_ws, r.description, styles, True, desc_c),
+                    kind_label,
+                    _text_cell(actions_ws, r.partner, styles, False),
+                    _text_cell(actions_ws, r.assignee, styles, False),
+                    None if r.due_date is None else _set(due_c, r.due_date),
+                    status_label,
+                    _text_cell(actions_ws, r.outcome, styles, True, outcome_c),
+                    _text_cell(actions_ws, r.notes, styles, True, notes_c),
+                    None if r.updated_at is None else _set(
+                        updated_c, r.updated_at.replace(tzinfo=None, microsecond=0)),
+                ))
+                line = (f"{r.action_id}:{r.version}:"
+                        f"{field_digest(r.status, r.due_date, r.outcome, r.notes)}")
+                data_ws.append((line,))
+                if seal is not None:
+                    seal.row(line)
+                c = counts.get((r.partner, kind_label))
+                if c is None:
+                    c = counts[(r.partner, kind_label)] = [0, 0, 0]
+                if r.status in ("planned", "in_progress", "blocked"):
+                    c[0] += 1
+                    if r.due_date is not None and r.due_date < today:
+                        c[1] += 1
+                elif r.status == "done":
+                    c[2] += 1
+                n += 1
+                if progress is not None and n % progress_every == 0:
+                    progress(n)
 
-        wb.save(str(tmp))
-    except BaseException:
-        _discard(wb)
-        raise
+            last = max(n + 1, 2)
+            actions_ws.auto_filter.ref = f"A1:{LAST_COL}{n + 1}"
+            dv = DataValidation(type="list", formula1='"' + ",".join(STATUS_LABELS.values()) + '"',
+                                allow_blank=False, showDropDown=False, showErrorMessage=True,
+                                errorStyle="stop", errorTitle="Status",
+                                error="Choose a status from the list.",
+                                promptTitle="Status", prompt="Choose from the list", showInputMessage=True)
+            dv.add(f"{STATUS_COL}2:{STATUS_COL}{last}")
+            actions_ws.data_validations.append(dv)
+            open_test = ",".join(f'${STATUS_COL}2="{s}"' for s in OPEN_LABELS)
+            actions_ws.conditional_formatting.add(
+                f"A2:{LAST_COL}{last}",
+                FormulaRule(formula=[f'AND(ISNUMBER(${DUE_COL}2),${DUE_COL}2<TODAY(),OR({open_test}))'],
+                            fill=PatternFill("solid", fgColor="F8CBAD", bgColor="F8CBAD"),
+                            font=Font(color="9C0006"), stopIfTrue=False))
+
+            actions_ws.close()
+            actions_out.close()
+            if seal is not None:
+                data_ws.append([])
+                data_ws.append(["seal", seal.value()])
+
+            # -- Summary: written last (in memory), shown first ----------------------
+            lines = [SummaryLine(p, k, c[0], c[1], c[2]) for (p, k), c in sorted(counts.items())]
+            _write_summary(summary_ws, styles, meta, lines, n)
+
+            ExcelWriter(wb, archive).save()          # the rest of the package; closes the zip
+            raw.flush()
+            os.fsync(raw.fileno())
+        except BaseException:
+            _discard(wb)
+            for closing in (actions_out, archive):
+                if closing is not None:
+                    with contextlib.suppress(Exception):
+                        closing.close()
+            raise
     return ExportStats(rows=n, summary=lines)
 
 
@@ -444,12 +618,12 @@ def _discard(wb: Workbook) -> None:
                     gen.close()
 
 
-def _write_summary(ws, folder: Path, styles: _Styles, meta: TrackerMeta,
+def _write_summary(ws, styles: _Styles, meta: TrackerMeta,
                    lines: list[SummaryLine], n: int) -> None:
     for col, width in zip("ABCDE", (40, 18, 10, 10, 10)):
         ws.column_dimensions[col].width = width
     _marking_and_print(ws, meta.marking, landscape=False, grid=False)
-    _sheet_in(ws, folder, "summary")
+    _stream_sheet(ws, io.BytesIO())
     recipient = meta.partner_name or "All partners"
     ws.append([_cell(ws, meta.marking, styles.marking)])
     ws.append([_cell(ws, "Action tracker", styles.title)])
@@ -477,304 +651,8 @@ def _write_summary(ws, folder: Path, styles: _Styles, meta: TrackerMeta,
 
 
 def write_tracker(path: Path | str, rows: Iterable[TrackerRow], meta: TrackerMeta,
-                  progress: Callable[[int], None] | None = None) -> ExportStats:
+                  progress: Callable[[int], None] | None = None,
+                  seal_key: bytes | None = None) -> ExportStats:
     """Write a tracker to ``path`` atomically (for callers with nothing to commit first)."""
     with atomic_output(path) as tmp:
-        return write_tracker_file(tmp, rows, meta, progress)
-
-
-# ---------------------------------------------------------------------------
-# Reading a returned tracker
-# ---------------------------------------------------------------------------
-
-class TrackerFileError(DeterrenceError):
-    """A returned tracker that cannot be read or is refused; the message says why (no values)."""
-
-
-@dataclass(frozen=True)
-class ReadLimits:
-    """Bounds that keep a hostile file from costing unbounded time or memory."""
-    max_file_bytes: int = 64 * 1024 * 1024
-    max_entries: int = 500
-    max_total_uncompressed: int = 400 * 1024 * 1024
-    max_entry_uncompressed: int = 300 * 1024 * 1024
-    max_ratio: float = 150.0            # uncompressed : compressed, for entries over 1 MB
-    max_rows: int = 200_000
-    max_empty_run: int = 1_000          # consecutive empty rows that end the data
-    max_seconds: float = 180.0
-
-
-@dataclass
-class ReturnedTracker:
-    """What a returned workbook holds, before it is compared with the workspace."""
-    format: str
-    workspace_id: str
-    exported_at: str
-    partner_id: int | None
-    names: bool
-    versions: dict[int, int]                     # action id -> version at export
-    digests: dict[int, str]                      # action id -> field_digest() at export
-    columns: dict[str, int]                      # header -> 0-based position (known headers)
-    missing_columns: list[str]
-    rows: list[tuple[int, tuple]]                # (sheet row number, values by position)
-    sha256: str = ""                             # of the file's bytes as read
-    notes: list[str] = field(default_factory=list)   # problems that did not stop the read
-
-
-_MACRO_NAMES = ("vbaproject.bin", "vbadata.xml", "vbaprojectsignature.bin")
-_MACRO_TYPES = (b"macroenabled", b"vbaproject", b"application/vnd.ms-office.activex")
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_PROLOG_SCAN = 64 * 1024
-_BINARY_PARTS = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".emf", ".wmf", ".tif",
-                 ".tiff", ".svg")
-_ELEMENT_START = re.compile(rb"<[A-Za-z_]")
-_DATA_ROW = re.compile(r"(\d{1,12}):(\d{1,9}):([0-9a-f]{8}(?:\.[0-9a-f]{8}){3})\Z")
-
-
-def _norm_header(text: object) -> str:
-    return " ".join(str(text or "").split()).casefold()
-
-
-def _refuse(message: str) -> TrackerFileError:
-    return TrackerFileError(message)
-
-
-def check_package(data: bytes, name: str, limits: ReadLimits = ReadLimits()) -> None:
-    """Refuse anything that is not a plain, reasonably sized .xlsx, before openpyxl sees it.
-
-    Every entry is decompressed here, in a stream, counting bytes: the sizes a zip
-    declares can lie. Refused: other formats, macros, encryption, zip bombs, XML
-    with a document type declaration (entity expansion), too many entries.
-    """
-    suffix = Path(name).suffix.lower()
-    if suffix in (".xlsm", ".xltm", ".xlam"):
-        raise _refuse("Macro-enabled workbooks (.xlsm) are refused: save the tracker as .xlsx")
-    if suffix == ".xlsb":
-        raise _refuse("Binary workbooks (.xlsb) are not read: save the tracker as .xlsx")
-    if data.startswith(_OLE_MAGIC):
-        raise _refuse("This is an old-style .xls or a password-protected workbook: "
-                      "save it as .xlsx without a password")
-    if not data.startswith(b"PK\x03\x04"):
-        raise _refuse("This file is not an Excel workbook (.xlsx)")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-            if len(infos) > limits.max_entries:
-                raise _refuse(f"The workbook has too many parts ({len(infos)}): refused")
-            names = {i.filename.lower() for i in infos}
-            if any(n.rsplit("/", 1)[-1] in _MACRO_NAMES for n in names):
-                raise _refuse("The workbook contains macros: refused. Save it as .xlsx")
-            if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
-                raise _refuse("This file is not an Excel workbook (.xlsx)")
-            total = 0
-            for info in infos:
-                if info.flag_bits & 0x1:
-                    raise _refuse("The workbook is encrypted: save it without a password")
-                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                    raise _refuse("The workbook uses an unusual compression: refused")
-                size = 0
-                head = b""
-                with zf.open(info) as part:
-                    while True:
-                        chunk = part.read(1024 * 1024)
-                        if not chunk:
-                            break
-                        if len(head) < _PROLOG_SCAN:
-                            head += chunk[:_PROLOG_SCAN - len(head)]
-                        size += len(chunk)
-                        total += len(chunk)
-                        if size > limits.max_entry_uncompressed or total > limits.max_total_uncompressed:
-                            raise _refuse("The workbook expands to far more data than a tracker "
-                                          "holds (a zip bomb?): refused")
-                        if size > 1024 * 1024 and size > limits.max_ratio * max(info.compress_size, 1):
-                            raise _refuse("The workbook is compressed far more than a real "
-                                          "tracker (a zip bomb?): refused")
-                lower = info.filename.lower()
-                if lower == "[content_types].xml" and any(t in head.lower() for t in _MACRO_TYPES):
-                    raise _refuse("The workbook contains macros: refused. Save it as .xlsx")
-                if head and not lower.endswith(_BINARY_PARTS):
-                    _check_prolog(head)     # any part openpyxl might parse as XML
-    except TrackerFileError:
-        raise
-    except Exception:  # noqa: BLE001 - any failure of a broken zip is the same answer
-        raise _refuse("This file is damaged or not an Excel workbook (.xlsx)") from None
-
-
-def _check_prolog(head: bytes) -> None:
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:200]:
-        raise _refuse("The workbook has parts in an unexpected encoding: refused")
-    m = _ELEMENT_START.search(head)
-    prolog = head if m is None else head[:m.start()]
-    if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
-        raise _refuse("The workbook contains XML document type declarations: refused")
-    if m is None and len(head) >= _PROLOG_SCAN:
-        raise _refuse("The workbook has a malformed part: refused")
-
-
-def read_tracker(path: Path | str, limits: ReadLimits = ReadLimits(),
-                 progress: Callable[[int], None] | None = None) -> ReturnedTracker:
-    """Read a returned tracker: checks the package, then streams the two sheets it needs.
-
-    Raises :class:`TrackerFileError` for every file that cannot be used, and only that
-    (``progress`` may raise its own exception to stop, which is passed on).
-    """
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > limits.max_file_bytes:
-            raise _refuse(f"The file is too large for a tracker ({size // (1024 * 1024)} MB): refused")
-        data = path.read_bytes()
-    except TrackerFileError:
-        raise
-    except OSError as exc:
-        raise _refuse(f"The file cannot be read ({exc.strerror or type(exc).__name__})") from None
-    check_package(data, path.name, limits)
-    deadline = time.monotonic() + limits.max_seconds
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False,
-                           keep_vba=False)
-    except Exception:  # noqa: BLE001
-        raise _refuse("The workbook cannot be opened: it is damaged or not an .xlsx") from None
-    try:
-        returned = _read_sheets(wb, limits, deadline, progress)
-        returned.sha256 = hashlib.sha256(data).hexdigest()
-        return returned
-    except TrackerFileError:
-        raise
-    except _ProgressStop as stop:
-        raise stop.exc from None
-    except Exception:  # noqa: BLE001 - whatever a damaged workbook does to openpyxl
-        raise _refuse("The workbook cannot be read: it is damaged or not an .xlsx") from None
-    finally:
-        with contextlib.suppress(Exception):
-            wb.close()
-
-
-class _ProgressStop(Exception):
-    """Carries an exception raised by the caller's progress callback through the reader."""
-
-    def __init__(self, exc: BaseException):
-        super().__init__()
-        self.exc = exc
-
-
-def _read_sheets(wb, limits: ReadLimits, deadline: float,
-                 progress: Callable[[int], None] | None) -> ReturnedTracker:
-    names = wb.sheetnames
-    if DATA_SHEET not in names:
-        raise _refuse("This workbook is not a tracker exported by Deterrence Desktop "
-                      f"(its hidden {DATA_SHEET} sheet is missing)")
-    if ACTIONS_SHEET not in names:
-        raise _refuse(f"The workbook has no sheet called '{ACTIONS_SHEET}': "
-                      "was it renamed or deleted? Rename it back and try again")
-    meta, versions, digests = _read_data_sheet(wb[DATA_SHEET], limits, deadline)
-    if meta.get("format") != FORMAT:
-        raise _refuse(f"The hidden {DATA_SHEET} sheet has been changed or is from an unknown "
-                      "version: the return cannot be matched")
-    partner_raw = meta.get("partner_id", "")
-    try:
-        partner_id = None if partner_raw in ("", None) else int(partner_raw)
-    except (TypeError, ValueError):
-        raise _refuse(f"The hidden {DATA_SHEET} sheet has been changed: "
-                      "the return cannot be matched") from None
-
-    ws = wb[ACTIONS_SHEET]
-    declared = _declared_rows(ws)
-    if declared is not None and declared > limits.max_rows + 1:
-        raise _refuse(f"The {ACTIONS_SHEET} sheet declares {declared:,} rows, more than a "
-                      f"tracker holds ({limits.max_rows:,}): refused")
-    rows_iter = ws.iter_rows(min_row=1, max_row=limits.max_rows + limits.max_empty_run + 1,
-                             max_col=len(HEADERS) + 8, values_only=True)
-    header = next(rows_iter, None)
-    if header is None:
-        raise _refuse(f"The {ACTIONS_SHEET} sheet is empty")
-    known = {_norm_header(h): h for h in HEADERS}
-    columns: dict[str, int] = {}
-    for pos, value in enumerate(header):
-        h = known.get(_norm_header(value))
-        if h is not None and h not in columns:
-            columns[h] = pos
-    if HEADERS[0] not in columns:
-        raise _refuse(f"The {ACTIONS_SHEET} sheet has no '{HEADERS[0]}' column in its first row: "
-                      "the rows cannot be matched")
-    missing = [h for h in HEADERS if h not in columns]
-    out: list[tuple[int, tuple]] = []
-    notes: list[str] = []
-    empty_run = 0
-    line = 1
-    for values in rows_iter:
-        line += 1
-        if not any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
-            empty_run += 1
-            if empty_run >= limits.max_empty_run:
-                if declared is None or declared > line:
-                    notes.append(f"Reading stopped at row {line:,}: "
-                                 f"{limits.max_empty_run:,} empty rows in a row")
-                break
-            continue
-        empty_run = 0
-        if len(out) >= limits.max_rows:
-            raise _refuse(f"The {ACTIONS_SHEET} sheet has more than {limits.max_rows:,} rows: refused")
-        out.append((line, tuple(values)))
-        if len(out) % 1000 == 0:
-            if time.monotonic() > deadline:
-                raise _refuse("Reading the workbook took too long: refused")
-            if progress is not None:
-                try:
-                    progress(len(out))
-                except BaseException as exc:
-                    raise _ProgressStop(exc) from None
-    return ReturnedTracker(
-        format=str(meta.get("format")), workspace_id=str(meta.get("workspace_id") or ""),
-        exported_at=str(meta.get("exported_at") or ""), partner_id=partner_id,
-        names=meta.get("names") == "yes", versions=versions, digests=digests, columns=columns,
-        missing_columns=missing, rows=out, notes=notes)
-
-
-def _declared_rows(ws) -> int | None:
-    try:
-        dim = ws.calculate_dimension()
-    except Exception:  # noqa: BLE001 - an unsized sheet: the empty-row rule bounds it
-        return None
-    m = re.search(r"(\d+)$", dim or "")
-    return int(m.group(1)) if m else None
-
-
-def _read_data_sheet(ws, limits: ReadLimits, deadline: float
-                     ) -> tuple[dict, dict[int, int], dict[int, str]]:
-    meta: dict[str, object] = {}
-    versions: dict[int, int] = {}
-    digests: dict[int, str] = {}
-    bad = _refuse(f"The hidden {DATA_SHEET} sheet has been changed: the return cannot be matched")
-    in_versions = False
-    empty_run = 0
-    for n, values in enumerate(ws.iter_rows(max_col=2, values_only=True)):
-        if n > limits.max_rows + 20:
-            raise bad
-        key = values[0] if values else None
-        value = values[1] if len(values) > 1 else None
-        if key is None and value is None:
-            empty_run += 1
-            if empty_run >= limits.max_empty_run:
-                break
-            continue
-        empty_run = 0
-        if not in_versions:
-            if key == "rows":
-                in_versions = True
-            elif isinstance(key, str) and len(meta) < 20:
-                meta[key] = "" if value is None else value
-            else:
-                raise bad
-            continue
-        m = _DATA_ROW.match(key) if isinstance(key, str) and value is None else None
-        if m is None:
-            raise bad
-        action_id = int(m.group(1))
-        versions[action_id] = int(m.group(2))
-        digests[action_id] = m.group(3)
-        if n % 5000 == 0 and time.monotonic() > deadline:
-            raise _refuse("Reading the workbook took too long: refused")
-    if not in_versions:
-        raise bad
-    return meta, versions, digests
+        return write_tracker_file(tmp, rows, meta, progress, seal_key=seal_key)

@@ -7,8 +7,15 @@ agreement is not in force needs an explicit override. Each export is audited as
 a disclosure to the partner (rows, fields), in the transaction that read the rows;
 the file is moved into place only after that transaction has committed.
 
+Each export has an id, and its hidden sheet carries the audit chain's head and a
+seal (an HMAC keyed by a secret that exists only inside the encrypted workspace,
+made on the first export). A return is read only if its seal verifies: the partner,
+the export and its actions and versions are then the ones this workspace sent, and
+a row for any other action is an error. A tracker exported before seals existed is
+refused with a request to export afresh.
+
 Import: :meth:`TrackerService.check_return` is the dry run. It reads the file
-(refusing hostile files, see :mod:`..exports.tracker_xlsx`) and compares it with
+(refusing hostile files, see :mod:`..exports.tracker_return`) and compares it with
 the workspace, row by row: what would change (status, outcome, notes, due date),
 what conflicts (the action changed in the workspace after the export) and what is
 wrong. It writes nothing. :meth:`TrackerService.apply_return` then applies the
@@ -17,9 +24,11 @@ partner's return, or applies none of them.
 """
 from __future__ import annotations
 
+import secrets
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -28,18 +37,23 @@ from sqlalchemy import func, select
 from ..domain.enums import ActionStatus, AuditOperation, Role
 from ..domain.errors import ConflictError, DeterrenceError, ValidationError
 from ..domain.model import MAX_NOTE, Action, Partner
+from ..exports.tracker_return import ReadLimits, read_tracker
 from ..exports.tracker_xlsx import (
-    STATUS_LABELS, ReadLimits, TrackerFileError, TrackerMeta, TrackerRow, atomic_output,
-    cell_text, digest_part, read_tracker, safe_text, write_tracker_file,
+    DATA_SHEET, STATUS_LABELS, TrackerFileError, TrackerMeta, TrackerRow, atomic_output,
+    cell_text, digest_part, remove_leftovers, safe_text, write_tracker_file,
 )
 from ..store.mapping import to_record
-from ..store.tables import ActionRow, GroupRow, PartnerRow, PartnershipRow, PersonRow
+from ..store.tables import (
+    ActionRow, GroupRow, PartnerRow, PartnershipRow, PersonRow, WorkspaceMeta,
+)
+from . import audit
 from .base import Service
 from .partners import isa_state
 
 __all__ = [
     "TrackerService", "AgreementNotInForce", "TrackerFileError", "TrackerExport", "RowState",
     "FieldChange", "ReturnRow", "ReturnPlan", "ApplyResult", "EDITABLE", "IN_FORCE_STATES",
+    "SEAL_KEY", "clean_leftovers",
 ]
 
 Progress = Callable[[int, int, str], None]
@@ -56,6 +70,22 @@ for _s in ActionStatus:
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y",
                  "%Y-%m-%d %H:%M:%S")
 _CHUNK = 900          # ids per IN (...) query
+SEAL_KEY = "tracker_seal_key"    # workspace_meta: the secret trackers are sealed with (hex)
+
+
+def clean_leftovers(*folders: Path | str) -> int:
+    """Remove what killed tracker exports left behind (temporary workbooks beside an
+    export, earlier versions' staging folders) in ``folders`` and the system temp
+    folder. For the app to call at start; each export also cleans its own folder.
+    Returns how many were removed."""
+    seen: set[Path] = set()
+    removed = 0
+    for folder in (*folders, tempfile.gettempdir()):
+        folder = Path(folder)
+        if folder not in seen:
+            seen.add(folder)
+            removed += remove_leftovers(folder)
+    return removed
 
 
 class AgreementNotInForce(DeterrenceError):
@@ -78,6 +108,7 @@ class TrackerExport:
     names: bool
     agreement: str           # the agreement's state at export ("in force", "ended", ...)
     overridden: bool
+    export_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +148,18 @@ class ReturnPlan:
     exported_at: str
     rows: tuple[ReturnRow, ...]
     problems: tuple[str, ...] = ()       # about the whole file (a missing column, ...)
+    export_id: str = ""
+
+    @property
+    def recipient(self) -> str:
+        """Who the tracker was sent to, as the dry run names it."""
+        return self.partner_name or "the whole partnership (all partners)"
+
+    @property
+    def export_label(self) -> str:
+        """The export this is a return of: its id and when it was made."""
+        when = self.exported_at.replace("T", " ")
+        return f"export {self.export_id} of {when} UTC"
 
     def count(self, state: RowState) -> int:
         return sum(1 for r in self.rows if r.state == state)
@@ -148,8 +191,13 @@ class ApplyResult:
 class TrackerService(Service):
     # -- export ------------------------------------------------------------------
     def export(self, path: Path | str, partner_id: int | None = None, names: bool = False,
-               force: bool = False, progress: Progress | None = None) -> TrackerExport:
-        """Write a tracker to ``path``: one partner's actions, or the whole partnership's."""
+               force: bool = False, progress: Progress | None = None,
+               create_folder: bool = False) -> TrackerExport:
+        """Write a tracker to ``path``: one partner's actions, or the whole partnership's.
+
+        ``create_folder``: make the folder if it does not exist yet (for the default
+        folder the app suggests, e.g. Documents on a fresh account); otherwise a missing
+        folder is refused with a clear message."""
         self.require(Role.COORDINATOR, Role.ANALYST, operation=AuditOperation.DISCLOSURE,
                      entity="action")
         if names:
@@ -157,6 +205,12 @@ class TrackerService(Service):
         path = Path(path)
         if path.suffix.lower() != ".xlsx":
             raise ValidationError("path", "a tracker is saved as an .xlsx file")
+        if create_folder and not path.parent.is_dir():
+            try:
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as exc:
+                raise TrackerFileError(f"The folder {path.parent} cannot be created "
+                                       f"({exc.strerror or type(exc).__name__})") from None
         today = self.app.today()
         partner: Partner | None = None
         state = "n/a"
@@ -168,29 +222,34 @@ class TrackerService(Service):
                     f"{warning} Exporting a tracker to {partner.name} needs an explicit override.")
         recipient = partner.name if partner else "all partners"
         workspace_id = self.app.workspace.workspace_id
+        export_id = secrets.token_hex(6)
         with atomic_output(path) as tmp:
             with self.tx() as uow:
                 s = uow.session
+                key = self._seal_key(s, create=True)
                 q = self._export_query(partner_id, names)
                 total = s.scalar(select(func.count()).select_from(ActionRow).where(
                     *([ActionRow.partner_id == partner_id] if partner_id is not None else [])))
                 partnership = s.scalar(select(PartnershipRow.name).limit(1)) or ""
+                seq, head = audit.head(s)
                 meta = TrackerMeta(workspace_id=workspace_id,
-                                   exported_at=self.utcnow(),
+                                   exported_at=self.utcnow().replace(microsecond=0),
                                    partner_id=partner_id, partner_name=partner.name if partner else "",
-                                   partnership_name=partnership, names=names, today=today)
+                                   partnership_name=partnership, names=names, today=today,
+                                   export_id=export_id, audit_head=f"{seq}:{head}")
                 report = (lambda n: progress(n, total, "Writing the tracker")) if progress else None
                 if progress:
                     progress(0, total, "Writing the tracker")
                 stats = write_tracker_file(
                     tmp, self._tracker_rows(s.execute(q.execution_options(yield_per=2000)), names),
-                    meta, report)
+                    meta, report, seal_key=key)
                 fields = ["id", "person_reference", "group_name", "description", "kind",
                           "partner", "assignee", "due_date", "status", "outcome", "notes",
                           "updated_at", "version"]
                 if names:
                     fields.insert(2, "person_name")
-                detail = (f"tracker; rows={stats.rows}; fields={','.join(fields)}; "
+                detail = (f"tracker; export={export_id}; rows={stats.rows}; "
+                          f"fields={','.join(fields)}; "
                           f"names={'yes' if names else 'no'}; agreement={state}"
                           + ("; override=yes" if force and state not in IN_FORCE_STATES
                              and partner is not None else ""))
@@ -198,7 +257,22 @@ class TrackerService(Service):
                           f"partner:{partner_id}" if partner_id is not None else "all",
                           detail, recipient=recipient)
         return TrackerExport(path, stats.rows, recipient, partner_id, names, state,
-                             force and partner is not None and state not in IN_FORCE_STATES)
+                             force and partner is not None and state not in IN_FORCE_STATES,
+                             export_id)
+
+    @staticmethod
+    def _seal_key(session, create: bool = False) -> bytes | None:
+        """The secret trackers are sealed with; it never leaves the encrypted workspace.
+        Made (32 random bytes) by the first export; None before that."""
+        row = session.get(WorkspaceMeta, SEAL_KEY)
+        if row is None and create:
+            row = WorkspaceMeta(key=SEAL_KEY, value=secrets.token_bytes(32).hex())
+            session.add(row)
+            session.flush()
+        try:
+            return bytes.fromhex(row.value) if row is not None else None
+        except ValueError:
+            return None
 
     @staticmethod
     def _export_query(partner_id: int | None, names: bool):
@@ -257,6 +331,12 @@ class TrackerService(Service):
                 ids.add(aid)
         with self.tx() as uow:
             s = uow.session
+            if not returned.sealed_by(self._seal_key(s)):
+                raise TrackerFileError(
+                    f"The tracker's hidden {DATA_SHEET} sheet is not as this workspace exported "
+                    "it (it was changed, or made elsewhere), so the return cannot be trusted: "
+                    "nothing was imported. Ask the partner to fill in the tracker as it was "
+                    "sent, or export a fresh one")
             partner_name = ""
             if returned.partner_id is not None:
                 partner_row = s.get(PartnerRow, returned.partner_id)
@@ -288,7 +368,8 @@ class TrackerService(Service):
         return ReturnPlan(
             file_name=path.name, file_sha256=returned.sha256, workspace_id=returned.workspace_id,
             partner_id=returned.partner_id, partner_name=partner_name,
-            exported_at=returned.exported_at, rows=tuple(rows), problems=tuple(problems))
+            exported_at=returned.exported_at, rows=tuple(rows), problems=tuple(problems),
+            export_id=returned.export_id)
 
     @staticmethod
     def _compare(line: int, values: tuple, returned, current: dict[int, tuple],
@@ -392,7 +473,7 @@ class TrackerService(Service):
                 raise ValidationError("accept", f"row {r.line} has errors and cannot be applied")
             chosen.append(r)
         source = (f"tracker return from partner {plan.partner_id}" if plan.partner_id is not None
-                  else "tracker return (all partners)")
+                  else "tracker return (all partners)") + f"; export={plan.export_id}"
         n_fields = 0
         with self.tx() as uow:
             ids = [r.action_id for r in chosen]

@@ -197,3 +197,25 @@ def test_analyst_cannot_tick_names(qtbot, qapp, demo_app):
         assert not dialog.names.isEnabled()
     finally:
         context.runner.shutdown()
+
+
+def test_starting_removes_what_killed_exports_left_in_documents(qtbot, ctx, tmp_path,
+                                                                 monkeypatch):
+    from deterrence_desktop.ui.trackers import menu
+
+    home = tmp_path / "home"
+    (home / "Documents").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    left = home / "Documents" / ".tracker-export-999999-ab12cd34.xlsx.part"
+    left.write_bytes(b"PK partial")
+
+    class Host:
+        def __init__(self, ctx):
+            self.ctx = ctx
+
+        def add_menu_action(self, *args, **kwargs):
+            return None
+
+    menu.install(Host(ctx))
+    qtbot.waitUntil(lambda: not left.exists(), timeout=10_000)

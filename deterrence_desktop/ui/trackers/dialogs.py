@@ -6,7 +6,6 @@ workspace closes them and drops the dry run.
 """
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QTableView, QVBoxLayout, QWidget,
 )
 
+from ...domain import clock
 from ...domain.errors import DeterrenceError
 from ...services.trackers import IN_FORCE_STATES, ReturnPlan, RowState
 from ..errors import show_failure
@@ -24,9 +24,17 @@ from .models import ReturnRowsModel
 ALL_PARTNERS = None
 
 
-def _documents() -> Path:
+def documents_folder() -> Path:
+    """The user's documents folder: where a tracker is saved unless they choose (it may
+    not exist yet on a fresh account: the export then creates it)."""
     loc = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     return Path(loc) if loc else Path.home()
+
+
+def _existing_documents() -> Path:
+    """Where to start looking for a returned file: the documents folder, or home."""
+    docs = documents_folder()
+    return docs if docs.is_dir() else Path.home()
 
 
 def _safe_file_part(name: str) -> str:
@@ -231,7 +239,9 @@ class ExportTrackerDialog(_TaskDialog):
             self.adjustSize()
         if not self.path.text() or self.path.property("suggested"):
             name = _safe_file_part(p.name) if p else "all-partners"
-            self.path.setText(str(_documents() / f"tracker-{name}-{date.today():%Y-%m-%d}.xlsx"))
+            services = self.ctx.services
+            today = services.today() if services is not None else clock.today()
+            self.path.setText(str(documents_folder() / f"tracker-{name}-{today:%Y-%m-%d}.xlsx"))
             self.path.setProperty("suggested", True)
         self._update()
 
@@ -269,15 +279,18 @@ class ExportTrackerDialog(_TaskDialog):
         pid = self.partner.currentData()
         names = self.names.isChecked()
         force = self._needs_override() and self.override.isChecked()
+        suggested = bool(self.path.property("suggested"))   # our folder: made if missing
         self.show_message("")
         self._start(lambda s, control: s.trackers.export(path, pid, names, force,
-                                                         progress=control.report),
+                                                         progress=control.report,
+                                                         create_folder=suggested),
                     self._exported, "tracker export")
 
     def _exported(self, result) -> None:
         self.result_export = result
         self.show_message(f"Saved {result.rows:,} actions for {result.recipient} to "
-                          f"{result.path.name} ({'names' if result.names else 'references only'}).")
+                          f"{result.path} ({'names' if result.names else 'references only'}; "
+                          f"export {result.export_id}).")
         self.close_button.setText("Close")
         self._update()
 
@@ -348,7 +361,8 @@ class ImportTrackerDialog(_TaskDialog):
         self.model.clear()
 
     def _choose(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "Open a returned tracker", str(_documents()),
+        chosen, _ = QFileDialog.getOpenFileName(self, "Open a returned tracker",
+                                                str(_existing_documents()),
                                                 "Excel workbook (*.xlsx)")
         if chosen:
             self.path.setText(chosen)
@@ -389,9 +403,8 @@ class ImportTrackerDialog(_TaskDialog):
     def _checked(self, plan: ReturnPlan) -> None:
         self.plan = plan
         self.model.set_rows(plan.rows)
-        who = plan.partner_name or "all partners"
         self.summary.setText(
-            f"Return for {who}, exported {plan.exported_at.replace('T', ' ')} UTC: "
+            f"Return from {plan.recipient}, {plan.export_label}: "
             f"{plan.count(RowState.CHANGE)} to change, {plan.count(RowState.CONFLICT)} in "
             f"conflict (changed here since the export; tick to overwrite), "
             f"{plan.count(RowState.ERROR)} with errors (never applied), "

@@ -1,4 +1,4 @@
-"""Journeys: the real main window on the demo workspace, started the way
+"""Journey fixtures (a plugin of tests/conftest.py): the real main window on the demo workspace, started the way
 ``deterrence-desktop --demo`` starts it, driven only through what a person sees
 (``driver.py``). Set ``DD_SCREEN=1920x1080`` (default 1366x768) for the window size;
 CI runs the journeys on a real X display (xcb under xvfb-run) at both sizes.
