@@ -95,7 +95,8 @@ class ImportPlan:
 
     def summary(self) -> str:
         c = self.counts()
-        return ", ".join(f"{c[s]:,} {s.value}" for s in RowState)
+        return ", ".join(f"{c[s]:,} {s.value}" + ("s" if s == RowState.ERROR and c[s] != 1 else "")
+                         for s in RowState)
 
     def by_state(self, state: RowState) -> list[PlanRow]:
         return [r for r in self.rows if r.state == state]

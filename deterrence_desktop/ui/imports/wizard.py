@@ -387,7 +387,10 @@ class CheckPage(WorkPage):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(PlanRowsModel.WHY, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        for col in (PlanRowsModel.LINE, PlanRowsModel.WHAT, PlanRowsModel.STATE, PlanRowsModel.MATCH):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(PlanRowsModel.WHY, QHeaderView.ResizeMode.Stretch)
         outer.addWidget(self.table, 3)
         self.detail = QGroupBox("The selected row")
         dl = QVBoxLayout(self.detail)
