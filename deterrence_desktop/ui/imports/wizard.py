@@ -188,9 +188,10 @@ class SourcePage(WorkPage):
         file_label = QLabel("&File:")
         file_label.setBuddy(self.path)
         form.addRow(file_label, row)
-        self.sheet = QLineEdit()
-        self.sheet.setPlaceholderText("The first sheet")
+        self.sheet = QComboBox()
+        self.sheet.addItem("(the first sheet)", "")
         form.addRow("&Sheet:", self.sheet)
+        self.path.editingFinished.connect(self._list_sheets)
         self.saved = QComboBox()
         form.addRow("Saved &mapping:", self.saved)
         form.addRow(self.busy)
@@ -214,13 +215,30 @@ class SourcePage(WorkPage):
                                               "Spreadsheets (*.xlsx *.ods *.csv);;All files (*)")
         if path:
             self.path.setText(path)
+            self._list_sheets()
+
+    def _list_sheets(self) -> None:
+        """Offer the file's sheets (read on the worker; a file that cannot be read says so
+        when Next is pressed)."""
+        from ...services.imports.readers import sheet_names
+        path = self.path.text().strip()
+
+        def listed(names):
+            if path != self.path.text().strip():
+                return
+            self.sheet.clear()
+            for n in names:
+                self.sheet.addItem(n, n)
+        if path and Path(path).is_file():
+            self.w.ctx.runner.run(lambda: sheet_names(Path(path)), listed, lambda exc: None,
+                                  label="list sheets")
 
     def work(self):
         path = self.path.text().strip()
         if not path:
             self.error.setText("Choose the spreadsheet to import.")
             return BLOCK
-        kind, sheet, saved = self.kind.currentData(), self.sheet.text().strip() or None, self.saved.currentData()
+        kind, sheet, saved = self.kind.currentData(), self.sheet.currentData() or None, self.saved.currentData()
 
         def read(s, report):
             report("reading the file", 5)
@@ -267,7 +285,8 @@ class ColumnsPage(WorkPage):
             self.form.removeRow(0)
         self.combos.clear()
         self.header_note.setText(f"Header found on row {t.header_line} of sheet “{t.sheet}”; "
-                                 f"{len(t.rows):,} rows of data, {len(t.skipped)} blank or total rows left out.")
+                                 f"{len(t.rows):,} rows of data; {len(t.skipped)} blank or total "
+                                 f"row{'s' if len(t.skipped) != 1 else ''} left out.")
         fields = FIELDS[m.kind]
         for i, header in enumerate(t.headers):
             combo = QComboBox()
