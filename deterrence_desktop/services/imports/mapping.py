@@ -175,8 +175,11 @@ class Mapping:
                    bool(data.get("day_first", True)))
 
 
+_BY_KEY = {(kind, f.key): f for kind, fields in FIELDS.items() for f in fields}
+
+
 def field_by_key(kind: ImportKind, key: str) -> Field:
-    return next(f for f in FIELDS[kind] if f.key == key)
+    return _BY_KEY[(kind, key)]
 
 
 REFERENCE = re.compile(r"^FD-\d{3,}$", re.I)

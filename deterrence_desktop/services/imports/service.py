@@ -35,6 +35,7 @@ PERSON_COMPARED = ("given_name", "family_name", "preferred_name", "aliases", "da
 
 
 class ImportService(Service):
+    _today: date | None = None
     # -- the file and its mapping ----------------------------------------------------------
     def read(self, path: Path | str, kind: ImportKind | str, sheet: str | None = None) -> SourceTable:
         """The file as a table (no workspace access); raises ImportRefused."""
@@ -94,8 +95,12 @@ class ImportService(Service):
                    ImportKind.ACTIONS: self._preview_actions,
                    ImportKind.COMMUNICATIONS: self._preview_communications}[kind]
         self._check_required(kind, cols)
-        with self.tx() as uow:
-            rows = builder(uow.session, table, mapping, cols, report)
+        self._today = self.today()          # one date for the whole dry run
+        try:
+            with self.tx() as uow:
+                rows = builder(uow.session, table, mapping, cols, report)
+        finally:
+            self._today = None
         report("done", 100)
         return ImportPlan(kind, mapping, table.path.name, table.sha256, table.sheet, rows, list(table.skipped))
 
@@ -122,7 +127,7 @@ class ImportService(Service):
         if not text:
             return None
         reading = parse_date(value if not isinstance(value, str) else text,
-                             day_first=mapping.day_first, today=self.today())
+                             day_first=mapping.day_first, today=self._today or self.today())
         label = field_by_key(mapping.kind, key).label.lower()
         if reading.error:
             r.errors.append(f"{label}: {reading.error}")
@@ -487,6 +492,7 @@ class ImportService(Service):
         next_no = int(_next_reference(s)[3:])
         used = set(s.execute(select(PersonRow.reference)).scalars())
         new_rows, new_lines = [], []
+        stamp = self.utcnow()
         for r in self._live(plan, Choice.NEW):
             v = r.values
             ref = v.get("reference") or ""
@@ -502,12 +508,13 @@ class ImportService(Service):
                                  custody_release=v["custody_release"],
                                  risk_level=(v["risk_level"] or RiskLevel.MEDIUM).value,
                                  needs=[], notes=v["notes"], review_date=v["review_date"] or review,
-                                 created_at=self.utcnow(), updated_at=self.utcnow()))
+                                 created_at=stamp, updated_at=stamp))
             new_lines.append(r)
         report("writing people", 30)
         ids: list[int] = []
         if new_rows:
-            ids = list(s.scalars(insert(PersonRow).returning(PersonRow.id, sort_by_parameter_order=True),
+            table = PersonRow.__table__          # Core: no ORM bookkeeping for thousands of rows
+            ids = list(s.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                  new_rows))
         receipt.created["person"] = ids
         for r, pid, data in zip(new_lines, ids, new_rows):
@@ -556,7 +563,8 @@ class ImportService(Service):
             current.add((pid, gid))
             members.append(dict(person_id=pid, group_id=gid, role=r.extra.get("group_role", "member")[:200],
                                 start=self.today(), end=None))
-        mids = list(s.scalars(insert(MembershipRow).returning(MembershipRow.id, sort_by_parameter_order=True),
+        mt = MembershipRow.__table__
+        mids = list(s.scalars(insert(mt).returning(mt.c.id, sort_by_parameter_order=True),
                               members)) if members else []
         receipt.created["group_record"] = new_groups
         receipt.created["membership"] = mids
@@ -601,7 +609,8 @@ class ImportService(Service):
                              notes=v["notes"], version=1, updated_at=now, created_at=now))
         rows = [{k: val for k, val in row.items() if hasattr(ActionRow, k)} for row in rows]
         report("writing actions", 40)
-        ids = list(s.scalars(insert(ActionRow).returning(ActionRow.id, sort_by_parameter_order=True),
+        table = ActionRow.__table__
+        ids = list(s.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                              rows)) if rows else []
         receipt.created = {"action": ids}
         receipt.counts = {"new actions": len(ids)}
@@ -616,8 +625,8 @@ class ImportService(Service):
                              outcome=v["outcome"].value, partner_id=v["partner_id"],
                              delivered_by=v["delivered_by"], message=v["message"],
                              deterrence_message=delivered, support_offer=False))
-        ids = list(s.scalars(insert(CommunicationRow).returning(CommunicationRow.id,
-                                                                  sort_by_parameter_order=True),
+        table = CommunicationRow.__table__
+        ids = list(s.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                              rows)) if rows else []
         receipt.created = {"communication": ids}
         receipt.counts = {"communications": len(ids)}
