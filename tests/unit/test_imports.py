@@ -284,3 +284,19 @@ def test_the_command_line_prints_the_dry_run_then_applies(demo_path, tmp_path, m
     locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     assert main(["import", "people", str(demo_path), str(locked)]) == 2
     assert "password-protected" in capsys.readouterr().err
+
+
+def test_the_summary_pdf_is_marked_and_names_rows_by_line_only(demo_app, tmp_path):
+    import os
+    import subprocess
+    a, b, rows = messy_rows(demo_app)
+    plan = demo_app.imports.preview(*_read(demo_app, nominal_xlsx(tmp_path / "n.xlsx", rows)))
+    receipt = demo_app.imports.apply(plan)
+    out = demo_app.imports.summary_pdf(plan, receipt, tmp_path / "summary.pdf")
+    assert os.stat(out).st_mode & 0o777 == 0o600
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert text.count("OFFICIAL-SENSITIVE") >= 2 and "n.xlsx" in text and plan.sha256[:16] in text
+    assert "not a real date" in text and "repeats row" in text
+    for name in ("Quibblethorpe", "Ossian", "Mistake", "Norah", a.family_name):
+        assert name not in text
