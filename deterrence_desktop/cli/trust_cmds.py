@@ -47,11 +47,50 @@ def cmd_backups(args: argparse.Namespace) -> int:
     if not backups:
         print(f"No backups in {folder}")
         return 1
+    live = _live_chain(args.path, passphrase)
+    differs = False
     for b in backups:
         problems = verify_backup(b.path, passphrase)
         state = "good" if not problems else f"FAILS: {problems[0]}"
-        print(f"{b.made_at:%Y-%m-%d %H:%M}  {b.size / 1e6:8.1f} MB  {b.path.name}  {state}")
-    return 0
+        history = _backup_history(b.path, passphrase, live) if not problems else None
+        differs = differs or bool(history and history.startswith("HISTORY DIFFERS"))
+        print(f"{b.made_at:%Y-%m-%d %H:%M}  {b.size / 1e6:8.1f} MB  {b.path.name}  {state}"
+              + (f"; {history}" if history else ""))
+    if differs:
+        print("The workspace's audit trail no longer holds the history its backups recorded: "
+              "someone who holds the passphrase may have changed it outside the app.")
+    return 1 if differs else 0
+
+
+def _live_chain(path: Path, passphrase: str):
+    """(workspace id, the live file's audit chain), read-only; None if it does not open."""
+    from ..domain.errors import DeterrenceError
+    from ..services import audit
+    from ..store.workspace import open_or_explain
+
+    try:
+        ws = open_or_explain(path, passphrase, read_only=True)
+    except DeterrenceError as exc:
+        print(f"The workspace itself does not open ({exc}): backups are not compared with it.")
+        return None
+    try:
+        with ws.session() as s:
+            return ws.workspace_id, audit.verify(s, keep_chain=True)
+    finally:
+        ws.close()
+
+
+def _backup_history(backup: Path, passphrase: str, live) -> str | None:
+    """How the backup's audit trail stands against the live file's."""
+    from ..services.anchors import compare_backup
+
+    if live is None:
+        return None
+    try:
+        differs = compare_backup(backup, passphrase, live[1], live[0])
+    except Exception:       # noqa: BLE001 - it verified; a chain that cannot be read is reported
+        return "HISTORY NOT COMPARED: its audit trail could not be read"
+    return "history matches the workspace" if differs is None else f"HISTORY DIFFERS: {differs}"
 
 
 def cmd_restore(args: argparse.Namespace) -> int:

@@ -251,6 +251,8 @@ class BackupService(Service):
                       f"encrypted backup ({reason}); verified")
             head = uow.session.get(WorkspaceMeta, audit.HEAD_KEY)
             head_value = head.value if head else ""
+            anchor = self.app.anchors.take(uow, f"backup {final.name}")
+        self.app.anchors.write_index(folder, anchor)
         self.app.settings.set("backup_last_audit_head", head_value, internal=True)
         self.prune()
         return info

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
@@ -45,9 +46,12 @@ class MaintenanceService(Service):
                              partnership=partnership, counts=counts,
                              cipher=ws.raw_cipher_settings())
 
-    def check(self) -> CheckReport:
-        """Page HMACs (cipher_integrity_check), SQLite's structure (integrity_check)
-        and the audit chain. The WAL is checkpointed first so every page is checked.
+    def check(self, anchor_files: tuple[Path, ...] = (), passphrase: str | None = None) -> CheckReport:
+        """Page HMACs (cipher_integrity_check), SQLite's structure (integrity_check),
+        the audit chain, its append-only triggers and the anchors of its history (the
+        backups folder's, ``anchor_files``' and the workspace's own record; with
+        ``passphrase`` also the newest backup's chain, see services/anchors.py).
+        The WAL is checkpointed first so every page is checked.
         A check that cannot finish because a page fails to decrypt is reported as
         failed, with the reason; it never shows content from that page."""
         ws = self.app.workspace
@@ -89,7 +93,18 @@ class MaintenanceService(Service):
         run("cipher integrity (page HMACs)", cipher_check)
         run("SQLite integrity", sqlite_check)
         run("foreign keys", fk_check)
+        def trigger_check() -> CheckResult:
+            with self.tx() as uow:
+                problems = audit.trigger_problems(uow.session)
+            return CheckResult("audit trail append-only triggers", not problems, problems)
+
+        def anchor_check() -> CheckResult:
+            anchors = self.app.anchors.check(anchor_files, passphrase)
+            return CheckResult(anchors.summary(), anchors.ok, anchors.problems + anchors.notes)
+
         run("audit chain", chain_check)
+        run("audit trail append-only triggers", trigger_check)
+        run("audit anchors", anchor_check)
         return report
 
 
