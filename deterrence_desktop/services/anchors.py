@@ -57,6 +57,7 @@ _WORKSPACE_B = re.compile(rb"workspace=([0-9A-Za-z-]{1,64})")
 _TOKEN_B = re.compile(TOKEN.pattern.encode())
 _MAX_FILE = 512 * 1024 * 1024
 MAX_LISTED = 12
+FINGERPRINT = 16                    # hex digits of each entry's hash in a witness file
 
 
 class AnchorFileError(DeterrenceError):
@@ -71,6 +72,7 @@ class Anchor:
     at: str = ""                # when it was taken (UTC), if known
     source: str = ""            # where it was found, for the report
     own_record: bool = False    # from the workspace's own record (not trusted)
+    fingerprint: bool = False   # one entry's hash, shortened (a witness file's "+" lines)
 
     @property
     def token(self) -> str:
@@ -83,9 +85,13 @@ class Anchor:
 # ------------------------------------------------------------------ reading anchor files
 
 def parse_text(text: str, source: str) -> list[Anchor]:
-    """Anchors in a witness file or a backups index (one per line; ``#`` comments)."""
+    """Anchors in a witness file or a backups index (one per line; ``#`` comments), and the
+    entry fingerprints a witness file carries (``+ SEQ workspace=ID HASH16 HASH16 ...``)."""
     out = []
     for line in text.splitlines():
+        if line.startswith("+ "):
+            out += _fingerprints(line, source)
+            continue
         m = TOKEN.search(line)
         if line.startswith("#") or not m:
             continue
@@ -93,6 +99,25 @@ def parse_text(text: str, source: str) -> list[Anchor]:
         at = line.split(" ", 1)[0] if line[:1].isdigit() else ""
         out.append(Anchor(int(m[1]), m[2], w[1] if w else "", at, source))
     return out
+
+
+def _fingerprints(line: str, source: str) -> list[Anchor]:
+    parts = line.split()
+    if len(parts) < 3 or not parts[1].isdigit() or not parts[2].startswith("workspace="):
+        return []
+    start, wid = int(parts[1]), parts[2].removeprefix("workspace=")
+    return [Anchor(start + i, h, wid, "", source, fingerprint=True)
+            for i, h in enumerate(parts[3:]) if re.fullmatch(r"[0-9a-f]{16}", h)]
+
+
+def fingerprint_lines(chain: list[tuple[int, str]], workspace_id: str, per_line: int = 16) -> str:
+    """``+`` lines for the entries of ``chain`` ((seq, hash) in order, no gaps)."""
+    out = []
+    for i in range(0, len(chain), per_line):
+        part = chain[i:i + per_line]
+        out.append(f"+ {part[0][0]} workspace={workspace_id} "
+                   + " ".join(h[:FINGERPRINT] for _, h in part) + "\n")
+    return "".join(out)
 
 
 def _from_pdf(data: bytes, source: str) -> list[Anchor]:
@@ -243,6 +268,7 @@ def first_difference(earlier: audit.ChainReport, live: audit.ChainReport) -> int
 @dataclass
 class AnchorReport:
     anchors: int = 0                      # how many were compared
+    fingerprints: int = 0                 # and how many entry fingerprints
     holding: int = 0
     sources: dict[str, int] = field(default_factory=dict)   # kind -> count
     problems: list[str] = field(default_factory=list)
@@ -256,6 +282,8 @@ class AnchorReport:
 
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {k}" for k, n in self.sources.items())
+        if self.fingerprints:
+            kinds += f"; {self.fingerprints} entry fingerprints"
         return f"audit anchors ({self.anchors} compared" + (f": {kinds})" if kinds else ")")
 
 
@@ -284,11 +312,27 @@ class AnchorService(Service):
         return anchor
 
     def witness(self, out: Path | str) -> Anchor:
-        """Append the chain's head, with the time, to the witness file ``out``."""
+        """Append the chain's head, with the time, to the witness file ``out``, and a short
+        fingerprint of every entry since the file's last line (so `check` can name the
+        exact entry that changed). Refused when the file's earlier lines no longer hold."""
         out = Path(out)
+        earlier: list[Anchor] = []
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            earlier = parse_text(out.read_text(encoding="utf-8"), "")
         with self.tx() as uow:
             anchor = self.take(uow, f"witness {out.name}")
-            append_line(out, anchor.line(f"witness {out.name}"))
+            live = audit.verify(uow.session, keep_chain=True)
+            if not live.ok:
+                raise AnchorFileError("The audit trail fails its check: nothing was written to "
+                                      f"{out.name}. Run deterrence-desktop check.")
+            mine = [a for a in earlier if a.workspace_id == anchor.workspace_id]
+            if not all(_holds(a, live) for a in mine):
+                raise AnchorFileError(
+                    f"The audit trail no longer holds the history recorded in {out.name}: nothing "
+                    f"was appended. Run deterrence-desktop check with --anchor {out.name}.")
+            done = max((a.seq for a in mine if a.fingerprint), default=0)
+            append_line(out, anchor.line(f"witness {out.name}") + fingerprint_lines(
+                live.chain[done:anchor.seq], anchor.workspace_id))
             uow.audit(AuditOperation.CONSULTATION, "audit", f"head {anchor.seq}",
                       f"audit head written to the witness file {out.name}")
         return anchor
@@ -321,7 +365,10 @@ class AnchorService(Service):
         anchors: list[Anchor] = []
 
         def take_in(kind: str, found: list[Anchor], explicit: bool) -> None:
-            report.sources[kind] = report.sources.get(kind, 0) + len(found)
+            heads = sum(1 for a in found if not a.fingerprint)
+            if heads:
+                report.sources[kind] = report.sources.get(kind, 0) + heads
+            report.fingerprints += len(found) - heads
             other = [a for a in found if a.workspace_id and wid and a.workspace_id != wid]
             anchors.extend(a for a in found if a not in other)
             if other:
@@ -354,13 +401,14 @@ class AnchorService(Service):
             exact = self._compare_newest_backup(folder, passphrase, wid, live, report)
 
         holding = sorted({a.seq for a in anchors if _holds(a, live)})
-        report.anchors = len(anchors) + report.sources.get("backup chain", 0)
-        report.holding = sum(1 for a in anchors if _holds(a, live))
+        report.anchors = sum(1 for a in anchors if not a.fingerprint) + report.sources.get(
+            "backup chain", 0)
+        report.holding = sum(1 for a in anchors if _holds(a, live) and not a.fingerprint)
         spans, seen, shown = [], set(), 0
         for a in sorted(anchors, key=lambda a: (a.seq, a.own_record)):
-            if _holds(a, live) or (a.seq, a.hash) in seen:
+            if _holds(a, live) or (a.seq, a.hash) in seen or (a.fingerprint and a.source in seen):
                 continue
-            seen.add((a.seq, a.hash))
+            seen.add(a.source if a.fingerprint else (a.seq, a.hash))
             lower = max([h for h in holding if h < a.seq], default=0) + 1
             upper = max(min(a.seq, live.valid_upto + 1), lower)
             spans.append((lower, upper))
@@ -368,6 +416,11 @@ class AnchorService(Service):
                    else "has a different entry there")
             when = f" of {a.at}" if a.at else ""
             shown += 1
+            if a.fingerprint:
+                report.problems.append(
+                    f"{a.source}: entry {a.seq} is not the entry it recorded ({a.hash}…); the "
+                    f"trail {now}; " + _span_text(lower, upper))
+                continue
             if shown <= MAX_LISTED:
                 report.problems.append(
                     f"{a.source}{when} recorded entry {a.seq} ({a.hash[:16]}…): the trail "
@@ -381,10 +434,11 @@ class AnchorService(Service):
         if report.first_differs is None and report.span and report.span[0] == report.span[1]:
             report.first_differs = report.span[0]
         if report.problems and (report.first_differs or report.span):
-            first = (f"entry {report.first_differs}" if report.first_differs
-                     else _span_text(*report.span).removeprefix("history differs "))
+            first = (f"is entry {report.first_differs}." if report.first_differs else
+                     f"lies between entry {report.span[0]} and entry {report.span[1]} (a "
+                     "backup, or a witness file written more often, would name it).")
             report.problems.append(
-                f"The audit trail's history was changed: the first entry that differs is {first}.")
+                f"The audit trail's history was changed: the first entry that differs {first}")
             if restores:
                 report.notes.append(
                     f"The trail records a restore from a backup (entry {restores[-1]}): anchors "
@@ -415,7 +469,10 @@ class AnchorService(Service):
 
 
 def _holds(a: Anchor, live: audit.ChainReport) -> bool:
-    return a.seq == 0 or live.hash_at(a.seq) == a.hash
+    if a.seq == 0:
+        return True
+    now = live.hash_at(a.seq)
+    return now is not None and (now.startswith(a.hash) if a.fingerprint else now == a.hash)
 
 
 def _span_text(lower: int, upper: int) -> str:
