@@ -54,8 +54,9 @@ def cmd_backups(args: argparse.Namespace) -> int:
         state = "good" if not problems else f"FAILS: {problems[0]}"
         history = _backup_history(b.path, passphrase, live) if not problems else None
         differs = differs or bool(history and history.startswith("HISTORY DIFFERS"))
-        print(f"{b.made_at:%Y-%m-%d %H:%M}  {b.size / 1e6:8.1f} MB  {b.path.name}  {state}"
-              + (f"; {history}" if history else ""))
+        print(f"{b.made_at:%Y-%m-%d %H:%M}  {b.size / 1e6:8.1f} MB  {b.path.name}  {state}")
+        if history:
+            print(f"      {history}")
     if differs:
         print("The workspace's audit trail no longer holds the history its backups recorded: "
               "someone who holds the passphrase may have changed it outside the app.")
@@ -90,7 +91,8 @@ def _backup_history(backup: Path, passphrase: str, live) -> str | None:
         differs = compare_backup(backup, passphrase, live[1], live[0])
     except Exception:       # noqa: BLE001 - it verified; a chain that cannot be read is reported
         return "HISTORY NOT COMPARED: its audit trail could not be read"
-    return "history matches the workspace" if differs is None else f"HISTORY DIFFERS: {differs}"
+    return ("its audit trail is in the workspace's" if differs is None
+            else f"HISTORY DIFFERS: {differs}")
 
 
 def cmd_restore(args: argparse.Namespace) -> int:

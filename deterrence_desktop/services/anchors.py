@@ -73,6 +73,7 @@ class Anchor:
     source: str = ""            # where it was found, for the report
     own_record: bool = False    # from the workspace's own record (not trusted)
     fingerprint: bool = False   # one entry's hash, shortened (a witness file's "+" lines)
+    where: str = ""             # what the line says it went to ("backup team-….ddw", "restore of …")
 
     @property
     def token(self) -> str:
@@ -97,7 +98,8 @@ def parse_text(text: str, source: str) -> list[Anchor]:
             continue
         w = _WORKSPACE.search(line)
         at = line.split(" ", 1)[0] if line[:1].isdigit() else ""
-        out.append(Anchor(int(m[1]), m[2], w[1] if w else "", at, source))
+        where = line[max(m.end(), w.end() if w else 0):].strip()
+        out.append(Anchor(int(m[1]), m[2], w[1] if w else "", at, source, where=where))
     return out
 
 
@@ -291,11 +293,12 @@ class AnchorService(Service):
     """Taking anchors (exports, backups, witness files) and comparing the chain with them."""
 
     # -- taking ---------------------------------------------------------------
-    def take(self, uow: UnitOfWork, where: str) -> Anchor:
-        """The chain's head now, inside the caller's transaction; noted in the workspace's
-        own record of the anchors it gave out (``where`` says to what)."""
+    def take(self, uow: UnitOfWork, where: str, head: tuple[int, str] | None = None) -> Anchor:
+        """The chain's head now (or ``head``, read by the caller in an earlier part of this
+        work, e.g. in a backup's snapshot), inside the caller's transaction; noted in the
+        workspace's own record of the anchors it gave out (``where`` says to what)."""
         s = uow.session
-        seq, digest = audit.head(s)
+        seq, digest = head or audit.head(s)
         wid = s.get(WorkspaceMeta, "workspace_id")
         anchor = Anchor(seq, digest, wid.value if wid else "",
                         self.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"), where)
@@ -380,13 +383,21 @@ class AnchorService(Service):
 
         folder = self.app.backup.folder()
         index = index_path(folder, self.app.workspace.path.stem)
+        superseded: set[str] = set()
         if index.exists():
             try:
-                take_in("in the backups index", parse_text(
-                    index.read_text(encoding="utf-8", errors="replace"), "the backups index"),
-                    False)
+                lines = parse_text(index.read_text(encoding="utf-8", errors="replace"),
+                                   "the backups index")
             except OSError:
+                lines = []
                 report.problems.append(f"the backups index {index.name} cannot be read")
+            lines, given_up = _after_restores(lines)
+            superseded = {a.where.removeprefix("backup ") for a in given_up}
+            take_in("in the backups index", lines, False)
+            if given_up:
+                report.notes.append(
+                    f"{len(given_up)} backups made after the backup a restore brought back were "
+                    "not compared: the restore gave up the entries they hold")
         for f in files:
             try:
                 kind, found = read_anchor_file(f)
@@ -398,7 +409,7 @@ class AnchorService(Service):
 
         exact: list[tuple[int, str]] = []
         if passphrase is not None:
-            exact = self._compare_newest_backup(folder, passphrase, wid, live, report)
+            exact = self._compare_newest_backup(folder, passphrase, wid, live, report, superseded)
 
         holding = sorted({a.seq for a in anchors if _holds(a, live)})
         report.anchors = sum(1 for a in anchors if not a.fingerprint) + report.sources.get(
@@ -447,10 +458,14 @@ class AnchorService(Service):
         return report
 
     def _compare_newest_backup(self, folder: Path, passphrase: str, wid: str,
-                               live: audit.ChainReport, report: AnchorReport) -> list[tuple[int, str]]:
-        """The newest backup that opens carries its whole chain: it names the exact entry."""
+                               live: audit.ChainReport, report: AnchorReport,
+                               superseded: set[str]) -> list[tuple[int, str]]:
+        """The newest backup that opens carries its whole chain: it names the exact entry.
+        Backups whose entries a later restore gave up are passed over."""
         from .backup import list_backups
-        for b in list_backups(folder, self.app.workspace.path.stem)[:3]:
+        current = [b for b in list_backups(folder, self.app.workspace.path.stem)
+                   if b.name not in superseded]
+        for b in current[:3]:
             try:
                 bwid, chain = backup_chain(b.path, passphrase)
             except Exception:       # noqa: BLE001 - `backups` reports why; try an older one
@@ -466,6 +481,43 @@ class AnchorService(Service):
                 f"backup {b.name} (entries 1 to {chain.entries}): history differs from entry {d}")
             return [(d, b.name)]
         return []
+
+
+def _after_restores(lines: list[Anchor]) -> tuple[list[Anchor], list[Anchor]]:
+    """Split a backups index into the anchors that must hold and those a restore gave up:
+    the lines before a restore whose entry lies beyond the head the restored backup held.
+    (The index is as trustworthy as the backups folder; witness files are never split.)"""
+    keep, given_up = [], []
+    for i, a in enumerate(lines):
+        later = [r.seq for r in lines[i + 1:] if r.where.startswith("restore of ")]
+        (given_up if later and a.seq > min(later) else keep).append(a)
+    return keep, given_up
+
+
+def note_restore(workspace: Path | str, backup: Path | str, passphrase: str) -> None:
+    """After ``backup`` was restored over ``workspace``: add a line to the backups folder's
+    index with the head the restored file holds, so the backups made after it are known to
+    be given up (not rewritten). Nothing is noted if the backup's chain cannot be read."""
+    from .backup import default_folder
+
+    workspace, backup = Path(workspace), Path(backup)
+    index = index_path(backup.parent, workspace.stem)
+    if not index.exists():
+        index = index_path(default_folder(workspace), workspace.stem)
+        if not index.parent.is_dir():
+            return
+    try:
+        wid, chain = backup_chain(backup, passphrase)
+    except Exception:       # noqa: BLE001 - the restore has happened; the note is a courtesy
+        log.warning("the restored backup's audit head could not be noted in the index")
+        return
+    seq, digest = chain.chain[-1] if chain.chain else (0, audit.GENESIS)
+    from ..domain import clock
+    at = clock.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        append_line(index, Anchor(seq, digest, wid, at).line(f"restore of {backup.name}"))
+    except AnchorFileError:
+        log.warning("the backups folder's anchor index could not be written")
 
 
 def _holds(a: Anchor, live: audit.ChainReport) -> bool:

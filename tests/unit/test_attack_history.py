@@ -287,7 +287,7 @@ def test_editing_a_person_without_an_audit_entry_is_beyond_the_anchors(anchored,
 
 def test_backups_names_where_a_backups_history_leaves_the_live_file(anchored, capsys):
     assert main(["backups", str(anchored / "team.ddw")]) == 0
-    assert "good; history matches the workspace" in capsys.readouterr().out
+    assert "good\n      its audit trail is in the workspace's" in capsys.readouterr().out
     rewrite(anchored / "team.ddw", delete_and_renumber(5))
     assert main(["backups", str(anchored / "team.ddw")]) == 1
     out = capsys.readouterr().out
@@ -364,3 +364,27 @@ def test_an_anchor_of_another_workspace_is_not_taken_for_this_one(anchored, caps
     (anchored / "other.txt").write_text(text.replace(wid, "00000000-0000-0000-0000-000000000000"))
     code, out = run_check(anchored, capsys, "other.txt")
     assert code == 1 and "names another workspace" in out
+
+
+# ------------------------------------------------------------------ a restore is not a rewrite
+
+def test_a_restore_gives_up_later_backups_without_failing_check(anchored, capsys):
+    """Restoring the older backup gives up the entries after it: the backups made after it
+    are noted as given up in the index, not reported as a rewrite. A witness file taken
+    after the backup still fails, with a note that names the restore."""
+    from deterrence_desktop.services.app import WorkspaceServices
+    from deterrence_desktop.store.workspace import Workspace
+
+    [older] = (anchored / "team-backups").glob("team-*.ddw")
+    ws = Workspace.open(anchored / "team.ddw", PASSPHRASE)
+    app = WorkspaceServices(ws, today=DEMO_TODAY).as_user("demo.coordinator")
+    app.people.page(1)
+    newer = app.backup.backup_now("test")
+    assert newer.path != older
+    app.backup.restore(older)
+    ws.close()
+    code, out = run_check(anchored, capsys)
+    assert code == 0, out
+    assert "1 backups made after the backup a restore brought back were not compared" in out
+    code, out = run_check(anchored, capsys, "witness.txt")
+    assert code == 1 and "The trail records a restore from a backup" in out, out
