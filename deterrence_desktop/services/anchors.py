@@ -24,6 +24,7 @@ audit trail alone.
 """
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
 import logging
@@ -271,7 +272,6 @@ def first_difference(earlier: audit.ChainReport, live: audit.ChainReport) -> int
 class AnchorReport:
     anchors: int = 0                      # how many were compared
     fingerprints: int = 0                 # and how many entry fingerprints
-    holding: int = 0
     sources: dict[str, int] = field(default_factory=dict)   # kind -> count
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -373,7 +373,7 @@ class AnchorService(Service):
                 report.sources[kind] = report.sources.get(kind, 0) + heads
             report.fingerprints += len(found) - heads
             other = [a for a in found if a.workspace_id and wid and a.workspace_id != wid]
-            anchors.extend(a for a in found if a not in other)
+            anchors.extend(a for a in found if not (a.workspace_id and wid and a.workspace_id != wid))
             if other:
                 report.problems.append(
                     f"{other[0].source} names another workspace ({other[0].workspace_id[:8]}…; "
@@ -411,16 +411,16 @@ class AnchorService(Service):
         if passphrase is not None:
             exact = self._compare_newest_backup(folder, passphrase, wid, live, report, superseded)
 
-        holding = sorted({a.seq for a in anchors if _holds(a, live)})
+        holding = sorted({a.seq for a in anchors if _holds(a, live)})   # for the spans
         report.anchors = sum(1 for a in anchors if not a.fingerprint) + report.sources.get(
             "backup chain", 0)
-        report.holding = sum(1 for a in anchors if _holds(a, live) and not a.fingerprint)
         spans, seen, shown = [], set(), 0
         for a in sorted(anchors, key=lambda a: (a.seq, a.own_record)):
             if _holds(a, live) or (a.seq, a.hash) in seen or (a.fingerprint and a.source in seen):
                 continue
             seen.add(a.source if a.fingerprint else (a.seq, a.hash))
-            lower = max([h for h in holding if h < a.seq], default=0) + 1
+            below = bisect.bisect_left(holding, a.seq)
+            lower = (holding[below - 1] if below else 0) + 1
             upper = max(min(a.seq, live.valid_upto + 1), lower)
             spans.append((lower, upper))
             now = ("no longer reaches it" if a.seq > live.entries
@@ -488,10 +488,16 @@ def _after_restores(lines: list[Anchor]) -> tuple[list[Anchor], list[Anchor]]:
     the lines before a restore whose entry lies beyond the head the restored backup held.
     (The index is as trustworthy as the backups folder; witness files are never split.)"""
     keep, given_up = [], []
-    for i, a in enumerate(lines):
-        later = [r.seq for r in lines[i + 1:] if r.where.startswith("restore of ")]
-        (given_up if later and a.seq > min(later) else keep).append(a)
-    return keep, given_up
+    lowest_later_restore = None
+    for a in reversed(lines):
+        if lowest_later_restore is not None and a.seq > lowest_later_restore:
+            given_up.append(a)
+        else:
+            keep.append(a)
+        if a.where.startswith("restore of "):
+            lowest_later_restore = min(a.seq, lowest_later_restore if lowest_later_restore
+                                       is not None else a.seq)
+    return keep[::-1], given_up[::-1]
 
 
 def note_restore(workspace: Path | str, backup: Path | str, passphrase: str) -> None:

@@ -388,3 +388,18 @@ def test_a_restore_gives_up_later_backups_without_failing_check(anchored, capsys
     assert "1 backups made after the backup a restore brought back were not compared" in out
     code, out = run_check(anchored, capsys, "witness.txt")
     assert code == 1 and "The trail records a restore from a backup" in out, out
+
+
+def test_minutes_carry_the_head_at_export(demo_app, tmp_path):
+    from test_meetings import make_meeting
+
+    detail, _people, _partners = make_meeting(demo_app)
+    with demo_app.workspace.session() as s:
+        before = audit.head(s)
+    demo_app.meetings.export_minutes(detail.meeting.id, tmp_path / "minutes.pdf")
+    kind, [anchor] = anchors.read_anchor_file(tmp_path / "minutes.pdf")
+    assert kind == "PDF" and (anchor.seq, anchor.hash) == before
+    text = PdfReader(str(tmp_path / "minutes.pdf")).pages[0].extract_text()
+    assert f"Audit {anchor.seq}:{anchor.hash[:16]}" in text
+    report = demo_app.maintenance.check((tmp_path / "minutes.pdf",))
+    assert report.ok, report
