@@ -57,16 +57,42 @@ def cmd_backups(args: argparse.Namespace) -> int:
         print(f"{b.made_at:%Y-%m-%d %H:%M}  {b.size / 1e6:8.1f} MB  {b.path.name}  {state}")
         if history:
             print(f"      {history}")
-    if differs:
-        print("The workspace's audit trail no longer holds the history its backups recorded: "
-              "someone who holds the passphrase may have changed it outside the app.")
-    return 1 if differs else 0
+    changed = _people_changed(backups, passphrase, live)
+    if differs or changed:
+        print("The workspace's history does not match what its backups recorded: someone who "
+              "holds the passphrase may have changed it outside the app.")
+    return 1 if differs or changed else 0
+
+
+def _people_changed(backups, passphrase: str, live) -> bool:
+    """Compare each good backup's people with the next backup's (and the newest with the
+    workspace's): a person changed in between with no audit entry naming them."""
+    from ..services.unaudited import changed_without_entry, say, read_people_file
+
+    copies = []
+    for b in reversed(backups):                      # oldest first
+        try:
+            copies.append((f"backup {b.name}", read_people_file(b.path, passphrase)))
+        except Exception:       # noqa: BLE001 - reported above as failing or not compared
+            continue
+    if live is not None:
+        copies.append(("the workspace", live[2]))
+    found = False
+    for (older_name, older), (newer_name, newer) in zip(copies, copies[1:]):
+        refs = changed_without_entry(older, newer)
+        if refs:
+            found = True
+            print("PEOPLE CHANGED OUTSIDE THE APP: "
+                  + say(refs, f"between {older_name} and {newer_name}"))
+    return found
 
 
 def _live_chain(path: Path, passphrase: str):
-    """(workspace id, the live file's audit chain), read-only; None if it does not open."""
+    """(workspace id, the live file's audit chain, its people), read-only; None if it does
+    not open."""
     from ..domain.errors import DeterrenceError
     from ..services import audit
+    from ..services.unaudited import live_people
     from ..store.workspace import open_or_explain
 
     try:
@@ -76,7 +102,8 @@ def _live_chain(path: Path, passphrase: str):
         return None
     try:
         with ws.session() as s:
-            return ws.workspace_id, audit.verify(s, keep_chain=True)
+            chain = audit.verify(s, keep_chain=True)
+        return ws.workspace_id, chain, live_people(ws)
     finally:
         ws.close()
 

@@ -141,10 +141,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _history_advice(report) -> bool:
     """When only the audit trail's history failed (the file itself is sound), say what that
     means instead of advising a restore, which would replace the evidence."""
-    history = ("audit chain", "audit trail append-only triggers", "audit anchors")
+    history = ("audit chain", "audit trail append-only triggers", "audit anchors",
+               "people changed outside the app")
     if any(not r.ok and not r.name.startswith(history) for r in report.results):
         return False
-    print("The audit trail's history does not match what was recorded: someone who holds the "
+    print("The workspace's history does not match what was recorded: someone who holds the "
           "passphrase may have changed it outside the app. Keep a copy of this file as it is, "
           "and compare it with the backups: deterrence-desktop backups PATH.")
     return True

@@ -12,7 +12,7 @@ from ..domain.errors import DeterrenceError
 
 from ..store import migrations
 from ..store.tables import COUNTED_TABLES, PartnershipRow
-from . import audit
+from . import audit, unaudited
 from .base import Service
 from .views import WorkspaceInfo
 
@@ -59,7 +59,9 @@ class MaintenanceService(Service):
 
         def run(name: str, fn) -> None:
             try:
-                report.results.append(fn())
+                result = fn()
+                if result is not None:
+                    report.results.append(result)
             except (DBAPIError, DeterrenceError) as exc:
                 report.results.append(CheckResult(name, False, [_unfinished(exc)]))
 
@@ -102,9 +104,15 @@ class MaintenanceService(Service):
             anchors = self.app.anchors.check(anchor_files, passphrase)
             return CheckResult(anchors.summary(), anchors.ok, anchors.problems + anchors.notes)
 
+        def people_check() -> CheckResult | None:
+            found = unaudited.since_newest_backup(self.app, passphrase)
+            return None if found is None else CheckResult(found[0], not found[1], found[1])
+
         run("audit chain", chain_check)
         run("audit trail append-only triggers", trigger_check)
         run("audit anchors", anchor_check)
+        if passphrase is not None:
+            run("people changed outside the app", people_check)
         return report
 
 

@@ -273,12 +273,41 @@ def test_the_workspaces_own_record_catches_a_careless_rewrite(anchored, capsys):
     assert code == 1 and "the workspace's own record (witness witness.txt)" in out
 
 
-def test_editing_a_person_without_an_audit_entry_is_beyond_the_anchors(anchored, capsys):
-    """The honest limit: anchors prove the audit trail's history, not the records'. A
-    record changed with no entry leaves the trail as it was, so `check` still passes."""
+def test_editing_a_person_without_an_audit_entry_shows_against_the_backups(anchored, capsys):
+    """The trail cannot show a record changed with no entry; two copies can. A person whose
+    record differs from the newest backup's with no audit entry naming them since is
+    reported; a change made through the app is not."""
+    from dataclasses import replace
+
+    from deterrence_desktop.services.app import WorkspaceServices
+    from deterrence_desktop.store.workspace import Workspace
+
+    def edit_in_app(reference: str, **changes) -> WorkspaceServices:
+        ws = Workspace.open(anchored / "team.ddw", PASSPHRASE)
+        app = WorkspaceServices(ws, today=DEMO_TODAY).as_user("demo.coordinator")
+        app.people.update(replace(app.people.by_reference(reference), **changes))
+        return app
+
+    edit_in_app("FD-0003", notes="Changed through the app (fictional)").close()
     conn = attacker(anchored / "team.ddw")
     conn.execute("UPDATE person SET family_name = 'Rewrittenfiction' WHERE reference = 'FD-0002'")
     conn.close()
+    code, out = run_check(anchored, capsys, "witness.txt", "letters.pdf")
+    assert code == 1, out
+    assert "FAIL  people changed outside the app (since backup team-" in out
+    assert "1 people's records changed since backup" in out and ": FD-0002" in out
+    assert "FD-0003" not in out and "Rewrittenfiction" not in out
+    assert "PASS  audit anchors" in out                 # the trail itself is untouched
+    # A later backup takes the edit in; `backups` still finds it between the two backups.
+    app = edit_in_app("FD-0003", notes="A later change (fictional)")
+    app.backup.backup_now("test")
+    app.close()
+    assert main(["backups", str(anchored / "team.ddw")]) == 1
+    out = capsys.readouterr().out
+    assert "PEOPLE CHANGED OUTSIDE THE APP: 1 people's records changed between backup" in out
+    assert out.count("FD-0002") == 1 and "FD-0003" not in out
+    # The limit: with no backup older than the edit, nothing shows it.
+    shutil.rmtree(anchored / "team-backups")
     code, out = run_check(anchored, capsys, "witness.txt", "letters.pdf")
     assert code == 0, out
 
