@@ -48,11 +48,14 @@ def cmd_backups(args: argparse.Namespace) -> int:
         print(f"No backups in {folder}")
         return 1
     live = _live_chain(args.path, passphrase)
+    given_up = _given_up_by_restores(folder, args.path.stem)
     differs = False
     for b in backups:
         problems = verify_backup(b.path, passphrase)
         state = "good" if not problems else f"FAILS: {problems[0]}"
         history = _backup_history(b.path, passphrase, live) if not problems else None
+        if history and b.name in given_up and history.startswith("HISTORY DIFFERS"):
+            history = "made after the backup a restore brought back: its later entries were given up"
         differs = differs or bool(history and history.startswith("HISTORY DIFFERS"))
         print(f"{b.made_at:%Y-%m-%d %H:%M}  {b.size / 1e6:8.1f} MB  {b.path.name}  {state}")
         if history:
@@ -62,6 +65,17 @@ def cmd_backups(args: argparse.Namespace) -> int:
         print("The workspace's history does not match what its backups recorded: someone who "
               "holds the passphrase may have changed it outside the app.")
     return 1 if differs or changed else 0
+
+
+def _given_up_by_restores(folder: Path, stem: str) -> set[str]:
+    """Backups the backups folder's index says a later restore gave up."""
+    from ..services.anchors import index_path, parse_text, restores_gave_up
+
+    try:
+        lines = parse_text(index_path(folder, stem).read_text(encoding="utf-8", errors="replace"), "")
+    except OSError:
+        return set()
+    return restores_gave_up(lines)
 
 
 def _people_changed(backups, passphrase: str, live) -> bool:

@@ -391,8 +391,8 @@ class AnchorService(Service):
             except OSError:
                 lines = []
                 report.problems.append(f"the backups index {index.name} cannot be read")
+            superseded = restores_gave_up(lines)
             lines, given_up = _after_restores(lines)
-            superseded = {a.where.removeprefix("backup ") for a in given_up}
             take_in("in the backups index", lines, False)
             if given_up:
                 report.notes.append(
@@ -498,6 +498,12 @@ def _after_restores(lines: list[Anchor]) -> tuple[list[Anchor], list[Anchor]]:
             lowest_later_restore = min(a.seq, lowest_later_restore if lowest_later_restore
                                        is not None else a.seq)
     return keep[::-1], given_up[::-1]
+
+
+def restores_gave_up(lines: list[Anchor]) -> set[str]:
+    """The names of the backups a later restore gave up, from a backups index's lines."""
+    return {a.where.removeprefix("backup ") for a in _after_restores(lines)[1]
+            if a.where.startswith("backup ")}
 
 
 def note_restore(workspace: Path | str, backup: Path | str, passphrase: str) -> None:

@@ -84,18 +84,20 @@ def live_people(workspace) -> People:
 
 
 def since_newest_backup(app, passphrase: str) -> tuple[str, list[str]] | None:
-    """``(check name, problems)`` comparing the newest backup that opens with the live file;
-    None when there is no backup to compare with."""
+    """``(check name, problems)`` comparing the live file with the newest backup that opens
+    and whose history the live trail still holds (a backup given up by a restore, or one
+    whose history was rewritten, is passed over: the anchors report the latter); None when
+    there is no such backup."""
     live = live_people(app.workspace)
-    for b in app.backup.list()[:3]:
+    for b in app.backup.list()[:5]:
         try:
             older = read_people_file(b.path, passphrase)
         except Exception:       # noqa: BLE001 - `backups` reports why; try an older one
             continue
-        name = f"people changed outside the app (since backup {b.name})"
         refs = changed_without_entry(older, live)
         if refs is None:
-            return name, ["not compared: the audit trail no longer holds that backup's history"]
+            continue
+        name = f"people changed outside the app (since backup {b.name})"
         return name, [say(refs, f"since backup {b.name}")] if refs else []
     return None
 

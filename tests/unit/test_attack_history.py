@@ -417,6 +417,10 @@ def test_a_restore_gives_up_later_backups_without_failing_check(anchored, capsys
     assert "1 backups made after the backup a restore brought back were not compared" in out
     code, out = run_check(anchored, capsys, "witness.txt")
     assert code == 1 and "The trail records a restore from a backup" in out, out
+    assert main(["backups", str(anchored / "team.ddw")]) == 0
+    out = capsys.readouterr().out
+    assert "made after the backup a restore brought back: its later entries were given up" in out
+    assert "HISTORY DIFFERS" not in out
 
 
 def test_minutes_carry_the_head_at_export(demo_app, tmp_path):
