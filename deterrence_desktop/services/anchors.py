@@ -56,6 +56,7 @@ HEADER = ("# Deterrence Desktop audit anchors: one line each, when (UTC), the au
 _WORKSPACE = re.compile(r"workspace=([0-9A-Za-z-]{1,64})")
 _WORKSPACE_B = re.compile(rb"workspace=([0-9A-Za-z-]{1,64})")
 _TOKEN_B = re.compile(TOKEN.pattern.encode())
+_HEX16 = re.compile(r"[0-9a-f]{16}")
 _MAX_FILE = 512 * 1024 * 1024
 MAX_LISTED = 12
 FINGERPRINT = 16                    # hex digits of each entry's hash in a witness file
@@ -110,7 +111,7 @@ def _fingerprints(line: str, source: str) -> list[Anchor]:
         return []
     start, wid = int(parts[1]), parts[2].removeprefix("workspace=")
     return [Anchor(start + i, h, wid, "", source, fingerprint=True)
-            for i, h in enumerate(parts[3:]) if re.fullmatch(r"[0-9a-f]{16}", h)]
+            for i, h in enumerate(parts[3:]) if _HEX16.fullmatch(h)]
 
 
 def fingerprint_lines(chain: list[tuple[int, str]], workspace_id: str, per_line: int = 16) -> str:
@@ -237,8 +238,11 @@ def index_path(folder: Path | str, stem: str) -> Path:
 
 # ------------------------------------------------------------------ chains of backups
 
-def backup_chain(path: Path | str, passphrase: str) -> tuple[str, audit.ChainReport]:
-    """``(workspace id, chain)`` of a backup file, read without changing it."""
+def backup_chain(path: Path | str, passphrase: str,
+                 recompute: bool = True) -> tuple[str, audit.ChainReport]:
+    """``(workspace id, chain)`` of a backup file, read without changing it. Without
+    ``recompute`` only the links are followed (seq and prev_hash), not every hash
+    recomputed: enough to compare histories, and a fraction of the time."""
     from ..store import cipher
 
     conn = cipher.connect(Path(path), passphrase)
@@ -247,9 +251,20 @@ def backup_chain(path: Path | str, passphrase: str) -> tuple[str, audit.ChainRep
         meta = dict(conn.execute(
             "SELECT key, value FROM workspace_meta WHERE key IN ('workspace_id', ?)",
             (audit.HEAD_KEY,)).fetchall())
-        rows = conn.execute(f"SELECT {', '.join(audit.ENTRY_COLUMNS)} FROM audit_entry "
-                            "ORDER BY seq")
-        chain = audit.verify_rows(rows, meta.get(audit.HEAD_KEY), keep_chain=True)
+        if recompute:
+            rows = conn.execute(f"SELECT {', '.join(audit.ENTRY_COLUMNS)} FROM audit_entry "
+                                "ORDER BY seq")
+            chain = audit.verify_rows(rows, meta.get(audit.HEAD_KEY), keep_chain=True)
+        else:
+            chain = audit.ChainReport()
+            prev = audit.GENESIS
+            for seq, prev_hash, digest in conn.execute(
+                    "SELECT seq, prev_hash, hash FROM audit_entry ORDER BY seq"):
+                chain.entries += 1
+                chain.chain.append((seq, digest))
+                if seq == chain.valid_upto + 1 == chain.entries and prev_hash == prev:
+                    chain.valid_upto = seq
+                prev = digest
     finally:
         conn.close()
     return meta.get("workspace_id", ""), chain
@@ -349,14 +364,17 @@ class AnchorService(Service):
             log.warning("the backups folder's anchor index could not be written")
 
     # -- comparing ------------------------------------------------------------
-    def check(self, files: list[Path] | tuple[Path, ...] = (), passphrase: str | None = None) -> AnchorReport:
-        """Compare today's chain with every anchor shown: the backups folder's index, the
-        newest backup's own chain, ``files`` (witness files, PDFs, trackers) and the
+    def check(self, files: list[Path] | tuple[Path, ...] = (), passphrase: str | None = None,
+              live: audit.ChainReport | None = None) -> AnchorReport:
+        """Compare today's chain (``live``, if the caller has walked it with ``keep_chain``)
+        with every anchor shown: the backups folder's index, the newest backup's own chain
+        (given the ``passphrase``), ``files`` (witness files, PDFs, trackers) and the
         workspace's own record. Nothing is written."""
         report = AnchorReport()
         with self.tx() as uow:
             s = uow.session
-            live = audit.verify(s, keep_chain=True)
+            if live is None or (live.entries and not live.chain):
+                live = audit.verify(s, keep_chain=True)
             wid_row = s.get(WorkspaceMeta, "workspace_id")
             wid = wid_row.value if wid_row else ""
             row = s.get(WorkspaceMeta, RECORD_KEY)
@@ -411,12 +429,14 @@ class AnchorService(Service):
         if passphrase is not None:
             exact = self._compare_newest_backup(folder, passphrase, wid, live, report, superseded)
 
-        holding = sorted({a.seq for a in anchors if _holds(a, live)})   # for the spans
+        held = [(a, _holds(a, live)) for a in anchors]
+        holding = sorted({a.seq for a, ok in held if ok})      # for the spans
         report.anchors = sum(1 for a in anchors if not a.fingerprint) + report.sources.get(
             "backup chain", 0)
         spans, seen, shown = [], set(), 0
-        for a in sorted(anchors, key=lambda a: (a.seq, a.own_record)):
-            if _holds(a, live) or (a.seq, a.hash) in seen or (a.fingerprint and a.source in seen):
+        failing = sorted((a for a, ok in held if not ok), key=lambda a: (a.seq, a.own_record))
+        for a in failing:
+            if (a.seq, a.hash) in seen or (a.fingerprint and a.source in seen):
                 continue
             seen.add(a.source if a.fingerprint else (a.seq, a.hash))
             below = bisect.bisect_left(holding, a.seq)
@@ -467,7 +487,7 @@ class AnchorService(Service):
                    if b.name not in superseded]
         for b in current[:3]:
             try:
-                bwid, chain = backup_chain(b.path, passphrase)
+                bwid, chain = backup_chain(b.path, passphrase, recompute=False)
             except Exception:       # noqa: BLE001 - `backups` reports why; try an older one
                 continue
             report.sources["backup chain"] = 1

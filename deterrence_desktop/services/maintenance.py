@@ -86,9 +86,12 @@ class MaintenanceService(Service):
             return CheckResult("foreign keys", not fk,
                                [f"{r[0]} row {r[1]} refers to a missing {r[2]}" for r in fk[:20]])
 
+        walked: list[audit.ChainReport] = []     # the chain, walked once for the anchors too
+
         def chain_check() -> CheckResult:
             with self.tx() as uow:
-                chain = audit.verify(uow.session)
+                chain = audit.verify(uow.session, keep_chain=True)
+            walked.append(chain)
             return CheckResult(f"audit chain ({chain.entries} entries)", chain.ok,
                                chain.problems[:50])
 
@@ -101,7 +104,8 @@ class MaintenanceService(Service):
             return CheckResult("audit trail append-only triggers", not problems, problems)
 
         def anchor_check() -> CheckResult:
-            anchors = self.app.anchors.check(anchor_files, passphrase)
+            anchors = self.app.anchors.check(anchor_files, passphrase,
+                                             walked[0] if walked else None)
             return CheckResult(anchors.summary(), anchors.ok, anchors.problems + anchors.notes)
 
         def people_check() -> CheckResult | None:
