@@ -390,8 +390,9 @@ class AnchorService(Service):
             if heads:
                 report.sources[kind] = report.sources.get(kind, 0) + heads
             report.fingerprints += len(found) - heads
-            other = [a for a in found if a.workspace_id and wid and a.workspace_id != wid]
-            anchors.extend(a for a in found if not (a.workspace_id and wid and a.workspace_id != wid))
+            other = []
+            for a in found:
+                (other if a.workspace_id and wid and a.workspace_id != wid else anchors).append(a)
             if other:
                 report.problems.append(
                     f"{other[0].source} names another workspace ({other[0].workspace_id[:8]}…; "
