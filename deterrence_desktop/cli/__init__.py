@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "deterrence_desktop.cli.letters_cmd",
     "deterrence_desktop.cli.trust_cmds",
     "deterrence_desktop.cli.imports_cmd",
+    "deterrence_desktop.cli.anchor_cmds",
 ]
 
 

@@ -34,8 +34,12 @@ def register(sub) -> None:
     add_passphrase_option(p)
     p.set_defaults(handler=cmd_info)
 
-    p = sub.add_parser("check", help="page HMACs, SQLite integrity and the audit chain; exit 0 only if all pass")
+    p = sub.add_parser("check", help="page HMACs, SQLite integrity, the audit chain and its anchors; "
+                                     "exit 0 only if all pass")
     p.add_argument("path", type=Path)
+    p.add_argument("--anchor", metavar="FILE", type=Path, action="append", default=[],
+                   help="also compare the audit trail with the head recorded in FILE: a witness "
+                        "file, a PDF or a tracker the app exported (repeatable)")
     add_passphrase_option(p)
     p.set_defaults(handler=cmd_check)
 
@@ -121,17 +125,30 @@ def cmd_check(args: argparse.Namespace) -> int:
         _suggest_backup(args.path, passphrase)
         return 1
     try:
-        report = WorkspaceServices(ws).maintenance.check()
+        report = WorkspaceServices(ws).maintenance.check(tuple(args.anchor), passphrase)
     finally:
         ws.close()
     for result in report.results:
         print(f"{'PASS' if result.ok else 'FAIL'}  {result.name}")
         for problem in result.problems:
             print(f"      {problem}")
-    if not report.ok:
+    if not report.ok and not _history_advice(report):
         print("The workspace failed its checks: restore the newest good backup.")
         _suggest_backup(args.path, passphrase)
     return 0 if report.ok else 1
+
+
+def _history_advice(report) -> bool:
+    """When only the audit trail's history failed (the file itself is sound), say what that
+    means instead of advising a restore, which would replace the evidence."""
+    history = ("audit chain", "audit trail append-only triggers", "audit anchors",
+               "people changed outside the app")
+    if any(not r.ok and not r.name.startswith(history) for r in report.results):
+        return False
+    print("The workspace's history does not match what was recorded: someone who holds the "
+          "passphrase may have changed it outside the app. Keep a copy of this file as it is, "
+          "and compare it with the backups: deterrence-desktop backups PATH.")
+    return True
 
 
 def _suggest_backup(path: Path, passphrase: str) -> None:

@@ -37,6 +37,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from . import audit_anchor
+
 __all__ = [
     "Block", "Section", "Signatory", "Letterhead", "Letter", "PendingFiles", "render_letters",
     "render_letter_bytes", "resources_dir", "MARKING", "LAYOUTS",
@@ -125,6 +127,7 @@ class Letterhead:
     partners: tuple[str, ...] = ()
     logos: tuple[str, ...] = ()   # keys into the images mapping
     marking: str = MARKING
+    audit_anchor: str = ""        # the audit chain's head when issued (exports/audit_anchor.py)
 
 
 @dataclass(frozen=True)
@@ -350,6 +353,7 @@ class LetterRenderer:
 
     def _first_page(self, c: Canvas, t: "_Text", letter: Letter, langs: Sequence[str]) -> None:
         head = self.letterhead
+        audit_anchor.stamp(c, head.audit_anchor, LEFT, 10.5 * mm, REGULAR)
         # Logos, left, from 14 mm below the top edge.
         x = LEFT
         for key in head.logos[:4]:

@@ -26,6 +26,8 @@ from reportlab.platypus import (
 )
 from xml.sax.saxutils import escape
 
+from . import audit_anchor
+
 MARKING = "OFFICIAL-SENSITIVE"
 _FONT_DIRS = (Path(__file__).resolve().parents[2] / "resources" / "fonts",
               Path("/usr/share/fonts/truetype/dejavu"))
@@ -60,6 +62,7 @@ class MinutesData:
     notes: str = ""
     marking: str = MARKING
     produced_by: str = ""
+    audit_anchor: str = ""        # the audit chain's head when exported (exports/audit_anchor.py)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class PartnerActionList:
     partner: str
     rows: tuple[tuple[str, MinutesAction], ...]   # (subject heading, action)
     marking: str = MARKING
+    audit_anchor: str = ""
 
 
 def _fonts() -> tuple[str, str]:
@@ -113,8 +117,9 @@ def _label(value: str) -> str:
     return (value or "").replace("_", " ").capitalize()
 
 
-def _marking_painter(marking: str, bold: str, footer_left: str):
+def _marking_painter(marking: str, bold: str, footer_left: str, anchor: str = ""):
     def paint(canvas, doc):
+        audit_anchor.stamp(canvas, anchor, 18 * mm, 5 * mm, _fonts()[0])
         canvas.saveState()
         w, h = A4
         canvas.setFont(bold, 10)
@@ -195,7 +200,7 @@ def write_minutes(path: Path | str, data: MinutesData,
         story.append(KeepTogether(block))
     footer = f"{data.title}, {data.held_on:%d %b %Y}" + (
         f" - produced by {data.produced_by}" if data.produced_by else "")
-    painter = _marking_painter(data.marking, bold, footer)
+    painter = _marking_painter(data.marking, bold, footer, data.audit_anchor)
 
     def build(tmp: str) -> None:
         doc = SimpleDocTemplate(tmp, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
@@ -219,7 +224,8 @@ def write_partner_actions(path: Path | str, data: PartnerActionList) -> Path:
         story.append(_actions_table(data.rows, st, with_subject=True))
     else:
         story.append(_p("No new actions for this partner.", st["base"]))
-    painter = _marking_painter(data.marking, bold, f"{data.partner}: {data.meeting_title}")
+    painter = _marking_painter(data.marking, bold, f"{data.partner}: {data.meeting_title}",
+                               data.audit_anchor)
 
     def build(tmp: str) -> None:
         doc = SimpleDocTemplate(tmp, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,

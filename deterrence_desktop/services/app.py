@@ -12,6 +12,7 @@ from ..domain.model import Partnership, User
 from ..store.tables import UserRow
 from ..store.workspace import Workspace
 from .actions import ActionService
+from .anchors import AnchorService
 from .base import SYSTEM, Actor
 from .auditlog import AuditLogService
 from .retention import RetentionService
@@ -68,6 +69,7 @@ class WorkspaceServices:
         self.meetings = MeetingService(self)
         self.letters = LetterService(self)
         self.imports = ImportService(self)
+        self.anchors = AnchorService(self)
 
     @property
     def clock(self) -> _clock.Clock:

@@ -14,7 +14,7 @@ import json
 from datetime import timezone
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from ..domain import clock
@@ -39,10 +39,15 @@ class AuditEntry:
     hash: str
 
 
+# The canonical form is json.dumps(..., ensure_ascii=False, separators=(",", ":")); one
+# encoder made once gives the same text without building an encoder per entry.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def entry_hash(seq: int, at: str, username: str, operation: str, entity: str,
                entity_ref: str, detail: str, recipient: str, prev_hash: str) -> str:
-    canonical = json.dumps([seq, at, username, operation, entity, entity_ref, detail,
-                            recipient, prev_hash], ensure_ascii=False, separators=(",", ":"))
+    canonical = _CANONICAL.encode([seq, at, username, operation, entity, entity_ref, detail,
+                                   recipient, prev_hash])
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -116,46 +121,100 @@ def head(session: Session) -> tuple[int, str]:
 class ChainReport:
     entries: int = 0
     problems: list[str] = field(default_factory=list)
+    # Entries 1..valid_upto are numbered without a gap, chained, and recompute to their hash:
+    # everything up to there is one unbroken history (what anchors are compared with).
+    valid_upto: int = 0
+    # (seq, hash) of every entry in order, when asked for (anchors, backups).
+    chain: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    def hash_at(self, seq: int) -> str | None:
+        """The hash of entry ``seq`` if it lies in the unbroken part of the chain."""
+        if 1 <= seq <= self.valid_upto and seq <= len(self.chain):
+            return self.chain[seq - 1][1]
+        return None
 
-def verify(session: Session) -> ChainReport:
+
+ENTRY_COLUMNS = ("seq", "at", "username", "operation", "entity", "entity_ref", "detail",
+                 "recipient", "prev_hash", "hash")
+
+
+def verify(session: Session, keep_chain: bool = False) -> ChainReport:
     """Walk the whole chain; name every entry that was edited, removed or inserted."""
+    rows = session.connection().exec_driver_sql(
+        f"SELECT {', '.join(ENTRY_COLUMNS)} FROM audit_entry ORDER BY seq")
+    head = session.get(WorkspaceMeta, HEAD_KEY)
+    return verify_rows(rows, head.value if head is not None else None, keep_chain)
+
+
+def verify_rows(rows, head_value: str | None, keep_chain: bool = False) -> ChainReport:
+    """:func:`verify` over ``rows`` (tuples in :data:`ENTRY_COLUMNS` order, by seq) and the
+    recorded head (``"seq:hash"`` or None): also for a backup opened without the ORM."""
     report = ChainReport()
     expected_prev, expected_seq = GENESIS, 1
-    rows = session.execute(select(
-        AuditEntryRow.seq, AuditEntryRow.at, AuditEntryRow.username, AuditEntryRow.operation,
-        AuditEntryRow.entity, AuditEntryRow.entity_ref, AuditEntryRow.detail,
-        AuditEntryRow.recipient, AuditEntryRow.prev_hash, AuditEntryRow.hash,
-    ).order_by(AuditEntryRow.seq)).yield_per(5000)
     last_seq, last_hash = 0, GENESIS
+    unbroken = True
     for row in rows:
+        seq, at, username, operation, entity, entity_ref, detail, recipient, prev_hash, digest = row
         report.entries += 1
-        seq = row.seq
+        before = len(report.problems)
         if seq != expected_seq:
             report.problems.append(
                 f"audit entries {expected_seq} to {seq - 1} are missing (deleted)")
-        if row.prev_hash != expected_prev:
+        if prev_hash != expected_prev:
             report.problems.append(f"audit entry {seq} does not follow the entry before it")
-        recomputed = entry_hash(seq, row.at, row.username, row.operation, row.entity,
-                                row.entity_ref, row.detail, row.recipient, row.prev_hash)
-        if recomputed != row.hash:
+        recomputed = entry_hash(seq, at, username, operation, entity, entity_ref, detail,
+                                recipient, prev_hash)
+        if recomputed != digest:
             report.problems.append(f"audit entry {seq} was altered after it was written")
-        expected_prev, expected_seq = row.hash, seq + 1
-        last_seq, last_hash = seq, row.hash
-    head = session.get(WorkspaceMeta, HEAD_KEY)
-    if head is not None:
-        head_seq, _, head_hash = head.value.partition(":")
-        if int(head_seq) != last_seq or head_hash != last_hash:
+        unbroken = unbroken and len(report.problems) == before
+        if unbroken:
+            report.valid_upto = seq
+        if keep_chain:
+            report.chain.append((seq, digest))
+        expected_prev, expected_seq = digest, seq + 1
+        last_seq, last_hash = seq, digest
+    if head_value is not None:
+        head_seq, _, head_hash = head_value.partition(":")
+        if head_seq != str(last_seq) or head_hash != last_hash:
             report.problems.append(
                 f"the audit trail ends at entry {last_seq} but its recorded head is entry "
                 f"{head_seq}: entries were removed from the end")
     elif report.entries:
         report.problems.append("the audit trail's recorded head is missing")
     return report
+
+
+# The append-only triggers exactly as migration 0001 creates them (a migration never
+# changes, so neither does this text). `check` compares sqlite_master with it.
+APPEND_ONLY_TRIGGERS = {
+    "audit_entry_no_update": "CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry "
+                             "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+    "audit_entry_no_delete": "CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry "
+                             "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+}
+
+
+def trigger_problems(session: Session) -> list[str]:
+    """The append-only triggers missing or altered, and any other trigger that touches the
+    audit trail or its recorded head (none is created by the app)."""
+    found = {name: sql for name, sql in session.execute(text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND (tbl_name IN "
+        "('audit_entry', 'workspace_meta') OR sql LIKE '%audit_entry%' "
+        "OR name IN ('audit_entry_no_update', 'audit_entry_no_delete'))"))}
+    problems = []
+    for name, expected in APPEND_ONLY_TRIGGERS.items():
+        if name not in found:
+            problems.append(f"the append-only trigger {name} is missing: someone removed it, "
+                            "so audit entries could be changed or deleted")
+        elif " ".join((found[name] or "").split()) != expected:
+            problems.append(f"the append-only trigger {name} has been altered")
+    for name in sorted(set(found) - set(APPEND_ONLY_TRIGGERS)):
+        problems.append(f"an unexpected trigger {name} acts on the audit trail")
+    return problems
 
 
 def recent(session: Session, limit: int = 500, offset: int = 0,

@@ -32,7 +32,7 @@ from ..store import cipher
 from ..store.errors import StorageError, WorkspaceError, WrongPassphrase
 from ..store.tables import WorkspaceMeta
 from ..store.workspace import storage_error
-from . import audit
+from . import anchors, audit
 from .base import Service
 
 STAMP = "%Y%m%d-%H%M%S"
@@ -185,6 +185,7 @@ def restore_backup(workspace: Path | str, backup: Path | str, passphrase: str) -
         raise StorageError(f"The workspace could not be replaced ({exc.strerror or 'rename failed'}):"
                            " nothing was changed.") from None
     _fsync_dir(workspace.parent)
+    anchors.note_restore(workspace, backup, passphrase)
     return aside
 
 
@@ -226,7 +227,7 @@ class BackupService(Service):
         part = folder / (name + ".part")
         passphrase = self._passphrase()
         try:
-            self._export(part, passphrase)
+            head_at_export = self._export(part, passphrase)
             problems = verify_backup(part, passphrase)
             if problems:
                 raise BackupFailed("The new backup did not verify and was discarded: " + problems[0])
@@ -252,11 +253,14 @@ class BackupService(Service):
                       f"encrypted backup ({reason}); verified")
             head = uow.session.get(WorkspaceMeta, audit.HEAD_KEY)
             head_value = head.value if head else ""
+            anchor = self.app.anchors.take(uow, f"backup {final.name}", head_at_export)
+        self.app.anchors.write_index(folder, anchor)
         self.app.settings.set("backup_last_audit_head", head_value, internal=True)
         self.prune()
         return info
 
-    def _export(self, part: Path, passphrase: str) -> None:
+    def _export(self, part: Path, passphrase: str) -> tuple[int, str]:
+        """Copy the workspace into ``part``; returns the audit head the copy holds."""
         ws = self.app.workspace
         raw = ws.engine.raw_connection()
         try:
@@ -269,6 +273,8 @@ class BackupService(Service):
                 try:
                     conn.execute("SELECT sqlcipher_export('backup')")
                     conn.execute(f"PRAGMA backup.application_id = {cipher.APPLICATION_ID}")
+                    head = conn.execute("SELECT seq, hash FROM backup.audit_entry "
+                                        "ORDER BY seq DESC LIMIT 1").fetchone()
                     conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:      # a full disk has already rolled it back
@@ -278,6 +284,7 @@ class BackupService(Service):
                 conn.execute("DETACH DATABASE backup")
         finally:
             raw.close()
+        return (int(head[0]), str(head[1])) if head else (0, audit.GENESIS)
 
     def changed_since_last_backup(self) -> bool:
         with self.tx() as uow:

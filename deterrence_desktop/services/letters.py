@@ -49,7 +49,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -546,6 +546,8 @@ class LetterService(Service):
             check = self._preflight(ctx, request)
             if not check.ok:
                 raise LetterPreflightError(check)
+            ctx.letterhead = replace(ctx.letterhead, audit_anchor=self.app.anchors.take(
+                uow, f"letters {out.name}").token)
             report(0, len(ctx.people), "Merging letters")
             number = int(_setting(s, NEXT_NUMBER_KEY) or "1")
             year = self.today().year
@@ -1046,7 +1048,8 @@ def _letter_from(d: dict) -> pdf.Letter:
 
 
 def _letterhead_from(d: dict) -> pdf.Letterhead:
-    return pdf.Letterhead(d["partnership"], tuple(d["partners"]), tuple(d["logos"]), d["marking"])
+    return pdf.Letterhead(d["partnership"], tuple(d["partners"]), tuple(d["logos"]), d["marking"],
+                          d.get("audit_anchor", ""))
 
 
 def sha256_of(path: Path | str) -> str:

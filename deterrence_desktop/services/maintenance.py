@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
@@ -11,7 +12,7 @@ from ..domain.errors import DeterrenceError
 
 from ..store import migrations
 from ..store.tables import COUNTED_TABLES, PartnershipRow
-from . import audit
+from . import audit, unaudited
 from .base import Service
 from .views import WorkspaceInfo
 
@@ -45,9 +46,12 @@ class MaintenanceService(Service):
                              partnership=partnership, counts=counts,
                              cipher=ws.raw_cipher_settings())
 
-    def check(self) -> CheckReport:
-        """Page HMACs (cipher_integrity_check), SQLite's structure (integrity_check)
-        and the audit chain. The WAL is checkpointed first so every page is checked.
+    def check(self, anchor_files: tuple[Path, ...] = (), passphrase: str | None = None) -> CheckReport:
+        """Page HMACs (cipher_integrity_check), SQLite's structure (integrity_check),
+        the audit chain, its append-only triggers and the anchors of its history (the
+        backups folder's, ``anchor_files``' and the workspace's own record; with
+        ``passphrase`` also the newest backup's chain, see services/anchors.py).
+        The WAL is checkpointed first so every page is checked.
         A check that cannot finish because a page fails to decrypt is reported as
         failed, with the reason; it never shows content from that page."""
         ws = self.app.workspace
@@ -55,7 +59,9 @@ class MaintenanceService(Service):
 
         def run(name: str, fn) -> None:
             try:
-                report.results.append(fn())
+                result = fn()
+                if result is not None:
+                    report.results.append(result)
             except (DBAPIError, DeterrenceError) as exc:
                 report.results.append(CheckResult(name, False, [_unfinished(exc)]))
 
@@ -80,16 +86,40 @@ class MaintenanceService(Service):
             return CheckResult("foreign keys", not fk,
                                [f"{r[0]} row {r[1]} refers to a missing {r[2]}" for r in fk[:20]])
 
+        walked: list[audit.ChainReport] = []     # the chain, walked once for the anchors too
+
         def chain_check() -> CheckResult:
             with self.tx() as uow:
-                chain = audit.verify(uow.session)
+                chain = audit.verify(uow.session, keep_chain=True)
+            walked.append(chain)
             return CheckResult(f"audit chain ({chain.entries} entries)", chain.ok,
                                chain.problems[:50])
+
+        def trigger_check() -> CheckResult:
+            with self.tx() as uow:
+                problems = audit.trigger_problems(uow.session)
+            return CheckResult("audit trail append-only triggers", not problems, problems)
+
+        def anchor_check() -> CheckResult:
+            anchors = self.app.anchors.check(anchor_files, passphrase,
+                                             walked[0] if walked else None)
+            return CheckResult(anchors.summary(), anchors.ok, anchors.problems + anchors.notes)
+
+        def people_check() -> CheckResult | None:
+            try:
+                found = unaudited.since_newest_backup(self.app, passphrase)
+            except Exception as exc:    # noqa: BLE001 - read on the driver's own connection
+                return CheckResult("people changed outside the app", False, [_unfinished(exc)])
+            return None if found is None else CheckResult(found[0], not found[1], found[1])
 
         run("cipher integrity (page HMACs)", cipher_check)
         run("SQLite integrity", sqlite_check)
         run("foreign keys", fk_check)
         run("audit chain", chain_check)
+        run("audit trail append-only triggers", trigger_check)
+        run("audit anchors", anchor_check)
+        if passphrase is not None:
+            run("people changed outside the app", people_check)
         return report
 
 

@@ -352,6 +352,8 @@ class MeetingService(Service):
             self.require_names_export("meeting", meeting_id)
         data = self.minutes_data(meeting_id, include_names)
         with self.tx() as uow:
+            data = replace(data, audit_anchor=self.app.anchors.take(
+                uow, f"minutes {Path(path).name}").token)
             out = minutes_pdf.write_minutes(path, data, check=check)
             n_actions = sum(len(i.actions) for i in data.items)
             uow.audit(AuditOperation.DISCLOSURE, "meeting", meeting_id,
@@ -392,6 +394,7 @@ class MeetingService(Service):
                     detail.meeting.held_on, partner, rows,
                     (partnership.protective_marking if partnership else "") or minutes_pdf.MARKING)
                 name = f"{detail.meeting.held_on:%Y-%m-%d}-actions-{safe_filename(partner)}.pdf"
+                data = replace(data, audit_anchor=self.app.anchors.take(uow, f"actions {name}").token)
                 paths.append(minutes_pdf.write_partner_actions(folder / name, data))
                 uow.audit(AuditOperation.DISCLOSURE, "meeting", meeting_id,
                           f"partner action list PDF; actions={len(actions)}", recipient=partner[:200])

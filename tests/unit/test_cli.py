@@ -145,8 +145,10 @@ def test_check_passes_on_a_good_workspace(demo_copy):
     result = run("check", demo_copy, env=clean_env(DETERRENCE_PASSPHRASE=DEMO_PASSPHRASE))
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split("  ")[0] for line in lines] == ["PASS"] * 4
+    assert [line.split("  ")[0] for line in lines] == ["PASS"] * 6
     assert any("audit chain" in line for line in lines)
+    assert any("append-only triggers" in line for line in lines)
+    assert any("audit anchors" in line for line in lines)
 
 
 def test_check_fails_naming_an_edited_audit_entry(demo_copy):
