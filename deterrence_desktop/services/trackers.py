@@ -231,12 +231,12 @@ class TrackerService(Service):
                 total = s.scalar(select(func.count()).select_from(ActionRow).where(
                     *([ActionRow.partner_id == partner_id] if partner_id is not None else [])))
                 partnership = s.scalar(select(PartnershipRow.name).limit(1)) or ""
-                seq, head = audit.head(s)
+                anchor = self.app.anchors.take(uow, f"tracker {export_id} to {recipient}")
                 meta = TrackerMeta(workspace_id=workspace_id,
                                    exported_at=self.utcnow().replace(microsecond=0),
                                    partner_id=partner_id, partner_name=partner.name if partner else "",
                                    partnership_name=partnership, names=names, today=today,
-                                   export_id=export_id, audit_head=f"{seq}:{head}")
+                                   export_id=export_id, audit_head=f"{anchor.seq}:{anchor.hash}")
                 report = (lambda n: progress(n, total, "Writing the tracker")) if progress else None
                 if progress:
                     progress(0, total, "Writing the tracker")
