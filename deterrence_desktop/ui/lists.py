@@ -516,7 +516,7 @@ class ActionsPage(ListPage):
         self.extra_filters.addWidget(self.scope)
 
     def columns(self):
-        return action_columns()
+        return action_columns(self.ctx)
 
     def column_widths(self):
         return [100, 100, 110, 150, 200, 130]
