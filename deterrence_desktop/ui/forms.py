@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.enums import label
-from ..domain.errors import DeterrenceError, ValidationError
+from ..domain.errors import DeterrenceError, ValidationError, readable, sentence
 from .context import AppContext
 from .errors import show_failure
 from .style import set_role
@@ -247,10 +247,10 @@ class RecordDialog(QDialog):
     def show_errors(self, errors: dict[str, str]) -> None:
         general = []
         for name, fw in self.fields.items():
-            fw.show_error(errors.get(name, ""))
+            fw.show_error(sentence(name, errors[name]) if errors.get(name) else "")
         for name, message in errors.items():
-            if name not in self.fields:
-                general.append(f"{name.replace('_', ' ').capitalize()}: {message}")
+            if name not in self.fields and message:
+                general.append(sentence(name, message))
         self.general_error.setText("\n".join(general))
         self.general_error.setVisible(bool(general))
         first = next((n for n in self.fields if n in errors), None)
@@ -287,8 +287,7 @@ class RecordDialog(QDialog):
         if isinstance(exc, ValidationError):
             self.show_errors(exc.errors)
         elif isinstance(exc, DeterrenceError):
-            self.show_errors({"": str(exc)})
-            self.general_error.setText(str(exc))
+            self.show_errors({"": readable(exc)})
         else:
             self.ctx.runner.unhandled_error.emit(exc)
 
@@ -302,8 +301,8 @@ class RecordDialog(QDialog):
         ctx, save, kind = self.ctx, self._save, getattr(self, "kind", "")
 
         def failed(exc):
-            reason = "; ".join(exc.errors) if isinstance(exc, ValidationError) else type(exc).__name__
-            ctx.status_message.emit(f"Unsaved edits could not be kept ({reason})")
+            reason = readable(exc) if isinstance(exc, DeterrenceError) else type(exc).__name__
+            ctx.status_message.emit(f"Unsaved edits could not be kept: {reason}")
         ctx.call(lambda s: save(s, record), lambda r: ctx.data_changed.emit(kind) if kind else None,
                  failed, label="save before lock")
         return True
@@ -362,7 +361,7 @@ class ServiceCommand(QUndoCommand):
                 ctx.runner.unhandled_error.emit(exc)
             else:
                 from PySide6.QtWidgets import QApplication, QMessageBox
-                QMessageBox.warning(QApplication.activeWindow(), failed_title, str(exc))
+                QMessageBox.warning(QApplication.activeWindow(), failed_title, readable(exc))
         ctx.call(fn, done, failed, label=self.text())
 
     def redo(self) -> None:

@@ -117,6 +117,9 @@ class MiniTable(QTableView):
         shown = max(1, min(len(rows), self.max_rows))
         height = self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
         height += sum(self.verticalHeader().sectionSize(0) for _ in range(shown)) if rows else 24
+        self.updateGeometries()
+        if self.horizontalScrollBar().maximum() > 0:      # wide columns: keep the rows in view
+            height += self.horizontalScrollBar().sizeHint().height()
         self.setFixedHeight(height + 2)
         self.setVisible(bool(rows))
         self.empty_label.setVisible(not rows)
@@ -302,7 +305,7 @@ class PersonView(RecordView):
         details = Card("Details")
         self.details = details.add(KeyValues(
             ["Reference", "Name", "Preferred name", "Aliases", "Date of birth", "Address",
-             "Postcode", "Risk level", "Cohorts", "Review date"]))
+             "Postcode", "Risk level", "Review date"]))
         legal = Card("Legal status and key dates")
         self.legal = legal.add(KeyValues(
             ["Legal status", "Licence or probation ends", "Expected release", "Supervising partner"]))
@@ -445,7 +448,6 @@ class PersonView(RecordView):
         d.set("Address", p.address)
         d.set("Postcode", p.postcode)
         d.set("Risk level", label(p.risk_level))
-        d.set("Cohorts", ", ".join(page.cohorts))
         d.set("Review date", fmt_date(p.review_date))
         lg = self.legal
         lg.set("Legal status", label(p.legal_status))
