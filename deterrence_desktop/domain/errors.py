@@ -15,9 +15,11 @@ class DeterrenceError(Exception):
 
 
 # Messages that finish a sentence about their field ("is required", "must not be in the
-# future") are read with the field's name in front; the others are sentences already.
+# future") are read with the field's name in front; advice ("use 2 to 64 letters") is
+# labelled with the field it is about, unless it names it; the others are sentences already.
 _PREDICATES = ("is ", "are ", "must ", "cannot ", "can ", "should ", "has ", "needs ",
                "may ")
+_ADVICE = ("use ", "choose ", "give ", "say ", "put ", "keep ", "write ", "enter ", "pick ")
 
 
 def field_label(name: str) -> str:
@@ -28,11 +30,16 @@ def field_label(name: str) -> str:
 
 def sentence(field: str, message: str) -> str:
     """One field's message as a person reads it: 'Date of birth must not be in the
-    future.', or the message alone when it is a sentence of its own ('Attendance can be
-    recorded from the day of the call-in.'); never 'status: …'."""
+    future.', 'Username: use 2 to 64 letters…', or the message alone when it is a
+    sentence of its own ('Attendance can be recorded from the day of the call-in.');
+    never a raw 'status: …'."""
     message = message.strip()
-    if field and message.startswith(_PREDICATES):
-        text = f"{field_label(field)} {message}"
+    label = field_label(field) if field else ""
+    if label and message.startswith(_PREDICATES):
+        text = f"{label} {message}"
+    elif label and message.lower().startswith(_ADVICE) and \
+            label.lower() not in message.lower():
+        text = f"{label}: {message}"
     else:
         text = message[:1].upper() + message[1:]
     return text if text.endswith((".", "!", "?", ":")) else text + "."

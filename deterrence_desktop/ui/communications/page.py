@@ -153,6 +153,7 @@ class CommunicationsPage(Page):
         self.days.setRange(1, 730)
         self.days.setValue(30)
         self.days.setSuffix(" days")
+        self.days.setAccessibleName("Not contacted in days")
         self.add_btn = QPushButton("Add &contact…")
         self.add_btn.setObjectName("stale_add_contact")
         self.add_btn.setEnabled(False)

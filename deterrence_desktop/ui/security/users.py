@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.enums import Role, label
-from ...domain.errors import ValidationError, readable
+from ...domain.errors import ValidationError
 from ...domain.model import User
 from .common import record_table
 from ..context import AppContext
@@ -215,7 +215,7 @@ class UserManagementDialog(QDialog):
         def failed(exc):
             self.add_button.setEnabled(True)
             if isinstance(exc, ValidationError):      # keep what was typed; say what is wrong
-                self.form_error.setText(readable(exc))
+                self.form_error.setText(str(exc))
             else:
                 show_failure(self, exc, "Could not add the user")
 
