@@ -390,25 +390,25 @@ class AddRecordCommand(ServiceCommand):
     def __init__(self, ctx: AppContext, kind: str | Sequence[str], text: str,
                  create: Callable[[Any, Any], Any], remove: Callable[[Any, Any], Any],
                  record: Any):
-        super().__init__(ctx, kind, text, self._put_back, lambda s: remove(s, self.record))
-        self.record, self._create = record, create
+        super().__init__(ctx, kind, text, self._put_back, self._take)
+        self.record, self._create, self._remove = record, create, remove
 
     def _put_back(self, services) -> None:
         self.record = self._create(services, self.record)
 
+    def _take(self, services) -> None:
+        self._remove(services, self.record)
 
-class RemoveRecordCommand(ServiceCommand):
+
+class RemoveRecordCommand(AddRecordCommand):
     """A record that was removed (``removed``, as the service returned it): undo puts it
     back with ``create``, redo removes it again."""
 
     def __init__(self, ctx: AppContext, kind: str | Sequence[str], text: str,
                  remove: Callable[[Any, Any], Any], create: Callable[[Any, Any], Any],
                  removed: Any):
-        super().__init__(ctx, kind, text, lambda s: remove(s, self.record), self._put_back)
-        self.record, self._create = removed, create
-
-    def _put_back(self, services) -> None:
-        self.record = self._create(services, self.record)
+        super().__init__(ctx, kind, text, create, remove, removed)
+        self._forward, self._backward = self._take, self._put_back
 
 
 def change_and_push(ctx: AppContext, parent: QWidget, change: Callable[[Any], Any],

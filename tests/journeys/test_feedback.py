@@ -127,3 +127,36 @@ def test_title_headers_and_messages_read_well(qtbot, app_window):
     qtbot.waitUntil(error.isVisible, timeout=WAIT)
     assert error.text() == "Date of birth must not be in the future."
     form.close_quietly()
+
+
+def test_cohort_place_added_removed_and_put_back_from_the_person_page(qtbot, app_window):
+    win = app_window
+    people = win.pages["people"]
+    cohort = win.ctx.call_sync(lambda s: s.cohorts.list()[0])
+    inside = {m.person_id for m in win.ctx.call_sync(lambda s: s.cohorts.members(cohort.id))}
+    target = next(p for p in win.ctx.call_sync(lambda s: s.people.list()) if p.id not in inside)
+    click_row(qtbot, people.table, target.reference, double=True)
+    view = people.record_view
+    qtbot.waitUntil(lambda: view.isVisible() and view.reference == target.reference, timeout=WAIT)
+
+    press(qtbot, "Add to cohort…")
+    form = dialog(qtbot, "Add to a cohort")
+    choose(qtbot, field(qtbot, form, "Cohort"), cohort.name)
+    type_into(qtbot, field(qtbot, form, "Reason"), "Linked to the Bluebell Line (fictional)")
+    press(qtbot, "Save", root=form)
+    qtbot.waitUntil(lambda: _status(win) == f"Added {target.reference} to the cohort", timeout=WAIT)
+    card = view.cohorts.parentWidget()
+    click_row(qtbot, view.cohorts, cohort.name)
+    press(qtbot, "Remove", root=card)
+    qtbot.waitUntil(lambda: _status(win) == f"Removed {target.reference} from the cohort",
+                    timeout=WAIT)
+    members = lambda: {m.person_id for m in win.ctx.call_sync(lambda s: s.cohorts.members(cohort.id))}  # noqa: E731
+    assert target.id not in members()
+
+    keys(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: _status(win) == f"Undone: remove {target.reference} from a cohort",
+                    timeout=WAIT)
+    assert target.id in members()
+    place = next(c for c in win.ctx.call_sync(lambda s: s.people.page(target.id)).cohort_memberships
+                 if c.cohort_id == cohort.id)
+    assert place.reason == "Linked to the Bluebell Line (fictional)"
