@@ -180,7 +180,7 @@ def edit_action(ctx: AppContext, parent: QWidget, action_id: int | None, *,
 
 
 # -- a person's groups, influencers and cohorts -------------------------------------------
-MEMBERSHIP_KINDS = ("group", "person")       # both lists show memberships
+MEMBERSHIP_KINDS = ("group",)     # the People and Groups pages both reload on "group"
 
 
 def membership_record(view) -> Membership:
@@ -285,7 +285,7 @@ def remove_influencer(ctx: AppContext, parent: QWidget, influencer: Influencer,
                     f"Removed an influencer of {reference}")
 
 
-COHORT_KINDS = ("person", "cohort")
+COHORT_KINDS = ("person", "cohort")     # the person's page, and pages listing cohorts
 
 
 def add_to_cohort(ctx: AppContext, parent: QWidget, person_id: int, reference: str) -> None:

@@ -320,6 +320,7 @@ class PersonView(RecordView):
             text_column("Name", "name"), enum_column("Kind", "kind"),
             text_column("Relationship", "relationship"), text_column("Contact", "contact")],
             "No influencers recorded.")
+        self.influencers.activated_id.connect(lambda _id: self._change_influencer())
         self.card_buttons(infl_card, self.influencers, Can.EDIT_PEOPLE, [
             ("Add &influencer…", self._add_influencer, "Someone who can carry the message", False),
             ("Change…", self._change_influencer, "Change the selected influencer", True),
@@ -412,7 +413,7 @@ class PersonView(RecordView):
 
     def _change_influencer(self) -> None:
         i = self.influencers.selected()
-        if i is not None:
+        if i is not None and self.ctx.permits(Can.EDIT_PEOPLE):
             editors.edit_influencer(self.ctx, self, i.person_id, self.reference, i)
 
     def _remove_influencer(self) -> None:
