@@ -6,6 +6,7 @@ from __future__ import annotations
 
 __all__ = [
     "DeterrenceError", "ValidationError", "NotFoundError", "PermissionDenied", "ConflictError",
+    "readable", "sentence", "field_label",
 ]
 
 
@@ -13,8 +14,41 @@ class DeterrenceError(Exception):
     """Base of every expected error; the UI and the command line show its message as is."""
 
 
+# Messages that finish a sentence about their field ("is required", "must not be in the
+# future") are read with the field's name in front; advice ("use 2 to 64 letters") is
+# labelled with the field it is about, unless it names it; the others are sentences already.
+_PREDICATES = ("is ", "are ", "must ", "cannot ", "can ", "should ", "has ", "needs ",
+               "may ")
+_ADVICE = ("use ", "choose ", "give ", "say ", "put ", "keep ", "write ", "enter ", "pick ")
+
+
+def field_label(name: str) -> str:
+    """'date_of_birth' -> 'Date of birth'; 'partner_id' -> 'Partner'."""
+    words = name.removesuffix("_id").removesuffix("_ids").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def sentence(field: str, message: str) -> str:
+    """One field's message as a person reads it: 'Date of birth must not be in the
+    future.', 'Username: use 2 to 64 letters…', or the message alone when it is a
+    sentence of its own ('Attendance can be recorded from the day of the call-in.');
+    never a raw 'status: …'."""
+    message = message.strip()
+    label = field_label(field) if field else ""
+    if label and message.startswith(_PREDICATES):
+        text = f"{label} {message}"
+    elif label and message.lower().startswith(_ADVICE) and \
+            label.lower() not in message.lower():
+        text = f"{label}: {message}"
+    else:
+        text = message[:1].upper() + message[1:]
+    return text if text.endswith((".", "!", "?", ":")) else text + "."
+
+
 class ValidationError(DeterrenceError):
-    """One or more fields break a rule. ``errors`` maps field name to message."""
+    """One or more fields break a rule. ``errors`` maps field name to message (a form
+    shows each under its field). ``str()`` is for logs and tests ("field: message");
+    what a person reads is :func:`readable`."""
 
     def __init__(self, errors: dict[str, str] | str, message: str | None = None):
         if isinstance(errors, str):
@@ -25,6 +59,14 @@ class ValidationError(DeterrenceError):
     @property
     def field(self) -> str:
         return next(iter(self.errors))
+
+
+def readable(exc: BaseException) -> str:
+    """An expected error as a person reads it: a ValidationError's messages as sentences
+    ("Date of birth must not be in the future."), never "status: …"; others as they are."""
+    if isinstance(exc, ValidationError):
+        return " ".join(sentence(k, v) for k, v in exc.errors.items() if v)
+    return str(exc)
 
 
 class NotFoundError(DeterrenceError):

@@ -54,17 +54,21 @@ class CohortService(Service):
                       f"added person {person.reference}")
             return to_record(row, CohortMember)
 
-    def remove_member(self, cohort_id: int, person_id: int) -> None:
+    def remove_member(self, cohort_id: int, person_id: int) -> CohortMember | None:
+        """Take a person out of a cohort; returns what was removed (with its reason and
+        date, so an undo can put it back), or None when they were not in it."""
         self.require(Role.COORDINATOR, Role.ANALYST, entity="cohort", ref=cohort_id)
         with self.tx() as uow:
             row = uow.session.scalar(select(CohortMemberRow).where(
                 CohortMemberRow.cohort_id == cohort_id, CohortMemberRow.person_id == person_id))
             if row is None:
-                return
+                return None
+            removed = to_record(row, CohortMember)
             person = uow.get(PersonRow, person_id, "person")
             uow.session.delete(row)
             uow.audit(AuditOperation.ALTERATION, "cohort", cohort_id,
                       f"removed person {person.reference}")
+            return removed
 
     def members(self, cohort_id: int) -> list[CohortMemberView]:
         if self.is_partner_officer:

@@ -10,7 +10,7 @@ from ..store.mapping import column_values, to_record
 from ..store.tables import ActionRow, GroupRelationRow, GroupRow, MembershipRow, PersonRow
 from .actions import OPEN_STATUSES, action_view_query, action_views
 from .base import Service
-from .people import membership_views
+from .people import keep_id, membership_views
 from .views import GroupPage, GroupRelationView, GroupSummary
 
 
@@ -72,24 +72,51 @@ class GroupService(Service):
             uow.alter(row, group, "group", row.id)
             return to_record(row, Group)
 
+    def get_member(self, membership_id: int) -> Membership:
+        with self.tx() as uow:
+            return to_record(uow.get(MembershipRow, membership_id, "membership"), Membership)
+
     def add_member(self, membership: Membership) -> Membership:
+        """Put a person in a group. A membership that carries the id of one removed earlier
+        (an undone removal) comes back under that id when it is still free."""
         self.require(Role.COORDINATOR, Role.ANALYST, operation=AuditOperation.COLLECTION, entity="membership")
         membership.validate()
         with self.tx() as uow:
             person = uow.get(PersonRow, membership.person_id, "person")
             uow.get(GroupRow, membership.group_id, "group")
-            row = uow.add(MembershipRow, membership)
+            self._no_overlap(uow.session, membership)
+            row = uow.add(MembershipRow, membership, exclude=keep_id(uow.session, MembershipRow, membership.id))
             uow.audit(AuditOperation.COLLECTION, "membership", row.id,
                       f"person {person.reference} in group {membership.group_id}")
             return to_record(row, Membership)
 
     def update_member(self, membership: Membership) -> Membership:
+        """Change a membership's group, role or dates (ending it is setting ``end``)."""
         self.require(Role.COORDINATOR, Role.ANALYST, entity="membership", ref=membership.id or "")
         membership.validate()
         with self.tx() as uow:
             row = uow.get(MembershipRow, membership.id, "membership")
+            uow.get(GroupRow, membership.group_id, "group")
+            if membership.person_id != row.person_id:
+                raise ValidationError("person_id", "a membership stays with its person")
+            self._no_overlap(uow.session, membership)
             uow.alter(row, membership, "membership", row.id)
             return to_record(row, Membership)
+
+    def remove_member(self, membership_id: int) -> Membership:
+        """Delete a membership recorded in error (to end one, set its end date). Returns
+        what was removed, so it can be put back."""
+        self.require(Role.COORDINATOR, Role.ANALYST, operation=AuditOperation.ERASURE,
+                     entity="membership", ref=membership_id)
+        with self.tx() as uow:
+            row = uow.get(MembershipRow, membership_id, "membership")
+            removed = to_record(row, Membership)
+            person = uow.get(PersonRow, row.person_id, "person")
+            uow.session.delete(row)
+            uow.session.flush()
+            uow.audit(AuditOperation.ERASURE, "membership", membership_id,
+                      f"person {person.reference} from group {removed.group_id}")
+            return removed
 
     def relate(self, relation: GroupRelation) -> GroupRelation:
         self.require(Role.COORDINATOR, Role.ANALYST, operation=AuditOperation.COLLECTION, entity="group_relation")
@@ -121,8 +148,22 @@ class GroupService(Service):
             return {(a, b) for a, b in rows}
 
     @staticmethod
+    def _no_overlap(session, membership: Membership) -> None:
+        """One current membership of a person in a group at a time."""
+        if membership.end is not None:
+            return
+        clash = session.scalar(select(MembershipRow.id).where(
+            MembershipRow.person_id == membership.person_id,
+            MembershipRow.group_id == membership.group_id, MembershipRow.end.is_(None),
+            MembershipRow.id != (membership.id or -1)))
+        if clash is not None:
+            raise ValidationError("group_id", "this person is already a current member of "
+                                              "this group")
+
+    @staticmethod
     def _unique(session, group: Group) -> None:
         clash = session.scalar(select(GroupRow.id).where(
             GroupRow.name == group.name, GroupRow.id != (group.id or -1)))
         if clash is not None:
             raise ValidationError("name", "another group already has this name")
+

@@ -298,12 +298,14 @@ class Preflight:
 
     def summary(self) -> str:
         if self.ok:
-            return f"{len(self.people)} letters ready"
+            return f"{len(self.people)} letter{'' if len(self.people) == 1 else 's'} ready"
         lines = [str(p) for p in self.problems[:20]]
         more = len(self.problems) - 20
         if more > 0:
             lines.append(f"... and {more} more")
-        return f"{len(self.problems)} problems block the letters:\n" + "\n".join(lines)
+        n = len(self.problems)
+        return (f"{n} {'problem blocks' if n == 1 else 'problems block'} the letters:\n"
+                + "\n".join(lines))
 
 
 class LetterPreflightError(DeterrenceError):

@@ -17,7 +17,9 @@ from ..store.tables import (
 )
 from .actions import OPEN_STATUSES, action_view_query, action_views
 from .base import Service
-from .views import CommunicationView, MembershipView, PersonPage, PersonSummary
+from .views import (
+    CohortMembershipView, CommunicationView, MembershipView, PersonPage, PersonSummary,
+)
 
 
 def membership_views(session: Session, where) -> list[MembershipView]:
@@ -101,9 +103,12 @@ class PeopleService(Service):
             influencers = tuple(to_record(i, Influencer) for i in s.scalars(
                 select(InfluencerRow).where(InfluencerRow.person_id == person_id)
                 .order_by(InfluencerRow.name)))
-            cohorts = tuple(s.scalars(
-                select(CohortRow.name).join(CohortMemberRow, CohortMemberRow.cohort_id == CohortRow.id)
-                .where(CohortMemberRow.person_id == person_id).order_by(CohortRow.name)))
+            in_cohorts = tuple(
+                CohortMembershipView(m.id, m.cohort_id, name, m.person_id, m.reason, m.added_on)
+                for m, name in s.execute(
+                    select(CohortMemberRow, CohortRow.name)
+                    .join(CohortRow, CohortMemberRow.cohort_id == CohortRow.id)
+                    .where(CohortMemberRow.person_id == person_id).order_by(CohortRow.name)))
             aq = action_view_query().where(ActionRow.person_id == person_id)
             if self.officer_scope() is not None:
                 aq = aq.where(ActionRow.partner_id == self.officer_scope())
@@ -111,7 +116,8 @@ class PeopleService(Service):
             page = PersonPage(
                 person=person, supervising_partner=supervising, influencers=influencers,
                 memberships=tuple(membership_views(s, MembershipRow.person_id == person_id)),
-                cohorts=cohorts, actions=tuple(actions),
+                cohorts=tuple(c.cohort_name for c in in_cohorts), cohort_memberships=in_cohorts,
+                actions=tuple(actions),
                 communications=tuple(communication_views(
                     s, CommunicationRow.person_id == person_id)))
             uow.audit(AuditOperation.CONSULTATION, "person", row.reference, "person page")
@@ -147,11 +153,14 @@ class PeopleService(Service):
             return to_record(row, Person)
 
     def add_influencer(self, influencer: Influencer) -> Influencer:
+        """Record someone who can carry the message to a person. An influencer that carries
+        the id of one removed earlier (an undone removal) comes back under that id."""
         self.require(Role.COORDINATOR, operation=AuditOperation.COLLECTION, entity="influencer")
         influencer.validate()
         with self.tx() as uow:
             person = uow.get(PersonRow, influencer.person_id, "person")
-            row = uow.add(InfluencerRow, influencer)
+            row = uow.add(InfluencerRow, influencer,
+                          exclude=keep_id(uow.session, InfluencerRow, influencer.id))
             uow.audit(AuditOperation.COLLECTION, "influencer", row.id,
                       f"for person {person.reference}")
             return to_record(row, Influencer)
@@ -161,8 +170,24 @@ class PeopleService(Service):
         influencer.validate()
         with self.tx() as uow:
             row = uow.get(InfluencerRow, influencer.id, "influencer")
+            if influencer.person_id != row.person_id:
+                raise ValidationError("person_id", "an influencer stays with their person")
             uow.alter(row, influencer, "influencer", row.id)
             return to_record(row, Influencer)
+
+    def remove_influencer(self, influencer_id: int) -> Influencer:
+        """Delete an influencer; returns what was removed, so it can be put back."""
+        self.require(Role.COORDINATOR, operation=AuditOperation.ERASURE, entity="influencer",
+                     ref=influencer_id)
+        with self.tx() as uow:
+            row = uow.get(InfluencerRow, influencer_id, "influencer")
+            removed = to_record(row, Influencer)
+            person = uow.get(PersonRow, row.person_id, "person")
+            uow.session.delete(row)
+            uow.session.flush()
+            uow.audit(AuditOperation.ERASURE, "influencer", influencer_id,
+                      f"for person {person.reference}")
+            return removed
 
     @staticmethod
     def _check_unique(session: Session, person: Person) -> None:
@@ -173,6 +198,14 @@ class PeopleService(Service):
         if person.supervising_partner_id is not None and \
                 session.get(PartnerRow, person.supervising_partner_id) is None:
             raise ValidationError("supervising_partner_id", "choose a partner that exists")
+
+
+def keep_id(session: Session, table: type, record_id: int | None) -> tuple[str, ...]:
+    """``UnitOfWork.add``'s ``exclude`` for a record put back by an undo: keep its id when
+    no row holds it now, else let the database number the row."""
+    if record_id is not None and session.get(table, record_id) is None:
+        return ()
+    return ("id",)
 
 
 def _next_reference(session: Session) -> str:

@@ -92,6 +92,17 @@ class CommunicationView:
 
 
 @dataclass(frozen=True)
+class CohortMembershipView:
+    """A person's place in one cohort, and why they were included."""
+    id: int
+    cohort_id: int
+    cohort_name: str
+    person_id: int
+    reason: str
+    added_on: date | None
+
+
+@dataclass(frozen=True)
 class PersonPage:
     person: model.Person
     supervising_partner: str
@@ -100,6 +111,7 @@ class PersonPage:
     cohorts: tuple[str, ...]
     actions: tuple[ActionView, ...]
     communications: tuple[CommunicationView, ...]     # newest first
+    cohort_memberships: tuple["CohortMembershipView", ...] = ()
 
     @property
     def contact_count(self) -> int:

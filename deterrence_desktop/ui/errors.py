@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.errors import DeterrenceError
+from ..domain.errors import DeterrenceError, readable
 from .tasks import Cancelled, format_exception_report
 
 log = logging.getLogger(__name__)
@@ -114,8 +114,8 @@ def show_failure(parent: QWidget | None, exc: BaseException, title: str = "Could
     if isinstance(exc, Cancelled):
         return
     if isinstance(exc, DeterrenceError):
-        box = QMessageBox(QMessageBox.Icon.Warning, title, str(exc), QMessageBox.StandardButton.Ok,
-                          parent)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, readable(exc),
+                          QMessageBox.StandardButton.Ok, parent)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         return

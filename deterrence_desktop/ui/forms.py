@@ -5,7 +5,8 @@ partner and action forms share one implementation: the dialog reads a domain
 record into its widgets, turns the widgets back into a record, and saves it
 through the task runner. A :class:`ValidationError` from the domain or a
 service puts each message under its own field. Saved edits go on the undo
-stack as :class:`SaveRecordCommand`, which re-saves the earlier version.
+stack as :class:`SaveRecordCommand`, which re-saves the earlier version; added
+and removed records as :class:`AddRecordCommand` and :class:`RemoveRecordCommand`.
 """
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.enums import label
-from ..domain.errors import DeterrenceError, ValidationError
+from ..domain.errors import DeterrenceError, ValidationError, readable, sentence
 from .context import AppContext
+from .errors import show_failure
 from .style import set_role
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y")
@@ -245,10 +247,10 @@ class RecordDialog(QDialog):
     def show_errors(self, errors: dict[str, str]) -> None:
         general = []
         for name, fw in self.fields.items():
-            fw.show_error(errors.get(name, ""))
+            fw.show_error(sentence(name, errors[name]) if errors.get(name) else "")
         for name, message in errors.items():
-            if name not in self.fields:
-                general.append(f"{name.replace('_', ' ').capitalize()}: {message}")
+            if name not in self.fields and message:
+                general.append(sentence(name, message))
         self.general_error.setText("\n".join(general))
         self.general_error.setVisible(bool(general))
         first = next((n for n in self.fields if n in errors), None)
@@ -285,8 +287,7 @@ class RecordDialog(QDialog):
         if isinstance(exc, ValidationError):
             self.show_errors(exc.errors)
         elif isinstance(exc, DeterrenceError):
-            self.show_errors({"": str(exc)})
-            self.general_error.setText(str(exc))
+            self.show_errors({"": readable(exc)})
         else:
             self.ctx.runner.unhandled_error.emit(exc)
 
@@ -300,8 +301,8 @@ class RecordDialog(QDialog):
         ctx, save, kind = self.ctx, self._save, getattr(self, "kind", "")
 
         def failed(exc):
-            reason = "; ".join(exc.errors) if isinstance(exc, ValidationError) else type(exc).__name__
-            ctx.status_message.emit(f"Unsaved edits could not be kept ({reason})")
+            reason = readable(exc) if isinstance(exc, DeterrenceError) else type(exc).__name__
+            ctx.status_message.emit(f"Unsaved edits could not be kept: {reason}")
         ctx.call(lambda s: save(s, record), lambda r: ctx.data_changed.emit(kind) if kind else None,
                  failed, label="save before lock")
         return True
@@ -324,61 +325,137 @@ class RecordDialog(QDialog):
         super().reject()
 
 
-class SaveRecordCommand(QUndoCommand):
-    """Undo re-saves the version before the edit; redo saves the edited version again."""
+def sentence_case(text: str) -> str:
+    """'Edit person FD-0017' -> 'edit person FD-0017', to follow 'Undone: '."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) < 2 else text
 
-    def __init__(self, ctx: AppContext, kind: str, text: str, save: Callable[[Any, Any], Any],
-                 before: Any, after: Any):
+
+class ServiceCommand(QUndoCommand):
+    """A change made through the services (already made when pushed), taken back and made
+    again on the worker.
+
+    ``forward(services)`` makes the change again and ``backward(services)`` takes it
+    back; each service call is one transaction with its audit entry. The status bar says
+    "Undone: …" or "Redone: …", and records of ``kinds`` reload after each run.
+    """
+
+    def __init__(self, ctx: AppContext, kinds: str | Sequence[str], text: str,
+                 forward: Callable[[Any], Any], backward: Callable[[Any], Any]):
         super().__init__(text)
-        self.ctx, self.kind, self._save = ctx, kind, save
-        self.before, self.after = before, after
+        self.ctx = ctx
+        self.kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+        self._forward, self._backward = forward, backward
         self._first = True
 
-    def _apply(self, record: Any) -> None:
-        def done(result):
-            self.ctx.data_changed.emit(self.kind)
-            self.ctx.status_message.emit(f"{self.text()}: done")
+    def _run(self, fn: Callable[[Any], Any], said: str, failed_title: str) -> None:
+        ctx = self.ctx
+
+        def done(_result):
+            for kind in self.kinds:
+                ctx.data_changed.emit(kind)
+            ctx.status_message.emit(said)
 
         def failed(exc):
-            self.ctx.status_message.emit(f"{self.text()}: could not be applied")
+            ctx.status_message.emit(f"Could not finish: {sentence_case(self.text())}")
             if not isinstance(exc, DeterrenceError):
-                self.ctx.runner.unhandled_error.emit(exc)
+                ctx.runner.unhandled_error.emit(exc)
             else:
                 from PySide6.QtWidgets import QApplication, QMessageBox
-                QMessageBox.warning(QApplication.activeWindow(), "Could not undo", str(exc))
-        self.ctx.call(lambda s: self._save(s, record), done, failed, label=self.text())
+                QMessageBox.warning(QApplication.activeWindow(), failed_title, readable(exc))
+        ctx.call(fn, done, failed, label=self.text())
 
     def redo(self) -> None:
-        if self._first:            # the edit itself was saved by the form
+        if self._first:            # QUndoStack.push redoes: the change is made already
             self._first = False
             return
-        self._apply(self.after)
+        self._run(self._forward, f"Redone: {sentence_case(self.text())}", "Could not redo")
 
     def undo(self) -> None:
-        self._apply(self.before)
+        self._run(self._backward, f"Undone: {sentence_case(self.text())}", "Could not undo")
 
 
-def open_record_dialog(ctx: AppContext, parent: QWidget, *, kind: str, title: str,
-                       fields: Sequence[Field], record: Any, create: Callable[[Any, Any], Any],
-                       update: Callable[[Any, Any], Any],
+class SaveRecordCommand(ServiceCommand):
+    """Undo re-saves the version before the edit; redo saves the edited version again."""
+
+    def __init__(self, ctx: AppContext, kind: str | Sequence[str], text: str,
+                 save: Callable[[Any, Any], Any], before: Any, after: Any):
+        super().__init__(ctx, kind, text, lambda s: save(s, after), lambda s: save(s, before))
+        self.before, self.after = before, after
+
+
+class AddRecordCommand(ServiceCommand):
+    """A record that was added: undo removes it, redo puts it back (under its id, when
+    ``create`` keeps the id of a record put back)."""
+
+    def __init__(self, ctx: AppContext, kind: str | Sequence[str], text: str,
+                 create: Callable[[Any, Any], Any], remove: Callable[[Any, Any], Any],
+                 record: Any):
+        super().__init__(ctx, kind, text, self._put_back, self._take)
+        self.record, self._create, self._remove = record, create, remove
+
+    def _put_back(self, services) -> None:
+        self.record = self._create(services, self.record)
+
+    def _take(self, services) -> None:
+        self._remove(services, self.record)
+
+
+class RemoveRecordCommand(AddRecordCommand):
+    """A record that was removed (``removed``, as the service returned it): undo puts it
+    back with ``create``, redo removes it again."""
+
+    def __init__(self, ctx: AppContext, kind: str | Sequence[str], text: str,
+                 remove: Callable[[Any, Any], Any], create: Callable[[Any, Any], Any],
+                 removed: Any):
+        super().__init__(ctx, kind, text, create, remove, removed)
+        self._forward, self._backward = self._take, self._put_back
+
+
+def change_and_push(ctx: AppContext, parent: QWidget, change: Callable[[Any], Any],
+                    command: Callable[[Any], ServiceCommand], said: str) -> None:
+    """Make a change on the worker (``change(services)``); once it is made, push the undo
+    command ``command(result)`` builds, reload its kinds and say ``said`` in the status
+    bar. A refusal is shown as its message and nothing goes on the undo stack."""
+    def made(result):
+        cmd = command(result)
+        ctx.undo_stack.push(cmd)
+        for kind in cmd.kinds:
+            ctx.data_changed.emit(kind)
+        ctx.status_message.emit(said)
+
+    ctx.call(change, made, lambda exc: show_failure(parent, exc, "Could not finish"), label=said)
+
+
+def open_record_dialog(ctx: AppContext, parent: QWidget, *, kind: str | Sequence[str],
+                       title: str, fields: Sequence[Field], record: Any,
+                       create: Callable[[Any, Any], Any], update: Callable[[Any, Any], Any],
                        choices: dict[str, Sequence[tuple[Any, str]]] | None = None,
-                       undo_text: str = "", on_saved: Callable[[Any], None] | None = None,
-                       intro: str = "") -> RecordDialog:
+                       undo_text: str | Callable[[Any], str] = "", on_saved: Callable[[Any], None] | None = None,
+                       intro: str = "", remove: Callable[[Any, Any], Any] | None = None,
+                       saved_text: str | Callable[[Any], str] = "") -> RecordDialog:
     """Open a dialog for a new record (``record.id`` is None) or an edit of an existing one.
 
-    A saved edit is pushed on ``ctx.undo_stack``; either way ``data_changed(kind)`` is
-    emitted so lists reload.
+    A saved edit is pushed on ``ctx.undo_stack``, and so is a new record when ``remove``
+    (how to take it away again) is given. ``data_changed`` is emitted for ``kind`` (one
+    kind or several) so lists reload, and the status bar confirms with ``saved_text``.
     """
     is_new = getattr(record, "id", None) is None
+    kinds = (kind,) if isinstance(kind, str) else tuple(kind)
     dlg = RecordDialog(ctx, title, fields, record, create if is_new else update, choices, parent,
                        intro)
-    dlg.kind = kind
+    dlg.kind = kinds[0]
 
     def saved(result):
+        text = (undo_text(result) if callable(undo_text) else undo_text) or f"Edit {kinds[0]}"
         if not is_new:
-            ctx.undo_stack.push(SaveRecordCommand(ctx, kind, undo_text or f"Edit {kind}",
-                                                  update, record, result))
-        ctx.data_changed.emit(kind)
+            ctx.undo_stack.push(SaveRecordCommand(ctx, kinds, text, update, record, result))
+        elif remove is not None:
+            ctx.undo_stack.push(AddRecordCommand(ctx, kinds, text, create, remove, result))
+        for k in kinds:
+            ctx.data_changed.emit(k)
+        said = saved_text(result) if callable(saved_text) else saved_text
+        if said:
+            ctx.status_message.emit(said)
         if on_saved is not None:
             on_saved(result)
     dlg.saved.connect(saved)

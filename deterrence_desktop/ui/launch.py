@@ -45,7 +45,8 @@ def run_gui(args) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(paths.APP_NAME)
     app.setOrganizationName(paths.APP_NAME)
-    app.setApplicationDisplayName(paths.APP_NAME)
+    # No applicationDisplayName: Qt would append it to every window title, and the main
+    # window's title names the app already ("Deterrence Desktop — People").
     app.setDesktopFileName("deterrence-desktop")
     apply_style(app)
     if getattr(args, "data_dir", None):

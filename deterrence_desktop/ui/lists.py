@@ -207,13 +207,18 @@ class ListPage(Page):
         """Short lists: columns as wide as their contents (capped); long lists keep the
         preset widths, as measuring 10,000 rows would cost more than it gives."""
         self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
         last = self.model.columnCount() - 1
         for c in range(last):
-            self.table.setColumnWidth(c, min(self.table.columnWidth(c) + 10, 300))
+            self.table.setColumnWidth(c, max(min(self.table.columnWidth(c) + 10, 300),
+                                             header.sectionSizeHint(c) + 12))
 
     def _set_widths(self) -> None:
+        """The preset widths, each at least as wide as its header ("Legal status" whole,
+        with room for the sort arrow)."""
+        header = self.table.horizontalHeader()
         for i, w in enumerate(self.column_widths()):
-            self.table.setColumnWidth(i, w)
+            self.table.setColumnWidth(i, max(w, header.sectionSizeHint(i) + 12))
 
     # -- search and selection ----------------------------------------------------------
     def _search_changed(self, text: str) -> None:
@@ -516,7 +521,7 @@ class ActionsPage(ListPage):
         self.extra_filters.addWidget(self.scope)
 
     def columns(self):
-        return action_columns()
+        return action_columns(self.ctx)
 
     def column_widths(self):
         return [100, 100, 110, 150, 200, 130]

@@ -275,10 +275,12 @@ class MainWindow(QMainWindow):
         if needs_workspace:
             self._workspace_actions.append(action)
             action.setEnabled(self.ctx.unlocked)
+        self._enable_menus(self.ctx.unlocked)
         return action
 
     def _build_menus(self) -> None:
         self._menus: dict[str, object] = {}
+        self._undo_actions: tuple[QAction, ...] = ()
         add = self.add_menu_action
         add("&File", "&New workspace…", self.new_workspace, "Ctrl+Shift+N", needs_workspace=False)
         add("&File", "&Open workspace…", self.choose_workspace, QKeySequence.StandardKey.Open,
@@ -296,7 +298,8 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = self.ctx.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo), QKeySequence("Ctrl+Y")])
-        for a in (self.undo_action, self.redo_action):
+        self._undo_actions = (self.undo_action, self.redo_action)
+        for a in self._undo_actions:
             edit.addAction(a)
             self.addAction(a)
         edit.addSeparator()
@@ -319,6 +322,15 @@ class MainWindow(QMainWindow):
     def _set_workspace_actions(self, enabled: bool) -> None:
         for a in self._workspace_actions:
             a.setEnabled(enabled)
+        self._enable_menus(enabled)
+
+    def _enable_menus(self, unlocked: bool) -> None:
+        """A menu whose every entry needs an open workspace (Edit, Go, Workspace, …) is
+        greyed out while it is locked, not only its entries."""
+        for menu in self._menus.values():
+            entries = [a for a in menu.actions() if not a.isSeparator()]
+            needs = all(a in self._workspace_actions or a in self._undo_actions for a in entries)
+            menu.menuAction().setEnabled(unlocked or not needs)
 
     # -- screens -------------------------------------------------------------------------
     def current_page(self) -> Page:

@@ -3,11 +3,14 @@
 Each view shows a read model from the services (``PersonPage``, ``GroupPage``,
 ``PartnerPage``) and drops it on ``clear()``. Sub-lists are :class:`RowsModel`
 tables; a double-click (or Enter) on a row asks the main window, through
-``ctx.open_requested``, to show that person, group or action.
+``ctx.open_requested``, to show that person, group or action. A person's groups,
+influencers and cohorts, and a group's members, are changed with the buttons
+under their tables (``editors``), each change undoable.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -19,6 +22,7 @@ from PySide6.QtWidgets import (
 from ..domain import clock
 from ..domain.enums import label
 from ..security.roles import Can
+from . import editors
 from .context import AppContext
 from .models import Column, IdRole, RowsModel, date_column, enum_column, fmt_date, text_column
 from .style import ERROR, set_role
@@ -113,12 +117,21 @@ class MiniTable(QTableView):
         shown = max(1, min(len(rows), self.max_rows))
         height = self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
         height += sum(self.verticalHeader().sectionSize(0) for _ in range(shown)) if rows else 24
+        self.updateGeometries()
+        if self.horizontalScrollBar().maximum() > 0:      # wide columns: keep the rows in view
+            height += self.horizontalScrollBar().sizeHint().height()
         self.setFixedHeight(height + 2)
         self.setVisible(bool(rows))
         self.empty_label.setVisible(not rows)
 
     def clear_rows(self) -> None:
         self.model_.clear()
+
+    def selected(self):
+        """The row (as the service gave it) selected in this table, or None."""
+        rows = self.selectionModel().selectedRows() if self.selectionModel() else []
+        row = self.model_.row_object(rows[0].row()) if rows else None
+        return row._v if isinstance(row, _Subject) else row
 
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
@@ -132,12 +145,16 @@ class MiniTable(QTableView):
             self.activated_id.emit(int(row_id))
 
 
-def action_columns(with_subject: bool = True, with_partner: bool = True) -> list[Column]:
+def ui_today(ctx: AppContext) -> date:
+    """Today on the services' clock (the app's one clock while nothing is open)."""
+    return ctx.services.today() if ctx.services is not None else clock.today()
+
+
+def action_columns(ctx: AppContext, with_subject: bool = True,
+                   with_partner: bool = True) -> list[Column]:
     """Due (red when overdue), status, kind, what it is about, partner, assignee, description."""
-    from datetime import date
-    today = clock.today()
     cols = [date_column("Due", "due_date", tooltip="Red: overdue",
-                        foreground=lambda a: ERROR if a.is_overdue(today) else None),
+                        foreground=lambda a: ERROR if a.is_overdue(ui_today(ctx)) else None),
             enum_column("Status", "status"),
             enum_column("Kind", "kind")]
     if with_subject:
@@ -221,6 +238,34 @@ class RecordView(QWidget):
         card.add(table.empty_label)
         return card, table
 
+    def card_buttons(self, card: Card, table: MiniTable, right: Can,
+                     buttons: Sequence[tuple[str, object, str, bool]]) -> list[QPushButton]:
+        """A row of buttons under a card's table, shown to roles with ``right``: each is
+        (text, slot, tooltip, needs a selected row); those that need a row are enabled
+        only while one is selected."""
+        row = QHBoxLayout()
+        made, need_row = [], []
+        for text, slot, tooltip, needs_row in buttons:
+            b = QPushButton(text)
+            b.setToolTip(tooltip)
+            b.clicked.connect(lambda checked=False, f=slot: f())
+            self._rights.append((b, right))
+            row.addWidget(b)
+            made.append(b)
+            if needs_row:
+                need_row.append(b)
+        row.addStretch(1)
+        card.layout_.addLayout(row)
+
+        def selection_changed(*_):
+            has = table.selected() is not None
+            for b in need_row:
+                b.setEnabled(has)
+        table.selectionModel().selectionChanged.connect(selection_changed)
+        table.model_.modelReset.connect(selection_changed)
+        selection_changed()
+        return made
+
     def window_title(self) -> str:
         return ""
 
@@ -260,7 +305,7 @@ class PersonView(RecordView):
         details = Card("Details")
         self.details = details.add(KeyValues(
             ["Reference", "Name", "Preferred name", "Aliases", "Date of birth", "Address",
-             "Postcode", "Risk level", "Cohorts", "Review date"]))
+             "Postcode", "Risk level", "Review date"]))
         legal = Card("Legal status and key dates")
         self.legal = legal.add(KeyValues(
             ["Legal status", "Licence or probation ends", "Expected release", "Supervising partner"]))
@@ -275,11 +320,33 @@ class PersonView(RecordView):
             text_column("Name", "name"), enum_column("Kind", "kind"),
             text_column("Relationship", "relationship"), text_column("Contact", "contact")],
             "No influencers recorded.")
+        self.influencers.activated_id.connect(lambda _id: self._change_influencer())
+        self.card_buttons(infl_card, self.influencers, Can.EDIT_PEOPLE, [
+            ("Add &influencer…", self._add_influencer, "Someone who can carry the message", False),
+            ("Change…", self._change_influencer, "Change the selected influencer", True),
+            ("Remove", self._remove_influencer, "Remove the selected influencer (Ctrl+Z undoes)",
+             True)])
         group_card, self.groups = self.table_card("Groups", [
             text_column("Group", "group_name"), text_column("Role", "role"),
             date_column("Since", "start"), date_column("Until", "end")], "In no group.")
+        self.groups.setObjectName("personGroups")
         self.groups.activated_id.connect(lambda gid: ctx.open_requested.emit("group", gid))
-        act_card, self.actions = self.table_card("Actions", action_columns(with_subject=False),
+        self.card_buttons(group_card, self.groups, Can.EDIT_GROUPS, [
+            ("Add to &group…", self._add_membership, "Put this person in a group, with a role", False),
+            ("Change…", self._change_membership, "Change the role or dates of the selected "
+                                                 "membership", True),
+            ("End", self._end_membership, "The selected membership ends today", True),
+            ("Remove", self._remove_membership, "Delete the selected membership, recorded in "
+                                                "error (Ctrl+Z undoes)", True)])
+        cohort_card, self.cohorts = self.table_card("Cohorts", [
+            text_column("Cohort", "cohort_name"), text_column("Why included", "reason"),
+            date_column("Added", "added_on")], "In no cohort.")
+        self.card_buttons(cohort_card, self.cohorts, Can.EDIT_COHORTS, [
+            ("Add to c&ohort…", self._add_cohort, "Include this person in a cohort, with the "
+                                                  "reason", False),
+            ("Remove", self._remove_cohort, "Take this person out of the selected cohort "
+                                            "(Ctrl+Z undoes)", True)])
+        act_card, self.actions = self.table_card("Actions", action_columns(ctx, with_subject=False),
                                                  "No actions.", 12)
         self.actions.activated_id.connect(lambda aid: ctx.open_requested.emit("action", aid))
         comm_card, self.timeline = self.table_card("Communications (newest first)", [
@@ -300,12 +367,13 @@ class PersonView(RecordView):
         g.addWidget(needs, 1, 1)
         g.addWidget(group_card, 2, 0)
         g.addWidget(infl_card, 2, 1)
-        g.addWidget(act_card, 3, 0, 1, 2)
-        g.addWidget(comm_card, 4, 0, 1, 2)
-        g.addWidget(notes, 5, 0, 1, 2)
+        g.addWidget(cohort_card, 3, 0, 1, 2)
+        g.addWidget(act_card, 4, 0, 1, 2)
+        g.addWidget(comm_card, 5, 0, 1, 2)
+        g.addWidget(notes, 6, 0, 1, 2)
         g.setColumnStretch(0, 1)
         g.setColumnStretch(1, 1)
-        g.setRowStretch(6, 1)
+        g.setRowStretch(7, 1)
 
     def _emit(self, signal) -> None:
         if self.record_id is not None:
@@ -313,6 +381,54 @@ class PersonView(RecordView):
 
     def window_title(self) -> str:
         return f"Person {self.reference}" if self.reference else "Person"
+
+    # -- groups, influencers, cohorts (each change undoable, through the services) ------
+    def _add_membership(self) -> None:
+        if self.record_id is not None:
+            editors.edit_membership(self.ctx, self, person_id=self.record_id)
+
+    def _change_membership(self) -> None:
+        m = self.groups.selected()
+        if m is not None:
+            editors.edit_membership(self.ctx, self, person_id=m.person_id,
+                                    membership=editors.membership_record(m))
+
+    def _end_membership(self) -> None:
+        m = self.groups.selected()
+        if m is None:
+            return
+        if m.end is not None:
+            self.ctx.status_message.emit("This membership has ended already")
+            return
+        editors.end_membership(self.ctx, self, editors.membership_record(m), self.reference)
+
+    def _remove_membership(self) -> None:
+        m = self.groups.selected()
+        if m is not None:
+            editors.remove_membership(self.ctx, self, editors.membership_record(m), self.reference)
+
+    def _add_influencer(self) -> None:
+        if self.record_id is not None:
+            editors.edit_influencer(self.ctx, self, self.record_id, self.reference)
+
+    def _change_influencer(self) -> None:
+        i = self.influencers.selected()
+        if i is not None and self.ctx.permits(Can.EDIT_PEOPLE):
+            editors.edit_influencer(self.ctx, self, i.person_id, self.reference, i)
+
+    def _remove_influencer(self) -> None:
+        i = self.influencers.selected()
+        if i is not None:
+            editors.remove_influencer(self.ctx, self, i, self.reference)
+
+    def _add_cohort(self) -> None:
+        if self.record_id is not None:
+            editors.add_to_cohort(self.ctx, self, self.record_id, self.reference)
+
+    def _remove_cohort(self) -> None:
+        c = self.cohorts.selected()
+        if c is not None:
+            editors.remove_from_cohort(self.ctx, self, c.cohort_id, c.person_id, self.reference)
 
     def show_page(self, page) -> None:
         self.apply_rights()
@@ -333,7 +449,6 @@ class PersonView(RecordView):
         d.set("Address", p.address)
         d.set("Postcode", p.postcode)
         d.set("Risk level", label(p.risk_level))
-        d.set("Cohorts", ", ".join(page.cohorts))
         d.set("Review date", fmt_date(p.review_date))
         lg = self.legal
         lg.set("Legal status", label(p.legal_status))
@@ -344,6 +459,7 @@ class PersonView(RecordView):
         self.notes.setText(p.notes or "—")
         self.influencers.set_rows(page.influencers)
         self.groups.set_rows([_Subject(m, "group_id") for m in page.memberships])
+        self.cohorts.set_rows(page.cohort_memberships)
         self.actions.set_rows(page.actions)
         self.timeline.set_rows(page.communications)
         by = page.deliverers()
@@ -384,6 +500,13 @@ class GroupView(RecordView):
             "No members recorded.", 15)
         self.members.setObjectName("groupMembers")
         self.members.activated_id.connect(lambda pid: ctx.open_requested.emit("person", pid))
+        self.card_buttons(mem_card, self.members, Can.EDIT_GROUPS, [
+            ("Add &member…", self._add_member, "Put a person in this group, with a role", False),
+            ("Change…", self._change_member, "Change the role or dates of the selected "
+                                             "membership", True),
+            ("End", self._end_member, "The selected membership ends today", True),
+            ("Remove", self._remove_member, "Delete the selected membership, recorded in "
+                                            "error (Ctrl+Z undoes)", True)])
         rel_card, self.relations = self.table_card("Related groups", [
             text_column("Group", "other_group_name"),
             Column("Relation", lambda r: label(r.kind), lambda r: r.kind,
@@ -391,7 +514,7 @@ class GroupView(RecordView):
             date_column("Since", "since")], "No alliances or rivalries recorded.")
         self.relations.activated_id.connect(lambda gid: ctx.open_requested.emit("group", gid))
         act_card, self.actions = self.table_card("Actions against the group",
-                                                 action_columns(with_subject=False),
+                                                 action_columns(ctx, with_subject=False),
                                                  "No actions.", 12)
         self.actions.activated_id.connect(lambda aid: ctx.open_requested.emit("action", aid))
         g = self.grid
@@ -406,6 +529,31 @@ class GroupView(RecordView):
 
     def window_title(self) -> str:
         return f"Group {self.group_name}" if self.group_name else "Group"
+
+    def _add_member(self) -> None:
+        if self.record_id is not None:
+            editors.edit_membership(self.ctx, self, group_id=self.record_id)
+
+    def _change_member(self) -> None:
+        m = self.members.selected()
+        if m is not None:
+            editors.edit_membership(self.ctx, self, group_id=m.group_id,
+                                    membership=editors.membership_record(m))
+
+    def _end_member(self) -> None:
+        m = self.members.selected()
+        if m is None:
+            return
+        if m.end is not None:
+            self.ctx.status_message.emit("This membership has ended already")
+            return
+        editors.end_membership(self.ctx, self, editors.membership_record(m), m.person_reference)
+
+    def _remove_member(self) -> None:
+        m = self.members.selected()
+        if m is not None:
+            editors.remove_membership(self.ctx, self, editors.membership_record(m),
+                                      m.person_reference)
 
     def show_page(self, page) -> None:
         self.apply_rights()
@@ -451,9 +599,9 @@ class PartnerView(RecordView):
         isa = Card("Information-sharing agreement")
         isa.add(self.warning)
         self.isa = isa.add(KeyValues(["Reference", "Starts", "Ends", "State"]))
-        over_card, self.overdue = self.table_card("Overdue actions", action_columns(with_partner=False),
+        over_card, self.overdue = self.table_card("Overdue actions", action_columns(ctx, with_partner=False),
                                                   "Nothing overdue.", 10)
-        open_card, self.open_actions = self.table_card("Open actions", action_columns(with_partner=False),
+        open_card, self.open_actions = self.table_card("Open actions", action_columns(ctx, with_partner=False),
                                                        "No open actions.", 15)
         for t in (self.overdue, self.open_actions):
             t.activated_id.connect(lambda aid: ctx.open_requested.emit("action", aid))

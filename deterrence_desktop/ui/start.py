@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from .. import paths
 from ..domain.enums import Strategy, label
-from ..domain.errors import DeterrenceError, ValidationError
+from ..domain.errors import DeterrenceError, ValidationError, readable
 from ..domain.model import Partnership, User
 from ..store.cipher import MIN_PASSPHRASE
 
@@ -434,7 +434,7 @@ class NewWorkspaceWizard(QWizard):
             self.button(b).setEnabled(True)
         if isinstance(exc, ValidationError):
             self.user_page.show_errors(exc.errors)
-            self.user_page.general.setText(str(exc))
+            self.user_page.general.setText(readable(exc))
         elif isinstance(exc, DeterrenceError):
             self.user_page.general.setText(str(exc))
         else:

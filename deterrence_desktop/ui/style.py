@@ -25,6 +25,7 @@ BASE = QColor("#ffffff")
 ALT_BASE = QColor("#f0f4f5")
 TEXT = QColor("#1f2a30")
 MUTED = QColor("#5b6b73")
+DISABLED = QColor("#a3adb2")
 WARNING = QColor("#8a5a00")
 ERROR = QColor("#a12a2a")
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
@@ -151,6 +152,9 @@ def apply_style(app: QApplication) -> None:
     pal.setColor(QPalette.ColorRole.ToolTipText, TEXT)
     pal.setColor(QPalette.ColorRole.PlaceholderText, MUTED)
     pal.setColor(QPalette.ColorRole.Link, ACCENT_DARK)
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
+                 QPalette.ColorRole.ButtonText):    # greyed out: disabled must look disabled
+        pal.setColor(QPalette.ColorGroup.Disabled, role, DISABLED)
     app.setPalette(pal)
     font = QFont(app.font())
     if font.pointSizeF() < 10:

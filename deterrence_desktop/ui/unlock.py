@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
-from ..domain.errors import DeterrenceError
+from ..domain.errors import DeterrenceError, readable
 from ..store.errors import WrongPassphrase
 from .context import AppContext
 from .style import app_icon, set_role
@@ -234,7 +234,7 @@ class UnlockScreen(QWidget):
             self.passphrase.selectAll()
             self.passphrase.setFocus()
         elif isinstance(exc, DeterrenceError):
-            self.show_error(str(exc))
+            self.show_error(readable(exc))
             self.focus_default()
         else:
             self.show_error("The workspace could not be opened.")

@@ -255,3 +255,16 @@ def shot(widget: QWidget, journey: str, name: str) -> Path:
     path = folder / f"{journey}-{name}.png"
     widget.window().grab().save(str(path))
     return path
+
+
+def keys(qtbot, window, key, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
+    """Press a key (a shortcut such as Ctrl+Z) in ``window``, as a person does with that
+    window in front: it is made the active window first, and the key goes to whatever has
+    the keyboard focus in it (the window itself when nothing has)."""
+    window.activateWindow()
+    window.raise_()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)
+    target = QApplication.focusWidget()
+    if target is None or target.window() is not window:
+        target = window
+    qtbot.keyClick(target, key, modifiers)

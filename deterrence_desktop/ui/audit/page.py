@@ -88,6 +88,8 @@ class AuditLogPage(Page):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column in (0, 1):            # "#" and "When" always fit: 137, 13,700, …
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         layout.addWidget(self.table, 1)
 
@@ -113,11 +115,15 @@ class AuditLogPage(Page):
                       self._failed, label="load audit log")
 
     def _loaded(self, entries) -> None:
+        if not self.ctx.unlocked:           # locked while loading: keep nothing
+            return
         self.model.set_rows(entries)
         if entries and not getattr(self, "_sized", False):
             self.table.resizeColumnsToContents()
             self._sized = True
-        shown = f"{len(entries):,} entries" + (f" (the newest {LIMIT:,})" if len(entries) >= LIMIT else "")
+        n = len(entries)
+        shown = f"{n:,} {'entry' if n == 1 else 'entries'}" + (
+            f" (the newest {LIMIT:,})" if n >= LIMIT else "")
         self.count_label.setText(shown)
 
     def _failed(self, exc: BaseException) -> None:
@@ -131,8 +137,18 @@ class AuditLogPage(Page):
         self.chain_label.setText("")
 
     def _on_data_changed(self, kind: str) -> None:
-        if self.ctx.unlocked and self.isVisible():
-            self.reload()
+        """Every change adds entries: reload now if in view, else when next shown."""
+        if self.ctx.unlocked:
+            if self.isVisible():
+                self.reload()
+            else:
+                self._stale = True
+
+    def showEvent(self, event) -> None:
+        """The trail grows with every page looked at, not only with changes: each time the
+        page is shown it reads the newest entries."""
+        self._stale = True
+        super().showEvent(event)
 
     # -- the chain ---------------------------------------------------------------
     def verify(self) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from ...domain.errors import readable
 from ...domain.enums import AttendanceStatus, label
 from ...services.callins import CallInPage, FollowUpProposal
 from ..board.page import call_while_alive
@@ -238,6 +239,8 @@ class AttendanceDialog(QDialog):
 
     def _created(self, ids: list[int]) -> None:
         self.created = list(ids)
+        n = len(self.created)
+        self.ctx.status_message.emit(f"Created {n} follow-up action{'' if n == 1 else 's'}")
         self.ctx.data_changed.emit("action")
         self.ctx.data_changed.emit("call_in")
         self.follow_ups_created.emit(self.created)
@@ -247,7 +250,7 @@ class AttendanceDialog(QDialog):
         from ...domain.errors import DeterrenceError
         self.save_btn.setEnabled(self.page is not None)
         self.create_btn.setEnabled(True)
-        self.error.setText(str(exc) if isinstance(exc, DeterrenceError)
+        self.error.setText(readable(exc) if isinstance(exc, DeterrenceError)
                            else f"Something went wrong; nothing was saved ({type(exc).__name__}).")
         self.error.show()
         if not isinstance(exc, DeterrenceError):

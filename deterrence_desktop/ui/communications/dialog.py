@@ -172,6 +172,8 @@ class CommunicationDialog(QDialog):
     def _saved(self, comm: Communication) -> None:
         self.saved = comm
         self.ctx.data_changed.emit("communication")
+        ref = self.choices.reference if self.choices is not None else ""
+        self.ctx.status_message.emit(f"Saved the contact with {ref}" if ref else "Saved the contact")
         self.recorded.emit(comm)
         self.accept()
 

@@ -35,9 +35,9 @@ class _ErrorsMixin:
     error: QLabel
 
     def _show(self, exc: BaseException) -> None:
-        from ...domain.errors import DeterrenceError, ValidationError
+        from ...domain.errors import DeterrenceError, ValidationError, readable
         if isinstance(exc, ValidationError):
-            text = "\n".join(f"{k.replace('_', ' ').capitalize()}: {v}" for k, v in exc.errors.items())
+            text = readable(exc)
         elif isinstance(exc, DeterrenceError):
             text = str(exc)
         else:

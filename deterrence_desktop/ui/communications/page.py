@@ -2,7 +2,7 @@
 cohort (repeated communication is the point), and counts by channel and partner."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton,
     QSpinBox, QTableView, QTabWidget, QVBoxLayout, QWidget,
@@ -153,6 +153,7 @@ class CommunicationsPage(Page):
         self.days.setRange(1, 730)
         self.days.setValue(30)
         self.days.setSuffix(" days")
+        self.days.setAccessibleName("Not contacted in days")
         self.add_btn = QPushButton("Add &contact…")
         self.add_btn.setObjectName("stale_add_contact")
         self.add_btn.setEnabled(False)
@@ -220,8 +221,15 @@ class CommunicationsPage(Page):
 
         self.period.currentIndexChanged.connect(self.reload)
         self.channel.currentIndexChanged.connect(self._load_log)
+        # Each look at the list is an audited consultation: one per number settled on
+        # (a pause, Enter or leaving the box), not one per keystroke or arrow step.
+        self._stale_key: tuple | None = None
+        self._stale_timer = QTimer(self)
+        self._stale_timer.setSingleShot(True)
+        self._stale_timer.setInterval(700)
+        self._stale_timer.timeout.connect(self._load_stale)
         self.days.editingFinished.connect(self._load_stale)
-        self.days.valueChanged.connect(self._load_stale)
+        self.days.valueChanged.connect(lambda _value: self._stale_timer.start())
         self.cohort.currentIndexChanged.connect(self._load_stale)
         self.add_btn.clicked.connect(self.add_contact_for_selected)
         self.open_only.toggled.connect(self._load_notifications)
@@ -232,12 +240,15 @@ class CommunicationsPage(Page):
         if not self.ctx.unlocked:
             return
         call_while_alive(self.ctx, self, lambda s: s.cohorts.list(), self._cohorts, self._failed)
+        self._stale_key = None
         self._load_log()
         self._load_stale()
         self._load_counts()
         self._load_notifications()
 
     def clear(self) -> None:
+        self._stale_timer.stop()
+        self._stale_key = None
         self.log_model.clear()
         self.notification_model.clear()
         self.stale_model.clear()
@@ -295,16 +306,23 @@ class CommunicationsPage(Page):
                                  f"({self.period.currentText().lower()}), newest first.")
 
     def _load_stale(self) -> None:
+        self._stale_timer.stop()
         days, cohort = self.days.value(), self.cohort.currentData()
+        if (days, cohort) == self._stale_key or not self.ctx.unlocked:
+            return              # already showing (Enter after the pause); nothing to ask
+        self._stale_key = (days, cohort)
         call_while_alive(self.ctx, self, lambda s: s.contacts.not_contacted(days, cohort), self._stale_loaded,
                       self._failed, label="not contacted")
 
     def _stale_loaded(self, rows: list[NotContacted]) -> None:
         self.stale_model.set_rows(rows)
         never = sum(1 for r in rows if r.last_contact is None)
-        who = self.cohort.currentText().rsplit(" (", 1)[0] if self.cohort.currentData() else "everyone"
+        n = len(rows)
+        who = (f" in {self.cohort.currentText().rsplit(' (', 1)[0]}"
+               if self.cohort.currentData() else "")
         self.stale_summary.setText(
-            f"{len(rows)} people in {who} have had no contact in {self.days.value()} days"
+            f"{n} {'person' if n == 1 else 'people'}{who} {'has' if n == 1 else 'have'} had "
+            f"no contact in {self.days.value()} days"
             + (f", {never} of them never." if never else ".")
             + " Repeating the message is the point: plan a visit or a custom notification.")
         self.add_btn.setEnabled(False)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QScrollArea, QSplitter, QStackedWidget, QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from ...domain.errors import DeterrenceError
+from ...domain.errors import DeterrenceError, readable
 from ...services.letters import (
     MERGE_FIELDS, LetterPreflightError, LetterRequest, Preflight, Problem, TemplateInfo,
 )
@@ -478,7 +478,7 @@ class LettersPage(Page):
         elif isinstance(exc, LetterPreflightError):
             self._checked(exc.preflight)
         elif isinstance(exc, DeterrenceError):
-            self._say(str(exc), "warning")
+            self._say(readable(exc), "warning")
         elif isinstance(exc, OSError):
             self._say(f"The file could not be written ({exc.strerror or type(exc).__name__}); "
                       "nothing was recorded.", "warning")

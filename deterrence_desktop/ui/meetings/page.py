@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from ...domain.errors import readable
 from ...services.board import ISA_SHAREABLE
 from ..board.page import alive, call_while_alive
 from ..page import Page
@@ -331,7 +332,7 @@ class MeetingsPage(Page):
             self.reload_detail(int(state["meeting"]), then_select=int(state.get("item") or 0))
 
     def show_error(self, exc: BaseException) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Meetings", str(exc), parent=self)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Meetings", readable(exc), parent=self)
         box.setObjectName("meetingError")
         box.open()
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain import clock
-from ...domain.errors import DeterrenceError
+from ...domain.errors import DeterrenceError, readable
 from ...services.trackers import IN_FORCE_STATES, ReturnPlan, RowState
 from ..errors import show_failure
 from ..tasks import Cancelled
@@ -123,7 +123,7 @@ class _TaskDialog(QDialog):
         if isinstance(exc, Cancelled):
             self.show_message("Cancelled: nothing was written.")
         elif isinstance(exc, DeterrenceError):
-            self.show_message(str(exc), error=True)
+            self.show_message(readable(exc), error=True)
         else:
             show_failure(self, exc)
 
