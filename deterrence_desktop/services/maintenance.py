@@ -12,7 +12,7 @@ from ..domain.errors import DeterrenceError
 from ..store import migrations
 from ..store.tables import COUNTED_TABLES, PartnershipRow
 from . import audit
-from .backup import BackupFailed, BackupInfo, rekey_backup
+from .backup import BackupFailed, BackupInfo, rekey_backup, verify_backup
 from .base import Service
 from .views import WorkspaceInfo
 
@@ -64,8 +64,11 @@ class MaintenanceService(Service):
                 except BackupFailed as exc:
                     result.failed.append(str(exc))
             result.left.append(b)
+        # Remembered as "on the previous passphrase" only if sound with it now: damage found
+        # later, or already there, is still reported as damage.
+        sound = [b for b in result.left if not verify_backup(b.path, old)]
         with self.tx() as uow:
-            self.app.backup.remember_previous_passphrase(uow, result.left, self.today().isoformat())
+            self.app.backup.remember_previous_passphrase(uow, sound, self.today().isoformat())
             uow.audit(AuditOperation.ALTERATION, "workspace", "passphrase",
                       f"passphrase changed; backups: {len(result.reencrypted)} re-encrypted, "
                       f"{len(result.left)} left with the previous passphrase")
