@@ -338,6 +338,11 @@ class BackupService(Service):
     def verify(self, path: Path | str) -> list[str]:
         return verify_backup(path, self._passphrase())
 
+    def state(self, path: Path | str) -> str:
+        """One line for the backups list: "good", "uses the previous passphrase ...", or
+        "FAILS: why" (see :func:`backup_state`)."""
+        return backup_state(path, self._passphrase(), self.previous_passphrase_record())
+
     def restore(self, backup: Path | str, *, other_workspace: bool = False) -> Path:
         """Replace the open workspace with ``backup`` (coordinators only), after checking
         it. A backup of another workspace is refused unless ``other_workspace``. The
