@@ -159,7 +159,8 @@ def sign_in(app, args: argparse.Namespace, *, via: str = "command line"):
     username = getattr(args, "user", None)
     if not username:
         users = [u for u in app.users.list() if u.active]
-        if any(app.users.password_set().values()):
+        has_password = app.users.password_set()
+        if any(has_password.get(u.username) for u in users):
             raise CommandError("this workspace's users have personal passwords: say who you are "
                                f"with --user USERNAME (or ${USER_ENV})")
         coordinators = [u for u in users if u.role == Role.COORDINATOR]
