@@ -200,7 +200,15 @@ def open_services(args: argparse.Namespace, *, passphrase: str | None = None, be
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deterrence-desktop",
-        description="Encrypted case coordination for focused-deterrence partnerships.")
+        description="Encrypted case coordination for focused-deterrence partnerships.",
+        epilog="Who may act: commands that act as a user sign them in with --user and, when "
+               f"they have one, their personal password (--password-file, ${PASSWORD_ENV}, or a "
+               "prompt); backup, restore and passwd are for coordinators. The passphrase alone "
+               "runs info, check and backups, which show no personal data. Whoever holds the "
+               "passphrase can still read the whole file with any SQLCipher tool: on a file "
+               "whose passphrase is shared, roles and personal passwords name who did what in "
+               "the audit trail and keep people to their part; they do not lock out the "
+               "passphrase holder.")
     parser.add_argument("--demo", action="store_true",
                         help="open the app on the demo workspace (fictional people), creating it on first run")
     parser.add_argument("--data-dir", metavar="DIR", help="keep app data in DIR (tests, portable use)")
