@@ -108,7 +108,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         app = open_services(args, passphrase=passphrase)   # refused while the app has it open
     except WorkspaceError as exc:
         if not args.path.exists() or _unopenable(exc):
-            aside = _restore_unopenable(args, passphrase)
+            aside = _restore_unopenable(args, passphrase, exc)
         else:
             raise
     else:
@@ -124,12 +124,19 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _unopenable(exc: Exception) -> bool:
-    from ..store.errors import NotAWorkspace, WorkspaceDamaged, WorkspaceMissing, WrongPassphrase
+    """The file itself cannot be opened (damaged, not a workspace, wrong key, missing), as
+    opposed to a problem restoring would not cure (a newer version's file, a read-only
+    folder, a full disk, no SQLCipher)."""
+    from ..store.errors import (
+        MigrationFailed, NewerWorkspace, NoSQLCipher, StorageError, WorkspaceReadOnly,
+    )
 
-    return isinstance(exc, (NotAWorkspace, WorkspaceDamaged, WorkspaceMissing, WrongPassphrase))
+    return not isinstance(exc, (NewerWorkspace, WorkspaceReadOnly, NoSQLCipher, StorageError,
+                                MigrationFailed))
 
 
-def _restore_unopenable(args: argparse.Namespace, passphrase: str) -> Path | None:
+def _restore_unopenable(args: argparse.Namespace, passphrase: str,
+                        why: Exception) -> Path | None:
     """Restore over a file that cannot be opened (damaged, missing): who may is decided by
     the users in the backup, and the restore is audited in the restored file."""
     from ..domain.enums import Role
@@ -156,7 +163,10 @@ def _restore_unopenable(args: argparse.Namespace, passphrase: str) -> Path | Non
         if not existed:
             aside, replaced = None, "no file (the workspace was missing)"
         else:
-            replaced = "a file that could not be opened"
+            from ..store.errors import WrongPassphrase
+            replaced = ("a file that did not open with this passphrase (damaged, or keyed "
+                        "with another)" if isinstance(why, WrongPassphrase)
+                        else "a file that could not be opened")
         ws = open_or_explain(args.path, passphrase)
     except BaseException:
         lock.release()
