@@ -144,6 +144,7 @@ def _restore_unopenable(args: argparse.Namespace, passphrase: str,
     from ..security.writer_lock import attach
     from ..services.app import WorkspaceServices
     from ..services.backup import BackupDamaged, backup_identity, restore_backup, verify_backup
+    from ..store.errors import WrongPassphrase
     from ..store.workspace import Workspace, open_or_explain
 
     lock = lock_workspace(args.path, getattr(args, "wait", 0.0))
@@ -163,7 +164,6 @@ def _restore_unopenable(args: argparse.Namespace, passphrase: str,
         if not existed:
             aside, replaced = None, "no file (the workspace was missing)"
         else:
-            from ..store.errors import WrongPassphrase
             replaced = ("a file that did not open with this passphrase (damaged, or keyed "
                         "with another)" if isinstance(why, WrongPassphrase)
                         else "a file that could not be opened")
