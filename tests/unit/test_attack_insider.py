@@ -122,7 +122,8 @@ def test_passphrase_alone_no_longer_exports_names_as_the_coordinator(team, tmp_p
     out.unlink()
     result = cli(capsys, monkeypatch, "export", "tracker", team, "--out", out,
                  "--user", "demo.coordinator", "--password-file", secret)
-    assert result.returncode == 0, result.stderr and out.exists()
+    assert result.returncode == 0, result.stderr
+    assert out.exists()
 
 
 def test_acting_as_another_user_needs_their_password_not_yours(team, tmp_path, capsys,
@@ -194,7 +195,6 @@ def test_what_the_passphrase_alone_may_still_do(team, capsys, monkeypatch):
         text = " ".join(capsys.readouterr().out.split())
         assert "Needs only the passphrase" in text and "any SQLCipher tool" in text
         assert "--user" not in text
-    # Without passwords (a new workspace, the demo) the first coordinator still acts.
 
 
 def test_without_personal_passwords_the_first_coordinator_acts_as_before(demo_path, tmp_path,
