@@ -5,7 +5,13 @@ import argparse
 import json
 from pathlib import Path
 
-from . import CommandError, NEW_PASSPHRASE_ENV, add_passphrase_option, open_services, read_passphrase
+from . import (
+    CommandError, NEW_PASSPHRASE_ENV, WorkspaceBusy, add_passphrase_option, open_services,
+    open_to_read, read_passphrase,
+)
+
+PASSPHRASE_ONLY = ("Needs only the passphrase: it shows no personal data. (Whoever holds the "
+                   "passphrase can read the whole file with any SQLCipher tool anyway.)")
 
 
 def register(sub) -> None:
@@ -28,26 +34,38 @@ def register(sub) -> None:
     p.add_argument("--actions", type=int, help="bench size: this many actions")
     p.set_defaults(handler=cmd_demo)
 
-    p = sub.add_parser("info", help="counts by table, schema version, cipher settings")
+    p = sub.add_parser("info", help="counts by table, schema version, cipher settings",
+                       description=PASSPHRASE_ONLY)
     p.add_argument("path", type=Path)
     p.add_argument("--json", action="store_true", help="print JSON")
-    add_passphrase_option(p)
+    add_passphrase_option(p, user=False)
     p.set_defaults(handler=cmd_info)
 
     p = sub.add_parser("check", help="page HMACs, SQLite integrity, the audit chain and its anchors; "
-                                     "exit 0 only if all pass")
+                                     "exit 0 only if all pass", description=PASSPHRASE_ONLY)
     p.add_argument("path", type=Path)
     p.add_argument("--anchor", metavar="FILE", type=Path, action="append", default=[],
                    help="also compare the audit trail with the head recorded in FILE: a witness "
                         "file, a PDF or a tracker the app exported (repeatable)")
-    add_passphrase_option(p)
+    add_passphrase_option(p, user=False)
     p.set_defaults(handler=cmd_check)
 
-    p = sub.add_parser("passwd", help="change the workspace passphrase")
+    p = sub.add_parser(
+        "passwd", help="change the workspace passphrase (coordinators)",
+        description="Change the workspace passphrase. For coordinators, signed in with --user and "
+                    "their personal password. Refused while another copy of the app or another "
+                    "process has the workspace open. Backups keep the passphrase they were made "
+                    "with unless re-encrypted (--reencrypt-backups, or say yes when asked).")
     p.add_argument("path", type=Path)
     add_passphrase_option(p)
     p.add_argument("--new-passphrase-file", metavar="FILE",
                    help=f"read the new passphrase from FILE (else ${NEW_PASSPHRASE_ENV}, else a prompt)")
+    backups = p.add_mutually_exclusive_group()
+    backups.add_argument("--reencrypt-backups", action="store_true", default=None,
+                         help="re-encrypt every backup with the new passphrase (each verified)")
+    backups.add_argument("--keep-backups", action="store_false", dest="reencrypt_backups",
+                         help="leave the backups on the previous passphrase (the default "
+                              "without a terminal)")
     p.set_defaults(handler=cmd_passwd)
 
 
@@ -88,7 +106,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    app = open_services(args)
+    from ..services.app import WorkspaceServices
+
+    app = WorkspaceServices(open_to_read(args.path, read_passphrase(args), quiet=args.json))
     try:
         info = app.maintenance.info()
     finally:
@@ -108,17 +128,12 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ..security.writer_lock import WorkspaceInUse, open_workspace
     from ..services.app import WorkspaceServices
     from ..store.errors import WorkspaceDamaged
 
     passphrase = read_passphrase(args)
     try:
-        try:
-            ws = open_workspace(args.path, passphrase)
-        except WorkspaceInUse:
-            print("The workspace is open in another copy of the app: checking it read-only.")
-            ws = open_workspace(args.path, passphrase, read_only=True)
+        ws = open_to_read(args.path, passphrase)
     except WorkspaceDamaged as exc:
         print("FAIL  opening the workspace")
         print(f"      {exc}")
@@ -166,17 +181,47 @@ def _suggest_backup(path: Path, passphrase: str) -> None:
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
-    from ..store.workspace import open_or_explain
+    from ..security.session import open_elsewhere
+    from ..store.workspace import check_new_passphrase
 
     old = read_passphrase(args, prompt="Current passphrase: ")
     new = read_passphrase(args, prompt="New passphrase: ", env=NEW_PASSPHRASE_ENV,
                           file_attr="new_passphrase_file", confirm=True)
     if new == old:
         raise CommandError("the new passphrase is the same as the current one")
-    ws = open_or_explain(args.path, old)
+    check_new_passphrase(new)
+
+    def nobody_else_has_it() -> None:
+        pid = open_elsewhere(args.path)
+        if pid is not None:
+            who = f"process {pid}" if pid else "another process"
+            raise WorkspaceBusy(
+                f"{args.path.name} is open in {who} on this computer (perhaps a copy of the app "
+                "opened read-only): close it there first. Nothing was changed.")
+
+    app = open_services(args, passphrase=old, before_open=nobody_else_has_it)
     try:
-        ws.change_passphrase(old, new)
+        reencrypt = args.reencrypt_backups
+        if reencrypt is None:
+            reencrypt = _ask_reencrypt(len(app.backup.list()))
+        result = app.maintenance.change_passphrase(old, new, reencrypt_backups=reencrypt)
     finally:
-        ws.close()
+        app.close()
     print("Passphrase changed.")
+    if result.reencrypted:
+        print(f"{len(result.reencrypted)} backups re-encrypted with the new passphrase and verified.")
+    for why in result.failed:
+        print(f"  not re-encrypted: {why}")
+    if result.left:
+        print(f"{len(result.left)} backups still use the previous passphrase: keep it as long as "
+              "you keep them (`backups` lists them).")
     return 0
+
+
+def _ask_reencrypt(count: int) -> bool:
+    import sys
+
+    if not count or not sys.stdin or not sys.stdin.isatty():
+        return False
+    answer = input(f"Re-encrypt the {count} backups with the new passphrase too? [Y/n] ")
+    return answer.strip().lower() in ("", "y", "yes")

@@ -12,10 +12,21 @@ newest of each of the last ``backup_keep_weeks`` (8) weeks.
 Restoring verifies the chosen backup, moves the current file aside
 (``team.ddw.before-restore-<time>``), and copies the backup into place
 through a temporary file and a rename.
+
+Who may: making a backup by hand, restoring, and changing the passphrase are for
+coordinators (the automatic backups run for whoever has the workspace open). A
+restore refuses a backup of another workspace (``workspace_id`` differs) unless
+asked for on purpose, and writes into the restored file who restored which backup
+and what it replaced (the replaced file's audit head, ``seq:hash``). After a
+passphrase change the backups can be re-encrypted (``rekey_backup``); those left
+as they were are remembered by name and SHA-256, so ``backups`` can say they use
+the previous passphrase instead of calling them damaged. No key material is kept.
 """
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -45,6 +56,13 @@ class BackupFailed(WorkspaceError):
 
 class BackupDamaged(WorkspaceError):
     """A backup failed its checks and cannot be restored."""
+
+
+class OtherWorkspace(WorkspaceError):
+    """The backup is of another workspace; restoring it needs an explicit yes."""
+
+
+PREVIOUS_PASSPHRASE_KEY = "backups_before_passphrase_change"
 
 
 @dataclass(frozen=True)
@@ -206,8 +224,11 @@ class BackupService(Service):
             raise WorkspaceError("The workspace is locked or closed")
         return passphrase
 
-    def backup_now(self, reason: str = "manual") -> BackupInfo:
-        """Make, verify and keep a new backup; then apply the rotation."""
+    def backup_now(self, reason: str = "manual", *, automatic: bool = False) -> BackupInfo:
+        """Make, verify and keep a new backup; then apply the rotation. By hand it is for
+        coordinators; the ``automatic`` ones (daily, on close) run for anyone."""
+        if not automatic:
+            self.require(Role.COORDINATOR, operation=AuditOperation.CONSULTATION, entity="backup")
         ws = self.app.workspace
         if ws.read_only:
             raise BackupFailed("A workspace opened read-only is backed up by the copy that has it open")
@@ -303,7 +324,7 @@ class BackupService(Service):
             return None
         if newest is not None and not self.changed_since_last_backup():
             return None
-        return self.backup_now("scheduled")
+        return self.backup_now("scheduled", automatic=True)
 
     def backup_on_close(self) -> BackupInfo | None:
         """The backup when the workspace closes: made when anything changed since the last."""
@@ -311,7 +332,7 @@ class BackupService(Service):
             return None
         if self.list() and not self.changed_since_last_backup():
             return None
-        return self.backup_now("on close")
+        return self.backup_now("on close", automatic=True)
 
     def prune(self) -> list[Path]:
         removed = []
@@ -325,21 +346,160 @@ class BackupService(Service):
     def verify(self, path: Path | str) -> list[str]:
         return verify_backup(path, self._passphrase())
 
-    def restore(self, backup: Path | str) -> Path:
+    def state(self, path: Path | str) -> str:
+        """One line for the backups list: "good", "uses the previous passphrase ...", or
+        "FAILS: why" (see :func:`backup_state`)."""
+        return backup_state(path, self._passphrase(), self.previous_passphrase_record())
+
+    def restore(self, backup: Path | str, *, other_workspace: bool = False) -> Path:
         """Replace the open workspace with ``backup`` (coordinators only), after checking
-        it. The current file is kept aside (its path is returned); the workspace stays
-        open, now on the restored content, with the restore in its audit trail."""
-        self.require(Role.COORDINATOR, entity="backup", ref=Path(backup).name)
+        it. A backup of another workspace is refused unless ``other_workspace``. The
+        current file is kept aside (its path is returned); the workspace stays open, now
+        on the restored content, with the restore in its audit trail: who, which backup,
+        and what it replaced."""
+        name = Path(backup).name
+        self.require(Role.COORDINATOR, entity="backup", ref=name)
         ws = self.app.workspace
         passphrase = self._passphrase()
         problems = verify_backup(backup, passphrase)
         if problems:
-            raise BackupDamaged(f"The backup {Path(backup).name} failed its checks and was "
+            raise BackupDamaged(f"The backup {name} failed its checks and was "
                                 "not restored: " + problems[0])
+        theirs, their_head = backup_identity(backup, passphrase)
+        with self.tx() as uow:
+            ours = uow.session.get(WorkspaceMeta, "workspace_id")
+            ours = ours.value if ours else ""
+            replaced = audit.head(uow.session)
+        if theirs != ours and not other_workspace:
+            with self.tx() as uow:
+                uow.audit(AuditOperation.CONSULTATION, "backup", name,
+                          "restore refused: the backup is of another workspace")
+            raise OtherWorkspace(
+                f"The backup {name} is of another workspace, not of {ws.path.name}: "
+                "nothing was changed.")
         ws.checkpoint()
         ws.engine.dispose()                 # every connection closed: the file can move
         aside = restore_backup(ws.path, backup, passphrase)
-        with self.tx() as uow:
-            uow.audit(AuditOperation.ALTERATION, "workspace", Path(backup).name,
-                      f"restored from backup; previous file kept as {aside.name}")
+        self.record_restore(name, their_head, theirs,
+                            f"workspace {ours} at audit head {replaced[0]}:{replaced[1]}",
+                            aside, other=theirs != ours)
         return aside
+
+    def record_restore(self, name: str, backup_head: tuple[int, str], backup_id: str,
+                       replaced: str, aside: Path | None, *, other: bool = False) -> None:
+        """The restore's entry in the restored file's audit trail (written by the actor)."""
+        detail = (f"restored from backup {name} (its audit head {backup_head[0]}:"
+                  f"{backup_head[1]}); replaced {replaced}")
+        if aside is not None:
+            detail += f"; previous file kept as {aside.name}"
+        if other:
+            detail += f"; the backup is of another workspace ({backup_id}), restored on purpose"
+        with self.tx() as uow:
+            uow.audit(AuditOperation.ALTERATION, "workspace", name, detail)
+
+    # -- after a passphrase change --------------------------------------------------
+    def previous_passphrase_record(self) -> dict[str, dict[str, str]]:
+        """Backup file name -> {"sha256", "changed_on"} for the backups left with an
+        earlier passphrase when it was changed."""
+        with self.tx() as uow:
+            return _previous_record(uow.session)
+
+    def remember_previous_passphrase(self, uow, backups: list[BackupInfo], changed_on: str) -> None:
+        """Inside the passphrase change's transaction: remember ``backups`` (left with the
+        previous passphrase) by name and SHA-256; forget files that are gone."""
+        record = {name: entry for name, entry in _previous_record(uow.session).items()
+                  if (self.folder() / name).exists()}
+        for b in backups:
+            digest = file_sha256(b.path)
+            if record.get(b.name, {}).get("sha256") != digest:
+                record[b.name] = {"sha256": digest, "changed_on": changed_on}
+        row = uow.session.get(WorkspaceMeta, PREVIOUS_PASSPHRASE_KEY)
+        value = json.dumps(record, sort_keys=True)
+        if row is None:
+            uow.session.add(WorkspaceMeta(key=PREVIOUS_PASSPHRASE_KEY, value=value))
+        else:
+            row.value = value
+
+
+def _previous_record(session) -> dict[str, dict[str, str]]:
+    row = session.get(WorkspaceMeta, PREVIOUS_PASSPHRASE_KEY)
+    try:
+        record = json.loads(row.value) if row is not None else {}
+    except ValueError:
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def file_sha256(path: Path | str) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def backup_state(path: Path | str, passphrase: str,
+                 previous: dict[str, dict[str, str]] | None = None) -> str:
+    """One line for a backup: "good", "uses the previous passphrase ..." (a backup left
+    as it was when the passphrase changed, found by its SHA-256), or "FAILS: why"."""
+    path = Path(path)
+    problems = verify_backup(path, passphrase)
+    if not problems:
+        return "good"
+    entry = (previous or {}).get(path.name)
+    if entry is not None:
+        with contextlib.suppress(OSError):
+            if file_sha256(path) == entry.get("sha256"):
+                try:
+                    when = datetime.fromisoformat(entry["changed_on"]).strftime("%d %b %Y")
+                except (KeyError, ValueError):
+                    when = "an earlier date"
+                return (f"uses the previous passphrase (made before the passphrase change on "
+                        f"{when}); it is not damaged, it opens only with that passphrase")
+    return f"FAILS: {problems[0]}"
+
+
+def backup_identity(path: Path | str, passphrase: str) -> tuple[str, tuple[int, str]]:
+    """A (verified) backup's workspace id and audit head."""
+    conn = cipher.connect(Path(path), passphrase)
+    try:
+        row = conn.execute("SELECT value FROM workspace_meta WHERE key = 'workspace_id'").fetchone()
+        last = conn.execute("SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    return (row[0] if row else ""), ((int(last[0]), str(last[1])) if last else (0, audit.GENESIS))
+
+
+def rekey_backup(path: Path | str, old: str, new: str) -> None:
+    """Re-encrypt one backup with the ``new`` passphrase: ``PRAGMA rekey`` on a copy beside
+    it, the copy verified with ``new``, then renamed over the backup. On any failure the
+    backup is left exactly as it was (BackupFailed says why)."""
+    path = Path(path)
+    part = path.with_name(path.name + ".part")
+    try:
+        shutil.copy2(path, part)
+        conn = cipher.connect(part, old)
+        try:
+            conn.execute(f"PRAGMA rekey = {cipher.quote_key(new)}")
+        finally:
+            conn.close()
+        problems = verify_backup(part, new)
+        if problems:
+            raise BackupFailed(f"{path.name} did not verify after re-encryption: {problems[0]}")
+        with part.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(part, path)
+        _fsync_dir(path.parent)
+    except BaseException as exc:
+        part.unlink(missing_ok=True)
+        Path(f"{part}-journal").unlink(missing_ok=True)
+        if isinstance(exc, WrongPassphrase):
+            raise BackupFailed(f"{path.name} does not open with the previous passphrase") from None
+        if isinstance(exc, OSError):
+            raise BackupFailed(f"{path.name} could not be re-encrypted ({exc.strerror})") from None
+        if isinstance(exc, DeterrenceError):
+            raise
+        clear = storage_error(exc)
+        if clear is not None:
+            raise BackupFailed(f"{path.name} could not be re-encrypted: {clear}") from None
+        raise

@@ -1,4 +1,4 @@
-"""Facts about a workspace (`info`) and its health (`check`)."""
+"""Facts about a workspace (`info`), its health (`check`), and changing its passphrase."""
 from __future__ import annotations
 
 import contextlib
@@ -8,11 +8,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
+from ..domain.enums import AuditOperation, Role
 from ..domain.errors import DeterrenceError
-
 from ..store import migrations
 from ..store.tables import COUNTED_TABLES, PartnershipRow
 from . import audit, unaudited
+from .backup import BackupFailed, BackupInfo, rekey_backup, verify_backup
 from .base import Service
 from .views import WorkspaceInfo
 
@@ -33,7 +34,47 @@ class CheckReport:
         return all(r.ok for r in self.results)
 
 
+@dataclass
+class PassphraseChange:
+    reencrypted: list[BackupInfo] = field(default_factory=list)
+    left: list[BackupInfo] = field(default_factory=list)       # still on the previous passphrase
+    failed: list[str] = field(default_factory=list)            # why a re-encryption failed
+
+
 class MaintenanceService(Service):
+    def change_passphrase(self, old: str, new: str, *,
+                          reencrypt_backups: bool = False) -> PassphraseChange:
+        """Re-encrypt the workspace under ``new`` (coordinators only; the caller holds the
+        writer lock and has made sure no other process has the file open). With
+        ``reencrypt_backups`` each backup is re-encrypted too; those left as they were
+        are remembered (name, SHA-256) so ``backups`` says they use the previous
+        passphrase. The change is audited, naming what happened to the backups."""
+        from ..store.workspace import check_new_passphrase
+
+        self.require(Role.COORDINATOR, entity="workspace", ref="passphrase")
+        check_new_passphrase(new)
+        backups = self.app.backup.list()
+        self.app.workspace.change_passphrase(old, new)
+        result = PassphraseChange()
+        for b in backups:
+            if reencrypt_backups:
+                try:
+                    rekey_backup(b.path, old, new)
+                    result.reencrypted.append(b)
+                    continue
+                except BackupFailed as exc:
+                    result.failed.append(str(exc))
+            result.left.append(b)
+        # Remembered as "on the previous passphrase" only if sound with it now: damage found
+        # later, or already there, is still reported as damage.
+        sound = [b for b in result.left if not verify_backup(b.path, old)]
+        with self.tx() as uow:
+            self.app.backup.remember_previous_passphrase(uow, sound, self.today().isoformat())
+            uow.audit(AuditOperation.ALTERATION, "workspace", "passphrase",
+                      f"passphrase changed; backups: {len(result.reencrypted)} re-encrypted, "
+                      f"{len(result.left)} left with the previous passphrase")
+        return result
+
     def info(self) -> WorkspaceInfo:
         ws = self.app.workspace
         with self.tx() as uow:

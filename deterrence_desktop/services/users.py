@@ -47,13 +47,13 @@ class UserService(Service):
             self.set_password(user.username, password)
         return result
 
-    def sign_in(self, username: str, password: str | None = None) -> Actor:
+    def sign_in(self, username: str, password: str | None = None, *, via: str = "") -> Actor:
         """The actor for ``username`` after checking their personal password (Argon2id).
 
         A user without a personal password yet (a new workspace, a demo user) is signed
         in by the workspace passphrase alone; :meth:`needs_password` tells the app to ask
         them to choose one. Failures are audited and say nothing about which part was
-        wrong.
+        wrong. ``via`` says where (e.g. "command line: export"), for the audit entry.
         """
         from ..security import passwords
 
@@ -70,13 +70,14 @@ class UserService(Service):
                 if row.password_hash and passwords.needs_rehash(row.password_hash) \
                         and not self.app.workspace.read_only:
                     row.password_hash = passwords.hash_password(password or "")
-                uow.audit(AuditOperation.CONSULTATION, "session", row.username, "signed in")
+                uow.audit(AuditOperation.CONSULTATION, "session", row.username,
+                          f"signed in ({via})" if via else "signed in")
                 actor = Actor(row.username, row.display_name, Role(row.role), row.partner_id)
         if failed:
             if not self.app.workspace.read_only:
                 with self.tx() as uow:
                     uow.audit(AuditOperation.CONSULTATION, "session", username[:64],
-                              "sign-in refused")
+                              f"sign-in refused ({via})" if via else "sign-in refused")
             raise SignInFailed(SIGN_IN_FAILED)
         return actor
 
