@@ -5,7 +5,9 @@ import argparse
 import json
 from pathlib import Path
 
-from . import CommandError, NEW_PASSPHRASE_ENV, add_passphrase_option, open_services, read_passphrase
+from . import (
+    CommandError, NEW_PASSPHRASE_ENV, add_passphrase_option, open_services, read_passphrase, tell,
+)
 
 
 def register(sub) -> None:
@@ -120,6 +122,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"      {exc}")
         _suggest_backup(args.path, passphrase)
         return 1
+    tell(ws.notices)
     try:
         report = WorkspaceServices(ws).maintenance.check()
     finally:

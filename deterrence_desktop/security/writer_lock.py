@@ -13,13 +13,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..store.errors import WorkspaceError
+from ..store.leftovers import pid_alive, this_host  # noqa: F401 - part of this module's API
 
 LOCK_SUFFIX = ".lock"
 _held: dict[str, str] = {}          # lock path -> token, for locks this process holds
@@ -51,10 +51,6 @@ class LockInfo:
     def describe(self) -> str:
         where = "on this computer" if self.host == this_host() else f"on the computer {self.host!r}"
         return f"another copy of Deterrence Desktop {where} (process {self.pid}) since {self.since}"
-
-
-def this_host() -> str:
-    return socket.gethostname() or "unknown-host"
 
 
 def lock_path(workspace: Path | str) -> Path:

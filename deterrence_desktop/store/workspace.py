@@ -2,9 +2,11 @@
 
 Every connection is made by :func:`.cipher.connect` (key, proof of key) and
 :func:`.cipher.configure` (WAL, synchronous=FULL, foreign keys). Connections
-belong to the thread that made them (``SingletonThreadPool``): a SQLCipher
-connection never crosses threads, and the GUI does all its database work on
-one worker thread so that the 0.2 s key derivation is paid once.
+belong to the thread that made them and are closed there (:class:`.pool.ThreadBoundPool`):
+a SQLCipher connection never crosses threads, and the GUI does all its database work
+on one worker thread so that the 0.2 s key derivation is paid once. Before the first
+connection, the journal files beside an existing file are proved to belong to it
+(:mod:`.walguard`); what was set aside is in :attr:`Workspace.notices`.
 """
 from __future__ import annotations
 
@@ -22,15 +24,15 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import SingletonThreadPool
 from sqlcipher3 import dbapi2
 
-from . import cipher, migrations
+from . import cipher, migrations, walguard
 from .errors import (
     DAMAGED_MESSAGE, WorkspaceDamaged,
     NotAWorkspace, StorageError, WeakPassphrase, WorkspaceError, WorkspaceExists,
     WorkspaceReadOnly, WrongPassphrase,
 )
+from .pool import ThreadBoundPool
 from .tables import WorkspaceMeta
 
 SUFFIX = ".ddw"
@@ -69,11 +71,13 @@ class Workspace:
                  first_connection: dbapi2.Connection | None = None):
         self.path = Path(path)
         self.read_only = read_only
+        self.notices: list[str] = []        # journal files set aside on opening, for the user
         self._passphrase: str | None = passphrase
         self._pending = first_connection
+        walguard.hold(self.path)            # its WAL is live now: never vetted from here
         self.engine: Engine = create_engine(
             "sqlite://", creator=self._connect, module=dbapi2,
-            poolclass=SingletonThreadPool, pool_size=4,
+            poolclass=ThreadBoundPool,
             hide_parameters=True)       # SQL errors never carry the values (personal data)
         event.listen(self.engine, "begin", self._begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -139,13 +143,16 @@ class Workspace:
         cipher.require_sqlcipher()
         path = Path(path)
         cipher.check_openable(path, writable=not read_only)
-        conn = cipher.connect(path, passphrase, check_same_thread=False)
+        walguard.sweep(path)
+        notices: list[str] = []
+        conn = cipher.connect(path, passphrase, check_same_thread=False, notices=notices)
         try:
             state = migrations.state(conn)      # raises NewerWorkspace
         except BaseException:
             conn.close()
             raise
         ws = cls(path, passphrase, read_only=read_only, first_connection=conn)
+        ws.notices = notices
         if state.pending and migrate:
             if read_only:
                 ws.close()
@@ -176,11 +183,15 @@ class Workspace:
         return backup
 
     def close(self) -> None:
-        """Drop every connection and forget the passphrase."""
+        """Drop every connection and forget the passphrase. Call it on the thread that
+        used the workspace: its connection is closed there at once (another thread's is
+        closed when that thread gives it back, or released if it sits idle)."""
         if self._pending is not None:
             self._pending.close()
             self._pending = None
         self.engine.dispose()
+        if self._passphrase is not None:
+            walguard.release(self.path)
         self._passphrase = None
 
     @property
