@@ -37,12 +37,12 @@ import shutil
 import sys
 import tempfile
 import threading
-from datetime import datetime
 from pathlib import Path
 
 import sqlcipher3
 from sqlcipher3 import dbapi2
 
+from ..domain import clock
 from .errors import WorkspaceError
 from .leftovers import left_by_dead_process, owner_tag
 
@@ -72,14 +72,16 @@ def release(path: Path) -> None:
             _open_here.pop(_key(path), None)
 
 
-def in_use(path: Path) -> bool:
-    """True while a live connection (this process or another) has the workspace open.
+def in_use(path: Path, *, open_here: bool = True) -> bool:
+    """True while a live connection (this process or another) has the workspace open
+    (``open_here=False``: whether any connection still holds its locks, ignoring that a
+    Workspace of this process has it open).
 
     Every SQLite connection to a WAL database holds a lock on its ``-shm`` file. On
     Linux the kernel lists them in /proc/locks, read without opening the file (closing
     any descriptor of a file drops this process's own POSIX locks on it, which would
     pull the floor from under SQLite). Elsewhere the lock byte SQLite uses is probed."""
-    if _key(path) in _open_here:
+    if open_here and _key(path) in _open_here:
         return True
     shm = Path(f"{path}-shm")
     try:
@@ -238,7 +240,7 @@ def vet(path: Path, passphrase: str) -> list[str]:
             why = _why_not_ours(copy, passphrase, alone)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     notices = []
     try:
         if has_journal:

@@ -17,7 +17,7 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, select
@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlcipher3 import dbapi2
 
+from ..domain import clock
 from . import cipher, migrations, walguard
 from .errors import (
     DAMAGED_MESSAGE, WorkspaceDamaged,
@@ -128,7 +129,8 @@ class Workspace:
             with ws.session() as s:
                 s.add(WorkspaceMeta(key="workspace_id", value=str(uuid.uuid4())))
                 s.add(WorkspaceMeta(key="created_at",
-                                    value=datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                                    value=clock.utcnow().replace(tzinfo=timezone.utc)
+                                    .isoformat(timespec="seconds")))
         except BaseException:
             ws.close()
             for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -168,7 +170,7 @@ class Workspace:
     def _migrate(self, state: "migrations.State") -> Path:
         """Back up the file (encrypted, as it is), then run the pending migrations in one
         transaction. A failure rolls back and leaves the original file as it was."""
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = clock.now().strftime("%Y%m%d-%H%M%S")
         backup = self.path.with_name(f"{self.path.name}.before-{state.current or 'empty'}-{stamp}.bak")
         with self.engine.connect() as c:
             c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
