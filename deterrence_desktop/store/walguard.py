@@ -37,13 +37,14 @@ import shutil
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlcipher3
 from sqlcipher3 import dbapi2
 
 from ..domain import clock
-from .errors import WorkspaceError
+from .errors import StorageError, WorkspaceError
 from .leftovers import left_by_dead_process, owner_tag
 
 CHECK_PREFIX = "walcheck"
@@ -126,17 +127,18 @@ def _probe_lock(shm: Path) -> bool:
 
 # -- the private folder ---------------------------------------------------------------------
 
-def private_folder(path: Path) -> Path:
-    """A new 0700 folder for ciphertext copies: beside the workspace (same disk), else
-    $XDG_RUNTIME_DIR or the system temp folder. Its name carries our host and pid, so
-    :func:`sweep` knows when it was left by a process that is gone."""
+def private_folders(path: Path) -> Iterator[Path]:
+    """New 0700 folders for ciphertext copies, in the order to try them: beside the
+    workspace (same disk), then $XDG_RUNTIME_DIR, then the system temp folder. Their
+    names carry our host and pid, so :func:`sweep` knows one a killed process left."""
     prefix = f".{path.name}.{CHECK_PREFIX}-{owner_tag()}-"
     for where in (path.parent, os.environ.get("XDG_RUNTIME_DIR"), None):
         if where is not None and not Path(where).is_dir():
             continue
-        with contextlib.suppress(OSError):
-            return Path(tempfile.mkdtemp(prefix=prefix, dir=where))
-    raise WorkspaceError(f"No folder could be made to check the journal beside {path.name}")
+        try:
+            yield Path(tempfile.mkdtemp(prefix=prefix, dir=where))
+        except OSError:
+            continue
 
 
 def sweep(path: Path) -> list[Path]:
@@ -221,25 +223,43 @@ def vet(path: Path, passphrase: str) -> list[str]:
         return []
     from . import cipher
 
-    folder = private_folder(path)
-    try:
-        copy = folder / path.name
-        shutil.copyfile(path, copy)
-        conn = cipher.connect(copy, passphrase)     # the key, proved on the main file alone
+    why, proved = None, False
+    for folder in private_folders(path):
         try:
-            alone = _identity(conn)
-        except dbapi2.Error:
-            alone = None         # a checkpoint was cut short: only the pair is whole
+            copy = folder / path.name
+            try:
+                shutil.copyfile(path, copy)
+                if has_wal:
+                    shutil.copyfile(wal, folder / "wal.copy")
+            except OSError:
+                continue            # no room here (a full disk): try the next place
+            try:
+                # The key, proved on the main file alone (a wrong one raises, having
+                # written nothing). Then who the file alone says it is.
+                conn = cipher.connect(copy, passphrase)
+            except dbapi2.DatabaseError:
+                conn = None     # page 1 opened, a later one is missing: see below
+            alone = None        # None: a checkpoint was cut short, only the pair is whole
+            if conn is not None:
+                try:
+                    alone = _identity(conn)
+                except dbapi2.Error:
+                    pass
+                finally:
+                    conn.close()
+            if has_wal:
+                for extra in ("-wal", "-shm"):
+                    Path(f"{copy}{extra}").unlink(missing_ok=True)
+                os.replace(folder / "wal.copy", f"{copy}-wal")
+                why = _why_not_ours(copy, passphrase, alone)
+            proved = True
+            break
         finally:
-            conn.close()
-        why = None
-        if has_wal:
-            for extra in ("-wal", "-shm"):
-                Path(f"{copy}{extra}").unlink(missing_ok=True)
-            shutil.copyfile(wal, f"{copy}-wal")
-            why = _why_not_ours(copy, passphrase, alone)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
+    if not proved:
+        raise StorageError(
+            f"There is no room to check the journal beside {path.name} before opening it: "
+            "free some space on that disk (or the temporary folder's) and try again.")
     stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     notices = []
     try:
