@@ -39,6 +39,20 @@ from .tables import WorkspaceMeta
 SUFFIX = ".ddw"
 
 
+MOVED_MESSAGE = (
+    "The workspace file was renamed, moved or replaced while it was open: nothing was "
+    "saved. Close the workspace and open the file where it is now.")
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """Which file ``path`` names now (device, inode); None when nothing is there."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def check_new_passphrase(passphrase: str) -> None:
     if len(passphrase) < cipher.MIN_PASSPHRASE:
         raise WeakPassphrase(
@@ -76,6 +90,7 @@ class Workspace:
         self._passphrase: str | None = passphrase
         self._pending = first_connection
         walguard.hold(self.path)            # its WAL is live now: never vetted from here
+        self._file_id = _file_id(self.path)
         self.engine: Engine = create_engine(
             "sqlite://", creator=self._connect, module=dbapi2,
             poolclass=ThreadBoundPool,
@@ -88,6 +103,7 @@ class Workspace:
         if self._passphrase is None:
             raise WorkspaceError("The workspace is closed")
         conn, self._pending = self._pending, None
+        self._file_id = _file_id(self.path)     # the file this connection opens
         if conn is None:
             # Each connection stays on the thread that made it (the pool is per thread);
             # keep SQLite's thread check on, so a slip fails loudly instead of crashing.
@@ -95,8 +111,12 @@ class Workspace:
         cipher.configure(conn, read_only=self.read_only)
         return conn
 
-    @staticmethod
-    def _begin(conn) -> None:
+    def _begin(self, conn) -> None:
+        # A file renamed, moved or replaced while open: the connection still reaches the
+        # old one while its WAL and locks are found by the name, so another process
+        # opening the name would write beside it unseen. Refuse every transaction.
+        if _file_id(self.path) != self._file_id:
+            raise StorageError(MOVED_MESSAGE)
         # The driver runs in autocommit (isolation_level=None); we open the
         # transaction ourselves so DDL and DML share it (SQLAlchemy's pysqlite recipe).
         conn.exec_driver_sql("BEGIN")

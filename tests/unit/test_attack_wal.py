@@ -211,3 +211,28 @@ def test_a_rollback_journal_beside_a_workspace_is_set_aside(demo_path, tmp_path,
     assert code == 0 and "rollback journal" in err
     assert [p.read_bytes() for p in _aside(demo_path, "-journal")] == [journal]
     assert _identity(demo_path) == ident
+
+
+@pytest.mark.parametrize("how", ["renamed", "replaced"])
+def test_a_workspace_renamed_or_replaced_while_open_refuses_to_write(demo_path, tmp_path, how):
+    """SQLite's "unlinking or renaming a database file while in use": the open connection
+    keeps the old file while its WAL and locks are found by name. Nothing more is
+    written, and both files stay whole."""
+    from deterrence_desktop.store.errors import StorageError
+
+    ws = Workspace.open(demo_path, PASSPHRASE)
+    app = WorkspaceServices(ws, today=DEMO_TODAY).as_user("demo.coordinator")
+    partners = len(app.partners.list())
+    moved = tmp_path / "moved.ddw"
+    shutil.copyfile(demo_path, tmp_path / "other.ddw")
+    demo_path.rename(moved)
+    if how == "replaced":
+        (tmp_path / "other.ddw").rename(demo_path)
+    try:
+        with pytest.raises(StorageError, match="renamed, moved or replaced while it was open"):
+            app.partners.create(Partner(name="Fictional partner after the move", type="other"))
+    finally:
+        ws.close()
+    assert _count(moved, "partner") == partners
+    if how == "replaced":
+        assert _count(demo_path, "partner") == partners
