@@ -210,9 +210,7 @@ def _settle_wal(workspace: Path, passphrase: str) -> None:
         return
     try:
         conn = cipher.connect(workspace, passphrase)
-    except (WorkspaceError, OSError):
-        return
-    except Exception:       # noqa: BLE001 - a driver failure: keep the WAL with the file
+    except Exception:       # noqa: BLE001 - it does not open: the WAL is kept with the file
         return
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -260,13 +258,13 @@ def restore_backup(workspace: Path | str, backup: Path | str, passphrase: str) -
         raise StorageError(f"The backup could not be copied beside the workspace "
                            f"({exc.strerror or 'write failed'}): nothing was changed.") from None
     _settle_wal(workspace, passphrase)
-    kept: list[Path] = []
+    kept: list[str] = []
     try:
         for suffix in ("", "-wal"):
             src = Path(f"{workspace}{suffix}")
             if src.exists() and (suffix == "" or src.stat().st_size > 0):
                 _keep_aside(src, Path(f"{aside}{suffix}"))
-                kept.append(Path(f"{aside}{suffix}"))
+                kept.append(suffix)
         _fsync_dir(workspace.parent)
         # The old journal files would be read as the restored file's: they go first. The
         # -shm is only an index of the WAL; the WAL is either merged or kept aside.
@@ -275,10 +273,12 @@ def restore_backup(workspace: Path | str, backup: Path | str, passphrase: str) -
         os.replace(tmp, workspace)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        if workspace.exists():
-            for p in kept:
-                with contextlib.suppress(OSError):
-                    p.unlink()
+        for suffix in kept:         # put back what was removed; drop the second names
+            with contextlib.suppress(OSError):
+                if Path(f"{workspace}{suffix}").exists():
+                    Path(f"{aside}{suffix}").unlink()
+                else:
+                    os.replace(f"{aside}{suffix}", f"{workspace}{suffix}")
         raise StorageError(f"The workspace could not be replaced ({exc.strerror or 'rename failed'}):"
                            " nothing was changed.") from None
     _fsync_dir(workspace.parent)

@@ -125,8 +125,9 @@ def connect(path: Path, passphrase: str, *, create: bool = False,
         told = walguard.vet(Path(path), passphrase)
         if notices is not None:
             notices.extend(told)
-        for notice in told if notices is None else ():
-            log.warning("%s", notice)
+        else:
+            for notice in told:
+                log.warning("%s", notice)
     conn = sqlcipher3.connect(str(path), check_same_thread=check_same_thread,
                               isolation_level=None)
     try:
