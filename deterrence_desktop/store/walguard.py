@@ -19,8 +19,10 @@ So before anything opens an existing workspace, :func:`vet` looks at what lies b
   ``PRAGMA integrity_check`` (every page of the WAL is decrypted and its HMAC
   checked on the way), be a workspace, carry the same workspace id, and have an
   audit trail no shorter than the main file's. A WAL of another database fails
-  its HMACs (another key or another salt); a WAL of an older or newer copy of the
-  same file fails the structure or the identity checks.
+  its HMACs (another key or another salt). A WAL of another byte copy of the same
+  file (same key, same id) is caught by the structure check: its pages do not fit
+  the main file (tests/unit/test_attack_wal.py). SQLite keeps no link between a WAL
+  and its file, so a WAL whose pages happened to fit could not be told apart.
 * a rollback journal (``-journal``) beside a workspace is never its own: workspaces
   always run in WAL mode.
 
@@ -194,8 +196,10 @@ def _why_not_ours(copy: Path, passphrase: str, alone: tuple[str, int] | None) ->
         if seq < alone[1]:
             return "it is older than the file"
         return None
-    except dbapi2.Error:
-        return "its pages do not decrypt with this file's key"
+    except dbapi2.Error as exc:
+        if getattr(exc, "sqlite_errorcode", None) == 26 or "not a database" in str(exc):
+            return "its pages do not decrypt with this file's key"
+        return "with it the file is damaged"
     finally:
         conn.close()
 

@@ -236,3 +236,43 @@ def test_a_workspace_renamed_or_replaced_while_open_refuses_to_write(demo_path, 
     assert _count(moved, "partner") == partners
     if how == "replaced":
         assert _count(demo_path, "partner") == partners
+
+
+def _people_then_wal(path: Path, checkpointed: int, in_wal: int) -> bytes:
+    from deterrence_desktop.domain.model import Person
+
+    ws = Workspace.open(path, PASSPHRASE)
+    try:
+        app = WorkspaceServices(ws, today=DEMO_TODAY).as_user("demo.coordinator")
+        for i in range(checkpointed):
+            app.people.create(Person(reference="", given_name=f"Fictional{i}", family_name="Merged"))
+        ws.checkpoint()
+        for i in range(in_wal):
+            app.people.create(Person(reference="", given_name=f"Fictional{i}", family_name="Pending"))
+        return Path(f"{path}-wal").read_bytes()
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("case, checkpointed, in_wal", [
+    ("sibling", 20, 5), ("sibling", 40, 25), ("older copy", 20, 5), ("older copy", 40, 25)])
+def test_a_wal_of_another_byte_copy_of_the_same_file_is_set_aside(
+        demo_path, tmp_path, case, checkpointed, in_wal):
+    """Same key, same salt, same workspace id: the WAL of a sibling copy that moved on, or
+    the file's own WAL after an older copy of the file (a `.before-restore` one, a copy
+    kept by hand) was put back over it. Its pages do not fit the main file."""
+    people = _count(demo_path, "person")
+    if case == "sibling":
+        sibling = tmp_path / "sibling.ddw"
+        shutil.copyfile(demo_path, sibling)
+        wal = _people_then_wal(sibling, checkpointed, in_wal)
+    else:
+        older = tmp_path / "older.ddw"
+        shutil.copyfile(demo_path, older)
+        wal = _people_then_wal(demo_path, checkpointed, in_wal)
+        shutil.copyfile(older, demo_path)
+    Path(f"{demo_path}-wal").write_bytes(wal)
+    notices = _open_read_only(demo_path)
+    assert notices and "did not belong" in notices[0]
+    assert [p.read_bytes() for p in _aside(demo_path)] == [wal]
+    assert _count(demo_path, "person") == people
