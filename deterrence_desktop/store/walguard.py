@@ -34,6 +34,7 @@ removed at once; one left by a killed process is removed by :func:`sweep`.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import sys
@@ -47,7 +48,7 @@ from sqlcipher3 import dbapi2
 
 from ..domain import clock
 from .errors import StorageError, WorkspaceError
-from .leftovers import left_by_dead_process, owner_tag
+from .leftovers import left_by_dead_process, owner_tag, this_host
 
 CHECK_PREFIX = "walcheck"
 _open_here: dict[str, int] = {}          # resolved path -> open Workspaces in this process
@@ -86,6 +87,8 @@ def in_use(path: Path, *, open_here: bool = True) -> bool:
     pull the floor from under SQLite). Elsewhere the lock byte SQLite uses is probed."""
     if open_here and _key(path) in _open_here:
         return True
+    if _writer_elsewhere(path):
+        return True
     shm = Path(f"{path}-shm")
     try:
         st = shm.stat()
@@ -97,6 +100,17 @@ def in_use(path: Path, *, open_here: bool = True) -> bool:
         with contextlib.suppress(OSError):
             return any(dev in line.split() for line in locks.read_text().splitlines())
     return _probe_lock(shm)
+
+
+def _writer_elsewhere(path: Path) -> bool:
+    """True when the writer lock beside ``path`` (see security.writer_lock) names another
+    computer: on a shared drive its connection's locks cannot be seen from here, so its
+    WAL may be live and is never touched."""
+    try:
+        holder = json.loads(Path(f"{path}.lock").read_text(encoding="utf-8"))
+        return str(holder["host"]) != this_host()
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def _probe_lock(shm: Path) -> bool:

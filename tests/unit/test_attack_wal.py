@@ -276,3 +276,18 @@ def test_a_wal_of_another_byte_copy_of_the_same_file_is_set_aside(
     assert notices and "did not belong" in notices[0]
     assert [p.read_bytes() for p in _aside(demo_path)] == [wal]
     assert _count(demo_path, "person") == people
+
+
+def test_a_wal_beside_a_workspace_another_computer_holds_is_never_touched(demo_path, others):
+    """On a shared drive the other computer's SQLite locks cannot be seen from here: its
+    writer lock says the WAL may be live there, so it is left as it is."""
+    import json
+
+    wal = Path(f"{demo_path}-wal")
+    wal.write_bytes(others["same passphrase"])
+    Path(f"{demo_path}.lock").write_text(json.dumps(
+        {"host": "another-computer", "pid": 4242, "started": "2026-11-26T08:00:00+00:00",
+         "token": "t" * 32}))
+    from deterrence_desktop.store import walguard
+    assert walguard.vet(demo_path, PASSPHRASE) == []
+    assert wal.read_bytes() == others["same passphrase"] and not _aside(demo_path)
