@@ -58,19 +58,43 @@ def read_passphrase(args: argparse.Namespace, *, prompt: str = "Passphrase: ",
     file = getattr(args, file_attr, None)
     if file:
         try:
-            text = Path(file).read_text(encoding="utf-8")
+            data = Path(file).read_bytes()
         except OSError as exc:
             raise CommandError(f"cannot read the passphrase file: {exc.strerror}") from None
-        return text.rstrip("\r\n")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise CommandError("the passphrase file is not UTF-8 text: save it as UTF-8 "
+                               "and try again") from None
+        return checked_passphrase(text.rstrip("\r\n"), "the passphrase file")
     if os.environ.get(env):
-        return os.environ[env]
+        return checked_passphrase(os.environ[env], f"${env}")
     if not sys.stdin or not sys.stdin.isatty():
         raise CommandError(
             f"no passphrase: give --{file_attr.replace('_', '-')} FILE or set {env}")
-    value = getpass.getpass(prompt)
+    value = checked_passphrase(getpass.getpass(prompt), "the passphrase typed")
     if confirm and getpass.getpass("Repeat: ") != value:
         raise CommandError("the two passphrases differ")
     return value
+
+
+def checked_passphrase(value: str, source: str) -> str:
+    """``value`` if it can be a passphrase at all; else a clear CommandError naming ``source``
+    (never the value). Whether it is long enough for a new workspace is checked on use."""
+    if not value:
+        raise CommandError(f"{source} holds an empty passphrase")
+    if "\x00" in value:
+        raise CommandError(f"{source} holds a NUL character, which no passphrase can contain")
+    if any(ch in value for ch in "\r\n"):
+        raise CommandError(f"{source} holds more than one line: put the passphrase alone on "
+                           "the first line")
+    return value
+
+
+def tell(notices: list[str]) -> None:
+    """What opening the workspace set aside (a journal that was not its own), on stderr."""
+    for notice in notices:
+        print(f"deterrence-desktop: note: {notice}", file=sys.stderr)
 
 
 def add_passphrase_option(parser: argparse.ArgumentParser, *, user: bool = True) -> None:
@@ -137,6 +161,7 @@ def open_locked(path: Path, passphrase: str, wait: float = 0.0, *, before_open=N
         lock.release()
         raise
     attach(ws, lock)
+    tell(ws.notices)
     return ws
 
 
@@ -146,11 +171,13 @@ def open_to_read(path: Path, passphrase: str, *, quiet: bool = False):
     from ..security.writer_lock import WorkspaceInUse, open_workspace
 
     try:
-        return open_workspace(path, passphrase)
+        ws = open_workspace(path, passphrase)
     except WorkspaceInUse:
         if not quiet:
             print("The workspace is open in another copy of the app: reading it read-only.")
-        return open_workspace(path, passphrase, read_only=True)
+        ws = open_workspace(path, passphrase, read_only=True)
+    tell(ws.notices)
+    return ws
 
 
 def sign_in(app, args: argparse.Namespace, *, via: str = "command line"):

@@ -129,7 +129,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from ..services.app import WorkspaceServices
-    from ..store.errors import WorkspaceDamaged
+    from ..services.backup import newest_good_backup
+    from ..store.errors import WorkspaceDamaged, WrongPassphrase
 
     passphrase = read_passphrase(args)
     try:
@@ -138,6 +139,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("FAIL  opening the workspace")
         print(f"      {exc}")
         _suggest_backup(args.path, passphrase)
+        return 1
+    except WrongPassphrase:
+        # A damaged first page fails exactly as a wrong passphrase does. Backups are keyed
+        # with the same passphrase: if one opens with it, the passphrase is right.
+        found = newest_good_backup(args.path, passphrase)
+        if found[0] is None:
+            raise
+        print("FAIL  opening the workspace")
+        print(f"      The passphrase opens the backup {found[0].name}, so it is right: the "
+              f"workspace file is damaged (its first page fails its check).")
+        _suggest_backup(args.path, passphrase, found)
         return 1
     try:
         report = WorkspaceServices(ws).maintenance.check(tuple(args.anchor), passphrase)
@@ -166,11 +178,12 @@ def _history_advice(report) -> bool:
     return True
 
 
-def _suggest_backup(path: Path, passphrase: str) -> None:
-    """Name the newest backup beside the file that passes both checks."""
+def _suggest_backup(path: Path, passphrase: str, found=None) -> None:
+    """Name the newest backup beside the file that passes both checks (``found``: what
+    :func:`newest_good_backup` already said)."""
     from ..services.backup import default_folder, newest_good_backup
 
-    good, bad = newest_good_backup(path, passphrase)
+    good, bad = found or newest_good_backup(path, passphrase)
     for info, problems in bad:
         print(f"      backup {info.name} also fails: {problems[0]}")
     if good is not None:

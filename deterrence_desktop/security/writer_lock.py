@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..domain import clock
 from ..store.errors import WorkspaceError
+from ..store.leftovers import pid_alive, this_host  # noqa: F401 - part of this module's API
 
 LOCK_SUFFIX = ".lock"
 _held: dict[str, str] = {}          # lock path -> token, for locks this process holds
@@ -52,10 +53,6 @@ class LockInfo:
     def describe(self) -> str:
         where = "on this computer" if self.host == this_host() else f"on the computer {self.host!r}"
         return f"another copy of Deterrence Desktop {where} (process {self.pid}) since {self.since}"
-
-
-def this_host() -> str:
-    return socket.gethostname() or "unknown-host"
 
 
 def lock_path(workspace: Path | str) -> Path:
@@ -196,6 +193,30 @@ class WriterLock:
         self.release()
 
 
+def clear_stale(workspace: Path | str) -> bool:
+    """Remove the lock beside ``workspace`` when a process of this computer that is gone
+    left it (a kill, a crash); True if one was removed. A lock of another computer, of a
+    live process, or one still being written (a few seconds old) is left alone."""
+    lock = WriterLock(workspace)
+    info = read_lock(lock.path)
+    if info is None or not lock.is_stale(info):
+        return False
+    if info.pid == 0:                   # unreadable: perhaps being written this instant
+        with contextlib.suppress(OSError):
+            if time.time() - lock.path.stat().st_mtime < 5:
+                return False
+    again = read_lock(lock.path)
+    if again != info:                   # taken over meanwhile: it is someone's now
+        return False
+    with contextlib.suppress(FileNotFoundError):
+        lock.path.unlink()
+    for tmp in lock.path.parent.glob(f"{lock.path.name}.*.tmp"):   # a take-over cut short
+        pid = tmp.name[len(lock.path.name) + 1:-len(".tmp")]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+    return True
+
+
 def open_workspace(path: Path | str, passphrase: str, *, read_only: bool = False,
                    take_over: bool = False, check_pages: bool = False, **kw):
     """Open a workspace as its one writer (or read-only, without the lock).
@@ -211,6 +232,8 @@ def open_workspace(path: Path | str, passphrase: str, *, read_only: bool = False
     lock = None
     if not read_only:
         lock = WriterLock(path).acquire(take_over=take_over)
+    else:
+        clear_stale(path)
     try:
         ws = open_or_explain(path, passphrase, read_only=read_only, **kw)
     except BaseException:

@@ -9,9 +9,16 @@ workspace (``team-backups/`` for ``team.ddw``) unless the ``backup_folder``
 setting names another; the newest ``backup_keep_last`` (10) are kept, plus the
 newest of each of the last ``backup_keep_weeks`` (8) weeks.
 
-Restoring verifies the chosen backup, moves the current file aside
-(``team.ddw.before-restore-<time>``), and copies the backup into place
-through a temporary file and a rename.
+Restoring verifies the chosen backup, merges the workspace's own WAL into it
+(or sets a foreign one aside), keeps the current file aside under a second name
+(``team.ddw.before-restore-<time>``, a hard link or a copy), and puts the backup
+in place with one rename over the workspace path: at every moment that path holds
+a whole workspace, the old one or the restored one.
+
+Temporary files a kill may leave (``.NAME.HOST-PID.part`` in the backups folder,
+``.NAME.restore-HOST-PID.tmp`` beside the workspace) carry their writer's host and
+process id; :func:`clean_leftovers` removes those whose process is gone, and
+stale writer locks, at the next backup or restore.
 
 Who may: making a backup by hand, restoring, and changing the passphrase are for
 coordinators (the automatic backups run for whoever has the workspace open). A
@@ -30,6 +37,7 @@ import json
 import os
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,7 +47,9 @@ from sqlalchemy import select
 from ..domain import clock
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import DeterrenceError
-from ..store import cipher
+from ..security.writer_lock import clear_stale
+from ..store import cipher, walguard
+from ..store.leftovers import left_by_dead_process, owner_tag
 from ..store.errors import StorageError, WorkspaceError, WrongPassphrase
 from ..store.tables import WorkspaceMeta
 from ..store.workspace import storage_error
@@ -48,6 +58,9 @@ from .base import Service
 
 STAMP = "%Y%m%d-%H%M%S"
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?\.ddw$")
+_PART = re.compile(r"^\.(?P<name>.+\.ddw)\.(?P<tag>[0-9a-f]{8}-\d+)\.part(?:-journal)?$")
+_OLD_PART = re.compile(r"^.+-\d{8}-\d{6}(?:-\d+)?\.ddw\.part(?:-journal)?$")   # before pids
+_OLD_LEFTOVER_AGE = 3600          # seconds: a part without a pid untouched this long is dead
 
 
 class BackupFailed(WorkspaceError):
@@ -166,17 +179,93 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+def _restore_tmp(workspace: Path, tag: str) -> Path:
+    return workspace.with_name(f".{workspace.name}.restore-{tag}.tmp")
+
+
+def clean_leftovers(workspace: Path | str, folder: Path | str | None = None) -> list[Path]:
+    """Remove what killed backups and restores of ``workspace`` left: half-written
+    backups in ``folder`` (default: beside the workspace) and restore copies beside it,
+    whose process is gone, and a stale writer lock. Files of a live process, of another
+    computer, or not recognisably ours are left alone. Returns what was removed."""
+    workspace = Path(workspace)
+    folder = Path(folder) if folder else default_folder(workspace)
+    old = time.time() - _OLD_LEFTOVER_AGE      # against file times: the machine's clock
+    removed: list[Path] = []
+
+    def drop(p: Path) -> None:
+        with contextlib.suppress(OSError):
+            p.unlink()
+            removed.append(p)
+
+    with contextlib.suppress(OSError):
+        for p in (folder.iterdir() if folder.is_dir() else ()):
+            m = _PART.match(p.name)
+            if m and left_by_dead_process(m["tag"]):
+                drop(p)
+            elif _OLD_PART.match(p.name) and p.stat().st_mtime < old:
+                drop(p)
+    prefix, legacy = f".{workspace.name}.restore-", f".{workspace.name}.restore.tmp"
+    with contextlib.suppress(OSError):
+        for p in workspace.parent.iterdir():
+            if p.name.startswith(prefix) and p.name.endswith(".tmp"):
+                if left_by_dead_process(p.name[len(prefix):-len(".tmp")]):
+                    drop(p)
+            elif p.name == legacy and p.stat().st_mtime < old:
+                drop(p)
+    if clear_stale(workspace):
+        removed.append(Path(f"{workspace}.lock"))
+    return removed
+
+
+def _settle_wal(workspace: Path, passphrase: str) -> None:
+    """Merge the (closed) workspace's own WAL into its file, so the file alone is the
+    whole current state; a WAL that is not its own is set aside on the way. When the
+    passphrase does not open the file (damaged, or keyed otherwise), the WAL stays and
+    is kept aside with the file."""
+    wal = Path(f"{workspace}-wal")
+    if not wal.exists() or wal.stat().st_size == 0 or not workspace.exists():
+        return
+    try:
+        conn = cipher.connect(workspace, passphrase)
+    except Exception:       # noqa: BLE001 - it does not open: the WAL is kept with the file
+        return
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except Exception:       # noqa: BLE001
+        pass
+    finally:
+        conn.close()
+
+
+def _keep_aside(src: Path, dst: Path) -> None:
+    """``dst`` becomes a second name for ``src`` (a hard link), else a copy of it."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def restore_backup(workspace: Path | str, backup: Path | str, passphrase: str) -> Path:
     """Replace the (closed) workspace file with ``backup`` after verifying it. The
-    current file is kept aside; its path is returned. Nothing changes on failure."""
+    current file is kept aside; its path is returned. Nothing changes on failure, and
+    the workspace path never lacks a whole file: the backup is renamed over it."""
     workspace, backup = Path(workspace), Path(backup)
+    clean_leftovers(workspace)
     problems = verify_backup(backup, passphrase)
     if problems:
         raise BackupDamaged(f"The backup {backup.name} failed its checks and was not restored: "
                             + problems[0])
+    if walguard.in_use(workspace, open_here=False):
+        raise WorkspaceError(f"{workspace.name} is open (perhaps read-only) in another copy of "
+                             "the app: close it there, then restore.")
     stamp = clock.now().strftime(STAMP)
     aside = workspace.with_name(f"{workspace.name}.before-restore-{stamp}")
-    tmp = workspace.with_name(f".{workspace.name}.restore.tmp")
+    n = 1
+    while any(Path(f"{aside}{suffix}").exists() for suffix in ("", "-wal")):
+        n += 1          # two restores within a second: keep both earlier files
+        aside = workspace.with_name(f"{workspace.name}.before-restore-{stamp}-{n}")
+    tmp = _restore_tmp(workspace, owner_tag())
     try:
         with backup.open("rb") as src, tmp.open("wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
@@ -186,20 +275,28 @@ def restore_backup(workspace: Path | str, backup: Path | str, passphrase: str) -
         tmp.unlink(missing_ok=True)
         raise StorageError(f"The backup could not be copied beside the workspace "
                            f"({exc.strerror or 'write failed'}): nothing was changed.") from None
-    moved: list[tuple[Path, Path]] = []
+    _settle_wal(workspace, passphrase)
+    kept: list[str] = []
     try:
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal"):
             src = Path(f"{workspace}{suffix}")
-            if src.exists():
-                dst = Path(f"{aside}{suffix}")
-                os.replace(src, dst)
-                moved.append((dst, src))
+            if src.exists() and (suffix == "" or src.stat().st_size > 0):
+                _keep_aside(src, Path(f"{aside}{suffix}"))
+                kept.append(suffix)
+        _fsync_dir(workspace.parent)
+        # The old journal files would be read as the restored file's: they go first. The
+        # -shm is only an index of the WAL; the WAL is either merged or kept aside.
+        for suffix in ("-wal", "-shm", "-journal"):
+            Path(f"{workspace}{suffix}").unlink(missing_ok=True)
         os.replace(tmp, workspace)
     except OSError as exc:
-        for dst, src in reversed(moved):
-            with contextlib.suppress(OSError):
-                os.replace(dst, src)
         tmp.unlink(missing_ok=True)
+        for suffix in kept:         # put back what was removed; drop the second names
+            with contextlib.suppress(OSError):
+                if Path(f"{workspace}{suffix}").exists():
+                    Path(f"{aside}{suffix}").unlink()
+                else:
+                    os.replace(f"{aside}{suffix}", f"{workspace}{suffix}")
         raise StorageError(f"The workspace could not be replaced ({exc.strerror or 'rename failed'}):"
                            " nothing was changed.") from None
     _fsync_dir(workspace.parent)
@@ -245,8 +342,9 @@ class BackupService(Service):
             n += 1
             name = f"{stem}-{now.strftime(STAMP)}-{n}.ddw"
         final = folder / name
-        part = folder / (name + ".part")
+        part = folder / f".{name}.{owner_tag()}.part"    # hidden; a kill's is cleaned later
         passphrase = self._passphrase()
+        clean_leftovers(ws.path, folder)
         try:
             head_at_export = self._export(part, passphrase)
             problems = verify_backup(part, passphrase)
@@ -288,6 +386,8 @@ class BackupService(Service):
             conn = raw.dbapi_connection
             conn.execute("ATTACH DATABASE ? AS backup KEY ?", (str(part), passphrase))
             try:
+                # No -journal file beside the part: a kill leaves one file, not two.
+                conn.execute("PRAGMA backup.journal_mode = MEMORY")
                 # One transaction: the copy is one consistent snapshot even if another
                 # process (the command line) writes meanwhile.
                 conn.execute("BEGIN")

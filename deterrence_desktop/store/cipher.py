@@ -7,6 +7,7 @@ anywhere but into the SQLCipher connection.
 """
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -17,10 +18,17 @@ from .errors import (
     DAMAGED_MESSAGE, NoSQLCipher, NotAWorkspace, WorkspaceDamaged, WorkspaceMissing,
     WorkspaceReadOnly, WrongPassphrase,
 )
+from . import walguard
+
+log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 APPLICATION_ID = 0x44445731            # "DDW1": marks a Deterrence Desktop workspace
 MIN_PASSPHRASE = 10
+WRONG_OR_DAMAGED = (
+    "The passphrase is wrong, or the file is not a Deterrence Desktop workspace, or it is "
+    "damaged (damage to its first page cannot be told from a wrong passphrase). If you are "
+    "sure of the passphrase, `deterrence-desktop check` names the newest good backup.")
 CACHE_PAGES_KIB = 65536                # 64 MiB page cache: decrypted pages stay warm
 
 
@@ -103,12 +111,23 @@ def check_openable(path: Path, *, writable: bool = True) -> None:
 
 
 def connect(path: Path, passphrase: str, *, create: bool = False,
-            check_same_thread: bool = True) -> dbapi2.Connection:
+            check_same_thread: bool = True, notices: list[str] | None = None,
+            ) -> dbapi2.Connection:
     """Open ``path`` keyed with ``passphrase`` and prove the key by reading the schema.
 
+    An existing file's journal files are proved to belong to it first
+    (:func:`.walguard.vet`); those that do not are set aside, and what the user should
+    be told is added to ``notices`` (logged when no list is given).
     Raises :class:`WrongPassphrase` when the key does not decrypt the file and
     :class:`NotAWorkspace` when the file is a different SQLCipher database.
     """
+    if not create:
+        told = walguard.vet(Path(path), passphrase)
+        if notices is not None:
+            notices.extend(told)
+        else:
+            for notice in told:
+                log.warning("%s", notice)
     conn = sqlcipher3.connect(str(path), check_same_thread=check_same_thread,
                               isolation_level=None)
     try:
@@ -123,16 +142,25 @@ def connect(path: Path, passphrase: str, *, create: bool = False,
     except dbapi2.DatabaseError as exc:
         conn.close()
         if getattr(exc, "sqlite_errorcode", None) == 26 or "not a database" in str(exc):
-            if not create and first_page_damaged(path, passphrase):
+            if not create and (salt_blank(path) or first_page_damaged(path, passphrase)):
                 raise WorkspaceDamaged(DAMAGED_MESSAGE) from None
-            raise WrongPassphrase(
-                "The passphrase is wrong, or the file is not a Deterrence Desktop workspace"
-            ) from None
+            raise WrongPassphrase(WRONG_OR_DAMAGED) from None
         raise
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def salt_blank(path: Path) -> bool:
+    """True when the file's first 16 bytes (SQLCipher's random salt) are all zero or all
+    one byte: no real workspace starts so; the first page was wiped."""
+    try:
+        with Path(path).open("rb") as fh:
+            salt = fh.read(16)
+    except OSError:
+        return False
+    return len(salt) == 16 and len(set(salt)) == 1
 
 
 def first_page_damaged(path: Path, passphrase: str) -> bool:

@@ -2,9 +2,11 @@
 
 Every connection is made by :func:`.cipher.connect` (key, proof of key) and
 :func:`.cipher.configure` (WAL, synchronous=FULL, foreign keys). Connections
-belong to the thread that made them (``SingletonThreadPool``): a SQLCipher
-connection never crosses threads, and the GUI does all its database work on
-one worker thread so that the 0.2 s key derivation is paid once.
+belong to the thread that made them and are closed there (:class:`.pool.ThreadBoundPool`):
+a SQLCipher connection never crosses threads, and the GUI does all its database work
+on one worker thread so that the 0.2 s key derivation is paid once. Before the first
+connection, the journal files beside an existing file are proved to belong to it
+(:mod:`.walguard`); what was set aside is in :attr:`Workspace.notices`.
 """
 from __future__ import annotations
 
@@ -15,26 +17,40 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import SingletonThreadPool
 from sqlcipher3 import dbapi2
 
 from ..domain import clock
-from . import cipher, migrations
+from . import cipher, migrations, walguard
 from .errors import (
     DAMAGED_MESSAGE, WorkspaceDamaged,
     NotAWorkspace, StorageError, WeakPassphrase, WorkspaceError, WorkspaceExists,
     WorkspaceReadOnly, WrongPassphrase,
 )
+from .pool import ThreadBoundPool
 from .tables import WorkspaceMeta
 
 SUFFIX = ".ddw"
+
+
+MOVED_MESSAGE = (
+    "The workspace file was renamed, moved or replaced while it was open: nothing was "
+    "saved. Close the workspace and open the file where it is now.")
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """Which file ``path`` names now (device, inode); None when nothing is there."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def check_new_passphrase(passphrase: str) -> None:
@@ -70,11 +86,14 @@ class Workspace:
                  first_connection: dbapi2.Connection | None = None):
         self.path = Path(path)
         self.read_only = read_only
+        self.notices: list[str] = []        # journal files set aside on opening, for the user
         self._passphrase: str | None = passphrase
         self._pending = first_connection
+        walguard.hold(self.path)            # its WAL is live now: never vetted from here
+        self._file_id = _file_id(self.path)
         self.engine: Engine = create_engine(
             "sqlite://", creator=self._connect, module=dbapi2,
-            poolclass=SingletonThreadPool, pool_size=4,
+            poolclass=ThreadBoundPool,
             hide_parameters=True)       # SQL errors never carry the values (personal data)
         event.listen(self.engine, "begin", self._begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -84,6 +103,7 @@ class Workspace:
         if self._passphrase is None:
             raise WorkspaceError("The workspace is closed")
         conn, self._pending = self._pending, None
+        self._file_id = _file_id(self.path)     # the file this connection opens
         if conn is None:
             # Each connection stays on the thread that made it (the pool is per thread);
             # keep SQLite's thread check on, so a slip fails loudly instead of crashing.
@@ -91,8 +111,12 @@ class Workspace:
         cipher.configure(conn, read_only=self.read_only)
         return conn
 
-    @staticmethod
-    def _begin(conn) -> None:
+    def _begin(self, conn) -> None:
+        # A file renamed, moved or replaced while open: the connection still reaches the
+        # old one while its WAL and locks are found by the name, so another process
+        # opening the name would write beside it unseen. Refuse every transaction.
+        if _file_id(self.path) != self._file_id:
+            raise StorageError(MOVED_MESSAGE)
         # The driver runs in autocommit (isolation_level=None); we open the
         # transaction ourselves so DDL and DML share it (SQLAlchemy's pysqlite recipe).
         conn.exec_driver_sql("BEGIN")
@@ -125,7 +149,8 @@ class Workspace:
             with ws.session() as s:
                 s.add(WorkspaceMeta(key="workspace_id", value=str(uuid.uuid4())))
                 s.add(WorkspaceMeta(key="created_at",
-                                    value=clock.utcnow().replace(tzinfo=timezone.utc).isoformat(timespec="seconds")))
+                                    value=clock.utcnow().replace(tzinfo=timezone.utc)
+                                    .isoformat(timespec="seconds")))
         except BaseException:
             ws.close()
             for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -140,13 +165,16 @@ class Workspace:
         cipher.require_sqlcipher()
         path = Path(path)
         cipher.check_openable(path, writable=not read_only)
-        conn = cipher.connect(path, passphrase, check_same_thread=False)
+        walguard.sweep(path)
+        notices: list[str] = []
+        conn = cipher.connect(path, passphrase, check_same_thread=False, notices=notices)
         try:
             state = migrations.state(conn)      # raises NewerWorkspace
         except BaseException:
             conn.close()
             raise
         ws = cls(path, passphrase, read_only=read_only, first_connection=conn)
+        ws.notices = notices
         if state.pending and migrate:
             if read_only:
                 ws.close()
@@ -177,11 +205,15 @@ class Workspace:
         return backup
 
     def close(self) -> None:
-        """Drop every connection and forget the passphrase."""
+        """Drop every connection and forget the passphrase. Call it on the thread that
+        used the workspace: its connection is closed there at once (another thread's is
+        closed when that thread gives it back, or released if it sits idle)."""
         if self._pending is not None:
             self._pending.close()
             self._pending = None
         self.engine.dispose()
+        if self._passphrase is not None:
+            walguard.release(self.path)
         self._passphrase = None
 
     @property
