@@ -6,8 +6,10 @@ from collections import defaultdict
 from datetime import date
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QHBoxLayout, QLabel, QListView, QVBoxLayout, QWidget,
+    QAbstractItemView, QApplication, QFrame, QHBoxLayout, QLabel, QListView, QStyle,
+    QVBoxLayout, QWidget,
 )
 
 from ...domain.enums import label
@@ -16,6 +18,8 @@ from .cards import NORMAL, CardDelegate, CardListModel, CardTheme, Header
 
 STATUS_KEYS = tuple(s.value for s in BOARD_STATUSES)
 STATUS_GLYPHS = {"planned": "○", "in_progress": "◐", "blocked": "⊘", "done": "●"}
+HEADING_PT = 11.0                 # a column heading's size at 100%
+ZOOM_STEP = 0.25
 
 
 def _due_key(card: BoardCard):
@@ -148,6 +152,7 @@ class BoardColumn(QFrame):
         lay.setSpacing(4)
         self.heading = QLabel()
         self.heading.setObjectName("columnHeading")
+        self.heading.setWordWrap(True)          # a large zoom in a narrow column wraps, not cuts
         lay.addWidget(self.heading)
         self.view = CardListView(model, delegate, editable, self)
         self.view.setAccessibleName(f"{label(key)} column")
@@ -158,13 +163,22 @@ class BoardColumn(QFrame):
 
 
 class BoardColumns(QWidget):
-    """Four status columns side by side."""
+    """Four status columns side by side.
+
+    With ``fit`` (the projection), the cards are shown at the zoom asked for or, when the
+    room is too small for that (a laptop screen at 300%), at the largest step below it at
+    which every column still shows a whole card and a whole reference: ``zoom`` is what
+    is shown, ``requested_zoom`` what was asked."""
+
+    zoom_applied = Signal(float)       # the zoom the cards are shown at (after fitting)
 
     def __init__(self, parent=None, *, editable: bool = True, show_names: bool = True,
-                 theme: CardTheme = NORMAL, zoom: float = 1.0):
+                 theme: CardTheme = NORMAL, zoom: float = 1.0, fit: bool = False):
         super().__init__(parent)
         self.editable = editable
         self.theme = theme
+        self.fit = fit
+        self.requested_zoom = zoom
         self.delegate = CardDelegate(self, theme, zoom)
         self.models: dict[str, CardListModel] = {}
         self.columns: dict[str, BoardColumn] = {}
@@ -179,9 +193,44 @@ class BoardColumns(QWidget):
             lay.addWidget(col, 1)
         self.apply_theme(theme, zoom)
 
+    @property
+    def zoom(self) -> float:
+        return self.delegate.zoom
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        if self.fit:
+            z = self.fitting_zoom()
+            if z != self.delegate.zoom:
+                self._apply(self.theme, z)
+                return
         self._update_width()
+
+    def fitting_zoom(self) -> float:
+        """The largest zoom, at most the one asked for, at which each column is wide enough
+        for a whole reference and tall enough for its heading and one whole card."""
+        z = max(1.0, min(3.0, self.requested_zoom))
+        w, h = self.width(), self.height()
+        if w <= 0 or h <= 0:
+            return z
+        spacing = self.layout().spacing()
+        scroll = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        column_w = (w - spacing * (len(STATUS_KEYS) - 1)) // len(STATUS_KEYS)
+        view_w = column_w - 12 - scroll - 2                 # the column's margins and frame
+        longest = max((c.heading.text() for c in self.columns.values()), key=len) \
+            or "◐ In progress  ·  000"
+        while z > 1.0:
+            d = CardDelegate(None, self.theme, z)
+            font = QFont(QApplication.font())
+            font.setPointSizeF(HEADING_PT * z)
+            font.setBold(True)
+            fm = QFontMetrics(font)
+            lines = 1 if fm.horizontalAdvance(longest) + 8 <= column_w - 12 else 2
+            need_h = lines * fm.lineSpacing() + 4 + 12 + 4 + d.tallest_card() + 2
+            if view_w >= d.narrow_width() and h >= need_h:
+                break
+            z = max(1.0, z - ZOOM_STEP)
+        return z
 
     def _update_width(self) -> None:
         """Tell the delegate how wide the cards are; relayout if the card layout changed."""
@@ -206,10 +255,15 @@ class BoardColumns(QWidget):
             m.set_show_names(show)
 
     def apply_theme(self, theme: CardTheme, zoom: float) -> None:
+        """Show the cards in ``theme`` at ``zoom`` (with ``fit``, at most ``zoom``)."""
+        self.requested_zoom = zoom
+        self._apply(theme, self.fitting_zoom() if self.fit else zoom)
+
+    def _apply(self, theme: CardTheme, zoom: float) -> None:
         self.theme = theme
         self.delegate.theme = theme
         self.delegate.set_zoom(zoom)
-        pt = 11 * self.delegate.zoom
+        pt = HEADING_PT * self.delegate.zoom
         self.setStyleSheet(
             f"QFrame#boardColumn {{ background: {theme.background}; border-radius: 8px; "
             f"border: 1px solid {theme.border if theme.name != 'normal' else '#dde4e7'}; }}"
@@ -221,3 +275,4 @@ class BoardColumns(QWidget):
             m.relayout()
         for v in self.views():
             v.doItemsLayout()
+        self.zoom_applied.emit(self.delegate.zoom)

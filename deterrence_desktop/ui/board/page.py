@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.enums import label
 from ...services.board import (
-    ISA_SHAREABLE, NEEDS_OUTCOME, BoardCard, BoardData, BoardFilter, filter_cards, group_key,
+    NEEDS_OUTCOME, BoardCard, BoardData, BoardFilter, filter_cards, group_key,
     make_card, summarise,
 )
 from ..page import Page
@@ -131,7 +131,8 @@ class BoardPage(Page):
         self.project_button = QPushButton("Project on a screen…", self)
         self.project_button.setToolTip("Show the board full screen for a partnership meeting "
                                        "(references instead of names)")
-        self.project_button.clicked.connect(self.start_projection)
+        # clicked(bool) would hand its checked flag to an optional argument: drop it.
+        self.project_button.clicked.connect(lambda: self.start_projection())
         top.addWidget(self.project_button)
         lay.addLayout(top)
 
@@ -432,29 +433,22 @@ class BoardPage(Page):
             items.append(ProjectionItem(title, members, person_reference=ref, person_name=name))
         return items
 
-    def start_projection(self, settings=None):
-        """Ask where and to whom, then show the board full screen (returns the window)."""
-        from .projection import ProjectionStartDialog, ProjectionWindow
+    def start_projection(self):
+        """Ask where, how large and to whom (the dialog returned), then show the board full
+        screen on that screen."""
+        from .projection import ask_projection
+        if self._data is None:
+            self.ctx.status_message.emit("The board is still loading; try again in a moment.")
+            return None
+        partners = self._data.partners
+        return ask_projection(self, partners, [p.id for p in partners], self._project)
+
+    def _project(self, settings):
+        from .projection import project
         if self._data is None:
             return None
-        if settings is None:
-            dialog = ProjectionStartDialog([(p.id, p.label) for p in self._data.partners],
-                                           [p.id for p in self._data.partners], self)
-            if dialog.exec() != QDialog.DialogCode.Accepted:
-                return None
-            settings = dialog.settings()
-        shareable = None
-        if settings.isa_only:
-            shareable = {p.id for p in self._data.partners if p.extra in ISA_SHAREABLE}
-        names = {p.id: p.label for p in self._data.partners}
-        actor = self.ctx.services.actor if self.ctx.services else None
-        window = ProjectionWindow(
-            self.ctx, self.projection_items(), title="Action board", scope="board",
-            recipients=[names[i] for i in settings.partner_ids if i in names],
-            shareable_partners=shareable, zoom=settings.zoom,
-            can_reveal=actor is not None and actor.role.value == "coordinator",
-            today=self._data.today)
+        window = project(self.ctx, settings, self._data.partners, self.projection_items(),
+                         title="Action board", scope="board", today=self._data.today)
         self.projection = window
         window.destroyed.connect(lambda: setattr(self, "projection", None))
-        window.start(settings.screen)
         return window
