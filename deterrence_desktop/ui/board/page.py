@@ -100,6 +100,8 @@ class BoardPage(Page):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 10, 10, 10)
         lay.setSpacing(8)
+        # Two rows, so that nothing overlaps on a laptop: the title with the count and the
+        # projection button; then how the cards are shown.
         top = QHBoxLayout()
         heading = QLabel("Action board")
         heading.setProperty("role", "heading")
@@ -109,25 +111,6 @@ class BoardPage(Page):
         self.count_label.setProperty("role", "muted")
         top.addWidget(self.count_label)
         top.addStretch(1)
-        self.references_only = QCheckBox("References only", self)
-        self.references_only.setToolTip("Show partnership references instead of names (for a "
-                                        "shared or overlooked screen)")
-        self.references_only.toggled.connect(lambda on: self.columns.set_show_names(not on))
-        top.addWidget(self.references_only)
-        top.addWidget(QLabel("Group within columns by"))
-        self.grouping_combo = QComboBox(self)
-        self.grouping_combo.setAccessibleName("Group cards by")
-        for key, text in GROUPING_LABELS:
-            self.grouping_combo.addItem(text, key)
-        self.grouping_combo.currentIndexChanged.connect(self._grouping_changed)
-        top.addWidget(self.grouping_combo)
-        top.addWidget(QLabel("Zoom"))
-        self.zoom_combo = QComboBox(self)
-        self.zoom_combo.setAccessibleName("Zoom")
-        for z in ZOOMS:
-            self.zoom_combo.addItem(f"{z}%", z)
-        self.zoom_combo.currentIndexChanged.connect(self._zoom_changed)
-        top.addWidget(self.zoom_combo)
         self.project_button = QPushButton("Project on a screen…", self)
         self.project_button.setToolTip("Show the board full screen for a partnership meeting "
                                        "(references instead of names)")
@@ -135,6 +118,35 @@ class BoardPage(Page):
         self.project_button.clicked.connect(lambda: self.start_projection())
         top.addWidget(self.project_button)
         lay.addLayout(top)
+        view = QHBoxLayout()
+        view.setSpacing(6)
+        self.references_only = QCheckBox("References only", self)
+        self.references_only.setToolTip("Show partnership references instead of names (for a "
+                                        "shared or overlooked screen)")
+        self.references_only.toggled.connect(lambda on: self.columns.set_show_names(not on))
+        view.addWidget(self.references_only)
+        view.addSpacing(12)
+        self.grouping_combo = QComboBox(self)
+        self.grouping_combo.setAccessibleName("Group cards by")
+        for key, text in GROUPING_LABELS:
+            self.grouping_combo.addItem(text, key)
+        self.grouping_combo.currentIndexChanged.connect(self._grouping_changed)
+        grouping_label = QLabel("Group within columns by", self)
+        grouping_label.setBuddy(self.grouping_combo)
+        view.addWidget(grouping_label)
+        view.addWidget(self.grouping_combo)
+        view.addSpacing(12)
+        self.zoom_combo = QComboBox(self)
+        self.zoom_combo.setAccessibleName("Zoom")
+        for z in ZOOMS:
+            self.zoom_combo.addItem(f"{z}%", z)
+        self.zoom_combo.currentIndexChanged.connect(self._zoom_changed)
+        zoom_label = QLabel("Zoom", self)
+        zoom_label.setBuddy(self.zoom_combo)
+        view.addWidget(zoom_label)
+        view.addWidget(self.zoom_combo)
+        view.addStretch(1)
+        lay.addLayout(view)
 
         self.filters = FilterBar(self)
         self.filters.changed.connect(self._filters_changed)
@@ -149,6 +161,7 @@ class BoardPage(Page):
                            "Ctrl+Right (Ctrl+M: move to…). Ctrl+Z undoes a move. Enter opens "
                            "the action.")
         self.hint.setProperty("role", "muted")
+        self.hint.setWordWrap(True)
         lay.addWidget(self.hint)
 
         for key, model in self.columns.models.items():

@@ -14,9 +14,9 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
-    QPlainTextEdit, QProgressDialog, QPushButton, QSplitter, QStackedWidget, QTableView,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QDialog, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel,
+    QMessageBox, QPlainTextEdit, QProgressDialog, QPushButton, QScrollArea, QSplitter,
+    QStackedWidget, QTableView, QVBoxLayout, QWidget,
 )
 
 from ..board.page import alive, call_while_alive
@@ -71,6 +71,7 @@ class MeetingModeWidget(QWidget):
         top.addWidget(self.back)
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 14pt; font-weight: 600;")
+        self.heading.setWordWrap(True)
         top.addWidget(self.heading, 1)
         self.project_button = QPushButton("Project agenda…")
         self.project_button.clicked.connect(lambda: page.start_projection())
@@ -103,22 +104,36 @@ class MeetingModeWidget(QWidget):
         rl.setContentsMargins(0, 0, 0, 0)
         self.item_heading = QLabel()
         self.item_heading.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.item_heading.setWordWrap(True)
         rl.addWidget(self.item_heading)
         self.since = QLabel()
         self.since.setProperty("role", "muted")
+        self.since.setWordWrap(True)
         rl.addWidget(self.since)
-        rl.addWidget(_section("Open actions"))
+        # The item's four tables scroll together when the screen is short (a laptop), so that
+        # the decision and its buttons always stay in view below them.
+        sections = QWidget()
+        sl = QVBoxLayout(sections)
+        sl.setContentsMargins(0, 0, 0, 0)
         self.open_actions = actions_model(self)
-        rl.addWidget(_table(self.open_actions, right), 2)
-        rl.addWidget(_section("What changed since the last meeting"))
         self.changes = changes_model(self)
-        rl.addWidget(_table(self.changes, right, stretch=1), 1)
-        rl.addWidget(_section("New communications"))
         self.comms = communications_model(self)
-        rl.addWidget(_table(self.comms, right, stretch=2), 1)
-        rl.addWidget(_section("Agreed at this meeting"))
         self.agreed = actions_model(self)
-        rl.addWidget(_table(self.agreed, right), 1)
+        for title, model, stretch_column, stretch in (
+                ("Open actions", self.open_actions, 0, 2),
+                ("What changed since the last meeting", self.changes, 1, 1),
+                ("New communications", self.comms, 2, 1),
+                ("Agreed at this meeting", self.agreed, 0, 1)):
+            sl.addWidget(_section(title))
+            view = _table(model, sections, stretch=stretch_column)
+            view.setMinimumHeight(110)
+            sl.addWidget(view, stretch)
+        scroll = QScrollArea(right)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(sections)
+        rl.addWidget(scroll, 1)
         rl.addWidget(_section("Decision"))
         self.decision = QPlainTextEdit()
         self.decision.setObjectName("decision")
