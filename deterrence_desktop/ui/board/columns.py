@@ -6,9 +6,8 @@ from collections import defaultdict
 from datetime import date
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QFrame, QHBoxLayout, QLabel, QListView, QStyle,
+    QAbstractItemView, QFrame, QHBoxLayout, QLabel, QListView, QStyle,
     QVBoxLayout, QWidget,
 )
 
@@ -19,6 +18,8 @@ from .cards import NORMAL, CardDelegate, CardListModel, CardTheme, Header
 STATUS_KEYS = tuple(s.value for s in BOARD_STATUSES)
 STATUS_GLYPHS = {"planned": "○", "in_progress": "◐", "blocked": "⊘", "done": "●"}
 HEADING_PT = 11.0                 # a column heading's size at 100%
+HEADING_STYLE = ("color: {colour}; font-weight: 700; font-size: {pt:.1f}pt; padding: 2px 4px; "
+                 "background: transparent; border: none;")
 ZOOM_STEP = 0.25
 
 
@@ -216,18 +217,18 @@ class BoardColumns(QWidget):
         spacing = self.layout().spacing()
         scroll = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
         column_w = (w - spacing * (len(STATUS_KEYS) - 1)) // len(STATUS_KEYS)
-        view_w = column_w - 12 - scroll - 2                 # the column's margins and frame
-        longest = max((c.heading.text() for c in self.columns.values()), key=len) \
-            or "◐ In progress  ·  000"
+        inner_w = column_w - 2 * 6 - 2                 # the column's margins and border
+        # The longest heading there can be (a three-figure count), as it wraps.
+        longest = max((f"{STATUS_GLYPHS[k]} {label(k)}  ·  000" for k in STATUS_KEYS), key=len)
+        probe = QLabel(longest)                         # a heading as it wraps, never shown
+        probe.setWordWrap(True)
         while z > 1.0:
             d = CardDelegate(None, self.theme, z)
-            font = QFont(QApplication.font())
-            font.setPointSizeF(HEADING_PT * z)
-            font.setBold(True)
-            fm = QFontMetrics(font)
-            lines = 1 if fm.horizontalAdvance(longest) + 8 <= column_w - 12 else 2
-            need_h = lines * fm.lineSpacing() + 4 + 12 + 4 + d.tallest_card() + 2
-            if view_w >= d.narrow_width() and h >= need_h:
+            probe.setStyleSheet(HEADING_STYLE.format(colour="#000000", pt=HEADING_PT * z))
+            probe.ensurePolished()
+            heading_h = probe.heightForWidth(inner_w)
+            need_h = 2 * 6 + 2 + 4 + heading_h + d.tallest_card()
+            if inner_w - scroll >= d.narrow_width() and h >= need_h:
                 break
             z = max(1.0, z - ZOOM_STEP)
         return z
@@ -267,8 +268,7 @@ class BoardColumns(QWidget):
         self.setStyleSheet(
             f"QFrame#boardColumn {{ background: {theme.background}; border-radius: 8px; "
             f"border: 1px solid {theme.border if theme.name != 'normal' else '#dde4e7'}; }}"
-            f"QLabel#columnHeading {{ color: {theme.header}; font-weight: 700; "
-            f"font-size: {pt:.1f}pt; padding: 2px 4px; background: transparent; border: none; }}"
+            "QLabel#columnHeading { " + HEADING_STYLE.format(colour=theme.header, pt=pt) + " }"
             f"QListView {{ background: {theme.background}; border: none; }}")
         self.delegate.set_width(self.columns[STATUS_KEYS[0]].view.viewport().width())
         for m in self.models.values():
