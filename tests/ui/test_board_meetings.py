@@ -12,11 +12,11 @@ from PySide6.QtCore import Qt
 from deterrence_desktop.domain.enums import ActionKind
 from deterrence_desktop.domain.model import Action, Meeting
 from deterrence_desktop.services.meetings import AgendaEntry
-from deterrence_desktop.ui.board.projection import ProjectionSettings
 from deterrence_desktop.ui.meetings import MeetingsPage
 from deterrence_desktop.ui.meetings.dialogs import CreateMeetingDialog
 from tests.conftest import DEMO_TODAY
-from tests.ui.board_support import audit_for, open_page, save_shot, wait_idle
+from tests.ui.board_support import (audit_for, open_page, project_by_pressing, save_shot,
+                                    wait_idle)
 
 
 @pytest.fixture
@@ -123,8 +123,8 @@ def test_create_dialog_checks_and_returns_the_agenda(qtbot, demo_app):
 def test_projecting_the_agenda_walks_items_without_names(meetings, qtbot, demo_app):
     ctx, page = meetings
     partners, people, group = new_meeting(qtbot, ctx, page, demo_app)
-    page.start_projection(ProjectionSettings(None, [partners[0].id, partners[1].id], zoom=150,
-                                             isa_only=False))
+    project_by_pressing(qtbot, page, "Project agenda…", zoom=150, isa_only=False,
+                        present=[partners[0].name, partners[1].name])
     qtbot.waitUntil(lambda: page.projection is not None, timeout=10_000)
     window = page.projection
     assert [i.label for i in window.items] == [people[0].reference, people[1].reference, group.name]

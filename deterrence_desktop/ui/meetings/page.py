@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel,
+    QAbstractItemView, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel,
     QMessageBox, QPlainTextEdit, QProgressDialog, QPushButton, QScrollArea, QSplitter,
     QStackedWidget, QTableView, QVBoxLayout, QWidget,
 )
@@ -240,8 +240,9 @@ class MeetingModeWidget(QWidget):
         partners = self.page.partners
         dialog = AddActionDialog(partners, item.label, self.page.today(), self)
         dialog.setObjectName("addActionDialog")
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.add_action(dialog.action())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.add_action(dialog.action()))
+        dialog.open()
 
     def add_action(self, action) -> None:
         item = self.current_item
@@ -369,8 +370,9 @@ class MeetingsPage(Page):
     def _show_create_dialog(self, choices) -> None:
         dialog = CreateMeetingDialog(*choices, parent=self)
         dialog.setObjectName("createMeeting")
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.create_meeting(*dialog.result_value())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.create_meeting(*dialog.result_value()))
+        dialog.open()
 
     def create_meeting(self, meeting, agenda) -> None:
         def created(detail):
