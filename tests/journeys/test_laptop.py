@@ -133,3 +133,4 @@ def test_board_header_keeps_its_controls_apart_when_narrow(qtbot, app_window):
         for label in (board.count_label, board.grouping_combo, board.zoom_combo):
             assert win.rect().contains(in_window(win, label)), label
         assert not problems, "\n".join(problems)
+        save(win, (1280, 720), f"board-at-{win.width()}px")
