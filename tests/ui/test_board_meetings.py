@@ -8,6 +8,7 @@ import pytest
 import shiboken6
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from deterrence_desktop.domain.enums import ActionKind
 from deterrence_desktop.domain.model import Action, Meeting
@@ -170,4 +171,25 @@ def test_agenda_item_on_the_wall_screenshot(qtbot, demo_app):
     assert "open" in window.details.text() and "agreed at this meeting" in window.details.text()
     save_shot(window, "projection-meeting-item-200.png")
     window.close()
+    ctx.runner.shutdown()
+
+
+def test_meeting_mode_with_no_meeting_says_so_and_offers_one(qtbot, empty_app):
+    """Meeting mode with nothing selected asks which meeting; with none at all, it says so
+    and offers to create one."""
+    from tests.journeys.driver import button, dialog, press
+    ctx, page = open_page(qtbot, empty_app, MeetingsPage)
+    wait_idle(qtbot, ctx)
+    assert page.meetings.rowCount() == 0
+    press(qtbot, "Meeting mode", page)
+    ask = dialog(qtbot, "Choose a meeting")
+    assert any("no meetings yet" in lab.text() for lab in ask.findChildren(QLabel))
+    assert not ask.open_button.isVisible()
+    save_shot(ask, "choose-meeting-none.png")
+    press(qtbot, "New meeting…", ask)
+    create = dialog(qtbot, "New partnership meeting")
+    assert page.stack.currentIndex() == 0
+    press(qtbot, "Cancel", create)
+    qtbot.waitUntil(lambda: not create.isVisible(), timeout=5000)
+    wait_idle(qtbot, ctx)
     ctx.runner.shutdown()

@@ -207,6 +207,7 @@ class ChooseMeetingDialog(QDialog):
                     "attending and the people and groups on its agenda.")
         note = QLabel(text)
         note.setWordWrap(True)
+        note.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         lay.addWidget(note)
         self.list = QListWidget(self)
         self.list.setAccessibleName("Meetings")
