@@ -177,7 +177,7 @@ def test_agenda_item_on_the_wall_screenshot(qtbot, demo_app):
 def test_meeting_mode_with_no_meeting_says_so_and_offers_one(qtbot, empty_app):
     """Meeting mode with nothing selected asks which meeting; with none at all, it says so
     and offers to create one."""
-    from tests.journeys.driver import button, dialog, press
+    from tests.journeys.driver import dialog, press
     ctx, page = open_page(qtbot, empty_app, MeetingsPage)
     wait_idle(qtbot, ctx)
     assert page.meetings.rowCount() == 0

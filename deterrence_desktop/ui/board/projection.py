@@ -187,7 +187,7 @@ class ProjectionWindow(QWidget):
         self.position = QLabel()
         self.position.setObjectName("projectionPosition")
         self.position.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.position.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+        self.position.setWordWrap(True)
         head.addWidget(self.position)
         lay.addLayout(head)
         self.details = QLabel()
@@ -261,7 +261,9 @@ class ProjectionWindow(QWidget):
         self.columns.set_cards(cards)
         self.summary.show_summary(summarise(cards, self.today), max_partners=3)
         self._update_heading()
-        self.position.setText(f"{self.title}  ·  item {self.index + 1} of {len(self.items)}")
+        # A long meeting title wraps; the counter never breaks (non-breaking spaces).
+        self.position.setText(f"{self.title}  ·  item\u00a0{self.index + 1}\u00a0of"
+                              f"\u00a0{len(self.items)}")
         self.details.setText("   ·   ".join(item.details))
         self.details.setVisible(bool(item.details))
         self.hidden_note.setText(
