@@ -264,6 +264,7 @@ class ProjectionWindow(QWidget):
         # A long meeting title wraps; the counter never breaks (non-breaking spaces).
         self.position.setText(f"{self.title}  ·  item\u00a0{self.index + 1}\u00a0of"
                               f"\u00a0{len(self.items)}")
+        self._fit_position()
         self.details.setText("   ·   ".join(item.details))
         self.details.setVisible(bool(item.details))
         self.hidden_note.setText(
@@ -280,6 +281,14 @@ class ProjectionWindow(QWidget):
         index = next((i for i, it in enumerate(self.items) if it.label == label),
                      min(self.index, len(self.items) - 1))
         self.show_item(index)
+
+    def _fit_position(self) -> None:
+        """The title and counter on one line when they take at most half the width; else
+        wrapped in that half."""
+        pos = self.position
+        pos.ensurePolished()
+        whole = pos.fontMetrics().horizontalAdvance(pos.text()) + 2 * pos.margin() + 4
+        pos.setMinimumWidth(min(whole, max(1, (self.width() - 48) // 2)))
 
     def _update_heading(self) -> None:
         item = self.current
@@ -341,6 +350,7 @@ class ProjectionWindow(QWidget):
     def resizeEvent(self, event) -> None:
         if self.chrome_zoom() != self._chrome_zoom:
             self._apply_style()
+        self._fit_position()
         super().resizeEvent(event)
 
     def _apply_style(self) -> None:
@@ -359,6 +369,7 @@ class ProjectionWindow(QWidget):
         self.setPalette(pal)
         for lab in (self.marking_top, self.marking_bottom):
             lab.setStyleSheet(f"font-weight: 700; font-size: {10 * z:.1f}pt; color: #ffffff;")
+        self._fit_position()
 
     # -- keys -------------------------------------------------------------------------------------
     def keyPressEvent(self, event) -> None:
