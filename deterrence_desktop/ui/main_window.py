@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem,
@@ -569,6 +569,22 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1200, 780)
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """No larger than the screen's free area (a 1366x768 or 1280x720 laptop with its
+        taskbar), leaving room for the title bar, so the status bar stays in view."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        free = screen.availableGeometry()
+        frame = QSize(16, 40) if not self.isVisible() else \
+            self.frameGeometry().size() - self.geometry().size()
+        w = min(self.width(), free.width() - frame.width())
+        h = min(self.height(), free.height() - frame.height())
+        if (w, h) != (self.width(), self.height()):
+            self.resize(max(w, self.minimumSizeHint().width()),
+                        max(h, self.minimumSizeHint().height()))
 
     def closeEvent(self, event) -> None:
         if self.ctx.unlocked:

@@ -99,6 +99,7 @@ class PasswordBanner(QFrame):
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 6, 12, 6)
         self.text = QLabel()
+        self.text.setWordWrap(True)         # two lines on a laptop, not a wider window
         set_role(self.text, "hint")
         row.addWidget(self.text, 1)
         self.choose = QPushButton("Choose a &password…")

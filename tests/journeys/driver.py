@@ -189,6 +189,13 @@ def tab(qtbot, root: QWidget, text: str | re.Pattern) -> None:
     raise AssertionError(f"no tab {text!r}")
 
 
+def _columns(model) -> int:
+    try:
+        return model.columnCount()
+    except TypeError:              # a list model: PySide hides QAbstractListModel.columnCount
+        return 1
+
+
 def row_of(qtbot, view: QAbstractItemView, text: str | re.Pattern, column: int | None = None) -> QModelIndex:
     """The index of the first row showing ``text`` in ``view`` (any column unless given)."""
     model = view.model()
@@ -197,7 +204,7 @@ def row_of(qtbot, view: QAbstractItemView, text: str | re.Pattern, column: int |
     def look():
         hit.clear()
         for r in range(model.rowCount()):
-            cols = [column] if column is not None else range(model.columnCount())
+            cols = [column] if column is not None else range(_columns(model))
             for c in cols:
                 idx = model.index(r, c)
                 if _matches(str(idx.data() or ""), text):

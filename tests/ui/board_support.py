@@ -36,3 +36,30 @@ def audit_for(app, entity, ref=None):
 def save_shot(widget, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     widget.grab().save(str(SHOTS / name))
+
+
+def project_by_pressing(qtbot, root, button="Project on a screen…", *, zoom=150, isa_only=True,
+                        present=None):
+    """Press the projection button on ``root`` as a coordinator does, fill its dialog (text
+    size, the partners in the room by name, the ISA rule) and press Start projection."""
+    import re
+
+    from PySide6.QtCore import Qt
+
+    from tests.journeys.driver import button as find_button
+    from tests.journeys.driver import click_row, dialog, field, press, type_into
+    press(qtbot, button, root)
+    dlg = dialog(qtbot, "Project on a screen")
+    type_into(qtbot, field(qtbot, dlg, "Text size"), str(zoom))
+    isa = find_button(qtbot, re.compile("^Only show actions of partners"), dlg)
+    if isa.isChecked() != isa_only:
+        qtbot.mouseClick(isa, Qt.MouseButton.LeftButton)
+    if present is not None:
+        rows = dlg.partners
+        for r in range(rows.count()):
+            item = rows.item(r)
+            if (item.checkState() == Qt.CheckState.Checked) != (item.text() in present):
+                click_row(qtbot, rows, item.text())
+                qtbot.keyClick(rows, Qt.Key.Key_Space)
+    assert dlg.zoom.value() == zoom and dlg.isa_only.isChecked() == isa_only
+    press(qtbot, "Start projection", dlg)

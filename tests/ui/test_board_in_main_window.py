@@ -11,6 +11,7 @@ from deterrence_desktop.ui.board import BoardPage
 from deterrence_desktop.ui.context import AppContext
 from deterrence_desktop.ui.settings import AppSettings
 from tests.conftest import DEMO_TODAY, PASSPHRASE
+from tests.journeys.driver import press
 from tests.ui.board_support import save_shot
 
 WAIT = 20_000
@@ -54,7 +55,7 @@ def test_board_and_meetings_in_the_main_window(qtbot, window, demo_path):
     meetings = window.go_to("meetings")
     qtbot.waitUntil(lambda: meetings.meetings.rowCount() > 0, timeout=WAIT)
     meetings.table.selectRow(0)
-    meetings.open_selected()
+    press(qtbot, "Meeting mode", meetings)
     qtbot.waitUntil(lambda: meetings.mode.brief is not None, timeout=WAIT)
     save_shot(window, "meetings-in-main-window.png")
     window.lock(ask=False)

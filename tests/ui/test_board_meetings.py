@@ -8,15 +8,16 @@ import pytest
 import shiboken6
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from deterrence_desktop.domain.enums import ActionKind
 from deterrence_desktop.domain.model import Action, Meeting
 from deterrence_desktop.services.meetings import AgendaEntry
-from deterrence_desktop.ui.board.projection import ProjectionSettings
 from deterrence_desktop.ui.meetings import MeetingsPage
 from deterrence_desktop.ui.meetings.dialogs import CreateMeetingDialog
 from tests.conftest import DEMO_TODAY
-from tests.ui.board_support import audit_for, open_page, save_shot, wait_idle
+from tests.ui.board_support import (audit_for, open_page, project_by_pressing, save_shot,
+                                    wait_idle)
 
 
 @pytest.fixture
@@ -123,8 +124,8 @@ def test_create_dialog_checks_and_returns_the_agenda(qtbot, demo_app):
 def test_projecting_the_agenda_walks_items_without_names(meetings, qtbot, demo_app):
     ctx, page = meetings
     partners, people, group = new_meeting(qtbot, ctx, page, demo_app)
-    page.start_projection(ProjectionSettings(None, [partners[0].id, partners[1].id], zoom=150,
-                                             isa_only=False))
+    project_by_pressing(qtbot, page, "Project agenda…", zoom=150, isa_only=False,
+                        present=[partners[0].name, partners[1].name])
     qtbot.waitUntil(lambda: page.projection is not None, timeout=10_000)
     window = page.projection
     assert [i.label for i in window.items] == [people[0].reference, people[1].reference, group.name]
@@ -170,4 +171,25 @@ def test_agenda_item_on_the_wall_screenshot(qtbot, demo_app):
     assert "open" in window.details.text() and "agreed at this meeting" in window.details.text()
     save_shot(window, "projection-meeting-item-200.png")
     window.close()
+    ctx.runner.shutdown()
+
+
+def test_meeting_mode_with_no_meeting_says_so_and_offers_one(qtbot, empty_app):
+    """Meeting mode with nothing selected asks which meeting; with none at all, it says so
+    and offers to create one."""
+    from tests.journeys.driver import dialog, press
+    ctx, page = open_page(qtbot, empty_app, MeetingsPage)
+    wait_idle(qtbot, ctx)
+    assert page.meetings.rowCount() == 0
+    press(qtbot, "Meeting mode", page)
+    ask = dialog(qtbot, "Choose a meeting")
+    assert any("no meetings yet" in lab.text() for lab in ask.findChildren(QLabel))
+    assert not ask.open_button.isVisible()
+    save_shot(ask, "choose-meeting-none.png")
+    press(qtbot, "New meeting…", ask)
+    create = dialog(qtbot, "New partnership meeting")
+    assert page.stack.currentIndex() == 0
+    press(qtbot, "Cancel", create)
+    qtbot.waitUntil(lambda: not create.isVisible(), timeout=5000)
+    wait_idle(qtbot, ctx)
     ctx.runner.shutdown()

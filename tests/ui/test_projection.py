@@ -13,9 +13,10 @@ from deterrence_desktop.domain.enums import ActionKind
 from deterrence_desktop.domain.model import Action, Person
 from deterrence_desktop.services.board import BoardFilter
 from deterrence_desktop.ui.board import BoardPage
-from deterrence_desktop.ui.board.projection import ProjectionSettings, ProjectionWindow
+from deterrence_desktop.ui.board.projection import ProjectionWindow
 from tests.conftest import DEMO_TODAY
-from tests.ui.board_support import audit_for, open_page, save_shot, wait_idle
+from tests.ui.board_support import (audit_for, open_page, project_by_pressing, save_shot,
+                                    wait_idle)
 
 SECRET = dict(given_name="Quillon", family_name="Zebrafinch-Testperson",
               date_of_birth=date(1999, 3, 14), address="77 Nowhere Mews, Fictionbury",
@@ -35,8 +36,10 @@ def projected(qtbot, demo_app):
     ctx, page = open_page(qtbot, demo_app, BoardPage)
     qtbot.waitUntil(lambda: page._data is not None, timeout=15_000)
     page.grouping_combo.setCurrentIndex(page.grouping_combo.findData("person"))
-    present = [p.id for p in partners[:3]]
-    window = page.start_projection(ProjectionSettings(None, present, zoom=150, isa_only=False))
+    project_by_pressing(qtbot, page, zoom=150, isa_only=False,
+                        present=[p.name for p in partners[:3]])
+    qtbot.waitUntil(lambda: page.projection is not None, timeout=15_000)
+    window = page.projection
     yield ctx, page, window, person, partners
     if shiboken6.isValid(window):
         window.close()
@@ -104,7 +107,10 @@ def test_analyst_cannot_reveal(qtbot, demo_app):
     ctx, page = open_page(qtbot, analyst, BoardPage)
     qtbot.waitUntil(lambda: page._data is not None, timeout=15_000)
     page.grouping_combo.setCurrentIndex(page.grouping_combo.findData("person"))
-    window = page.start_projection(ProjectionSettings(None, [], zoom=100, isa_only=False))
+    project_by_pressing(qtbot, page, zoom=100, isa_only=False, present=[])
+    qtbot.waitUntil(lambda: page.projection is not None, timeout=15_000)
+    window = page.projection
+    assert not window.can_reveal and "show name" not in window.keys.text()
     assert window.reveal_name() is False
     window.close()
     wait_idle(qtbot, ctx)
@@ -133,9 +139,15 @@ def test_clicker_keys_zoom_and_esc_with_audit(projected, qtbot, demo_app):
     qtbot.keyClick(window, Qt.Key.Key_Plus)
     qtbot.keyClick(window, Qt.Key.Key_Plus)
     qtbot.keyClick(window, Qt.Key.Key_Plus)
-    assert window.zoom == 200
-    assert delegate._card_h > 1.7 * h100
-    assert delegate.f_subject.pointSizeF() == pytest.approx(2 * (delegate.BASE_PT + 1.5))
+    assert window.zoom == 200 and "text size 200%" in window.keys.text()
+    # Full screen on the small test screen, 200% may not fit: the cards are then shown at
+    # the largest step that does, and the key hints say so.
+    shown = window.shown_zoom / 100
+    assert 1 < shown <= 2 and delegate.zoom == shown
+    assert delegate._card_h > (shown - 0.15) * h100
+    assert delegate.f_subject.pointSizeF() == pytest.approx(shown * (delegate.BASE_PT + 1.5))
+    if shown < 2:
+        assert f"shown at {window.shown_zoom}% to fit this screen" in window.keys.text()
     window.set_zoom(999)
     assert window.zoom == 300
     qtbot.keyClick(window, Qt.Key.Key_Escape)
@@ -150,7 +162,9 @@ def test_isa_rule_hides_partners_without_an_agreement_in_force(qtbot, demo_app):
     qtbot.waitUntil(lambda: page._data is not None, timeout=15_000)
     ended = {p.id for p in page._data.partners if p.extra not in ("in force", "ends soon")}
     assert ended
-    window = page.start_projection(ProjectionSettings(None, [], zoom=100, isa_only=True))
+    project_by_pressing(qtbot, page, zoom=100, isa_only=True, present=[])
+    qtbot.waitUntil(lambda: page.projection is not None, timeout=15_000)
+    window = page.projection
     shown = [c for m in window.columns.models.values() for c in m.cards()]
     assert shown and not any(c.action.partner_id in ended for c in shown)
     assert "not shown" in window.hidden_note.text()
@@ -195,3 +209,55 @@ def test_the_wall_follows_a_move_on_the_board(projected, qtbot, demo_app):
     assert window.current.label == person.reference
     assert window.columns.models["in_progress"].row_of(card.id) is not None
     wait_idle(qtbot, ctx)
+
+
+def _inside(window, w) -> bool:
+    from PySide6.QtCore import QRect
+    return window.rect().contains(QRect(w.mapTo(window, w.rect().topLeft()), w.size()))
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 720), (1920, 1080), (1024, 768)])
+def test_the_wall_fits_its_screen_at_every_text_size(qtbot, demo_app, size):
+    """From 100% to 300%, on a laptop or a projector: nothing runs off the screen, the key
+    hints and the counter are whole, every column shows at least one whole card."""
+    ctx, page = open_page(qtbot, demo_app, BoardPage)
+    qtbot.waitUntil(lambda: page._data is not None, timeout=15_000)
+    page.grouping_combo.setCurrentIndex(page.grouping_combo.findData("person"))
+    title = "Weekly meeting of the Fictionbury focused deterrence partnership (fictional)"
+    window = ProjectionWindow(ctx, page.projection_items(), title=title, scope="board",
+                              recipients=[], zoom=100, can_reveal=True, today=page._data.today)
+    w, h = size
+    window.resize(w, h)
+    window.show()
+    n = len(window.items)
+    assert n > 10
+    for zoom in range(100, 301, 25):
+        window.set_zoom(zoom)
+        window.show_item(n - 1)
+        qtbot.wait(20)
+        where = f"{w}x{h} at {zoom}%"
+        hint = window.minimumSizeHint()
+        assert hint.width() <= w and hint.height() <= h, f"{where}: needs {hint}"
+        assert (window.width(), window.height()) == (w, h), where
+        pos = window.position
+        assert pos.text().replace("\u00a0", " ").endswith(f"item {n} of {n}"), where
+        counter = pos.text().rsplit("·", 1)[1].strip()
+        assert pos.fontMetrics().horizontalAdvance(counter) <= pos.width() and \
+            pos.height() >= pos.heightForWidth(pos.width()), f"{where}: counter cut"
+        keys = window.keys
+        assert "Esc leave" in keys.text() and keys.height() >= keys.heightForWidth(keys.width()), \
+            f"{where}: key hints cut"
+        for widget in (pos, keys, window.marking_top, window.marking_bottom, window.heading,
+                       *window.columns.columns.values()):
+            assert widget.isVisible() and _inside(window, widget), f"{where}: {widget} off screen"
+        d = window.columns.delegate
+        for view in window.columns.views():
+            assert view.viewport().width() >= d.narrow_width(), f"{where}: column too narrow"
+            assert view.viewport().height() >= d.tallest_card(), f"{where}: no whole card"
+        assert window.shown_zoom <= zoom
+        if (w, h) == (1920, 1080) and zoom <= 200:
+            assert window.shown_zoom == zoom, where      # a projector has room for 200%
+    save_shot(window, f"projection-{w}x{h}-300.png")
+    window.close()
+    wait_idle(qtbot, ctx)
+    ctx.runner.shutdown()

@@ -291,6 +291,16 @@ class CardDelegate(QStyledItemDelegate):
         self.narrow = narrow
         return changed
 
+    def narrow_width(self) -> int:
+        """The least width of a column's viewport at which the narrow layout still shows a
+        whole reference."""
+        return (int(6 * self.zoom) + self.stripe + 2 * self.pad
+                + self.fm_subject.horizontalAdvance("FD-00000"))
+
+    def tallest_card(self) -> int:
+        """The height of a card in the narrow layout, the taller of the two."""
+        return self._card_h + self._narrow_extra
+
     def sizeHint(self, option, index) -> QSize:
         if isinstance(_item(index), Header):
             return QSize(100, self._header_h)

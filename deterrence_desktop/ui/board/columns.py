@@ -7,7 +7,8 @@ from datetime import date
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QHBoxLayout, QLabel, QListView, QVBoxLayout, QWidget,
+    QAbstractItemView, QFrame, QHBoxLayout, QLabel, QListView, QStyle,
+    QVBoxLayout, QWidget,
 )
 
 from ...domain.enums import label
@@ -16,6 +17,10 @@ from .cards import NORMAL, CardDelegate, CardListModel, CardTheme, Header
 
 STATUS_KEYS = tuple(s.value for s in BOARD_STATUSES)
 STATUS_GLYPHS = {"planned": "○", "in_progress": "◐", "blocked": "⊘", "done": "●"}
+HEADING_PT = 11.0                 # a column heading's size at 100%
+HEADING_STYLE = ("color: {colour}; font-weight: 700; font-size: {pt:.1f}pt; padding: 2px 4px; "
+                 "background: transparent; border: none;")
+ZOOM_STEP = 0.25
 
 
 def _due_key(card: BoardCard):
@@ -148,6 +153,7 @@ class BoardColumn(QFrame):
         lay.setSpacing(4)
         self.heading = QLabel()
         self.heading.setObjectName("columnHeading")
+        self.heading.setWordWrap(True)          # a large zoom in a narrow column wraps, not cuts
         lay.addWidget(self.heading)
         self.view = CardListView(model, delegate, editable, self)
         self.view.setAccessibleName(f"{label(key)} column")
@@ -158,13 +164,22 @@ class BoardColumn(QFrame):
 
 
 class BoardColumns(QWidget):
-    """Four status columns side by side."""
+    """Four status columns side by side.
+
+    With ``fit`` (the projection), the cards are shown at the zoom asked for or, when the
+    room is too small for that (a laptop screen at 300%), at the largest step below it at
+    which every column still shows a whole card and a whole reference: ``zoom`` is what
+    is shown, ``requested_zoom`` what was asked."""
+
+    zoom_applied = Signal(float)       # the zoom the cards are shown at (after fitting)
 
     def __init__(self, parent=None, *, editable: bool = True, show_names: bool = True,
-                 theme: CardTheme = NORMAL, zoom: float = 1.0):
+                 theme: CardTheme = NORMAL, zoom: float = 1.0, fit: bool = False):
         super().__init__(parent)
         self.editable = editable
         self.theme = theme
+        self.fit = fit
+        self.requested_zoom = zoom
         self.delegate = CardDelegate(self, theme, zoom)
         self.models: dict[str, CardListModel] = {}
         self.columns: dict[str, BoardColumn] = {}
@@ -179,9 +194,44 @@ class BoardColumns(QWidget):
             lay.addWidget(col, 1)
         self.apply_theme(theme, zoom)
 
+    @property
+    def zoom(self) -> float:
+        return self.delegate.zoom
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        if self.fit:
+            z = self.fitting_zoom()
+            if z != self.delegate.zoom:
+                self._apply(self.theme, z)
+                return
         self._update_width()
+
+    def fitting_zoom(self) -> float:
+        """The largest zoom, at most the one asked for, at which each column is wide enough
+        for a whole reference and tall enough for its heading and one whole card."""
+        z = max(1.0, min(3.0, self.requested_zoom))
+        w, h = self.width(), self.height()
+        if w <= 0 or h <= 0:
+            return z
+        spacing = self.layout().spacing()
+        scroll = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        column_w = (w - spacing * (len(STATUS_KEYS) - 1)) // len(STATUS_KEYS)
+        inner_w = column_w - 2 * 6 - 2                 # the column's margins and border
+        # The longest heading there can be (a three-figure count), as it wraps.
+        longest = max((f"{STATUS_GLYPHS[k]} {label(k)}  ·  000" for k in STATUS_KEYS), key=len)
+        probe = QLabel(longest)                         # a heading as it wraps, never shown
+        probe.setWordWrap(True)
+        while z > 1.0:
+            d = CardDelegate(None, self.theme, z)
+            probe.setStyleSheet(HEADING_STYLE.format(colour="#000000", pt=HEADING_PT * z))
+            probe.ensurePolished()
+            heading_h = probe.heightForWidth(inner_w)
+            need_h = 2 * 6 + 2 + 4 + heading_h + d.tallest_card()
+            if inner_w - scroll >= d.narrow_width() and h >= need_h:
+                break
+            z = max(1.0, z - ZOOM_STEP)
+        return z
 
     def _update_width(self) -> None:
         """Tell the delegate how wide the cards are; relayout if the card layout changed."""
@@ -206,18 +256,23 @@ class BoardColumns(QWidget):
             m.set_show_names(show)
 
     def apply_theme(self, theme: CardTheme, zoom: float) -> None:
+        """Show the cards in ``theme`` at ``zoom`` (with ``fit``, at most ``zoom``)."""
+        self.requested_zoom = zoom
+        self._apply(theme, self.fitting_zoom() if self.fit else zoom)
+
+    def _apply(self, theme: CardTheme, zoom: float) -> None:
         self.theme = theme
         self.delegate.theme = theme
         self.delegate.set_zoom(zoom)
-        pt = 11 * self.delegate.zoom
+        pt = HEADING_PT * self.delegate.zoom
         self.setStyleSheet(
             f"QFrame#boardColumn {{ background: {theme.background}; border-radius: 8px; "
             f"border: 1px solid {theme.border if theme.name != 'normal' else '#dde4e7'}; }}"
-            f"QLabel#columnHeading {{ color: {theme.header}; font-weight: 700; "
-            f"font-size: {pt:.1f}pt; padding: 2px 4px; background: transparent; border: none; }}"
+            "QLabel#columnHeading { " + HEADING_STYLE.format(colour=theme.header, pt=pt) + " }"
             f"QListView {{ background: {theme.background}; border: none; }}")
         self.delegate.set_width(self.columns[STATUS_KEYS[0]].view.viewport().width())
         for m in self.models.values():
             m.relayout()
         for v in self.views():
             v.doItemsLayout()
+        self.zoom_applied.emit(self.delegate.zoom)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.enums import label
 from ...services.board import (
-    ISA_SHAREABLE, NEEDS_OUTCOME, BoardCard, BoardData, BoardFilter, filter_cards, group_key,
+    NEEDS_OUTCOME, BoardCard, BoardData, BoardFilter, filter_cards, group_key,
     make_card, summarise,
 )
 from ..page import Page
@@ -100,6 +100,8 @@ class BoardPage(Page):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 10, 10, 10)
         lay.setSpacing(8)
+        # Two rows, so that nothing overlaps on a laptop: the title with the count and the
+        # projection button; then how the cards are shown.
         top = QHBoxLayout()
         heading = QLabel("Action board")
         heading.setProperty("role", "heading")
@@ -109,31 +111,42 @@ class BoardPage(Page):
         self.count_label.setProperty("role", "muted")
         top.addWidget(self.count_label)
         top.addStretch(1)
+        self.project_button = QPushButton("Project on a screen…", self)
+        self.project_button.setToolTip("Show the board full screen for a partnership meeting "
+                                       "(references instead of names)")
+        # clicked(bool) would hand its checked flag to an optional argument: drop it.
+        self.project_button.clicked.connect(lambda: self.start_projection())
+        top.addWidget(self.project_button)
+        lay.addLayout(top)
+        view = QHBoxLayout()
+        view.setSpacing(6)
         self.references_only = QCheckBox("References only", self)
         self.references_only.setToolTip("Show partnership references instead of names (for a "
                                         "shared or overlooked screen)")
         self.references_only.toggled.connect(lambda on: self.columns.set_show_names(not on))
-        top.addWidget(self.references_only)
-        top.addWidget(QLabel("Group within columns by"))
+        view.addWidget(self.references_only)
+        view.addSpacing(12)
         self.grouping_combo = QComboBox(self)
         self.grouping_combo.setAccessibleName("Group cards by")
         for key, text in GROUPING_LABELS:
             self.grouping_combo.addItem(text, key)
         self.grouping_combo.currentIndexChanged.connect(self._grouping_changed)
-        top.addWidget(self.grouping_combo)
-        top.addWidget(QLabel("Zoom"))
+        grouping_label = QLabel("Group within columns by", self)
+        grouping_label.setBuddy(self.grouping_combo)
+        view.addWidget(grouping_label)
+        view.addWidget(self.grouping_combo)
+        view.addSpacing(12)
         self.zoom_combo = QComboBox(self)
         self.zoom_combo.setAccessibleName("Zoom")
         for z in ZOOMS:
             self.zoom_combo.addItem(f"{z}%", z)
         self.zoom_combo.currentIndexChanged.connect(self._zoom_changed)
-        top.addWidget(self.zoom_combo)
-        self.project_button = QPushButton("Project on a screen…", self)
-        self.project_button.setToolTip("Show the board full screen for a partnership meeting "
-                                       "(references instead of names)")
-        self.project_button.clicked.connect(self.start_projection)
-        top.addWidget(self.project_button)
-        lay.addLayout(top)
+        zoom_label = QLabel("Zoom", self)
+        zoom_label.setBuddy(self.zoom_combo)
+        view.addWidget(zoom_label)
+        view.addWidget(self.zoom_combo)
+        view.addStretch(1)
+        lay.addLayout(view)
 
         self.filters = FilterBar(self)
         self.filters.changed.connect(self._filters_changed)
@@ -148,6 +161,7 @@ class BoardPage(Page):
                            "Ctrl+Right (Ctrl+M: move to…). Ctrl+Z undoes a move. Enter opens "
                            "the action.")
         self.hint.setProperty("role", "muted")
+        self.hint.setWordWrap(True)
         lay.addWidget(self.hint)
 
         for key, model in self.columns.models.items():
@@ -432,29 +446,22 @@ class BoardPage(Page):
             items.append(ProjectionItem(title, members, person_reference=ref, person_name=name))
         return items
 
-    def start_projection(self, settings=None):
-        """Ask where and to whom, then show the board full screen (returns the window)."""
-        from .projection import ProjectionStartDialog, ProjectionWindow
+    def start_projection(self):
+        """Ask where, how large and to whom (the dialog returned), then show the board full
+        screen on that screen."""
+        from .projection import ask_projection
+        if self._data is None:
+            self.ctx.status_message.emit("The board is still loading; try again in a moment.")
+            return None
+        partners = self._data.partners
+        return ask_projection(self, partners, [p.id for p in partners], self._project)
+
+    def _project(self, settings):
+        from .projection import project
         if self._data is None:
             return None
-        if settings is None:
-            dialog = ProjectionStartDialog([(p.id, p.label) for p in self._data.partners],
-                                           [p.id for p in self._data.partners], self)
-            if dialog.exec() != QDialog.DialogCode.Accepted:
-                return None
-            settings = dialog.settings()
-        shareable = None
-        if settings.isa_only:
-            shareable = {p.id for p in self._data.partners if p.extra in ISA_SHAREABLE}
-        names = {p.id: p.label for p in self._data.partners}
-        actor = self.ctx.services.actor if self.ctx.services else None
-        window = ProjectionWindow(
-            self.ctx, self.projection_items(), title="Action board", scope="board",
-            recipients=[names[i] for i in settings.partner_ids if i in names],
-            shareable_partners=shareable, zoom=settings.zoom,
-            can_reveal=actor is not None and actor.role.value == "coordinator",
-            today=self._data.today)
+        window = project(self.ctx, settings, self._data.partners, self.projection_items(),
+                         title="Action board", scope="board", today=self._data.today)
         self.projection = window
         window.destroyed.connect(lambda: setattr(self, "projection", None))
-        window.start(settings.screen)
         return window

@@ -18,11 +18,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
-    QListWidget, QListWidgetItem, QSpinBox, QVBoxLayout, QWidget,
+    QListWidget, QListWidgetItem, QSizePolicy, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from ...domain import clock
-from ...services.board import BoardCard, BoardFilter, filter_cards, summarise
+from ...services.board import ISA_SHAREABLE, BoardCard, BoardFilter, filter_cards, summarise
 from .cards import HIGH_CONTRAST
 from .columns import BoardColumns
 from .widgets import SummaryStrip
@@ -117,6 +117,33 @@ class ProjectionStartDialog(QDialog):
                                   ids, self.zoom.value(), self.isa_only.isChecked())
 
 
+def ask_projection(parent: QWidget, partners, present: list[int], then) -> ProjectionStartDialog:
+    """Open the start dialog (not blocking); on "Start projection", ``then(settings)``.
+    ``partners`` are the board's partner choices (id, label, extra = ISA state)."""
+    dialog = ProjectionStartDialog([(p.id, p.label) for p in partners], present, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.accepted.connect(lambda: then(dialog.settings()))
+    dialog.open()
+    return dialog
+
+
+def project(ctx, settings: ProjectionSettings, partners, items: list[ProjectionItem], *,
+            title: str, scope: str, today: date) -> "ProjectionWindow":
+    """Show ``items`` full screen as ``settings`` say: the partners present as recipients,
+    only partners with an agreement in force when asked, names revealable by a coordinator."""
+    shareable = ({p.id for p in partners if p.extra in ISA_SHAREABLE}
+                 if settings.isa_only else None)
+    names = {p.id: p.label for p in partners}
+    actor = ctx.services.actor if ctx.services else None
+    window = ProjectionWindow(
+        ctx, items, title=title, scope=scope,
+        recipients=[names[i] for i in settings.partner_ids if i in names],
+        shareable_partners=shareable, zoom=settings.zoom,
+        can_reveal=actor is not None and actor.role.value == "coordinator", today=today)
+    window.start(settings.screen)
+    return window
+
+
 class ProjectionWindow(QWidget):
     """Full-screen, read-only, high-contrast board for the wall."""
 
@@ -137,7 +164,7 @@ class ProjectionWindow(QWidget):
         self.recipients = recipients
         self.shareable = shareable_partners
         self.can_reveal = can_reveal
-        self.today = today or clock.today()
+        self.today = today or (ctx.services.today() if ctx.services else clock.today())
         self.index = 0
         self.revealed = False
         self.reveals: list[str] = []
@@ -154,9 +181,13 @@ class ProjectionWindow(QWidget):
         head = QHBoxLayout()
         self.heading = QLabel()
         self.heading.setObjectName("projectionHeading")
+        self.heading.setWordWrap(True)          # a long group name wraps; the counter stays whole
+        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         head.addWidget(self.heading, 1)
         self.position = QLabel()
+        self.position.setObjectName("projectionPosition")
         self.position.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.position.setWordWrap(True)
         head.addWidget(self.position)
         lay.addLayout(head)
         self.details = QLabel()
@@ -165,21 +196,25 @@ class ProjectionWindow(QWidget):
         self.summary = SummaryStrip(self, high_contrast=True)
         lay.addWidget(self.summary)
         self.columns = BoardColumns(self, editable=False, show_names=False, theme=HIGH_CONTRAST,
-                                    zoom=zoom / 100)
+                                    zoom=zoom / 100, fit=True)
         for v in self.columns.views():
             v.itemDelegate().today = self.today
         lay.addWidget(self.columns, 1)
         self.hidden_note = QLabel()
         self.hidden_note.setWordWrap(True)
         lay.addWidget(self.hidden_note)
-        self.keys = QLabel("Page Down / → next   ·   Page Up / ← previous   ·   + / − text size"
-                           + ("   ·   R show name" if can_reveal else "") + "   ·   Esc leave")
+        self.keys = QLabel()
+        self.keys.setObjectName("projectionKeys")
+        self.keys.setWordWrap(True)             # always whole on the screen, on two lines if need be
         lay.addWidget(self.keys)
         self.marking_bottom = QLabel(MARKING)
         self.marking_bottom.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(self.marking_bottom)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._chrome_zoom = 0.0
         self._apply_style()
+        self.columns.zoom_applied.connect(lambda _z: self._update_keys())
+        self._update_keys()
         self.show_item(0)
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -226,7 +261,10 @@ class ProjectionWindow(QWidget):
         self.columns.set_cards(cards)
         self.summary.show_summary(summarise(cards, self.today), max_partners=3)
         self._update_heading()
-        self.position.setText(f"{self.title}  ·  item {self.index + 1} of {len(self.items)}")
+        # A long meeting title wraps; the counter never breaks (non-breaking spaces).
+        self.position.setText(f"{self.title}  ·  item\u00a0{self.index + 1}\u00a0of"
+                              f"\u00a0{len(self.items)}")
+        self._fit_position()
         self.details.setText("   ·   ".join(item.details))
         self.details.setVisible(bool(item.details))
         self.hidden_note.setText(
@@ -243,6 +281,14 @@ class ProjectionWindow(QWidget):
         index = next((i for i, it in enumerate(self.items) if it.label == label),
                      min(self.index, len(self.items) - 1))
         self.show_item(index)
+
+    def _fit_position(self) -> None:
+        """The title and counter on one line when they take at most half the width; else
+        wrapped in that half."""
+        pos = self.position
+        pos.ensurePolished()
+        whole = pos.fontMetrics().horizontalAdvance(pos.text()) + 2 * pos.margin() + 4
+        pos.setMinimumWidth(min(whole, max(1, (self.width() - 48) // 2)))
 
     def _update_heading(self) -> None:
         item = self.current
@@ -276,11 +322,39 @@ class ProjectionWindow(QWidget):
     # -- zoom and look ---------------------------------------------------------------------------
     def set_zoom(self, zoom: int) -> None:
         self.zoom = max(ZOOM_MIN, min(ZOOM_MAX, zoom))
-        self.columns.apply_theme(HIGH_CONTRAST, self.zoom / 100)
         self._apply_style()
+        self.columns.apply_theme(HIGH_CONTRAST, self.zoom / 100)
+        self._update_keys()
+
+    @property
+    def shown_zoom(self) -> int:
+        """The text size the cards are shown at: the one asked for unless the screen is too
+        small for it."""
+        return round(self.columns.zoom * 100)
+
+    def _update_keys(self) -> None:
+        size = f"+ / − text size {self.zoom}%"
+        if self.shown_zoom < self.zoom:
+            size += f" (shown at {self.shown_zoom}% to fit this screen)"
+        self.keys.setText("   ·   ".join(
+            ["Page Down / → next", "Page Up / ← previous", size]
+            + (["R show name"] if self.can_reveal else []) + ["Esc leave"]))
+
+    def chrome_zoom(self) -> float:
+        """How much the headings, counter, summary and key hints grow: with the text size,
+        but no more than the screen has room for (a 768-line laptop screen at 300% would
+        otherwise have no room left for the cards)."""
+        w, h = self.width(), self.height()
+        return min(self.zoom / 100, max(1.0, h / 480), max(1.0, w / 640))
+
+    def resizeEvent(self, event) -> None:
+        if self.chrome_zoom() != self._chrome_zoom:
+            self._apply_style()
+        self._fit_position()
+        super().resizeEvent(event)
 
     def _apply_style(self) -> None:
-        z = self.zoom / 100
+        z = self._chrome_zoom = self.chrome_zoom()
         self.setStyleSheet(
             f"QWidget#projection {{ background: #000000; }}"
             f"QWidget#projection QLabel {{ color: #ffffff; background: transparent; "
@@ -295,6 +369,7 @@ class ProjectionWindow(QWidget):
         self.setPalette(pal)
         for lab in (self.marking_top, self.marking_bottom):
             lab.setStyleSheet(f"font-weight: 700; font-size: {10 * z:.1f}pt; color: #ffffff;")
+        self._fit_position()
 
     # -- keys -------------------------------------------------------------------------------------
     def keyPressEvent(self, event) -> None:

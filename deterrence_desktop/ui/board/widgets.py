@@ -5,12 +5,13 @@ from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QLabel, QLineEdit,
     QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from ...domain.enums import ActionKind, label
 from ...services.board import BOARD_STATUSES, BoardData, BoardFilter, BoardSummary
+from ..flow import FlowLayout
 
 
 # "Any" entries of the combos carry a sentinel, never None: under Python 3.11, PySide6
@@ -34,15 +35,9 @@ class FilterBar(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._loading = False
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(4)
-        first, second = QHBoxLayout(), QHBoxLayout()
-        first.setSpacing(6)
-        second.setSpacing(6)
-        outer.addLayout(first)
-        outer.addLayout(second)
-        lay = first
+        # One flow: the filters take as many rows as the width needs (two on a laptop).
+        lay = FlowLayout(self, spacing=6, row_spacing=4)
+        lay.setContentsMargins(0, 0, 0, 0)
 
         def combo(name: str, tip: str) -> QComboBox:
             c = QComboBox(self)
@@ -59,14 +54,14 @@ class FilterBar(QWidget):
         self.search.setPlaceholderText("Search actions, references…")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(180)
+        self.search.setFixedWidth(240)
         self.search.setAccessibleName("Search the board")
         self.search.textChanged.connect(self._emit)
-        lay.addWidget(self.search, 1)
+        lay.addWidget(self.search)
         self.partner = combo("filterPartner", "Owning partner")
         self.kind = combo("filterKind", "Kind of action")
         self.cohort = combo("filterCohort", "Cohort")
         self.group = combo("filterGroup", "Group")
-        lay = second
         self.person = combo("filterPerson", "Person (reference)")
         self.person.setEditable(True)
         self.person.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -86,7 +81,6 @@ class FilterBar(QWidget):
         lay.addWidget(self.due)
         self.clear_button = QPushButton("Clear filters", self)
         self.clear_button.clicked.connect(lambda: self.set_filter(BoardFilter(), emit=True))
-        lay.addStretch(1)
         lay.addWidget(self.clear_button)
         self._fill_static()
 

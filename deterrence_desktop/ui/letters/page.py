@@ -24,6 +24,7 @@ from ...services.letters import (
     MERGE_FIELDS, LetterPreflightError, LetterRequest, Preflight, Problem, TemplateInfo,
 )
 from ..errors import show_failure
+from ..flow import FlowLayout
 from ..models import Column, RowsModel, SearchProxy, text_column
 from ..page import Page
 from ..style import set_role
@@ -203,26 +204,26 @@ class LettersPage(Page):
         self.problems_view = _table(self.problems_model, 2)
         self.problems_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         rb.addWidget(self.problems_view, 1)
-        ex = QHBoxLayout()
+        ex = FlowLayout()              # wraps on a laptop screen rather than widening the page
         self.exclude_button = QPushButton("&Leave out the selected people")
         self.exclude_all_button = QPushButton("Leave out &everyone with a problem")
         self.include_button = QPushButton("Put everyone &back")
         ex.addWidget(self.exclude_button)
         ex.addWidget(self.exclude_all_button)
         ex.addWidget(self.include_button)
-        ex.addStretch(1)
         rb.addLayout(ex)
         self.excluded_label = QLabel("")
         self.excluded_label.setWordWrap(True)
         set_role(self.excluded_label, "muted")
         rb.addWidget(self.excluded_label)
-        again = QHBoxLayout()
+        again = FlowLayout()
         self.reprint_ref = QLineEdit()
         self.reprint_ref.setPlaceholderText("Letter reference, e.g. L-2026-000001")
+        self.reprint_ref.setMinimumWidth(240)
         self.reprint_button = QPushButton("&Reprint…")
         self.verify_button = QPushButton("Check a printed &file…")
         again.addWidget(QLabel("Reprint word for word:"))
-        again.addWidget(self.reprint_ref, 1)
+        again.addWidget(self.reprint_ref)
         again.addWidget(self.reprint_button)
         again.addWidget(self.verify_button)
         rb.addLayout(again)

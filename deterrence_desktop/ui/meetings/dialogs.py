@@ -188,3 +188,55 @@ class AddActionDialog(QDialog):
                       description=self.description.text().strip(),
                       assignee=self.assignee.text().strip(),
                       due_date=_pydate(self.due.date()) if self.has_due.isChecked() else None)
+
+
+class ChooseMeetingDialog(QDialog):
+    """Asked when something needs a meeting and none is selected: choose one from the
+    list, or create a new one. ``chosen`` is the meeting's id, or None for a new one."""
+
+    def __init__(self, meetings, purpose: str, open_text: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Choose a meeting")
+        self.chosen: int | None = None
+        lay = QVBoxLayout(self)
+        if meetings:
+            text = (f"No meeting is selected. Choose the meeting to {purpose}, "
+                    "or create a new one.")
+        else:
+            text = (f"There are no meetings yet. Create one to {purpose}: choose the partners "
+                    "attending and the people and groups on its agenda.")
+        note = QLabel(text)
+        note.setWordWrap(True)
+        note.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        lay.addWidget(note)
+        self.list = QListWidget(self)
+        self.list.setAccessibleName("Meetings")
+        for m in meetings:
+            it = QListWidgetItem(f"{m.title}  ·  {m.held_on:%d %b %Y}")
+            it.setData(Qt.ItemDataRole.UserRole, m.id)
+            self.list.addItem(it)
+        self.list.setVisible(bool(meetings))
+        self.list.itemDoubleClicked.connect(lambda _it: self._open())
+        lay.addWidget(self.list, 1)
+        buttons = QDialogButtonBox(self)
+        self.open_button = buttons.addButton(open_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.open_button.setVisible(bool(meetings))
+        self.open_button.setEnabled(False)
+        self.open_button.clicked.connect(self._open)
+        self.new_button = buttons.addButton("New meeting…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.new_button.clicked.connect(self._new)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel).clicked.connect(self.reject)
+        self.list.currentRowChanged.connect(lambda r: self.open_button.setEnabled(r >= 0))
+        lay.addWidget(buttons)
+        (self.list if meetings else self.new_button).setFocus()
+        self.resize(480, 360 if meetings else 160)
+
+    def _open(self) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self.chosen = item.data(Qt.ItemDataRole.UserRole)
+            self.accept()
+
+    def _new(self) -> None:
+        self.chosen = None
+        self.accept()

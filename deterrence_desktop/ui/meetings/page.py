@@ -11,19 +11,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
-    QPlainTextEdit, QProgressDialog, QPushButton, QSplitter, QStackedWidget, QTableView,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel,
+    QMessageBox, QPlainTextEdit, QProgressDialog, QPushButton, QScrollArea, QSplitter,
+    QStackedWidget, QTableView, QVBoxLayout, QWidget,
 )
 
 from ...domain.errors import readable
-from ...services.board import ISA_SHAREABLE
 from ..board.page import alive, call_while_alive
 from ..page import Page
-from .dialogs import AddActionDialog, CreateMeetingDialog
+from .dialogs import AddActionDialog, ChooseMeetingDialog, CreateMeetingDialog
 from .models import (
     actions_model, agenda_model, changes_model, communications_model, meetings_model,
 )
@@ -40,6 +39,13 @@ def _table(model, parent=None, stretch: int = 0) -> QTableView:
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     view.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return view
+
+
+def _documents() -> Path:
+    """Where a saved file goes first: the Documents folder if the account has one, else home
+    (a fresh account may have no Documents folder)."""
+    loc = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(loc) if loc and Path(loc).is_dir() else Path.home()
 
 
 def _section(text: str) -> QLabel:
@@ -66,6 +72,7 @@ class MeetingModeWidget(QWidget):
         top.addWidget(self.back)
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 14pt; font-weight: 600;")
+        self.heading.setWordWrap(True)
         top.addWidget(self.heading, 1)
         self.project_button = QPushButton("Project agenda…")
         self.project_button.clicked.connect(lambda: page.start_projection())
@@ -98,22 +105,36 @@ class MeetingModeWidget(QWidget):
         rl.setContentsMargins(0, 0, 0, 0)
         self.item_heading = QLabel()
         self.item_heading.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.item_heading.setWordWrap(True)
         rl.addWidget(self.item_heading)
         self.since = QLabel()
         self.since.setProperty("role", "muted")
+        self.since.setWordWrap(True)
         rl.addWidget(self.since)
-        rl.addWidget(_section("Open actions"))
+        # The item's four tables scroll together when the screen is short (a laptop), so that
+        # the decision and its buttons always stay in view below them.
+        sections = QWidget()
+        sl = QVBoxLayout(sections)
+        sl.setContentsMargins(0, 0, 0, 0)
         self.open_actions = actions_model(self)
-        rl.addWidget(_table(self.open_actions, right), 2)
-        rl.addWidget(_section("What changed since the last meeting"))
         self.changes = changes_model(self)
-        rl.addWidget(_table(self.changes, right, stretch=1), 1)
-        rl.addWidget(_section("New communications"))
         self.comms = communications_model(self)
-        rl.addWidget(_table(self.comms, right, stretch=2), 1)
-        rl.addWidget(_section("Agreed at this meeting"))
         self.agreed = actions_model(self)
-        rl.addWidget(_table(self.agreed, right), 1)
+        for title, model, stretch_column, stretch in (
+                ("Open actions", self.open_actions, 0, 2),
+                ("What changed since the last meeting", self.changes, 1, 1),
+                ("New communications", self.comms, 2, 1),
+                ("Agreed at this meeting", self.agreed, 0, 1)):
+            sl.addWidget(_section(title))
+            view = _table(model, sections, stretch=stretch_column)
+            view.setMinimumHeight(110)
+            sl.addWidget(view, stretch)
+        scroll = QScrollArea(right)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(sections)
+        rl.addWidget(scroll, 1)
         rl.addWidget(_section("Decision"))
         self.decision = QPlainTextEdit()
         self.decision.setObjectName("decision")
@@ -130,7 +151,7 @@ class MeetingModeWidget(QWidget):
         buttons.addWidget(self.add_button)
         buttons.addStretch(1)
         self.save_button = QPushButton("Save decision")
-        self.save_button.clicked.connect(self.save_decision)
+        self.save_button.clicked.connect(lambda: self.save_decision())
         buttons.addWidget(self.save_button)
         self.next_button = QPushButton("Save and next ▶")
         self.next_button.setToolTip("Ctrl+Return")
@@ -220,8 +241,9 @@ class MeetingModeWidget(QWidget):
         partners = self.page.partners
         dialog = AddActionDialog(partners, item.label, self.page.today(), self)
         dialog.setObjectName("addActionDialog")
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.add_action(dialog.action())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.add_action(dialog.action()))
+        dialog.open()
 
     def add_action(self, action) -> None:
         item = self.current_item
@@ -349,8 +371,9 @@ class MeetingsPage(Page):
     def _show_create_dialog(self, choices) -> None:
         dialog = CreateMeetingDialog(*choices, parent=self)
         dialog.setObjectName("createMeeting")
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.create_meeting(*dialog.result_value())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.create_meeting(*dialog.result_value()))
+        dialog.open()
 
     def create_meeting(self, meeting, agenda) -> None:
         def created(detail):
@@ -361,9 +384,36 @@ class MeetingsPage(Page):
                       label="create a meeting")
 
     def open_selected(self) -> None:
-        m = self.selected_meeting()
-        if m is not None:
-            self.open_meeting(m.id)
+        """Meeting mode for the selected meeting; with none selected, ask which (or offer
+        to create one)."""
+        self.with_meeting("walk its agenda in meeting mode", "Meeting mode", self.open_meeting)
+
+    def with_meeting(self, purpose: str, open_text: str, then) -> ChooseMeetingDialog | None:
+        """``then(meeting_id)`` for the meeting in hand (open in meeting mode, or selected in
+        the list); with none, a dialog says so and offers to choose one or create one."""
+        mid = self.current_meeting_id()
+        if mid is not None:
+            then(mid)
+            return None
+        dialog = ChooseMeetingDialog(self.meetings.rows, purpose, open_text, self)
+        dialog.setObjectName("chooseMeeting")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen():
+            if dialog.chosen is None:
+                self.new_record()
+            else:
+                self.select_meeting(dialog.chosen)
+                then(dialog.chosen)
+        dialog.accepted.connect(chosen)
+        dialog.open()
+        return dialog
+
+    def select_meeting(self, meeting_id: int) -> None:
+        for r, m in enumerate(self.meetings.rows):
+            if m.id == meeting_id:
+                self.table.selectRow(r)
+                return
 
     def open_meeting(self, meeting_id: int, detail=None) -> None:
         self.stack.setCurrentIndex(1)
@@ -394,20 +444,32 @@ class MeetingsPage(Page):
 
     # -- minutes and partner lists ---------------------------------------------------------------
     def choose_and_export_minutes(self) -> None:
-        mid = self.current_meeting_id()
-        if mid is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Save the minutes", "minutes.pdf",
-                                              "PDF (*.pdf)")
-        if not path:
-            return
-        names = QMessageBox.question(
-            self, "Names in the minutes",
-            "Include people's names beside their partnership references?\n\n"
-            "Choose No to send references only (the safer default).",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
-        self.export_minutes(Path(path), include_names=names)
+        """Ask where to save the minutes and whether to name people, then write them."""
+        self.with_meeting("save its minutes", "Save its minutes…", self._ask_minutes_path)
+
+    def _ask_minutes_path(self, mid: int) -> QFileDialog:
+        today = self.today()
+        name = f"{today:%Y-%m-%d}-minutes.pdf" if today else "minutes.pdf"
+        dialog = QFileDialog(self, "Save the minutes", str(_documents() / name), "PDF (*.pdf)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("pdf")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda path: self._ask_minutes_names(mid, Path(path)))
+        dialog.open()
+        return dialog
+
+    def _ask_minutes_names(self, mid: int, path: Path) -> QMessageBox:
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+        box = QMessageBox(QMessageBox.Icon.Question, "Names in the minutes",
+                          "Include people's names beside their partnership references?\n\n"
+                          "Choose No to send references only (the safer default).",
+                          yes | no, self)
+        box.setDefaultButton(no)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _r: self.export_minutes(
+            path, include_names=box.standardButton(box.clickedButton()) == yes, meeting_id=mid))
+        box.open()
+        return box
 
     def _progress(self, text: str) -> QProgressDialog:
         dialog = QProgressDialog(text, "Cancel", 0, 0, self)
@@ -441,12 +503,19 @@ class MeetingsPage(Page):
         return task
 
     def choose_and_export_partner_lists(self) -> None:
-        mid = self.current_meeting_id()
-        if mid is None:
-            return
-        folder = QFileDialog.getExistingDirectory(self, "Folder for the partners' action lists")
-        if folder:
-            self.export_partner_lists(Path(folder), meeting_id=mid)
+        """Ask for a folder, then write each owning partner's list of new actions there."""
+        self.with_meeting("write each partner's list of its new actions",
+                          "Partners' action lists…", self._ask_lists_folder)
+
+    def _ask_lists_folder(self, mid: int) -> QFileDialog:
+        dialog = QFileDialog(self, "Folder for the partners' action lists", str(_documents()))
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda folder: self.export_partner_lists(
+            Path(folder), meeting_id=mid))
+        dialog.open()
+        return dialog
 
     def export_partner_lists(self, folder: Path, meeting_id: int | None = None):
         mid = meeting_id or self.current_meeting_id()
@@ -472,39 +541,26 @@ class MeetingsPage(Page):
         return task
 
     # -- projection of the agenda ------------------------------------------------------------------
-    def start_projection(self, settings=None, meeting_id: int | None = None) -> None:
+    def start_projection(self) -> None:
         """Load the agenda's cards, ask where and to whom, and project it item by item."""
-        mid = meeting_id or self.current_meeting_id()
-        if mid is None:
-            return
-        self._call(lambda s: (s.board.load(), s.meetings.detail(mid)),
-                      lambda r: self._project(r[0], r[1], settings), self.show_error,
-                      label="prepare the projection")
+        self.with_meeting("project its agenda", "Project its agenda…", lambda mid: self._call(
+            lambda s: (s.board.load(), s.meetings.detail(mid)), self._ask_projection,
+            self.show_error, label="prepare the projection"))
+
+    def _ask_projection(self, result) -> None:
+        from ..board.projection import ask_projection
+        data, detail = result
+        ask_projection(self, data.partners, list(detail.attendee_ids),
+                       lambda settings: self._project(data, detail, settings))
 
     def _project(self, data, detail, settings):
-        from ..board.projection import ProjectionStartDialog, ProjectionWindow
-        if settings is None:
-            dialog = ProjectionStartDialog([(p.id, p.label) for p in data.partners],
-                                           list(detail.attendee_ids), self)
-            if dialog.exec() != QDialog.DialogCode.Accepted:
-                return None
-            settings = dialog.settings()
-        items = self.projection_items(data, detail)
-        mid = detail.meeting.id
-        shareable = None
-        if settings.isa_only:
-            shareable = {p.id for p in data.partners if p.extra in ISA_SHAREABLE}
-        names = {p.id: p.label for p in data.partners}
-        actor = self.ctx.services.actor if self.ctx.services else None
-        window = ProjectionWindow(
-            self.ctx, items, title=detail.meeting.title, scope=f"meeting {mid}",
-            recipients=[names[i] for i in settings.partner_ids if i in names],
-            shareable_partners=shareable, zoom=settings.zoom,
-            can_reveal=actor is not None and actor.role.value == "coordinator", today=data.today)
+        from ..board.projection import project
+        window = project(self.ctx, settings, data.partners, self.projection_items(data, detail),
+                         title=detail.meeting.title, scope=f"meeting {detail.meeting.id}",
+                         today=data.today)
         window.item_changed.connect(self._follow_projection)
         self.projection = window
         window.destroyed.connect(lambda: setattr(self, "projection", None))
-        window.start(settings.screen)
         return window
 
     @staticmethod
