@@ -18,6 +18,7 @@ from .enums import (
     GroupRelationKind, GroupType, InfluencerKind, InterventionKind, LegalStatus, Need,
     PartnerType, RiskLevel, Role, Strategy,
 )
+from . import clock
 from .errors import ValidationError
 
 __all__ = [
@@ -386,12 +387,15 @@ class Communication(Record):
     template: str = ""
     id: int | None = None
 
-    def validate(self) -> None:
+    def validate(self, today: date | None = None) -> None:
+        """``today`` is the caller's (the services' clock); without it, the process clock's."""
         r = _Rules()
         r.required("occurred_at", self.occurred_at)
         r.enum("channel", self.channel, CommunicationChannel)
         r.enum("outcome", self.outcome, CommunicationOutcome)
-        if self.occurred_at is not None and self.occurred_at.date() > date.today():
+        if today is None:
+            today = clock.today()
+        if self.occurred_at is not None and self.occurred_at.date() > today:
             r.fail("occurred_at", "a communication cannot be recorded in the future")
         self._text_lengths(r, notes=("message",))
         r.raise_if_any()
