@@ -25,6 +25,7 @@ __all__ = [
     "Partnership", "Partner", "User", "Person", "Influencer", "Group", "Membership",
     "GroupRelation", "Cohort", "CohortMember", "Intervention", "Action", "Communication",
     "CallIn", "Invitation", "Meeting", "display_name", "REFERENCE_PATTERN", "MAX_TEXT", "MAX_NOTE", "Record",
+    "message_given", "MESSAGE_GIVEN",
 ]
 
 def display_name(given: str | None, preferred: str | None, family: str | None) -> str:
@@ -367,6 +368,16 @@ class Action(Record):
     def is_overdue(self, today: date) -> bool:
         return (self.due_date is not None and self.due_date < today
                 and ActionStatus(self.status).is_open)
+
+
+MESSAGE_GIVEN = frozenset({CommunicationOutcome.DELIVERED.value, CommunicationOutcome.ATTENDED.value,
+                           CommunicationOutcome.SENT.value})
+
+
+def message_given(outcome: str) -> bool:
+    """Whether a communication with this outcome gave the person the message. A no-show,
+    a refusal or a person not found is a contact attempted, not a message delivered."""
+    return str(outcome) in MESSAGE_GIVEN
 
 
 @dataclass
