@@ -131,3 +131,24 @@ def test_the_call_ins_page_keeps_its_selection_across_a_lock(qtbot, ctx, demo_ap
     ctx.set_services(demo_app)          # workspace_opened reloads the page
     qtbot.waitUntil(lambda: page.detail is not None and page.detail.call_in.id == held.id
                     and page.figures_card.isVisible(), timeout=10_000)
+
+
+def test_attendance_for_a_future_call_in_says_why_before_anything_is_typed(qtbot, ctx, demo_app):
+    # The demo's planned call-in is on 10 Dec 2026; the services' today is 26 Nov 2026.
+    page = CallInsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=10_000)
+    planned = next(r for r in page.model.rows if r.status == "planned")
+    page.select(planned.id)
+    why = "Attendance can be recorded from the day of the call-in, 10 December 2026."
+    assert page.attendance_btn.toolTip() == why
+    page.attendance_btn.click()
+    dialog = page.attendance_dialog
+    qtbot.waitUntil(lambda: dialog.page is not None and dialog.table.rowCount() > 0, timeout=10_000)
+    assert dialog.not_yet.isVisible() and dialog.not_yet.text() == why
+    assert not dialog.table.isEnabled() and not dialog.save_btn.isEnabled()
+    assert not dialog.rest_btn.isEnabled()
+    shot(dialog, "attendance-0-not-yet")
+    dialog.reject()
