@@ -34,6 +34,9 @@ from ..store.tables import (
     GroupRow, InfluencerRow, InterventionRow, InvitationRow, MembershipRow, PartnerRow, PersonRow,
 )
 from .base import Service
+from .callin_warnings import (
+    Agreement, OtherCallIn, WizardWarning, clash_warnings, in_custody_on, offer_warnings,
+)
 from .callin_attendance import (
     ATTENDED, FOLLOW_UP_DAYS, NEED_PARTNER_TYPES, NOT_EXPECTED, AttendanceMixin, FollowUpProposal,
     attendance_not_yet, attendance_rate,
@@ -182,14 +185,6 @@ class InviteeCandidate:
 
 
 @dataclass(frozen=True)
-class WizardWarning:
-    step: str
-    kind: str                   # custody, release_near, rivals, ends_before
-    text: str
-    person_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
 class WizardFacts:
     """What validation needs to know about the workspace; built by the service."""
     today: date
@@ -204,6 +199,8 @@ class WizardFacts:
     rival_pairs: frozenset[tuple[int, int]] = frozenset()
     group_names: dict[int, str] = field(default_factory=dict)
     task_group_id: int | None = None      # the group event-wide tasks are filed under
+    other_call_ins: tuple[OtherCallIn, ...] = ()     # planned and held, not this one
+    agreements: dict[int, Agreement] = field(default_factory=dict)    # partner id -> its ISA
 
 
 @dataclass(frozen=True)
@@ -445,8 +442,7 @@ def invitee_warnings(answers: dict[str, dict], facts: WizardFacts) -> list[Wizar
         status = LegalStatus(c.legal_status)
         if day is None:
             continue
-        if status in (LegalStatus.CUSTODY, LegalStatus.REMAND) and (
-                c.custody_release is None or c.custody_release > day):
+        if in_custody_on(c, day):
             out.append(WizardWarning(INVITEES, "custody",
                                      f"{c.reference} is expected to be in custody on the date.",
                                      (c.person_id,)))
@@ -472,6 +468,18 @@ def invitee_warnings(answers: dict[str, dict], facts: WizardFacts) -> list[Wizar
                 f"{facts.group_names.get(b, b)} ({len(members[b])}) are invited to the same call-in.",
                 tuple(members[a] + members[b])))
     return out
+
+
+def event_warnings(answers: dict[str, dict], facts: WizardFacts) -> list[WizardWarning]:
+    """Another call-in at the same date and time, or overlapping."""
+    return clash_warnings(parse_when(answers[EVENT].get("starts_at")), facts.other_call_ins)
+
+
+def wizard_warnings(answers: dict[str, dict], facts: WizardFacts,
+                    offer_names: dict[int, str]) -> list[WizardWarning]:
+    """Every warning of the wizard, in step order: the event, the invitees, the offers."""
+    return (event_warnings(answers, facts) + invitee_warnings(answers, facts)
+            + offer_warnings(answers[MESSAGES].get("offers") or [], facts, offer_names))
 
 
 # --------------------------------------------------------------------------------------
@@ -575,8 +583,9 @@ class CallInService(AttendanceMixin, Service):
             cat = list(s.scalars(select(InterventionRow).order_by(InterventionRow.name)))
             levers = tuple(Option(c.id, c.name, c.partner_type) for c in cat if c.kind == InterventionKind.LEVER.value)
             offers = tuple(Option(c.id, c.name, c.partner_type) for c in cat if c.kind == InterventionKind.OFFER.value)
+            warnings = wizard_warnings(state.answers, facts, {o.id: o.label for o in offers})
             data = StepData(facts, groups, cohorts, partners, tuple(infl), levers, offers,
-                            tuple(invitee_warnings(state.answers, facts)), ())
+                            tuple(warnings), ())
             review = self._review(state, data)
             return StepData(facts, groups, cohorts, partners, tuple(infl), levers, offers,
                             data.warnings, review)
@@ -721,14 +730,21 @@ class CallInService(AttendanceMixin, Service):
                              for g in candidates[p].group_ids)
             task_group = counts.most_common(1)[0][0] if counts else None
         cat = s.execute(select(InterventionRow.id, InterventionRow.kind)).all()
+        others = tuple(OtherCallIn(r.id, r.title, r.starts_at, r.venue) for r in s.scalars(
+            select(CallInRow).where(CallInRow.status.in_(("planned", "held")),
+                                    CallInRow.id != (state.draft_id or -1))))
+        partners = list(s.scalars(select(PartnerRow)))
         return WizardFacts(
             today=self.today(), starts_on=day, candidates=candidates,
-            partner_ids=frozenset(s.scalars(select(PartnerRow.id))),
+            partner_ids=frozenset(p.id for p in partners),
             group_ids=frozenset(group_names), cohort_ids=frozenset(s.scalars(select(CohortRow.id))),
             influencer_ids=frozenset(s.scalars(select(InfluencerRow.id))),
             lever_ids=frozenset(i for i, k in cat if k == InterventionKind.LEVER.value),
             offer_ids=frozenset(i for i, k in cat if k == InterventionKind.OFFER.value),
-            rival_pairs=rivals, group_names=group_names, task_group_id=task_group)
+            rival_pairs=rivals, group_names=group_names, task_group_id=task_group,
+            other_call_ins=others,
+            agreements={p.id: Agreement(p.id, p.name, p.isa_reference or "", p.isa_start, p.isa_end)
+                        for p in partners})
 
     def candidates(self, group_ids: list[int], cohort_ids: list[int], on: date) -> list[InviteeCandidate]:
         with self.tx() as uow:
@@ -792,20 +808,24 @@ class CallInService(AttendanceMixin, Service):
             "Groups: " + (", ".join(names.get(g, str(g)) for g in ev.get("group_ids") or []) or "-"),
             "Cohorts: " + (", ".join(cohorts.get(c, str(c)) for c in ev.get("cohort_ids") or []) or "-"),
         ) + ((f"Purpose: {ev['purpose']}",) if ev.get("purpose") else ())
+        warned = defaultdict(list)
+        for w in data.warnings:
+            warned[w.step].append(f"Warning: {w.text}")
+        event += tuple(warned[EVENT])
         inv_lines = []
         for item in a[INVITEES].get("invitees") or []:
             c = f.candidates.get(int(item["person_id"]))
             ref = c.reference if c else f"person {item['person_id']}"
             inv_lines.append(f"{ref} {c.name if c else ''} - "
                              f"{'required' if item.get('required') else 'invited'}")
-        inv_lines += [f"Warning: {w.text}" for w in data.warnings]
+        inv_lines += warned[INVITEES]
         speakers = tuple(
             f"{SPEAKER_ROLES.get(s.get('role'), '?')}: {s.get('name')} "
             f"({partners.get(s.get('partner_id')) or infl.get(s.get('influencer_id')) or '-'})"
             for s in a[SPEAKERS].get("speakers") or [])
         messages = tuple(f"Lever: {catalogue.get(i, i)}" for i in a[MESSAGES].get("lever_ids") or []) + tuple(
             f"Offer: {catalogue.get(o.get('intervention_id'), '?')} - {partners.get(o.get('partner_id'), '?')}"
-            for o in a[MESSAGES].get("offers") or [])
+            for o in a[MESSAGES].get("offers") or []) + tuple(warned[MESSAGES])
         lg = a[LOGISTICS]
         def day(value: Any) -> str:
             d = parse_day(value)
@@ -910,6 +930,7 @@ __all__ = [
     "SPEAKER_ROLES", "TASK_KINDS", "DELIVERY_METHODS", "WizardState", "WizardFacts", "Move",
     "InviteeCandidate", "WizardWarning", "StepData", "Option", "CallInSummary", "InvitationView",
     "CallInPage", "FollowUpProposal", "CallInService", "go_next", "go_back", "go_to", "record",
-    "validate_step", "validate_all", "invitee_warnings", "attendance_rate", "attendance_not_yet",
+    "validate_step", "validate_all", "invitee_warnings", "event_warnings", "wizard_warnings",
+    "in_custody_on", "OtherCallIn", "Agreement", "attendance_rate", "attendance_not_yet",
     "blank_answers", "ATTENDED", "NOT_EXPECTED", "NEED_PARTNER_TYPES", "FOLLOW_UP_DAYS",
 ]
