@@ -1,11 +1,12 @@
 """The call-in planning wizard: a QWizard that only renders the services' flow.
 
 Navigation, validation and warnings live in :mod:`deterrence_desktop.services.callins`
-(``go_next``, ``go_back``, ``go_to``, ``validate_step``, ``invitee_warnings``). Each
+(``go_next``, ``go_back``, ``go_to``, ``validate_step``, ``wizard_warnings``). Each
 page shows the answers of its step and the choices the service sends
 (``step_data``, fetched on the database worker when the page opens); Next asks the
 flow whether the step is valid, Back keeps what was typed, and Finish asks the
-service to create the call-in in one transaction.
+service to create the call-in in one transaction. The pages' base is in :mod:`.steps`,
+the invitee step in :mod:`.invitees`.
 """
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QDateTime, QModelIndex, Qt, QTime, Signal
+from PySide6.QtCore import QDateTime, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDateTimeEdit, QFormLayout, QGridLayout,
-    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
-    QPushButton, QSizePolicy, QTableView, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
-    QWizard, QWizardPage,
+    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QPlainTextEdit, QPushButton,
+    QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget, QWizard,
 )
 
 from ...domain.enums import label
@@ -27,130 +27,10 @@ from ...services.callins import StepData, WizardState
 from ..board.page import call_while_alive
 from ..context import AppContext
 from ..style import set_role
+from .invitees import InviteesPage
+from .steps import StepPage, _checked_ids, _fill_checklist, _partner_combo, _pydate, _qdate
 
 PAGE_IDS = {step_id: n for n, step_id in enumerate(flow.STEP_IDS)}
-
-
-def _qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> date:
-    return date(q.year(), q.month(), q.day())
-
-
-def _error_label() -> QLabel:
-    lab = QLabel()
-    lab.setWordWrap(True)
-    set_role(lab, "error")
-    lab.hide()
-    return lab
-
-
-def _checked_ids(widget: QListWidget) -> list[int]:
-    return [widget.item(i).data(Qt.ItemDataRole.UserRole) for i in range(widget.count())
-            if widget.item(i).checkState() == Qt.CheckState.Checked]
-
-
-def _fill_checklist(widget: QListWidget, options, checked: list[int]) -> None:
-    widget.clear()
-    for o in options:
-        item = QListWidgetItem(o.label)
-        item.setData(Qt.ItemDataRole.UserRole, o.id)
-        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        item.setCheckState(Qt.CheckState.Checked if o.id in checked else Qt.CheckState.Unchecked)
-        widget.addItem(item)
-
-
-def _partner_combo(options, selected: int | None, none_label: str | None = None) -> QComboBox:
-    box = QComboBox()
-    if none_label is not None:
-        box.addItem(none_label, None)
-    for o in options:
-        box.addItem(o.label, o.id)
-    index = box.findData(selected)
-    box.setCurrentIndex(index if index >= 0 else (0 if none_label is not None else -1))
-    return box
-
-
-class StepPage(QWizardPage):
-    """A page showing one step of the flow. Subclasses build widgets, ``show`` the
-    answers with the step data, and give back ``values()``."""
-
-    step_id = ""
-
-    def __init__(self, wizard: "CallInWizard"):
-        super().__init__()
-        self.wiz = wizard
-        spec = flow.STEP_BY_ID[self.step_id]
-        self.setTitle(spec.title)
-        self.setSubTitle(spec.subtitle)
-        self.setObjectName(f"callin_{self.step_id}")
-        self.data: StepData | None = None
-        self.requested = False
-        self._ready = False
-        self.loading = QLabel("Loading…")
-        set_role(self.loading, "muted")
-        self.errors = _error_label()
-        self.errors.setObjectName(f"errors_{self.step_id}")
-        outer = QVBoxLayout(self)
-        outer.addWidget(self.loading)
-        self.body = QWidget()
-        outer.addWidget(self.body, 1)
-        outer.addWidget(self.errors)
-        self.build(self.body)
-
-    # -- the contract of a step page ------------------------------------------------
-    def build(self, body: QWidget) -> None:
-        raise NotImplementedError
-
-    def show_answers(self, answers: dict[str, Any], data: StepData) -> None:
-        raise NotImplementedError
-
-    def values(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    # -- wiring -----------------------------------------------------------------------
-    def initializePage(self) -> None:
-        self._ready = False
-        self.requested = not self.wiz._replaying
-        self.loading.show()
-        self.body.setEnabled(False)
-        self.show_errors({})
-        self.completeChanged.emit()
-        self.wiz.load_step_data(self)
-
-    def data_arrived(self, data: StepData) -> None:
-        self.data = data
-        self.show_answers(self.wiz.state.answers[self.step_id], data)
-        self.loading.hide()
-        self.body.setEnabled(True)
-        self._ready = True
-        self.completeChanged.emit()
-
-    def isComplete(self) -> bool:
-        return self._ready
-
-    def cleanupPage(self) -> None:
-        # Back: keep what was typed here (even if not valid yet); no reset of fields.
-        self.wiz.state = flow.go_back(self.wiz.state, self.values() if self._ready else None)
-
-    def validatePage(self) -> bool:
-        return self.wiz.validate_step_page(self)
-
-    def field_widgets(self) -> dict[str, QWidget]:
-        """Widgets to mark when their field has an error (field name -> widget)."""
-        return {}
-
-    def show_errors(self, errors: dict[str, str]) -> None:
-        text = "\n".join(f"• {msg[0].upper()}{msg[1:]}" for msg in errors.values())
-        self.errors.setText(text)
-        self.errors.setVisible(bool(errors))
-        for name, widget in self.field_widgets().items():
-            widget.setProperty("invalid", "true" if name in errors else "false")
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
-            widget.setToolTip(errors.get(name, ""))
 
 
 # ---------------------------------------------------------------------------------------
@@ -224,184 +104,6 @@ class EventPage(StepPage):
                 "starts_at": when.isoformat(timespec="minutes"), "venue": self.venue.text(),
                 "venue_notes": self.venue_notes.toPlainText(),
                 "group_ids": _checked_ids(self.groups), "cohort_ids": _checked_ids(self.cohorts)}
-
-
-# ---------------------------------------------------------------------------------------
-# 2. Invitees
-# ---------------------------------------------------------------------------------------
-
-class InviteeModel(QAbstractTableModel):
-    """The targeted people: invite (check), required (check, only where it can be), status."""
-
-    HEADERS = ("Invite", "Reference", "Name", "Groups", "Legal status", "Attendance",
-               "Warnings", "Supervised by")
-    INVITE, REF, NAME, GROUPS, STATUS, REQUIRED, WARN, SUPERVISOR = range(8)
-    changed = Signal()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rows: list[flow.InviteeCandidate] = []
-        self.invited: dict[int, bool] = {}       # person id -> required
-        self.warnings: dict[int, list[str]] = {}
-
-    def set_rows(self, rows, invitees: list[dict]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.invited = {int(i["person_id"]): bool(i.get("required")) for i in invitees}
-        self.endResetModel()
-
-    def set_warnings(self, warnings: dict[int, list[str]]) -> None:
-        self.warnings = warnings
-        if self.rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.HEADERS) - 1))
-
-    def invitees(self) -> list[dict]:
-        order = {c.person_id: n for n, c in enumerate(self.rows)}
-        return [{"person_id": pid, "required": req}
-                for pid, req in sorted(self.invited.items(), key=lambda kv: order.get(kv[0], 1 << 30))]
-
-    def set_all(self, invite: bool) -> None:
-        self.beginResetModel()
-        self.invited = {c.person_id: c.can_require for c in self.rows} if invite else {}
-        self.endResetModel()
-        self.changed.emit()
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def flags(self, index):
-        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        c = self.rows[index.row()]
-        if index.column() == self.INVITE:
-            f |= Qt.ItemFlag.ItemIsUserCheckable
-        elif index.column() == self.REQUIRED:
-            if c.can_require and c.person_id in self.invited:
-                f |= Qt.ItemFlag.ItemIsUserCheckable
-            else:
-                f &= ~Qt.ItemFlag.ItemIsEnabled
-        return f
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        c, col = self.rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.CheckStateRole:
-            if col == self.INVITE:
-                return Qt.CheckState.Checked if c.person_id in self.invited else Qt.CheckState.Unchecked
-            if col == self.REQUIRED and c.can_require:
-                return Qt.CheckState.Checked if self.invited.get(c.person_id) else Qt.CheckState.Unchecked
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == self.REQUIRED:
-                if not c.can_require:
-                    return "Invite only"
-                return "Required" if self.invited.get(c.person_id) else "Can be required"
-            return {
-                self.REF: c.reference, self.NAME: c.name, self.GROUPS: ", ".join(c.groups),
-                self.STATUS: label(c.legal_status), self.SUPERVISOR: c.supervising_partner,
-                self.WARN: " ".join(self.warnings.get(c.person_id, [])),
-            }.get(col)
-        if role == Qt.ItemDataRole.ForegroundRole and col == self.WARN:
-            from ..style import WARNING
-            return WARNING
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == self.WARN:
-                return "\n".join(self.warnings.get(c.person_id, [])) or None
-            if col == self.REQUIRED:
-                return c.requirement
-        return None
-
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
-        if role != Qt.ItemDataRole.CheckStateRole:
-            return False
-        c = self.rows[index.row()]
-        checked = Qt.CheckState(value) == Qt.CheckState.Checked
-        if index.column() == self.INVITE:
-            if checked:
-                self.invited[c.person_id] = c.can_require
-            else:
-                self.invited.pop(c.person_id, None)
-        elif index.column() == self.REQUIRED and c.person_id in self.invited and c.can_require:
-            self.invited[c.person_id] = checked
-        else:
-            return False
-        self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(self.HEADERS) - 1))
-        self.changed.emit()
-        return True
-
-
-class InviteesPage(StepPage):
-    step_id = flow.INVITEES
-
-    def build(self, body: QWidget) -> None:
-        lay = QVBoxLayout(body)
-        lay.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        self.summary = QLabel()
-        self.summary.setObjectName("invitee_summary")
-        all_btn = QPushButton("Invite &all")
-        none_btn = QPushButton("Invite &none")
-        row.addWidget(self.summary, 1)
-        row.addWidget(all_btn)
-        row.addWidget(none_btn)
-        lay.addLayout(row)
-        self.model = InviteeModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("invitees")
-        self.table.setModel(self.model)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        head = self.table.horizontalHeader()
-        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        head.setStretchLastSection(True)
-        lay.addWidget(self.table, 1)
-        self.warning_box = QLabel()
-        self.warning_box.setObjectName("invitee_warnings")
-        set_role(self.warning_box, "warning")     # one line per warning: no wrapping, never cut
-        self.warning_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        self.table.setMinimumHeight(120)
-        lay.addWidget(self.warning_box)
-        all_btn.clicked.connect(lambda: self.model.set_all(True))
-        none_btn.clicked.connect(lambda: self.model.set_all(False))
-        self.model.changed.connect(self.refresh_warnings)
-
-    def show_answers(self, a: dict[str, Any], data: StepData) -> None:
-        rows = sorted(data.facts.candidates.values(), key=lambda c: c.reference)
-        self.model.set_rows(rows, a.get("invitees") or [])
-        self.refresh_warnings()
-
-    def refresh_warnings(self) -> None:
-        if self.data is None:
-            return
-        answers = dict(self.wiz.state.answers)
-        answers[flow.INVITEES] = {"invitees": self.model.invitees()}
-        warnings = flow.invitee_warnings(answers, self.data.facts)
-        per_person: dict[int, list[str]] = {}
-        for w in warnings:
-            if w.kind != "rivals":
-                for pid in w.person_ids:
-                    per_person.setdefault(pid, []).append(
-                        {"custody": "In custody on the date.", "release_near": "Release near the date.",
-                         "ends_before": "Supervision ends first."}.get(w.kind, w.kind))
-        self.model.set_warnings(per_person)
-        self.warning_box.setText("\n".join(f"⚠ {w.text}" for w in warnings))
-        self.warning_box.setVisible(bool(warnings))
-        n = len(self.model.invited)
-        required = sum(1 for r in self.model.invited.values() if r)
-        self.summary.setText(f"{len(self.model.rows)} people in the targeted groups and cohorts; "
-                             f"{n} invited, {required} of them required to attend.")
-
-    def values(self) -> dict[str, Any]:
-        return {"invitees": self.model.invitees()}
 
 
 # ---------------------------------------------------------------------------------------
