@@ -10,12 +10,13 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSizePolicy, QTableView,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSizePolicy,
+    QTableView, QVBoxLayout, QWidget,
 )
 
 from ...domain.enums import label
 from ...services import callins as flow
+from ...services.callin_warnings import invite_all, left_out_text
 from ...services.callins import StepData
 from ..style import set_role
 from .steps import StepPage
@@ -34,6 +35,7 @@ class InviteeModel(QAbstractTableModel):
         self.rows: list[flow.InviteeCandidate] = []
         self.invited: dict[int, bool] = {}       # person id -> required
         self.warnings: dict[int, list[str]] = {}
+        self.require_default = True     # a newly ticked invitee is required where it can be
 
     def set_rows(self, rows, invitees: list[dict]) -> None:
         self.beginResetModel()
@@ -51,10 +53,21 @@ class InviteeModel(QAbstractTableModel):
         return [{"person_id": pid, "required": req}
                 for pid, req in sorted(self.invited.items(), key=lambda kv: order.get(kv[0], 1 << 30))]
 
-    def set_all(self, invite: bool) -> None:
+    def set_invitees(self, invitees: list[dict]) -> None:
+        """Invite exactly these (``[{"person_id", "required"}]``); an empty list invites no one."""
         self.beginResetModel()
-        self.invited = {c.person_id: c.can_require for c in self.rows} if invite else {}
+        self.invited = {int(i["person_id"]): bool(i.get("required")) for i in invitees}
         self.endResetModel()
+        self.changed.emit()
+
+    def require_where_allowed(self, required: bool) -> None:
+        """Mark (or unmark) as required everyone invited whose licence or probation allows it."""
+        self.require_default = required
+        for c in self.rows:
+            if c.person_id in self.invited and c.can_require:
+                self.invited[c.person_id] = required
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.HEADERS) - 1))
         self.changed.emit()
 
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -117,7 +130,7 @@ class InviteeModel(QAbstractTableModel):
         checked = Qt.CheckState(value) == Qt.CheckState.Checked
         if index.column() == self.INVITE:
             if checked:
-                self.invited[c.person_id] = c.can_require
+                self.invited[c.person_id] = c.can_require and self.require_default
             else:
                 self.invited.pop(c.person_id, None)
         elif index.column() == self.REQUIRED and c.person_id in self.invited and c.can_require:
@@ -138,12 +151,21 @@ class InviteesPage(StepPage):
         row = QHBoxLayout()
         self.summary = QLabel()
         self.summary.setObjectName("invitee_summary")
+        self.summary.setWordWrap(True)
+        self.require = QCheckBox("Mark as &required where a licence or probation allows")
+        self.require.setObjectName("require_where_allowed")
+        self.require.setChecked(True)
+        self.require.setToolTip("Required attendance is a condition of the person's licence or "
+                                "probation; untick to invite everyone without requiring it.")
         all_btn = QPushButton("Invite &all")
+        all_btn.setToolTip("Invite everyone in the targeted groups and cohorts, except people "
+                           "in custody on the date")
         none_btn = QPushButton("Invite &none")
         row.addWidget(self.summary, 1)
         row.addWidget(all_btn)
         row.addWidget(none_btn)
         lay.addLayout(row)
+        lay.addWidget(self.require)
         self.model = InviteeModel(self)
         self.table = QTableView()
         self.table.setObjectName("invitees")
@@ -161,9 +183,34 @@ class InviteesPage(StepPage):
         self.warning_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.table.setMinimumHeight(120)
         lay.addWidget(self.warning_box)
-        all_btn.clicked.connect(lambda: self.model.set_all(True))
-        none_btn.clicked.connect(lambda: self.model.set_all(False))
+        self.notice = QLabel()
+        self.notice.setObjectName("invite_all_notice")
+        self.notice.setWordWrap(True)
+        set_role(self.notice, "hint")
+        self.notice.hide()
+        lay.addWidget(self.notice)
+        all_btn.clicked.connect(self.invite_all)
+        none_btn.clicked.connect(self.invite_none)
+        self.require.toggled.connect(self.model.require_where_allowed)
         self.model.changed.connect(self.refresh_warnings)
+
+    def invite_all(self) -> None:
+        """Everyone but people in custody on the date; say how many were left out and why."""
+        if self.data is None:
+            return
+        invitees, left_out = invite_all(self.model.rows, self.model.invitees(), self.data.facts.starts_on,
+                                        self.require.isChecked())
+        self.model.set_invitees(invitees)
+        required = sum(1 for i in invitees if i["required"])
+        text = f"Invite all: {len(invitees)} invited"
+        if required:
+            text += f", {required} of them marked as required where a licence or probation allows"
+        self.notice.setText(f"{text}. {left_out_text(left_out)}".strip())
+        self.notice.show()
+
+    def invite_none(self) -> None:
+        self.model.set_invitees([])
+        self.notice.hide()
 
     def show_answers(self, a: dict[str, Any], data: StepData) -> None:
         rows = sorted(data.facts.candidates.values(), key=lambda c: c.reference)

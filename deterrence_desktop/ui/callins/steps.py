@@ -36,6 +36,21 @@ def _error_label() -> QLabel:
     return lab
 
 
+def _warning_label(name: str) -> QLabel:
+    """A box of warnings (one per line) that shows only when there is one."""
+    lab = QLabel()
+    lab.setObjectName(name)
+    lab.setWordWrap(True)
+    set_role(lab, "warning")
+    lab.hide()
+    return lab
+
+
+def show_warnings(box: QLabel, warnings) -> None:
+    box.setText("\n".join(f"⚠ {w.text}" for w in warnings))
+    box.setVisible(bool(warnings))
+
+
 def _checked_ids(widget: QListWidget) -> list[int]:
     return [widget.item(i).data(Qt.ItemDataRole.UserRole) for i in range(widget.count())
             if widget.item(i).checkState() == Qt.CheckState.Checked]

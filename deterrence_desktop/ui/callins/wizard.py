@@ -23,12 +23,15 @@ from PySide6.QtWidgets import (
 
 from ...domain.enums import label
 from ...services import callins as flow
+from ...services.callin_warnings import agreement_problem, clash_warnings, offer_warnings
 from ...services.callins import StepData, WizardState
 from ..board.page import call_while_alive
 from ..context import AppContext
-from ..style import set_role
+from ..style import WARNING, set_role
 from .invitees import InviteesPage
-from .steps import StepPage, _checked_ids, _fill_checklist, _partner_combo, _pydate, _qdate
+from .steps import (
+    StepPage, _checked_ids, _fill_checklist, _partner_combo, _pydate, _qdate, _warning_label, show_warnings,
+)
 
 PAGE_IDS = {step_id: n for n, step_id in enumerate(flow.STEP_IDS)}
 
@@ -80,6 +83,16 @@ class EventPage(StepPage):
             grid.addWidget(lab, 1, col)
             grid.addWidget(w, 2, col)
         grid.setRowStretch(2, 1)
+        self.clash_box = _warning_label("event_warnings")
+        grid.addWidget(self.clash_box, 3, 0, 1, 2)
+        self.starts_at.dateTimeChanged.connect(self.refresh_warnings)
+
+    def refresh_warnings(self) -> None:
+        """Another call-in at this date and time, or overlapping: said as soon as it is chosen."""
+        if self.data is None:
+            return
+        when = flow.parse_when(self.values()["starts_at"])
+        show_warnings(self.clash_box, clash_warnings(when, self.data.facts.other_call_ins))
 
     def field_widgets(self) -> dict[str, QWidget]:
         return {"title": self.title_edit, "venue": self.venue, "starts_at": self.starts_at,
@@ -96,6 +109,7 @@ class EventPage(StepPage):
         self.venue_notes.setPlainText(a.get("venue_notes") or "")
         _fill_checklist(self.groups, data.groups, a.get("group_ids") or [])
         _fill_checklist(self.cohorts, data.cohorts, a.get("cohort_ids") or [])
+        self.refresh_warnings()
 
     def values(self) -> dict[str, Any]:
         dt = self.starts_at.dateTime()
@@ -224,17 +238,21 @@ class MessagesPage(StepPage):
         grid.addWidget(self.levers, 1, 0)
         lab2 = QLabel("Support &offers on the night")
         set_role(lab2, "subheading")
-        self.offers = QTableWidget(0, 2)
+        self.offers = QTableWidget(0, 3)
         self.offers.setObjectName("offers")
         lab2.setBuddy(self.offers)
-        self.offers.setHorizontalHeaderLabels(["Offer", "Delivered by"])
+        self.offers.setHorizontalHeaderLabels(["Offer", "Delivered by", "Agreement"])
         self.offers.verticalHeader().hide()
         self.offers.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.offers.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.offers.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         grid.addWidget(lab2, 0, 1)
         grid.addWidget(self.offers, 1, 1)
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 3)
+        self.offer_warnings = _warning_label("offer_warnings")
+        grid.addWidget(self.offer_warnings, 2, 0, 1, 2)
+        self.offers.itemChanged.connect(lambda _item: self.refresh_warnings())
 
     def show_answers(self, a: dict[str, Any], data: StepData) -> None:
         _fill_checklist(self.levers, data.levers, a.get("lever_ids") or [])
@@ -244,6 +262,7 @@ class MessagesPage(StepPage):
         by_type = {}
         for p in data.partners:
             by_type.setdefault(p.kind, p.id)
+        blocked = self.offers.blockSignals(True)        # rows are half-built until the loop ends
         self.offers.setRowCount(len(data.offers))
         for r, o in enumerate(data.offers):
             item = QTableWidgetItem(o.label)
@@ -256,6 +275,30 @@ class MessagesPage(StepPage):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(16)
             self.offers.setCellWidget(r, 1, box)
+            box.currentIndexChanged.connect(lambda _i: self.refresh_warnings())
+        self.offers.blockSignals(blocked)
+        self.refresh_warnings()
+
+    def refresh_warnings(self) -> None:
+        """Flag each offer whose partner's information-sharing agreement has ended (by the
+        call-in's date); list the chosen ones under the table."""
+        if self.data is None or self.offers.columnCount() < 3:
+            return
+        facts = self.data.facts
+        for r in range(self.offers.rowCount()):
+            box = self.offers.cellWidget(r, 1)
+            problem = agreement_problem(facts.agreements.get(box.currentData()) if box else None,
+                                        facts.starts_on, facts.today)
+            ended = "ends before the call-in" if problem and "before the call-in" in problem else "ended"
+            cell = QTableWidgetItem(f"⚠ Agreement {ended}" if problem else "")
+            cell.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            cell.setToolTip((problem[0].upper() + problem[1:]) if problem else "")
+            cell.setForeground(WARNING)
+            blocked = self.offers.blockSignals(True)
+            self.offers.setItem(r, 2, cell)
+            self.offers.blockSignals(blocked)
+        names = {o.id: o.label for o in self.data.offers}
+        show_warnings(self.offer_warnings, offer_warnings(self.values()["offers"], facts, names))
 
     def choose_offer(self, row: int, partner_id: int | None = None) -> None:
         self.offers.item(row, 0).setCheckState(Qt.CheckState.Checked)
