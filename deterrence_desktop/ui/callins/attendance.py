@@ -144,6 +144,7 @@ class AttendanceDialog(QDialog):
             for s in CHOICES:
                 box.addItem("Not recorded" if s is AttendanceStatus.INVITED else label(s), s.value)
             box.setCurrentIndex(box.findData(inv.attendance))
+            box.setAccessibleName(f"Attendance: {inv.reference}")
             self.table.setCellWidget(r, 2, box)
             self.table.setItem(r, 3, QTableWidgetItem("Required" if inv.required else "Invited"))
             help_box = QCheckBox()

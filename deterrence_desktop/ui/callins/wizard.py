@@ -133,6 +133,7 @@ class SpeakersPage(StepPage):
         add = QHBoxLayout()
         self.role = QComboBox()
         self.role.setObjectName("speaker_role")
+        self.role.setAccessibleName("Speaker's role")
         for key, text in flow.SPEAKER_ROLES.items():
             self.role.addItem(text, key)
         self.name = QLineEdit()
@@ -140,6 +141,7 @@ class SpeakersPage(StepPage):
         self.name.setPlaceholderText("Speaker's name")
         self.link = QComboBox()
         self.link.setObjectName("speaker_link")
+        self.link.setAccessibleName("Speaker speaks for")
         self.link.setMinimumContentsLength(28)
         self.add_btn = QPushButton("&Add speaker")
         self.add_btn.setObjectName("add_speaker")
@@ -274,6 +276,7 @@ class MessagesPage(StepPage):
             box = _partner_combo(data.partners, partner, "— choose —")
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(16)
+            box.setAccessibleName(f"Delivered by: {o.label}")
             self.offers.setCellWidget(r, 1, box)
             box.currentIndexChanged.connect(lambda _i: self.refresh_warnings())
         self.offers.blockSignals(blocked)
