@@ -70,7 +70,7 @@ def test_plan_a_call_in_then_record_attendance_with_two_no_shows(qtbot, app_wind
     tick(qtbot, groups, "Bluebell Line")
     clash = see(qtbot, "Another call-in is at the same date and time", wiz)
     assert planned_title in clash
-    shot(win, "callin", "1-event")
+    shot(wiz, "callin", "1-event")
     press(qtbot, "Next >")
 
     # -- 2. Invitees: everyone but people in custody ---------------------------------------
@@ -82,7 +82,7 @@ def test_plan_a_call_in_then_record_attendance_with_two_no_shows(qtbot, app_wind
     assert left_out, notice
     in_custody = left_out.group(2).split(", ")
     assert len(in_custody) == int(left_out.group(1)) >= 1
-    shot(win, "callin", "2-invitees")
+    shot(wiz, "callin", "2-invitees")
     press(qtbot, "Next >")
 
     # -- 3. Speakers ---------------------------------------------------------------------
@@ -94,7 +94,7 @@ def test_plan_a_call_in_then_record_attendance_with_two_no_shows(qtbot, app_wind
         choose(qtbot, field(qtbot, wiz, "Speaker speaks for", QComboBox), speaks_for)
         press(qtbot, "Add speaker")
     row_of(qtbot, _visible_table(wiz), "Ruth Storyteller")
-    shot(win, "callin", "3-speakers")
+    shot(wiz, "callin", "3-speakers")
     press(qtbot, "Next >")
 
     # -- 4. Messages: one offer from a partner whose agreement has ended --------------------
@@ -107,21 +107,21 @@ def test_plan_a_call_in_then_record_attendance_with_two_no_shows(qtbot, app_wind
     ended = see(qtbot, "the information-sharing agreement with Fictionbury Homes ended on", wiz)
     assert ended.startswith("⚠ Emergency housing referral")
     row_of(qtbot, offers, "⚠ Agreement ended", column=2)
-    shot(win, "callin", "4-messages")
+    shot(wiz, "callin", "4-messages")
     press(qtbot, "Next >")
 
     # -- 5. Logistics --------------------------------------------------------------------
     _ready(qtbot, button(qtbot, "Add the usual tasks"))
     press(qtbot, "Add the usual tasks")
     see(qtbot, f"Finish will create {invited} invitation-delivery actions and 3 task actions", wiz)
-    shot(win, "callin", "5-logistics")
+    shot(wiz, "callin", "5-logistics")
     press(qtbot, "Next >")
 
     # -- 6. Review: the warnings again, then Finish -----------------------------------------
     review = see(qtbot, "Warning: Another call-in is at the same date and time", wiz)
     assert "Warning: Emergency housing referral: the information-sharing agreement" in review
     assert f"Finish creates {invited + 3} actions" in review
-    shot(win, "callin", "6-review")
+    shot(wiz, "callin", "6-review")
     press(qtbot, "Finish: create the call-in")
     qtbot.waitUntil(lambda: _closed(wiz), timeout=WAIT)
     click_row(qtbot, page.table, TITLE)
