@@ -16,7 +16,6 @@ from ..domain.enums import LegalStatus
 if TYPE_CHECKING:       # the wizard's types live in callins, which imports this module
     from .callins import InviteeCandidate, WizardFacts
 
-EVENT, INVITEES, MESSAGES = "event", "invitees", "messages"     # the steps' ids, as in callins
 CALL_IN_LENGTH = timedelta(hours=2)     # a call-in with arrivals and departures: about two hours
 
 
@@ -56,13 +55,14 @@ def _day(d: date) -> str:
 
 
 def clash_warnings(starts_at: datetime | None, others: tuple[OtherCallIn, ...],
-                   itself: int | None = None) -> list[WizardWarning]:
-    """Another call-in at the same date and time, or close enough to overlap."""
+                   step: str) -> list[WizardWarning]:
+    """Another call-in at the same date and time, or close enough to overlap (warnings
+    of the wizard's ``step``)."""
     if starts_at is None:
         return []
     out = []
     for o in sorted(others, key=lambda o: o.starts_at):
-        if o.id == itself or abs(o.starts_at - starts_at) >= CALL_IN_LENGTH:
+        if abs(o.starts_at - starts_at) >= CALL_IN_LENGTH:
             continue
         where = f" ({o.venue})" if o.venue else ""
         if o.starts_at == starts_at:
@@ -70,7 +70,7 @@ def clash_warnings(starts_at: datetime | None, others: tuple[OtherCallIn, ...],
         else:
             text = (f"Another call-in overlaps this one: {o.title}, {_when(o.starts_at)}{where}. "
                     f"A call-in takes about {CALL_IN_LENGTH.seconds // 3600} hours.")
-        out.append(WizardWarning(EVENT, "clash", text))
+        out.append(WizardWarning(step, "clash", text))
     return out
 
 
@@ -89,15 +89,15 @@ def agreement_problem(agreement: Agreement | None, on: date | None, today: date)
     return None
 
 
-def offer_warnings(offers: list[dict[str, Any]], facts: WizardFacts,
-                   offer_names: dict[int, str]) -> list[WizardWarning]:
+def offer_warnings(offers: list[dict[str, Any]], facts: WizardFacts, offer_names: dict[int, str],
+                   step: str) -> list[WizardWarning]:
     """An offer on the night from a partner whose agreement has ended (by the call-in's date)."""
     out = []
     for o in offers:
         problem = agreement_problem(facts.agreements.get(o.get("partner_id")), facts.starts_on, facts.today)
         if problem:
             name = offer_names.get(o.get("intervention_id"), "A support offer")
-            out.append(WizardWarning(MESSAGES, "isa_ended", f"{name}: {problem} Choose another partner "
+            out.append(WizardWarning(step, "isa_ended", f"{name}: {problem} Choose another partner "
                                      "or renew the agreement first."))
     return out
 

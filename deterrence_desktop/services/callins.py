@@ -34,12 +34,12 @@ from ..store.tables import (
     GroupRow, InfluencerRow, InterventionRow, InvitationRow, MembershipRow, PartnerRow, PersonRow,
 )
 from .base import Service
-from .callin_warnings import (
-    Agreement, OtherCallIn, WizardWarning, clash_warnings, in_custody_on, offer_warnings,
-)
 from .callin_attendance import (
     ATTENDED, FOLLOW_UP_DAYS, NEED_PARTNER_TYPES, NOT_EXPECTED, AttendanceMixin, FollowUpProposal,
     attendance_not_yet, attendance_rate,
+)
+from .callin_warnings import (
+    Agreement, OtherCallIn, WizardWarning, clash_warnings, in_custody_on, offer_warnings,
 )
 
 # --------------------------------------------------------------------------------------
@@ -472,14 +472,20 @@ def invitee_warnings(answers: dict[str, dict], facts: WizardFacts) -> list[Wizar
 
 def event_warnings(answers: dict[str, dict], facts: WizardFacts) -> list[WizardWarning]:
     """Another call-in at the same date and time, or overlapping."""
-    return clash_warnings(parse_when(answers[EVENT].get("starts_at")), facts.other_call_ins)
+    return clash_warnings(parse_when(answers[EVENT].get("starts_at")), facts.other_call_ins, EVENT)
+
+
+def message_warnings(answers: dict[str, dict], facts: WizardFacts,
+                     offer_names: dict[int, str]) -> list[WizardWarning]:
+    """An offer from a partner whose information-sharing agreement has ended."""
+    return offer_warnings(answers[MESSAGES].get("offers") or [], facts, offer_names, MESSAGES)
 
 
 def wizard_warnings(answers: dict[str, dict], facts: WizardFacts,
                     offer_names: dict[int, str]) -> list[WizardWarning]:
     """Every warning of the wizard, in step order: the event, the invitees, the offers."""
     return (event_warnings(answers, facts) + invitee_warnings(answers, facts)
-            + offer_warnings(answers[MESSAGES].get("offers") or [], facts, offer_names))
+            + message_warnings(answers, facts, offer_names))
 
 
 # --------------------------------------------------------------------------------------
@@ -712,7 +718,6 @@ class CallInService(AttendanceMixin, Service):
                       + ("; from draft" if state.draft_id is not None else ""))
             return to_record(row, CallIn)
 
-
     def _facts(self, s: Session, state: WizardState) -> WizardFacts:
         ev = state.answers[EVENT]
         when = state.starts_at()
@@ -930,7 +935,8 @@ __all__ = [
     "SPEAKER_ROLES", "TASK_KINDS", "DELIVERY_METHODS", "WizardState", "WizardFacts", "Move",
     "InviteeCandidate", "WizardWarning", "StepData", "Option", "CallInSummary", "InvitationView",
     "CallInPage", "FollowUpProposal", "CallInService", "go_next", "go_back", "go_to", "record",
-    "validate_step", "validate_all", "invitee_warnings", "event_warnings", "wizard_warnings",
+    "validate_step", "validate_all", "invitee_warnings", "event_warnings", "message_warnings",
+    "wizard_warnings",
     "in_custody_on", "OtherCallIn", "Agreement", "attendance_rate", "attendance_not_yet",
     "blank_answers", "ATTENDED", "NOT_EXPECTED", "NEED_PARTNER_TYPES", "FOLLOW_UP_DAYS",
 ]

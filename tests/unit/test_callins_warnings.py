@@ -16,15 +16,15 @@ def other(starts_at: datetime, id: int = 99) -> W.OtherCallIn:
 
 
 def test_a_call_in_at_the_same_time_or_overlapping_is_warned_about():
-    same = W.clash_warnings(DEMO_CALL_IN, (other(DEMO_CALL_IN),))
+    same = W.clash_warnings(DEMO_CALL_IN, (other(DEMO_CALL_IN),), C.EVENT)
     assert [w.kind for w in same] == ["clash"] and same[0].step == C.EVENT
     assert same[0].text == ("Another call-in is at the same date and time: Call-in 2: Fictionbury groups, "
                             "Thursday 10 December 2026 at 18:30 (Fictionbury Community Centre).")
-    overlap = W.clash_warnings(datetime(2026, 12, 10, 19, 45), (other(DEMO_CALL_IN),))
+    overlap = W.clash_warnings(datetime(2026, 12, 10, 19, 45), (other(DEMO_CALL_IN),), C.EVENT)
     assert len(overlap) == 1 and overlap[0].text.startswith("Another call-in overlaps this one")
-    assert W.clash_warnings(datetime(2026, 12, 10, 20, 30), (other(DEMO_CALL_IN),)) == []
-    assert W.clash_warnings(datetime(2026, 12, 11, 18, 30), (other(DEMO_CALL_IN),)) == []
-    assert W.clash_warnings(None, (other(DEMO_CALL_IN),)) == []
+    assert W.clash_warnings(datetime(2026, 12, 10, 20, 30), (other(DEMO_CALL_IN),), C.EVENT) == []
+    assert W.clash_warnings(datetime(2026, 12, 11, 18, 30), (other(DEMO_CALL_IN),), C.EVENT) == []
+    assert W.clash_warnings(None, (other(DEMO_CALL_IN),), C.EVENT) == []
 
 
 def test_an_offer_from_a_partner_whose_agreement_ended_is_flagged():

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.enums import label
 from ...services import callins as flow
-from ...services.callin_warnings import agreement_problem, clash_warnings, offer_warnings
+from ...services.callin_warnings import agreement_problem
 from ...services.callins import StepData, WizardState
 from ..board.page import call_while_alive
 from ..context import AppContext
@@ -91,8 +91,7 @@ class EventPage(StepPage):
         """Another call-in at this date and time, or overlapping: said as soon as it is chosen."""
         if self.data is None:
             return
-        when = flow.parse_when(self.values()["starts_at"])
-        show_warnings(self.clash_box, clash_warnings(when, self.data.facts.other_call_ins))
+        show_warnings(self.clash_box, flow.event_warnings({flow.EVENT: self.values()}, self.data.facts))
 
     def field_widgets(self) -> dict[str, QWidget]:
         return {"title": self.title_edit, "venue": self.venue, "starts_at": self.starts_at,
@@ -301,7 +300,8 @@ class MessagesPage(StepPage):
             self.offers.setItem(r, 2, cell)
             self.offers.blockSignals(blocked)
         names = {o.id: o.label for o in self.data.offers}
-        show_warnings(self.offer_warnings, offer_warnings(self.values()["offers"], facts, names))
+        show_warnings(self.offer_warnings,
+                      flow.message_warnings({flow.MESSAGES: self.values()}, facts, names))
 
     def choose_offer(self, row: int, partner_id: int | None = None) -> None:
         self.offers.item(row, 0).setCheckState(Qt.CheckState.Checked)
