@@ -20,15 +20,15 @@ if TYPE_CHECKING:
     from .wizard import CallInWizard
 
 
-def _qdate(d: date) -> QDate:
+def qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
 
 
-def _pydate(q: QDate) -> date:
+def pydate(q: QDate) -> date:
     return date(q.year(), q.month(), q.day())
 
 
-def _error_label() -> QLabel:
+def error_label() -> QLabel:
     lab = QLabel()
     lab.setWordWrap(True)
     set_role(lab, "error")
@@ -36,7 +36,7 @@ def _error_label() -> QLabel:
     return lab
 
 
-def _warning_label(name: str) -> QLabel:
+def warning_label(name: str) -> QLabel:
     """A box of warnings (one per line) that shows only when there is one."""
     lab = QLabel()
     lab.setObjectName(name)
@@ -51,12 +51,12 @@ def show_warnings(box: QLabel, warnings) -> None:
     box.setVisible(bool(warnings))
 
 
-def _checked_ids(widget: QListWidget) -> list[int]:
+def checked_ids(widget: QListWidget) -> list[int]:
     return [widget.item(i).data(Qt.ItemDataRole.UserRole) for i in range(widget.count())
             if widget.item(i).checkState() == Qt.CheckState.Checked]
 
 
-def _fill_checklist(widget: QListWidget, options, checked: list[int]) -> None:
+def fill_checklist(widget: QListWidget, options, checked: list[int]) -> None:
     widget.clear()
     for o in options:
         item = QListWidgetItem(o.label)
@@ -66,7 +66,7 @@ def _fill_checklist(widget: QListWidget, options, checked: list[int]) -> None:
         widget.addItem(item)
 
 
-def _partner_combo(options, selected: int | None, none_label: str | None = None) -> QComboBox:
+def partner_combo(options, selected: int | None, none_label: str | None = None) -> QComboBox:
     box = QComboBox()
     if none_label is not None:
         box.addItem(none_label, None)
@@ -95,7 +95,7 @@ class StepPage(QWizardPage):
         self._ready = False
         self.loading = QLabel("Loading…")
         set_role(self.loading, "muted")
-        self.errors = _error_label()
+        self.errors = error_label()
         self.errors.setObjectName(f"errors_{self.step_id}")
         outer = QVBoxLayout(self)
         outer.addWidget(self.loading)

@@ -30,7 +30,7 @@ from ..context import AppContext
 from ..style import WARNING, set_role
 from .invitees import InviteesPage
 from .steps import (
-    StepPage, _checked_ids, _fill_checklist, _partner_combo, _pydate, _qdate, _warning_label, show_warnings,
+    StepPage, checked_ids, fill_checklist, partner_combo, pydate, qdate, show_warnings, warning_label,
 )
 
 PAGE_IDS = {step_id: n for n, step_id in enumerate(flow.STEP_IDS)}
@@ -83,7 +83,7 @@ class EventPage(StepPage):
             grid.addWidget(lab, 1, col)
             grid.addWidget(w, 2, col)
         grid.setRowStretch(2, 1)
-        self.clash_box = _warning_label("event_warnings")
+        self.clash_box = warning_label("event_warnings")
         grid.addWidget(self.clash_box, 3, 0, 1, 2)
         self.starts_at.dateTimeChanged.connect(self.refresh_warnings)
 
@@ -103,20 +103,20 @@ class EventPage(StepPage):
         when = flow.parse_when(a.get("starts_at"))
         if when is None:
             when = datetime.combine(data.facts.today + timedelta(days=14), time(18, 30))
-        self.starts_at.setDateTime(QDateTime(_qdate(when.date()), QTime(when.hour, when.minute)))
+        self.starts_at.setDateTime(QDateTime(qdate(when.date()), QTime(when.hour, when.minute)))
         self.venue.setText(a.get("venue") or "")
         self.venue_notes.setPlainText(a.get("venue_notes") or "")
-        _fill_checklist(self.groups, data.groups, a.get("group_ids") or [])
-        _fill_checklist(self.cohorts, data.cohorts, a.get("cohort_ids") or [])
+        fill_checklist(self.groups, data.groups, a.get("group_ids") or [])
+        fill_checklist(self.cohorts, data.cohorts, a.get("cohort_ids") or [])
         self.refresh_warnings()
 
     def values(self) -> dict[str, Any]:
         dt = self.starts_at.dateTime()
-        when = datetime.combine(_pydate(dt.date()), time(dt.time().hour(), dt.time().minute()))
+        when = datetime.combine(pydate(dt.date()), time(dt.time().hour(), dt.time().minute()))
         return {"title": self.title_edit.text(), "purpose": self.purpose.toPlainText(),
                 "starts_at": when.isoformat(timespec="minutes"), "venue": self.venue.text(),
                 "venue_notes": self.venue_notes.toPlainText(),
-                "group_ids": _checked_ids(self.groups), "cohort_ids": _checked_ids(self.cohorts)}
+                "group_ids": checked_ids(self.groups), "cohort_ids": checked_ids(self.cohorts)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -251,12 +251,12 @@ class MessagesPage(StepPage):
         grid.addWidget(self.offers, 1, 1)
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 3)
-        self.offer_warnings = _warning_label("offer_warnings")
+        self.offer_warnings = warning_label("offer_warnings")
         grid.addWidget(self.offer_warnings, 2, 0, 1, 2)
         self.offers.itemChanged.connect(lambda _item: self.refresh_warnings())
 
     def show_answers(self, a: dict[str, Any], data: StepData) -> None:
-        _fill_checklist(self.levers, data.levers, a.get("lever_ids") or [])
+        fill_checklist(self.levers, data.levers, a.get("lever_ids") or [])
         for i, o in enumerate(data.levers):
             self.levers.item(i).setText(f"{o.label}  ({label(o.kind)})")
         chosen = {o.get("intervention_id"): o.get("partner_id") for o in a.get("offers") or []}
@@ -272,7 +272,7 @@ class MessagesPage(StepPage):
             item.setCheckState(Qt.CheckState.Checked if o.id in chosen else Qt.CheckState.Unchecked)
             self.offers.setItem(r, 0, item)
             partner = chosen.get(o.id) or by_type.get(o.kind)
-            box = _partner_combo(data.partners, partner, "— choose —")
+            box = partner_combo(data.partners, partner, "— choose —")
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(16)
             box.setAccessibleName(f"Delivered by: {o.label}")
@@ -316,7 +316,7 @@ class MessagesPage(StepPage):
             if item is not None and item.checkState() == Qt.CheckState.Checked:
                 offers.append({"intervention_id": item.data(Qt.ItemDataRole.UserRole),
                                "partner_id": self.offers.cellWidget(r, 1).currentData()})
-        return {"lever_ids": _checked_ids(self.levers), "offers": offers}
+        return {"lever_ids": checked_ids(self.levers), "offers": offers}
 
 
 # ---------------------------------------------------------------------------------------
@@ -439,9 +439,9 @@ class LogisticsPage(StepPage):
         event_day = self._event_day()
         due = flow.parse_day(a.get("delivery_due")) or max(data.facts.today, event_day - timedelta(days=7))
         for edit in (self.delivery_due, self.task_due):
-            edit.setMinimumDate(_qdate(data.facts.today))
-        self.delivery_due.setDate(_qdate(due))
-        self.task_due.setDate(_qdate(max(data.facts.today, event_day - timedelta(days=2))))
+            edit.setMinimumDate(qdate(data.facts.today))
+        self.delivery_due.setDate(qdate(due))
+        self.task_due.setDate(qdate(max(data.facts.today, event_day - timedelta(days=2))))
         self.task_partner.setCurrentIndex(max(0, self.task_partner.findData(police)))
         self.transport.setText(a.get("transport") or "")
         self.room_layout.setText(a.get("room_layout") or "")
@@ -467,7 +467,7 @@ class LogisticsPage(StepPage):
                 cell.setToolTip(c.requirement)
             self.invitations.setItem(r, 0, cell)
             o = self.overrides.get(str(pid)) or {}
-            who = _partner_combo(data.partners, o.get("partner_id"), "as above")
+            who = partner_combo(data.partners, o.get("partner_id"), "as above")
             how = QComboBox()
             for box in (who, how):
                 box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -509,7 +509,7 @@ class LogisticsPage(StepPage):
             return
         self.show_errors({})
         self.add_task(self.task_kind.currentData(), self.task_description.text(),
-                      self.task_partner.currentData(), _pydate(self.task_due.date()))
+                      self.task_partner.currentData(), pydate(self.task_due.date()))
         self.task_description.clear()
 
     def _remove(self) -> None:
@@ -546,7 +546,7 @@ class LogisticsPage(StepPage):
     def values(self) -> dict[str, Any]:
         return {"delivery_partner_id": self.delivery_partner.currentData(),
                 "delivery_method": self.delivery_method.currentData(),
-                "delivery_due": _pydate(self.delivery_due.date()).isoformat(),
+                "delivery_due": pydate(self.delivery_due.date()).isoformat(),
                 "delivery_overrides": self._overrides(),
                 "transport": self.transport.text(), "room_layout": self.room_layout.text(),
                 "risk_assessment_done": self.risk_done.isChecked(),
