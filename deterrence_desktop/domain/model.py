@@ -13,12 +13,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from . import clock
 from .enums import (
     ActionKind, ActionStatus, AttendanceStatus, CommunicationChannel, CommunicationOutcome,
     GroupRelationKind, GroupType, InfluencerKind, InterventionKind, LegalStatus, Need,
     PartnerType, RiskLevel, Role, Strategy,
 )
-from . import clock
 from .errors import ValidationError
 
 __all__ = [

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.enums import label
-from ..services.contacts import messages_label
 from ..security.roles import Can
+from ..services.contacts import messages_label
 from .context import AppContext
 from .models import Column, IdRole, RowsModel, date_column, enum_column, fmt_date, text_column
 from .style import ERROR, set_role

@@ -21,6 +21,7 @@ from ..board.page import call_while_alive
 from ..context import AppContext
 from ..style import set_role
 
+
 def services_now(ctx: AppContext) -> datetime:
     """Now by the services' clock (the process clock while no workspace is open)."""
     return ctx.services.now() if ctx.services is not None else clock.now()
