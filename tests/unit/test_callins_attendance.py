@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from deterrence_desktop.domain.enums import AttendanceStatus as A
 from deterrence_desktop.domain.errors import ValidationError
+from deterrence_desktop.domain.model import message_given
 from deterrence_desktop.services import callins as C
 from deterrence_desktop.services.app import WorkspaceServices
 from deterrence_desktop.store.tables import (
@@ -178,6 +179,9 @@ def test_a_no_show_is_recorded_but_never_counts_as_the_message_given(demo_app, p
     after = demo_app.contacts.counts()
     assert after.total == before.total + 4
     assert after.messages_given == before.messages_given + 2
+    # The rule, in the domain: only a delivered, attended or sent message was given.
+    assert [message_given(o) for o in ("delivered", "attended", "sent", "no_show", "refused", "not_found")] \
+        == [True, True, True, False, False, False]
     # The timeline shows the no-show as a no-show, with no message given.
     entry = next(e for e in demo_app.contacts.timeline(a)
                  if e.kind == "communication" and e.channel == "call_in")
