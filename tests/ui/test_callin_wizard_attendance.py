@@ -152,3 +152,23 @@ def test_attendance_for_a_future_call_in_says_why_before_anything_is_typed(qtbot
     assert not dialog.rest_btn.isEnabled()
     shot(dialog, "attendance-0-not-yet")
     dialog.reject()
+
+
+def test_cancel_call_in_asks_first(qtbot, ctx, demo_app, monkeypatch):
+    """The button's clicked(bool) once came in as ``confirm=False``: it cancelled unasked."""
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda *args, **kw: asked.append(args) or QMessageBox.StandardButton.No))
+    page = CallInsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=10_000)
+    planned = next(r for r in page.model.rows if r.status == "planned")
+    page.select(planned.id)
+    assert page.cancel_btn.isEnabled()
+    page.cancel_btn.click()
+    qtbot.wait(200)
+    assert len(asked) == 1 and demo_app.callins.get(planned.id).status == "planned"

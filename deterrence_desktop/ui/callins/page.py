@@ -141,7 +141,7 @@ class CallInsPage(Page):
         self.resume_btn.clicked.connect(self.resume)
         self.attendance_btn.clicked.connect(self.record_attendance)
         self.discard_btn.clicked.connect(self.discard)
-        self.cancel_btn.clicked.connect(self.cancel_call_in)
+        self.cancel_btn.clicked.connect(lambda: self.cancel_call_in())    # not clicked(False) as confirm
         self._show_detail(None)
 
     # -- Page contract ---------------------------------------------------------------
