@@ -18,11 +18,15 @@ from driver import WAIT, press, screen_size  # noqa: E402
 
 @pytest.fixture(scope="session")
 def _journey_demo(tmp_path_factory) -> Path:
-    """The demo workspace exactly as ``--demo`` makes it on first run (made once a run)."""
+    """The demo workspace exactly as ``--demo`` makes it on first run (made once a run), on
+    the day the tests' clock is frozen to (this session fixture is made before the clock
+    is frozen, so it names the day: else the demo's dates follow the machine's)."""
+    from datetime import date
+
     from deterrence_desktop.services.demo import DEMO_PASSPHRASE, create_demo_workspace
 
     path = tmp_path_factory.mktemp("journey-demo") / "demo.ddw"
-    app = create_demo_workspace(path, DEMO_PASSPHRASE)
+    app = create_demo_workspace(path, DEMO_PASSPHRASE, today=date(2026, 11, 26))   # DEMO_TODAY
     app.workspace.checkpoint()
     app.close()
     return path
