@@ -13,18 +13,19 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from . import clock
 from .enums import (
     ActionKind, ActionStatus, AttendanceStatus, CommunicationChannel, CommunicationOutcome,
     GroupRelationKind, GroupType, InfluencerKind, InterventionKind, LegalStatus, Need,
     PartnerType, RiskLevel, Role, Strategy,
 )
-from . import clock
 from .errors import ValidationError
 
 __all__ = [
     "Partnership", "Partner", "User", "Person", "Influencer", "Group", "Membership",
     "GroupRelation", "Cohort", "CohortMember", "Intervention", "Action", "Communication",
     "CallIn", "Invitation", "Meeting", "display_name", "REFERENCE_PATTERN", "MAX_TEXT", "MAX_NOTE", "Record",
+    "message_given", "MESSAGE_GIVEN",
 ]
 
 def display_name(given: str | None, preferred: str | None, family: str | None) -> str:
@@ -369,6 +370,16 @@ class Action(Record):
                 and ActionStatus(self.status).is_open)
 
 
+MESSAGE_GIVEN = frozenset({CommunicationOutcome.DELIVERED.value, CommunicationOutcome.ATTENDED.value,
+                           CommunicationOutcome.SENT.value})
+
+
+def message_given(outcome: str) -> bool:
+    """Whether a communication with this outcome gave the person the message. A no-show,
+    a refusal or a person not found is a contact attempted, not a message delivered."""
+    return str(outcome) in MESSAGE_GIVEN
+
+
 @dataclass
 class Communication(Record):
     """One direct contact with a person: the message given and how it landed."""
@@ -387,12 +398,15 @@ class Communication(Record):
     template: str = ""
     id: int | None = None
 
-    def validate(self) -> None:
+    def validate(self, today: date | None = None) -> None:
+        """``today`` is the caller's (the services' clock); without it, the process clock's."""
         r = _Rules()
         r.required("occurred_at", self.occurred_at)
         r.enum("channel", self.channel, CommunicationChannel)
         r.enum("outcome", self.outcome, CommunicationOutcome)
-        if self.occurred_at is not None and self.occurred_at.date() > clock.today():
+        if today is None:
+            today = clock.today()
+        if self.occurred_at is not None and self.occurred_at.date() > today:
             r.fail("occurred_at", "a communication cannot be recorded in the future")
         self._text_lengths(r, notes=("message",))
         r.raise_if_any()

@@ -1,4 +1,4 @@
-"""Call-ins: the planning wizard's flow as data, attendance, follow-ups and statistics.
+"""Call-ins: the planning wizard's flow as data, and the call-ins' pages and statistics.
 
 The wizard is a :class:`WizardState` (answers per step, the current step and the
 steps visited) moved by pure functions: :func:`go_next` validates the current
@@ -6,7 +6,9 @@ step against :class:`WizardFacts` (what the workspace says about the targeted
 people, partners and catalogue) and moves on, :func:`go_back` keeps whatever was
 entered, :func:`go_to` returns to a visited step from the review. No Qt and no
 database here except in :class:`CallInService`, which builds the facts, saves and
-resumes drafts, and ``finish``es the wizard in one transaction.
+resumes drafts, and ``finish``es the wizard in one transaction. Attendance and
+follow-ups live in :mod:`.callin_attendance`; the wizard's warnings about the event
+and the offers in :mod:`.callin_warnings`.
 """
 from __future__ import annotations
 
@@ -14,24 +16,31 @@ import copy
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.enums import (
-    ActionKind, ActionStatus, AttendanceStatus, AuditOperation, CommunicationChannel,
-    CommunicationOutcome, InterventionKind, LegalStatus, PartnerType, Role, label,
+    ActionKind, ActionStatus, AttendanceStatus, AuditOperation, InterventionKind, LegalStatus,
+    Role, label,
 )
 from ..domain.errors import ValidationError
 from ..domain.model import CallIn, display_name
 from ..store.mapping import to_record
 from ..store.tables import (
-    ActionRow, CallInRow, CohortMemberRow, CohortRow, CommunicationRow, GroupRelationRow,
+    ActionRow, CallInRow, CohortMemberRow, CohortRow, GroupRelationRow,
     GroupRow, InfluencerRow, InterventionRow, InvitationRow, MembershipRow, PartnerRow, PersonRow,
 )
 from .base import Service
+from .callin_attendance import (
+    ATTENDED, FOLLOW_UP_DAYS, NEED_PARTNER_TYPES, NOT_EXPECTED, AttendanceMixin, FollowUpProposal,
+    attendance_not_yet, attendance_rate,
+)
+from .callin_warnings import (
+    Agreement, OtherCallIn, WizardWarning, clash_warnings, in_custody_on, offer_warnings,
+)
 
 # --------------------------------------------------------------------------------------
 # The flow as data
@@ -176,14 +185,6 @@ class InviteeCandidate:
 
 
 @dataclass(frozen=True)
-class WizardWarning:
-    step: str
-    kind: str                   # custody, release_near, rivals, ends_before
-    text: str
-    person_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
 class WizardFacts:
     """What validation needs to know about the workspace; built by the service."""
     today: date
@@ -198,6 +199,8 @@ class WizardFacts:
     rival_pairs: frozenset[tuple[int, int]] = frozenset()
     group_names: dict[int, str] = field(default_factory=dict)
     task_group_id: int | None = None      # the group event-wide tasks are filed under
+    other_call_ins: tuple[OtherCallIn, ...] = ()     # planned and held, not this one
+    agreements: dict[int, Agreement] = field(default_factory=dict)    # partner id -> its ISA
 
 
 @dataclass(frozen=True)
@@ -439,8 +442,7 @@ def invitee_warnings(answers: dict[str, dict], facts: WizardFacts) -> list[Wizar
         status = LegalStatus(c.legal_status)
         if day is None:
             continue
-        if status in (LegalStatus.CUSTODY, LegalStatus.REMAND) and (
-                c.custody_release is None or c.custody_release > day):
+        if in_custody_on(c, day):
             out.append(WizardWarning(INVITEES, "custody",
                                      f"{c.reference} is expected to be in custody on the date.",
                                      (c.person_id,)))
@@ -466,6 +468,24 @@ def invitee_warnings(answers: dict[str, dict], facts: WizardFacts) -> list[Wizar
                 f"{facts.group_names.get(b, b)} ({len(members[b])}) are invited to the same call-in.",
                 tuple(members[a] + members[b])))
     return out
+
+
+def event_warnings(answers: dict[str, dict], facts: WizardFacts) -> list[WizardWarning]:
+    """Another call-in at the same date and time, or overlapping."""
+    return clash_warnings(parse_when(answers[EVENT].get("starts_at")), facts.other_call_ins, EVENT)
+
+
+def message_warnings(answers: dict[str, dict], facts: WizardFacts,
+                     offer_names: dict[int, str]) -> list[WizardWarning]:
+    """An offer from a partner whose information-sharing agreement has ended."""
+    return offer_warnings(answers[MESSAGES].get("offers") or [], facts, offer_names, MESSAGES)
+
+
+def wizard_warnings(answers: dict[str, dict], facts: WizardFacts,
+                    offer_names: dict[int, str]) -> list[WizardWarning]:
+    """Every warning of the wizard, in step order: the event, the invitees, the offers."""
+    return (event_warnings(answers, facts) + invitee_warnings(answers, facts)
+            + message_warnings(answers, facts, offer_names))
 
 
 # --------------------------------------------------------------------------------------
@@ -530,40 +550,6 @@ class CallInPage:
     follow_ups: int
 
 
-@dataclass(frozen=True)
-class FollowUpProposal:
-    """A follow-up the app suggests after attendance is recorded."""
-    person_id: int
-    reference: str
-    kind: str                 # custom_notification, home_visit, referral
-    partner_id: int
-    partner_name: str
-    description: str
-    due_date: date
-    intervention_id: int | None = None
-    alternatives: tuple[str, ...] = ()     # other kinds the user may choose instead
-
-
-ATTENDED = (AttendanceStatus.ATTENDED.value, AttendanceStatus.LATE.value)
-NOT_EXPECTED = (AttendanceStatus.EXCUSED.value, AttendanceStatus.IN_CUSTODY.value)
-NEED_PARTNER_TYPES = {
-    "housing": PartnerType.HOUSING, "employment": PartnerType.COUNCIL,
-    "substance_use": PartnerType.DRUG_TREATMENT, "mental_health": PartnerType.HEALTH,
-    "family": PartnerType.COUNCIL,
-}
-FOLLOW_UP_DAYS = 7
-
-
-def attendance_rate(attendances: list[str]) -> float | None:
-    """Attended or late, over invitations that were expected (not excused or in custody),
-    once attendance has been recorded; None while nothing is recorded."""
-    recorded = [a for a in attendances if a != AttendanceStatus.INVITED.value]
-    expected = [a for a in recorded if a not in NOT_EXPECTED]
-    if not expected:
-        return None
-    return sum(1 for a in expected if a in ATTENDED) / len(expected)
-
-
 def _name(row: Any) -> str:
     return display_name(row.given_name, row.preferred_name, row.family_name)
 
@@ -572,7 +558,7 @@ def _name(row: Any) -> str:
 # The service
 # --------------------------------------------------------------------------------------
 
-class CallInService(Service):
+class CallInService(AttendanceMixin, Service):
     # -- the wizard ------------------------------------------------------------------
     def start(self) -> WizardState:
         return WizardState()
@@ -603,8 +589,9 @@ class CallInService(Service):
             cat = list(s.scalars(select(InterventionRow).order_by(InterventionRow.name)))
             levers = tuple(Option(c.id, c.name, c.partner_type) for c in cat if c.kind == InterventionKind.LEVER.value)
             offers = tuple(Option(c.id, c.name, c.partner_type) for c in cat if c.kind == InterventionKind.OFFER.value)
+            warnings = wizard_warnings(state.answers, facts, {o.id: o.label for o in offers})
             data = StepData(facts, groups, cohorts, partners, tuple(infl), levers, offers,
-                            tuple(invitee_warnings(state.answers, facts)), ())
+                            tuple(warnings), ())
             review = self._review(state, data)
             return StepData(facts, groups, cohorts, partners, tuple(infl), levers, offers,
                             data.warnings, review)
@@ -619,7 +606,7 @@ class CallInService(Service):
         self.require(Role.COORDINATOR)
         a = state.answers[EVENT]
         title = (a.get("title") or "").strip()[:200] or "Untitled call-in (draft)"
-        when = state.starts_at() or datetime.combine(self.app.today(), time(18, 0))
+        when = state.starts_at() or datetime.combine(self.today(), time(18, 0))
         with self.tx() as uow:
             if state.draft_id is None:
                 row = CallInRow(title=title, starts_at=when, venue=(a.get("venue") or "")[:200],
@@ -731,21 +718,13 @@ class CallInService(Service):
                       + ("; from draft" if state.draft_id is not None else ""))
             return to_record(row, CallIn)
 
-    @staticmethod
-    def _add_action(uow, act: ActionRow) -> int:
-        uow.session.add(act)
-        uow.session.flush()
-        uow.audit(AuditOperation.COLLECTION, "action", act.id,
-                  f"kind={act.kind}; partner={act.partner_id}; call-in {act.call_in_id}")
-        return 1
-
     def _facts(self, s: Session, state: WizardState) -> WizardFacts:
         ev = state.answers[EVENT]
         when = state.starts_at()
         day = when.date() if when else None
         group_ids = [int(g) for g in ev.get("group_ids") or []]
         cohort_ids = [int(c) for c in ev.get("cohort_ids") or []]
-        candidates = self._candidates(s, group_ids, cohort_ids, day or self.app.today())
+        candidates = self._candidates(s, group_ids, cohort_ids, day or self.today())
         group_names = dict(s.execute(select(GroupRow.id, GroupRow.name)).all())
         rivals = frozenset((a, b) for a, b in s.execute(
             select(GroupRelationRow.group_id, GroupRelationRow.other_group_id)
@@ -756,14 +735,21 @@ class CallInService(Service):
                              for g in candidates[p].group_ids)
             task_group = counts.most_common(1)[0][0] if counts else None
         cat = s.execute(select(InterventionRow.id, InterventionRow.kind)).all()
+        others = tuple(OtherCallIn(r.id, r.title, r.starts_at, r.venue) for r in s.scalars(
+            select(CallInRow).where(CallInRow.status.in_(("planned", "held")),
+                                    CallInRow.id != (state.draft_id or -1))))
+        partners = list(s.scalars(select(PartnerRow)))
         return WizardFacts(
-            today=self.app.today(), starts_on=day, candidates=candidates,
-            partner_ids=frozenset(s.scalars(select(PartnerRow.id))),
+            today=self.today(), starts_on=day, candidates=candidates,
+            partner_ids=frozenset(p.id for p in partners),
             group_ids=frozenset(group_names), cohort_ids=frozenset(s.scalars(select(CohortRow.id))),
             influencer_ids=frozenset(s.scalars(select(InfluencerRow.id))),
             lever_ids=frozenset(i for i, k in cat if k == InterventionKind.LEVER.value),
             offer_ids=frozenset(i for i, k in cat if k == InterventionKind.OFFER.value),
-            rival_pairs=rivals, group_names=group_names, task_group_id=task_group)
+            rival_pairs=rivals, group_names=group_names, task_group_id=task_group,
+            other_call_ins=others,
+            agreements={p.id: Agreement(p.id, p.name, p.isa_reference or "", p.isa_start, p.isa_end)
+                        for p in partners})
 
     def candidates(self, group_ids: list[int], cohort_ids: list[int], on: date) -> list[InviteeCandidate]:
         with self.tx() as uow:
@@ -827,20 +813,24 @@ class CallInService(Service):
             "Groups: " + (", ".join(names.get(g, str(g)) for g in ev.get("group_ids") or []) or "-"),
             "Cohorts: " + (", ".join(cohorts.get(c, str(c)) for c in ev.get("cohort_ids") or []) or "-"),
         ) + ((f"Purpose: {ev['purpose']}",) if ev.get("purpose") else ())
+        warned = defaultdict(list)
+        for w in data.warnings:
+            warned[w.step].append(f"Warning: {w.text}")
+        event += tuple(warned[EVENT])
         inv_lines = []
         for item in a[INVITEES].get("invitees") or []:
             c = f.candidates.get(int(item["person_id"]))
             ref = c.reference if c else f"person {item['person_id']}"
             inv_lines.append(f"{ref} {c.name if c else ''} - "
                              f"{'required' if item.get('required') else 'invited'}")
-        inv_lines += [f"Warning: {w.text}" for w in data.warnings]
+        inv_lines += warned[INVITEES]
         speakers = tuple(
             f"{SPEAKER_ROLES.get(s.get('role'), '?')}: {s.get('name')} "
             f"({partners.get(s.get('partner_id')) or infl.get(s.get('influencer_id')) or '-'})"
             for s in a[SPEAKERS].get("speakers") or [])
         messages = tuple(f"Lever: {catalogue.get(i, i)}" for i in a[MESSAGES].get("lever_ids") or []) + tuple(
             f"Offer: {catalogue.get(o.get('intervention_id'), '?')} - {partners.get(o.get('partner_id'), '?')}"
-            for o in a[MESSAGES].get("offers") or [])
+            for o in a[MESSAGES].get("offers") or []) + tuple(warned[MESSAGES])
         lg = a[LOGISTICS]
         def day(value: Any) -> str:
             d = parse_day(value)
@@ -920,164 +910,6 @@ class CallInService(Service):
             return CallInPage(to_record(row, CallIn), invs, stats, len(statuses), open_n,
                               len((row.details or {}).get("follow_ups") or {}))
 
-    # -- after the call-in ------------------------------------------------------------
-    def record_attendance(self, call_in_id: int,
-                          attendance: dict[int, tuple[AttendanceStatus | str, bool]]) -> list[FollowUpProposal]:
-        """Record each invitee's attendance and whether they asked for help; the call-in
-        becomes held, each attendee and no-show gets a call-in communication. Returns the
-        follow-ups the app proposes."""
-        self.require(Role.COORDINATOR, Role.PARTNER_OFFICER)
-        with self.tx() as uow:
-            s = uow.session
-            row = uow.get(CallInRow, call_in_id, "call-in")
-            if row.status in ("draft", "cancelled"):
-                raise ValidationError("status", f"attendance cannot be recorded for a {row.status} call-in")
-            if row.starts_at.date() > self.app.today():
-                raise ValidationError("status", "attendance can be recorded from the day of the call-in")
-            invs = {i.person_id: i for i in s.scalars(
-                select(InvitationRow).where(InvitationRow.call_in_id == call_in_id))}
-            already = set(s.scalars(select(CommunicationRow.person_id).where(
-                CommunicationRow.call_in_id == call_in_id, CommunicationRow.channel == CommunicationChannel.CALL_IN.value)))
-            refs = dict(s.execute(select(PersonRow.id, PersonRow.reference)
-                                  .where(PersonRow.id.in_(list(invs)))).all())
-            changed = 0
-            for pid, (status, asked) in attendance.items():
-                status = AttendanceStatus(status)
-                inv = invs.get(pid)
-                if inv is None:
-                    raise ValidationError("person_id", f"person {pid} was not invited to this call-in")
-                if inv.attendance != status.value or inv.asked_for_help != bool(asked):
-                    fields = [n for n, old, new in (("attendance", inv.attendance, status.value),
-                                                    ("asked_for_help", inv.asked_for_help, bool(asked)))
-                              if old != new]
-                    inv.attendance, inv.asked_for_help = status.value, bool(asked)
-                    changed += 1
-                    uow.audit(AuditOperation.ALTERATION, "invitation", inv.id,
-                              f"person {refs[pid]}; fields={','.join(fields)}")
-                outcome = {AttendanceStatus.ATTENDED: CommunicationOutcome.ATTENDED,
-                           AttendanceStatus.LATE: CommunicationOutcome.ATTENDED,
-                           AttendanceStatus.NO_SHOW: CommunicationOutcome.NO_SHOW}.get(status)
-                if outcome is not None and pid not in already:
-                    occurred = min(row.starts_at, datetime.combine(self.app.today(), time(23, 59)))
-                    comm = CommunicationRow(
-                        person_id=pid, occurred_at=occurred, channel=CommunicationChannel.CALL_IN.value,
-                        delivered_by="Call-in speakers", deterrence_message=True,
-                        support_offer=True, message=f"Call-in: {row.title}", outcome=outcome.value,
-                        call_in_id=call_in_id)
-                    s.add(comm)
-                    s.flush()
-                    already.add(pid)
-                    uow.audit(AuditOperation.COLLECTION, "communication", comm.id,
-                              f"call_in with person {refs[pid]}")
-            if row.status == "planned":
-                row.status = "held"
-                uow.audit(AuditOperation.ALTERATION, "call_in", call_in_id, "fields=status")
-            uow.audit(AuditOperation.ALTERATION, "call_in", call_in_id,
-                      f"attendance recorded; {changed} invitations changed")
-            s.flush()
-            return self._proposals(s, row)
-
-    def proposals(self, call_in_id: int) -> list[FollowUpProposal]:
-        with self.tx() as uow:
-            return self._proposals(uow.session, uow.get(CallInRow, call_in_id, "call-in"))
-
-    def _proposals(self, s: Session, row: CallInRow) -> list[FollowUpProposal]:
-        done = {int(k) for k in ((row.details or {}).get("follow_ups") or {})}
-        partners = {p.id: p for p in s.scalars(select(PartnerRow).order_by(PartnerRow.id))}
-        by_type: dict[str, int] = {}
-        for p in partners.values():
-            by_type.setdefault(p.type, p.id)
-        police = by_type.get(PartnerType.POLICE.value) or next(iter(partners), None)
-        offers_on_night = [(o.get("intervention_id"), o.get("partner_id"))
-                           for o in ((row.details or {}).get("messages") or {}).get("offers") or []]
-        catalogue = {c.id: c for c in s.scalars(select(InterventionRow).where(
-            InterventionRow.kind == InterventionKind.OFFER.value))}
-        due = self.app.today() + timedelta(days=FOLLOW_UP_DAYS)
-        out: list[FollowUpProposal] = []
-        for inv, p in s.execute(select(InvitationRow, PersonRow)
-                                .join(PersonRow, PersonRow.id == InvitationRow.person_id)
-                                .where(InvitationRow.call_in_id == row.id)
-                                .order_by(PersonRow.reference)):
-            if p.id in done:
-                continue
-            if inv.attendance == AttendanceStatus.NO_SHOW.value and police is not None:
-                deliverer = p.supervising_partner_id if inv.required and p.supervising_partner_id else police
-                out.append(FollowUpProposal(
-                    p.id, p.reference, "custom_notification", deliverer, partners[deliverer].name,
-                    f"Custom notification after missing the call-in {row.title}", due,
-                    alternatives=("home_visit",)))
-            elif inv.attendance in ATTENDED and inv.asked_for_help:
-                partner_id, intervention_id = self._referral_partner(p, partners, by_type,
-                                                                     offers_on_night, catalogue)
-                if partner_id is None:
-                    continue
-                what = catalogue[intervention_id].name if intervention_id in catalogue else "support"
-                out.append(FollowUpProposal(
-                    p.id, p.reference, "referral", partner_id, partners[partner_id].name,
-                    f"Referral after the call-in {row.title}: {what}", due, intervention_id))
-        return out
-
-    @staticmethod
-    def _referral_partner(p: PersonRow, partners: dict, by_type: dict[str, int],
-                          offers_on_night: list[tuple[int, int]], catalogue: dict) -> tuple[int | None, int | None]:
-        """The right partner for a help request: the first need a partner can meet, preferring
-        an offer made on the night; else the first offer made on the night."""
-        for need in p.needs or []:
-            ptype = NEED_PARTNER_TYPES.get(need)
-            if ptype is None:
-                continue
-            for iid, pid in offers_on_night:
-                if pid in partners and partners[pid].type == ptype.value:
-                    return pid, iid
-            if ptype.value in by_type:
-                iid = next((c.id for c in catalogue.values() if c.partner_type == ptype.value), None)
-                return by_type[ptype.value], iid
-        for iid, pid in offers_on_night:
-            if pid in partners:
-                return pid, iid
-        return None, None
-
-    def accept_follow_ups(self, call_in_id: int, proposals: list[FollowUpProposal]) -> list[int]:
-        """Create the chosen follow-ups as actions (a custom notification also gets its
-        planned record); returns the new action ids."""
-        self.require(Role.COORDINATOR, Role.PARTNER_OFFICER)
-        from .notifications import plan_row    # the notification record lives there
-        with self.tx() as uow:
-            s = uow.session
-            row = uow.get(CallInRow, call_in_id, "call-in")
-            details = dict(row.details or {})
-            follow = dict(details.get("follow_ups") or {})
-            ids = []
-            for prop in proposals:
-                if str(prop.person_id) in follow:
-                    continue
-                invited = s.scalar(select(InvitationRow.id).where(
-                    InvitationRow.call_in_id == call_in_id, InvitationRow.person_id == prop.person_id))
-                if invited is None:
-                    raise ValidationError("person_id", f"{prop.reference} was not invited to this call-in")
-                kind = {"custom_notification": ActionKind.COMMUNICATION, "home_visit": ActionKind.COMMUNICATION,
-                        "referral": ActionKind.SUPPORT}[prop.kind]
-                description = prop.description
-                if prop.kind == "home_visit":
-                    description = f"Home visit after missing the call-in {row.title}"
-                act = ActionRow(partner_id=prop.partner_id, kind=kind.value, description=description,
-                                person_id=prop.person_id, due_date=prop.due_date,
-                                status=ActionStatus.PLANNED.value, intervention_id=prop.intervention_id,
-                                call_in_id=call_in_id)
-                self._add_action(uow, act)
-                entry = {"kind": prop.kind, "action_id": act.id}
-                if prop.kind == "custom_notification":
-                    cn = plan_row(uow, prop.person_id, prop.partner_id, act.id, prop.due_date,
-                                  place="home address", delivered_by=prop.partner_name)
-                    entry["notification_id"] = cn.id
-                follow[str(prop.person_id)] = entry
-                ids.append(act.id)
-            details["follow_ups"] = follow
-            row.details = details
-            uow.audit(AuditOperation.ALTERATION, "call_in", call_in_id,
-                      f"follow-ups created: {len(ids)}")
-            return ids
-
     def cancel(self, call_in_id: int) -> int:
         """Cancel a planned call-in and its open logistics actions; returns how many actions."""
         self.require(Role.COORDINATOR)
@@ -1103,5 +935,8 @@ __all__ = [
     "SPEAKER_ROLES", "TASK_KINDS", "DELIVERY_METHODS", "WizardState", "WizardFacts", "Move",
     "InviteeCandidate", "WizardWarning", "StepData", "Option", "CallInSummary", "InvitationView",
     "CallInPage", "FollowUpProposal", "CallInService", "go_next", "go_back", "go_to", "record",
-    "validate_step", "validate_all", "invitee_warnings", "attendance_rate", "blank_answers",
+    "validate_step", "validate_all", "invitee_warnings", "event_warnings", "message_warnings",
+    "wizard_warnings",
+    "in_custody_on", "OtherCallIn", "Agreement", "attendance_rate", "attendance_not_yet",
+    "blank_answers", "ATTENDED", "NOT_EXPECTED", "NEED_PARTNER_TYPES", "FOLLOW_UP_DAYS",
 ]

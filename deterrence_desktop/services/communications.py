@@ -18,7 +18,7 @@ class CommunicationService(Service):
     def record(self, communication: Communication) -> Communication:
         self.require(Role.COORDINATOR, Role.PARTNER_OFFICER, operation=AuditOperation.COLLECTION,
                      entity="communication")
-        communication.validate()
+        communication.validate(self.today())
         with self.tx() as uow:
             person = uow.get(PersonRow, communication.person_id, "person")
             self.require_person_visible(uow, person.id, person.reference,

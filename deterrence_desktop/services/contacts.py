@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import func, select, true
 
 from ..domain.enums import AuditOperation, CommunicationChannel, CommunicationOutcome, label
-from ..domain.model import display_name
+from ..domain.model import display_name, message_given
 from ..store.tables import (
     CallInRow, CohortMemberRow, CommunicationRow, CustomNotificationRow, InfluencerRow,
     InvitationRow, PartnerRow, PersonRow,
@@ -58,6 +58,7 @@ class ContactCounts:
     by_partner: tuple[tuple[str, int], ...]
     by_outcome: tuple[tuple[str, int], ...]
     total: int
+    messages_given: int = 0    # contacts that gave the message (not no-shows, refusals, not found)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,11 @@ class ContactFormChoices:
     call_ins: tuple[Option, ...]     # call-ins the person was invited to
 
 
-def messages_label(deterrence: bool, support: bool) -> str:
+def messages_label(deterrence: bool, support: bool, outcome: str | None = None) -> str:
+    """The messages a communication carried: "deterrence, support offer"; with its
+    outcome, "not given" where the message did not reach the person (a no-show)."""
+    if outcome is not None and not message_given(outcome):
+        return "not given"
     parts = (["deterrence"] if deterrence else []) + (["support offer"] if support else [])
     return ", ".join(parts) or "-"
 
@@ -83,7 +88,8 @@ class ContactService(Service):
             self.require_person_visible(uow, person_id, person.reference)
             out = [TimelineEntry(c.occurred_at, "communication", c.channel, label(c.channel),
                                  c.delivered_by or c.partner_name, c.outcome,
-                                 messages_label(c.deterrence_message, c.support_offer), c.message, c.id)
+                                 messages_label(c.deterrence_message, c.support_offer, c.outcome),
+                                 c.message, c.id)
                    for c in communication_views(s, CommunicationRow.person_id == person_id)]
             for inv, call in s.execute(select(InvitationRow, CallInRow)
                                        .join(CallInRow, CallInRow.id == InvitationRow.call_in_id)
@@ -154,7 +160,7 @@ class ContactService(Service):
                 if visible is not None:
                     latest = latest.where(CommunicationRow.person_id.in_(visible))
                 channels = dict(s.execute(latest).all())
-            today = self.app.today()
+            today = self.today()
             out = [NotContacted(pid, ref, display_name(given, pref, family), when,
                                 channels.get(pid, ""), (today - when.date()).days if when else None)
                    for pid, ref, given, pref, family, when in rows]
@@ -163,7 +169,8 @@ class ContactService(Service):
             return out
 
     def counts(self, days: int | None = None) -> ContactCounts:
-        """How many contacts by channel, by partner and by outcome (in the last ``days`` days)."""
+        """How many contacts by channel, by partner and by outcome (in the last ``days`` days),
+        and how many of them gave the message."""
         with self.tx() as uow:
             s = uow.session
             where = true() if days is None else CommunicationRow.occurred_at >= self._cutoff(days)
@@ -182,7 +189,8 @@ class ContactService(Service):
             return ContactCounts(days, tuple((c, n) for c, n in by_channel),
                                  tuple((p, n) for p, n in by_partner),
                                  tuple((o, n) for o, n in by_outcome),
-                                 sum(n for _, n in by_channel))
+                                 sum(n for _, n in by_channel),
+                                 sum(n for o, n in by_outcome if message_given(o)))
 
     def form_choices(self, person_id: int) -> ContactFormChoices:
         with self.tx() as uow:
@@ -202,7 +210,7 @@ class ContactService(Service):
             return ContactFormChoices(person_id, person.reference, partners, infl, calls)
 
     def _cutoff(self, days: int) -> datetime:
-        return datetime.combine(self.app.today() - timedelta(days=days), time.min)
+        return datetime.combine(self.today() - timedelta(days=days), time.min)
 
 
 CHANNELS = tuple(CommunicationChannel)

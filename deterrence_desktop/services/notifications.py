@@ -268,7 +268,7 @@ class NotificationService(Service):
         self.require(Role.COORDINATOR, Role.PARTNER_OFFICER)
         if outcome not in OUTCOMES:
             raise ValidationError("outcome", "must be delivered, refused or not found")
-        if when.date() > self.app.today():
+        if when.date() > self.today():
             raise ValidationError("delivered_at", "an outcome cannot be recorded in the future")
         with self.tx() as uow:
             s = uow.session

@@ -117,10 +117,17 @@ class PersonPage:
     def contact_count(self) -> int:
         return len(self.communications)
 
+    @property
+    def messages_given(self) -> int:
+        """Contacts that gave the message (a no-show, refusal or not found did not)."""
+        return sum(1 for c in self.communications if model.message_given(c.outcome))
+
     def deliverers(self) -> dict[str, int]:
         """How many times each deliverer gave the message."""
         out: dict[str, int] = {}
         for c in self.communications:
+            if not model.message_given(c.outcome):
+                continue
             key = c.delivered_by or c.partner_name or "unknown"
             out[key] = out.get(key, 0) + 1
         return out

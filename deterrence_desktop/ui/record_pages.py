@@ -23,6 +23,7 @@ from ..domain import clock
 from ..domain.enums import label
 from ..security.roles import Can
 from . import editors
+from ..services.contacts import messages_label
 from .context import AppContext
 from .models import Column, IdRole, RowsModel, date_column, enum_column, fmt_date, text_column
 from .style import ERROR, set_role
@@ -352,8 +353,7 @@ class PersonView(RecordView):
         comm_card, self.timeline = self.table_card("Communications (newest first)", [
             date_column("When", "occurred_at"), enum_column("Channel", "channel"),
             text_column("Delivered by", "delivered_by"), text_column("Partner", "partner_name"),
-            Column("Message", lambda c: ", ".join(
-                x for x, on in (("deterrence", c.deterrence_message), ("support offer", c.support_offer)) if on)),
+            Column("Message", lambda c: messages_label(c.deterrence_message, c.support_offer, c.outcome)),
             enum_column("Outcome", "outcome"), text_column("Notes", "message")],
             "No communications yet.", 12)
         self.delivery_summary = QLabel()
@@ -466,7 +466,7 @@ class PersonView(RecordView):
         if by:
             parts = ", ".join(f"{who} ×{n}" for who, n in sorted(by.items(), key=lambda kv: (-kv[1], kv[0])))
             self.delivery_summary.setText(
-                f"The message was given {page.contact_count} time{'s' if page.contact_count != 1 else ''}, by {parts}.")
+                f"The message was given {page.messages_given} time{'s' if page.messages_given != 1 else ''}, by {parts}.")
         else:
             self.delivery_summary.setText("The message has not been given yet.")
 

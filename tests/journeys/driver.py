@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QComboBox,
                                QDialog, QLabel, QLineEdit, QMenu, QPlainTextEdit, QTabBar,
@@ -232,6 +232,13 @@ def click_row(qtbot, view: QAbstractItemView, text: str | re.Pattern, *, double:
     return idx
 
 
+def tick(qtbot, view: QAbstractItemView, text: str | re.Pattern, column: int | None = None) -> QModelIndex:
+    """Tick (or untick) the checkable row a person sees as ``text``: click it, press Space."""
+    idx = click_row(qtbot, view, text, column=column)
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+    return idx
+
+
 def navigate(qtbot, window, title: str) -> QWidget:
     """Go to a page through the navigation list, by its visible title; returns the page."""
     nav = window.nav
@@ -246,6 +253,29 @@ def navigate(qtbot, window, title: str) -> QWidget:
             return window.stack.currentWidget()
     raise AssertionError(f"no page {title!r} in the navigation; it has "
                          f"{[nav.item(i).text() for i in range(nav.count())]}")
+
+
+def see(qtbot, text: str | re.Pattern, root: QWidget | None = None) -> str:
+    """Wait until a visible label or text view shows ``text`` (a substring, or a pattern
+    searched for); returns the whole text it is part of."""
+    found: list[str] = []
+
+    def look():
+        found.clear()
+        for r in ([root] if root is not None else top_windows()):
+            shown = [w.text() for w in r.findChildren(QLabel) if w.isVisible()]
+            shown += [w.toPlainText() for w in r.findChildren(QTextEdit) if w.isVisible()]
+            for t in shown:
+                t = plain(t)
+                if (text.search(t) if isinstance(text, re.Pattern) else plain(text) in t):
+                    found.append(t)
+                    return True
+        return False
+    try:
+        qtbot.waitUntil(look, timeout=WAIT)
+    except Exception:
+        raise AssertionError(f"{text!r} is not on screen") from None
+    return found[0]
 
 
 def screen_size() -> tuple[int, int]:

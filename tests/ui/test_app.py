@@ -470,8 +470,10 @@ def test_person_page_shows_everything_about_them(qtbot, window, demo_path):
     assert view.timeline.model_.rowCount() == len(full.communications)
     times = [c.occurred_at for c in view.timeline.model_.rows]
     assert times == sorted(times, reverse=True)                       # newest first
-    if full.communications:
-        assert f"given {len(full.communications)} time" in view.delivery_summary.text()
+    if full.messages_given:          # a no-show, refusal or person not found gave no message
+        assert f"given {full.messages_given} time" in view.delivery_summary.text()
+    else:
+        assert view.delivery_summary.text() == "The message has not been given yet."
     assert view.actions.model_.rowCount() == len(full.actions)
     if full.actions:
         partners = {view.actions.model_.data(view.actions.model_.index(r, 3))

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWizard
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QPushButton, QWizard
 from sqlalchemy import select
 
 from conftest import save_screenshot
@@ -203,3 +203,27 @@ def test_draft_saved_mid_way_resumes_with_back_history(qtbot, ctx, demo_app):
     assert created.args[0] == draft_id
     assert demo_app.callins.get(draft_id).status == "planned"
     assert review is again.page_for(flow.REVIEW)
+
+
+def test_invite_all_leaves_out_people_in_custody_and_the_box_chooses_required(qtbot, ctx):
+    wizard = CallInWizard(ctx)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    fill_event(qtbot, wizard)
+    event = wizard.page_for(flow.EVENT)
+    assert event.clash_box.isVisible() and "same date and time" in event.clash_box.text()
+    click(qtbot, wizard, QWizard.WizardButton.NextButton)
+    page = ready(qtbot, wizard, flow.INVITEES)
+    all_btn = next(b for b in page.findChildren(QPushButton) if b.text() == "Invite &all")
+    qtbot.mouseClick(all_btn, Qt.MouseButton.LeftButton)
+    model = page.model
+    custody = {c.person_id for c in model.rows if c.legal_status == "custody"}
+    assert custody and not custody & set(model.invited)
+    assert len(model.invited) == len(model.rows) - len(custody)
+    assert page.notice.isVisible() and "in custody on the date" in page.notice.text()
+    assert f"{len(custody)} people left out" in page.notice.text() or len(custody) == 1
+    assert any(model.invited.values())                     # required where a licence allows
+    qtbot.mouseClick(page.require, Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, page.require.height() // 2))        # on its box
+    assert not page.require.isChecked() and not any(model.invited.values())
+    assert "0 of them required" in page.summary.text()

@@ -131,3 +131,44 @@ def test_the_call_ins_page_keeps_its_selection_across_a_lock(qtbot, ctx, demo_ap
     ctx.set_services(demo_app)          # workspace_opened reloads the page
     qtbot.waitUntil(lambda: page.detail is not None and page.detail.call_in.id == held.id
                     and page.figures_card.isVisible(), timeout=10_000)
+
+
+def test_attendance_for_a_future_call_in_says_why_before_anything_is_typed(qtbot, ctx, demo_app):
+    # The demo's planned call-in is on 10 Dec 2026; the services' today is 26 Nov 2026.
+    page = CallInsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=10_000)
+    planned = next(r for r in page.model.rows if r.status == "planned")
+    page.select(planned.id)
+    why = "Attendance can be recorded from the day of the call-in, 10 December 2026."
+    assert page.attendance_btn.toolTip() == why
+    page.attendance_btn.click()
+    dialog = page.attendance_dialog
+    qtbot.waitUntil(lambda: dialog.page is not None and dialog.table.rowCount() > 0, timeout=10_000)
+    assert dialog.not_yet.isVisible() and dialog.not_yet.text() == why
+    assert not dialog.table.isEnabled() and not dialog.save_btn.isEnabled()
+    assert not dialog.rest_btn.isEnabled()
+    shot(dialog, "attendance-0-not-yet")
+    dialog.reject()
+
+
+def test_cancel_call_in_asks_first(qtbot, ctx, demo_app, monkeypatch):
+    """The button's clicked(bool) once came in as ``confirm=False``: it cancelled unasked."""
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda *args, **kw: asked.append(args) or QMessageBox.StandardButton.No))
+    page = CallInsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=10_000)
+    planned = next(r for r in page.model.rows if r.status == "planned")
+    page.select(planned.id)
+    assert page.cancel_btn.isEnabled()
+    page.cancel_btn.click()
+    qtbot.wait(200)
+    assert len(asked) == 1 and demo_app.callins.get(planned.id).status == "planned"

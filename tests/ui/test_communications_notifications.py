@@ -48,3 +48,27 @@ def test_plan_a_notification_then_record_it_delivered(qtbot, ctx, demo_app):
     assert action.status == "done"
     assert not any(e.kind == "notification_planned" for e in timeline.model.rows)
     assert timeline.model.rows[0].channel == "custom_notification"
+
+
+def test_the_when_fields_follow_the_services_clock_not_the_machines(qtbot, ctx, demo_app):
+    """Years from the machine's date either way, "When" starts at the workspace's now and
+    saving at that moment is accepted (it was refused as "in the future" before)."""
+    from datetime import datetime
+
+    from deterrence_desktop.domain.clock import FixedClock
+    from deterrence_desktop.services.app import WorkspaceServices
+    from deterrence_desktop.ui.communications.dialog import CommunicationDialog
+
+    person = next(p for p in demo_app.people.list() if p.legal_status == "licence")
+    for moment in (datetime(2019, 3, 4, 10, 15), datetime(2033, 7, 8, 16, 45)):
+        services = WorkspaceServices(demo_app.workspace, demo_app.actor, clock=FixedClock(moment))
+        ctx.set_services(services)
+        dialog = CommunicationDialog(ctx, person.id)
+        qtbot.addWidget(dialog)
+        qtbot.waitUntil(dialog.save_btn.isEnabled, timeout=10_000)
+        shown = dialog.when.dateTime()
+        assert (shown.date().year(), shown.date().month(), shown.date().day()) == \
+            (moment.year, moment.month, moment.day)
+        with qtbot.waitSignal(dialog.recorded, timeout=10_000) as saved:
+            dialog.save_btn.click()
+        assert saved.args[0].occurred_at.date() == moment.date()

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from deterrence_desktop.domain.enums import AttendanceStatus as A
 from deterrence_desktop.domain.errors import ValidationError
+from deterrence_desktop.domain.model import message_given
 from deterrence_desktop.services import callins as C
 from deterrence_desktop.services.app import WorkspaceServices
 from deterrence_desktop.store.tables import (
@@ -39,7 +40,9 @@ def test_attendance_is_refused_before_the_day(demo_app, planned):
     before = WorkspaceServices(demo_app.workspace, demo_app.actor, today=DEMO_TODAY)
     with pytest.raises(ValidationError) as info:
         before.callins.record_attendance(call_in.id, {page.invitations[0].person_id: (A.ATTENDED, False)})
-    assert "day of the call-in" in str(info.value)
+    assert info.value.errors["status"] == ("Attendance can be recorded from the day of the call-in, "
+                                           "10 December 2026.")
+    assert C.attendance_not_yet(call_in.starts_at, date(2026, 12, 10)) is None
 
 
 def test_two_no_shows_give_two_proposed_follow_ups(demo_app, planned):
@@ -152,3 +155,48 @@ def test_cancelling_a_planned_call_in_cancels_its_open_actions(demo_app, planned
         demo_app.callins.cancel(call_in.id)
     with pytest.raises(ValidationError):
         demo_app.callins.record_attendance(call_in.id, {})
+
+
+def test_a_no_show_is_recorded_but_never_counts_as_the_message_given(demo_app, planned):
+    call_in, page = planned
+    a, b, c, d = (i.person_id for i in page.invitations)
+    before = demo_app.contacts.counts()
+    given_before = {p: demo_app.people.page(p).messages_given for p in (a, c)}
+    demo_app.callins.record_attendance(call_in.id, {
+        a: (A.NO_SHOW, False), b: (A.NO_SHOW, False), c: (A.ATTENDED, False), d: (A.LATE, False)})
+    with demo_app.workspace.session() as s:
+        comms = {r.person_id: r for r in s.scalars(select(CommunicationRow).where(
+            CommunicationRow.call_in_id == call_in.id))}
+    no_show, attended = comms[a], comms[c]
+    assert (no_show.outcome, no_show.deterrence_message, no_show.support_offer) == ("no_show", False, False)
+    assert no_show.delivered_by == "" and no_show.message.startswith("Did not attend the call-in")
+    assert (attended.outcome, attended.deterrence_message, attended.support_offer) == ("attended", True, True)
+    # The person's page: a contact, not a message given; the attendee's message counts.
+    assert demo_app.people.page(a).messages_given == given_before[a]
+    assert "Call-in speakers" not in demo_app.people.page(a).deliverers()
+    assert demo_app.people.page(c).messages_given == given_before[c] + 1
+    # The counts: four more contacts, two more messages given.
+    after = demo_app.contacts.counts()
+    assert after.total == before.total + 4
+    assert after.messages_given == before.messages_given + 2
+    # The rule, in the domain: only a delivered, attended or sent message was given.
+    assert [message_given(o) for o in ("delivered", "attended", "sent", "no_show", "refused", "not_found")] \
+        == [True, True, True, False, False, False]
+    # The timeline shows the no-show as a no-show, with no message given.
+    entry = next(e for e in demo_app.contacts.timeline(a)
+                 if e.kind == "communication" and e.channel == "call_in")
+    assert (entry.outcome, entry.messages) == ("no_show", "not given")
+
+
+def test_correcting_attendance_corrects_the_call_in_communication(demo_app, planned):
+    call_in, page = planned
+    pid = page.invitations[0].person_id
+    demo_app.callins.record_attendance(call_in.id, {pid: (A.ATTENDED, False)})
+    demo_app.callins.record_attendance(call_in.id, {pid: (A.NO_SHOW, False)})
+    with demo_app.workspace.session() as s:
+        comms = list(s.scalars(select(CommunicationRow).where(CommunicationRow.call_in_id == call_in.id)))
+        audit = s.scalars(select(AuditEntryRow).where(
+            AuditEntryRow.entity == "communication", AuditEntryRow.operation == "alteration")
+            .order_by(AuditEntryRow.seq.desc())).first()
+    assert len(comms) == 1 and comms[0].outcome == "no_show" and not comms[0].deterrence_message
+    assert audit.entity_ref == str(comms[0].id) and "outcome" in audit.detail

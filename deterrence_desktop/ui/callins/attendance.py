@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.errors import readable
 from ...domain.enums import AttendanceStatus, label
-from ...services.callins import CallInPage, FollowUpProposal
+from ...services.callins import CallInPage, FollowUpProposal, attendance_not_yet
 from ..board.page import call_while_alive
 from ..context import AppContext
 from ..style import set_role
@@ -75,6 +75,12 @@ class AttendanceDialog(QDialog):
         hint.setWordWrap(True)
         set_role(hint, "muted")
         lay.addWidget(hint)
+        self.not_yet = QLabel()                 # a future call-in: why nothing can be recorded yet
+        self.not_yet.setObjectName("attendance_not_yet")
+        self.not_yet.setWordWrap(True)
+        set_role(self.not_yet, "warning")
+        self.not_yet.hide()
+        lay.addWidget(self.not_yet)
         self.table = QTableWidget(0, 5)
         self.table.setObjectName("attendance")
         self.table.setHorizontalHeaderLabels(["Reference", "Name", "Attendance", "Required", "Asked for help"])
@@ -139,13 +145,21 @@ class AttendanceDialog(QDialog):
             for s in CHOICES:
                 box.addItem("Not recorded" if s is AttendanceStatus.INVITED else label(s), s.value)
             box.setCurrentIndex(box.findData(inv.attendance))
+            box.setAccessibleName(f"Attendance: {inv.reference}")
             self.table.setCellWidget(r, 2, box)
             self.table.setItem(r, 3, QTableWidgetItem("Required" if inv.required else "Invited"))
             help_box = QCheckBox()
             help_box.setChecked(inv.asked_for_help)
             help_box.setAccessibleName(f"Asked for help: {inv.reference}")
             self.table.setCellWidget(r, 4, _centered(help_box))
-        self.save_btn.setEnabled(bool(page.invitations))
+        today = self.ctx.services.today() if self.ctx.services is not None else c.starts_at.date()
+        not_yet = attendance_not_yet(c.starts_at, today)
+        self.not_yet.setText(not_yet or "")
+        self.not_yet.setVisible(bool(not_yet))
+        self.table.setEnabled(not not_yet)
+        self.rest_btn.setEnabled(not not_yet)
+        self.save_btn.setEnabled(bool(page.invitations) and not not_yet)
+        self.save_btn.setToolTip(not_yet or "")
 
     def mark_rest_attended(self) -> None:
         for r in range(self.table.rowCount()):
@@ -247,8 +261,8 @@ class AttendanceDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
-        from ...domain.errors import DeterrenceError
-        self.save_btn.setEnabled(self.page is not None)
+        from ...domain.errors import DeterrenceError, readable
+        self.save_btn.setEnabled(self.page is not None and not self.not_yet.text())
         self.create_btn.setEnabled(True)
         self.error.setText(readable(exc) if isinstance(exc, DeterrenceError)
                            else f"Something went wrong; nothing was saved ({type(exc).__name__}).")

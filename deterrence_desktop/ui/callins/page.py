@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.enums import label
-from ...services.callins import CallInPage, CallInSummary, InvitationView
+from ...services.callins import CallInPage, CallInSummary, InvitationView, attendance_not_yet
 from ..board.page import call_while_alive
 from ..context import AppContext
 from ..models import Column, IdRole, RowsModel, date_column, text_column
@@ -260,6 +260,10 @@ class CallInsPage(Page):
         self.resume_btn.setEnabled(plans and status == "draft")
         self.discard_btn.setEnabled(plans and status == "draft")
         self.attendance_btn.setEnabled(records and status in ("planned", "held"))
+        not_yet = None
+        if summary is not None and status == "planned" and self.ctx.services is not None:
+            not_yet = attendance_not_yet(summary.starts_at, self.ctx.services.today())
+        self.attendance_btn.setToolTip(not_yet or "")
         self.cancel_btn.setEnabled(plans and status == "planned")
 
     # -- actions -----------------------------------------------------------------------

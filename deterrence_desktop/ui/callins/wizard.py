@@ -1,11 +1,12 @@
 """The call-in planning wizard: a QWizard that only renders the services' flow.
 
 Navigation, validation and warnings live in :mod:`deterrence_desktop.services.callins`
-(``go_next``, ``go_back``, ``go_to``, ``validate_step``, ``invitee_warnings``). Each
+(``go_next``, ``go_back``, ``go_to``, ``validate_step``, ``wizard_warnings``). Each
 page shows the answers of its step and the choices the service sends
 (``step_data``, fetched on the database worker when the page opens); Next asks the
 flow whether the step is valid, Back keeps what was typed, and Finish asks the
-service to create the call-in in one transaction.
+service to create the call-in in one transaction. The pages' base is in :mod:`.steps`,
+the invitee step in :mod:`.invitees`.
 """
 from __future__ import annotations
 
@@ -13,144 +14,26 @@ from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QDateTime, QModelIndex, Qt, QTime, Signal
+from PySide6.QtCore import QDateTime, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDateTimeEdit, QFormLayout, QGridLayout,
-    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
-    QPushButton, QSizePolicy, QTableView, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
-    QWizard, QWizardPage,
+    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QPlainTextEdit, QPushButton,
+    QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget, QWizard,
 )
 
 from ...domain.enums import label
 from ...services import callins as flow
+from ...services.callin_warnings import agreement_problem
 from ...services.callins import StepData, WizardState
 from ..board.page import call_while_alive
 from ..context import AppContext
-from ..style import set_role
+from ..style import WARNING, set_role
+from .invitees import InviteesPage
+from .steps import (
+    StepPage, checked_ids, fill_checklist, partner_combo, pydate, qdate, show_warnings, warning_label,
+)
 
 PAGE_IDS = {step_id: n for n, step_id in enumerate(flow.STEP_IDS)}
-
-
-def _qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> date:
-    return date(q.year(), q.month(), q.day())
-
-
-def _error_label() -> QLabel:
-    lab = QLabel()
-    lab.setWordWrap(True)
-    set_role(lab, "error")
-    lab.hide()
-    return lab
-
-
-def _checked_ids(widget: QListWidget) -> list[int]:
-    return [widget.item(i).data(Qt.ItemDataRole.UserRole) for i in range(widget.count())
-            if widget.item(i).checkState() == Qt.CheckState.Checked]
-
-
-def _fill_checklist(widget: QListWidget, options, checked: list[int]) -> None:
-    widget.clear()
-    for o in options:
-        item = QListWidgetItem(o.label)
-        item.setData(Qt.ItemDataRole.UserRole, o.id)
-        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        item.setCheckState(Qt.CheckState.Checked if o.id in checked else Qt.CheckState.Unchecked)
-        widget.addItem(item)
-
-
-def _partner_combo(options, selected: int | None, none_label: str | None = None) -> QComboBox:
-    box = QComboBox()
-    if none_label is not None:
-        box.addItem(none_label, None)
-    for o in options:
-        box.addItem(o.label, o.id)
-    index = box.findData(selected)
-    box.setCurrentIndex(index if index >= 0 else (0 if none_label is not None else -1))
-    return box
-
-
-class StepPage(QWizardPage):
-    """A page showing one step of the flow. Subclasses build widgets, ``show`` the
-    answers with the step data, and give back ``values()``."""
-
-    step_id = ""
-
-    def __init__(self, wizard: "CallInWizard"):
-        super().__init__()
-        self.wiz = wizard
-        spec = flow.STEP_BY_ID[self.step_id]
-        self.setTitle(spec.title)
-        self.setSubTitle(spec.subtitle)
-        self.setObjectName(f"callin_{self.step_id}")
-        self.data: StepData | None = None
-        self.requested = False
-        self._ready = False
-        self.loading = QLabel("Loading…")
-        set_role(self.loading, "muted")
-        self.errors = _error_label()
-        self.errors.setObjectName(f"errors_{self.step_id}")
-        outer = QVBoxLayout(self)
-        outer.addWidget(self.loading)
-        self.body = QWidget()
-        outer.addWidget(self.body, 1)
-        outer.addWidget(self.errors)
-        self.build(self.body)
-
-    # -- the contract of a step page ------------------------------------------------
-    def build(self, body: QWidget) -> None:
-        raise NotImplementedError
-
-    def show_answers(self, answers: dict[str, Any], data: StepData) -> None:
-        raise NotImplementedError
-
-    def values(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    # -- wiring -----------------------------------------------------------------------
-    def initializePage(self) -> None:
-        self._ready = False
-        self.requested = not self.wiz._replaying
-        self.loading.show()
-        self.body.setEnabled(False)
-        self.show_errors({})
-        self.completeChanged.emit()
-        self.wiz.load_step_data(self)
-
-    def data_arrived(self, data: StepData) -> None:
-        self.data = data
-        self.show_answers(self.wiz.state.answers[self.step_id], data)
-        self.loading.hide()
-        self.body.setEnabled(True)
-        self._ready = True
-        self.completeChanged.emit()
-
-    def isComplete(self) -> bool:
-        return self._ready
-
-    def cleanupPage(self) -> None:
-        # Back: keep what was typed here (even if not valid yet); no reset of fields.
-        self.wiz.state = flow.go_back(self.wiz.state, self.values() if self._ready else None)
-
-    def validatePage(self) -> bool:
-        return self.wiz.validate_step_page(self)
-
-    def field_widgets(self) -> dict[str, QWidget]:
-        """Widgets to mark when their field has an error (field name -> widget)."""
-        return {}
-
-    def show_errors(self, errors: dict[str, str]) -> None:
-        text = "\n".join(f"• {msg[0].upper()}{msg[1:]}" for msg in errors.values())
-        self.errors.setText(text)
-        self.errors.setVisible(bool(errors))
-        for name, widget in self.field_widgets().items():
-            widget.setProperty("invalid", "true" if name in errors else "false")
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
-            widget.setToolTip(errors.get(name, ""))
 
 
 # ---------------------------------------------------------------------------------------
@@ -200,6 +83,15 @@ class EventPage(StepPage):
             grid.addWidget(lab, 1, col)
             grid.addWidget(w, 2, col)
         grid.setRowStretch(2, 1)
+        self.clash_box = warning_label("event_warnings")
+        grid.addWidget(self.clash_box, 3, 0, 1, 2)
+        self.starts_at.dateTimeChanged.connect(self.refresh_warnings)
+
+    def refresh_warnings(self) -> None:
+        """Another call-in at this date and time, or overlapping: said as soon as it is chosen."""
+        if self.data is None:
+            return
+        show_warnings(self.clash_box, flow.event_warnings({flow.EVENT: self.values()}, self.data.facts))
 
     def field_widgets(self) -> dict[str, QWidget]:
         return {"title": self.title_edit, "venue": self.venue, "starts_at": self.starts_at,
@@ -211,197 +103,20 @@ class EventPage(StepPage):
         when = flow.parse_when(a.get("starts_at"))
         if when is None:
             when = datetime.combine(data.facts.today + timedelta(days=14), time(18, 30))
-        self.starts_at.setDateTime(QDateTime(_qdate(when.date()), QTime(when.hour, when.minute)))
+        self.starts_at.setDateTime(QDateTime(qdate(when.date()), QTime(when.hour, when.minute)))
         self.venue.setText(a.get("venue") or "")
         self.venue_notes.setPlainText(a.get("venue_notes") or "")
-        _fill_checklist(self.groups, data.groups, a.get("group_ids") or [])
-        _fill_checklist(self.cohorts, data.cohorts, a.get("cohort_ids") or [])
+        fill_checklist(self.groups, data.groups, a.get("group_ids") or [])
+        fill_checklist(self.cohorts, data.cohorts, a.get("cohort_ids") or [])
+        self.refresh_warnings()
 
     def values(self) -> dict[str, Any]:
         dt = self.starts_at.dateTime()
-        when = datetime.combine(_pydate(dt.date()), time(dt.time().hour(), dt.time().minute()))
+        when = datetime.combine(pydate(dt.date()), time(dt.time().hour(), dt.time().minute()))
         return {"title": self.title_edit.text(), "purpose": self.purpose.toPlainText(),
                 "starts_at": when.isoformat(timespec="minutes"), "venue": self.venue.text(),
                 "venue_notes": self.venue_notes.toPlainText(),
-                "group_ids": _checked_ids(self.groups), "cohort_ids": _checked_ids(self.cohorts)}
-
-
-# ---------------------------------------------------------------------------------------
-# 2. Invitees
-# ---------------------------------------------------------------------------------------
-
-class InviteeModel(QAbstractTableModel):
-    """The targeted people: invite (check), required (check, only where it can be), status."""
-
-    HEADERS = ("Invite", "Reference", "Name", "Groups", "Legal status", "Attendance",
-               "Warnings", "Supervised by")
-    INVITE, REF, NAME, GROUPS, STATUS, REQUIRED, WARN, SUPERVISOR = range(8)
-    changed = Signal()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rows: list[flow.InviteeCandidate] = []
-        self.invited: dict[int, bool] = {}       # person id -> required
-        self.warnings: dict[int, list[str]] = {}
-
-    def set_rows(self, rows, invitees: list[dict]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.invited = {int(i["person_id"]): bool(i.get("required")) for i in invitees}
-        self.endResetModel()
-
-    def set_warnings(self, warnings: dict[int, list[str]]) -> None:
-        self.warnings = warnings
-        if self.rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.HEADERS) - 1))
-
-    def invitees(self) -> list[dict]:
-        order = {c.person_id: n for n, c in enumerate(self.rows)}
-        return [{"person_id": pid, "required": req}
-                for pid, req in sorted(self.invited.items(), key=lambda kv: order.get(kv[0], 1 << 30))]
-
-    def set_all(self, invite: bool) -> None:
-        self.beginResetModel()
-        self.invited = {c.person_id: c.can_require for c in self.rows} if invite else {}
-        self.endResetModel()
-        self.changed.emit()
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def flags(self, index):
-        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        c = self.rows[index.row()]
-        if index.column() == self.INVITE:
-            f |= Qt.ItemFlag.ItemIsUserCheckable
-        elif index.column() == self.REQUIRED:
-            if c.can_require and c.person_id in self.invited:
-                f |= Qt.ItemFlag.ItemIsUserCheckable
-            else:
-                f &= ~Qt.ItemFlag.ItemIsEnabled
-        return f
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        c, col = self.rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.CheckStateRole:
-            if col == self.INVITE:
-                return Qt.CheckState.Checked if c.person_id in self.invited else Qt.CheckState.Unchecked
-            if col == self.REQUIRED and c.can_require:
-                return Qt.CheckState.Checked if self.invited.get(c.person_id) else Qt.CheckState.Unchecked
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == self.REQUIRED:
-                if not c.can_require:
-                    return "Invite only"
-                return "Required" if self.invited.get(c.person_id) else "Can be required"
-            return {
-                self.REF: c.reference, self.NAME: c.name, self.GROUPS: ", ".join(c.groups),
-                self.STATUS: label(c.legal_status), self.SUPERVISOR: c.supervising_partner,
-                self.WARN: " ".join(self.warnings.get(c.person_id, [])),
-            }.get(col)
-        if role == Qt.ItemDataRole.ForegroundRole and col == self.WARN:
-            from ..style import WARNING
-            return WARNING
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == self.WARN:
-                return "\n".join(self.warnings.get(c.person_id, [])) or None
-            if col == self.REQUIRED:
-                return c.requirement
-        return None
-
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
-        if role != Qt.ItemDataRole.CheckStateRole:
-            return False
-        c = self.rows[index.row()]
-        checked = Qt.CheckState(value) == Qt.CheckState.Checked
-        if index.column() == self.INVITE:
-            if checked:
-                self.invited[c.person_id] = c.can_require
-            else:
-                self.invited.pop(c.person_id, None)
-        elif index.column() == self.REQUIRED and c.person_id in self.invited and c.can_require:
-            self.invited[c.person_id] = checked
-        else:
-            return False
-        self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(self.HEADERS) - 1))
-        self.changed.emit()
-        return True
-
-
-class InviteesPage(StepPage):
-    step_id = flow.INVITEES
-
-    def build(self, body: QWidget) -> None:
-        lay = QVBoxLayout(body)
-        lay.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        self.summary = QLabel()
-        self.summary.setObjectName("invitee_summary")
-        all_btn = QPushButton("Invite &all")
-        none_btn = QPushButton("Invite &none")
-        row.addWidget(self.summary, 1)
-        row.addWidget(all_btn)
-        row.addWidget(none_btn)
-        lay.addLayout(row)
-        self.model = InviteeModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("invitees")
-        self.table.setModel(self.model)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        head = self.table.horizontalHeader()
-        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        head.setStretchLastSection(True)
-        lay.addWidget(self.table, 1)
-        self.warning_box = QLabel()
-        self.warning_box.setObjectName("invitee_warnings")
-        set_role(self.warning_box, "warning")     # one line per warning: no wrapping, never cut
-        self.warning_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        self.table.setMinimumHeight(120)
-        lay.addWidget(self.warning_box)
-        all_btn.clicked.connect(lambda: self.model.set_all(True))
-        none_btn.clicked.connect(lambda: self.model.set_all(False))
-        self.model.changed.connect(self.refresh_warnings)
-
-    def show_answers(self, a: dict[str, Any], data: StepData) -> None:
-        rows = sorted(data.facts.candidates.values(), key=lambda c: c.reference)
-        self.model.set_rows(rows, a.get("invitees") or [])
-        self.refresh_warnings()
-
-    def refresh_warnings(self) -> None:
-        if self.data is None:
-            return
-        answers = dict(self.wiz.state.answers)
-        answers[flow.INVITEES] = {"invitees": self.model.invitees()}
-        warnings = flow.invitee_warnings(answers, self.data.facts)
-        per_person: dict[int, list[str]] = {}
-        for w in warnings:
-            if w.kind != "rivals":
-                for pid in w.person_ids:
-                    per_person.setdefault(pid, []).append(
-                        {"custody": "In custody on the date.", "release_near": "Release near the date.",
-                         "ends_before": "Supervision ends first."}.get(w.kind, w.kind))
-        self.model.set_warnings(per_person)
-        self.warning_box.setText("\n".join(f"⚠ {w.text}" for w in warnings))
-        self.warning_box.setVisible(bool(warnings))
-        n = len(self.model.invited)
-        required = sum(1 for r in self.model.invited.values() if r)
-        self.summary.setText(f"{len(self.model.rows)} people in the targeted groups and cohorts; "
-                             f"{n} invited, {required} of them required to attend.")
-
-    def values(self) -> dict[str, Any]:
-        return {"invitees": self.model.invitees()}
+                "group_ids": checked_ids(self.groups), "cohort_ids": checked_ids(self.cohorts)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -417,6 +132,7 @@ class SpeakersPage(StepPage):
         add = QHBoxLayout()
         self.role = QComboBox()
         self.role.setObjectName("speaker_role")
+        self.role.setAccessibleName("Speaker's role")
         for key, text in flow.SPEAKER_ROLES.items():
             self.role.addItem(text, key)
         self.name = QLineEdit()
@@ -424,6 +140,7 @@ class SpeakersPage(StepPage):
         self.name.setPlaceholderText("Speaker's name")
         self.link = QComboBox()
         self.link.setObjectName("speaker_link")
+        self.link.setAccessibleName("Speaker speaks for")
         self.link.setMinimumContentsLength(28)
         self.add_btn = QPushButton("&Add speaker")
         self.add_btn.setObjectName("add_speaker")
@@ -522,26 +239,31 @@ class MessagesPage(StepPage):
         grid.addWidget(self.levers, 1, 0)
         lab2 = QLabel("Support &offers on the night")
         set_role(lab2, "subheading")
-        self.offers = QTableWidget(0, 2)
+        self.offers = QTableWidget(0, 3)
         self.offers.setObjectName("offers")
         lab2.setBuddy(self.offers)
-        self.offers.setHorizontalHeaderLabels(["Offer", "Delivered by"])
+        self.offers.setHorizontalHeaderLabels(["Offer", "Delivered by", "Agreement"])
         self.offers.verticalHeader().hide()
         self.offers.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.offers.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.offers.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         grid.addWidget(lab2, 0, 1)
         grid.addWidget(self.offers, 1, 1)
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 3)
+        self.offer_warnings = warning_label("offer_warnings")
+        grid.addWidget(self.offer_warnings, 2, 0, 1, 2)
+        self.offers.itemChanged.connect(lambda _item: self.refresh_warnings())
 
     def show_answers(self, a: dict[str, Any], data: StepData) -> None:
-        _fill_checklist(self.levers, data.levers, a.get("lever_ids") or [])
+        fill_checklist(self.levers, data.levers, a.get("lever_ids") or [])
         for i, o in enumerate(data.levers):
             self.levers.item(i).setText(f"{o.label}  ({label(o.kind)})")
         chosen = {o.get("intervention_id"): o.get("partner_id") for o in a.get("offers") or []}
         by_type = {}
         for p in data.partners:
             by_type.setdefault(p.kind, p.id)
+        blocked = self.offers.blockSignals(True)        # rows are half-built until the loop ends
         self.offers.setRowCount(len(data.offers))
         for r, o in enumerate(data.offers):
             item = QTableWidgetItem(o.label)
@@ -550,10 +272,36 @@ class MessagesPage(StepPage):
             item.setCheckState(Qt.CheckState.Checked if o.id in chosen else Qt.CheckState.Unchecked)
             self.offers.setItem(r, 0, item)
             partner = chosen.get(o.id) or by_type.get(o.kind)
-            box = _partner_combo(data.partners, partner, "— choose —")
+            box = partner_combo(data.partners, partner, "— choose —")
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(16)
+            box.setAccessibleName(f"Delivered by: {o.label}")
             self.offers.setCellWidget(r, 1, box)
+            box.currentIndexChanged.connect(lambda _i: self.refresh_warnings())
+        self.offers.blockSignals(blocked)
+        self.refresh_warnings()
+
+    def refresh_warnings(self) -> None:
+        """Flag each offer whose partner's information-sharing agreement has ended (by the
+        call-in's date); list the chosen ones under the table."""
+        if self.data is None or self.offers.columnCount() < 3:
+            return
+        facts = self.data.facts
+        for r in range(self.offers.rowCount()):
+            box = self.offers.cellWidget(r, 1)
+            problem = agreement_problem(facts.agreements.get(box.currentData()) if box else None,
+                                        facts.starts_on, facts.today)
+            ended = "ends before the call-in" if problem and "before the call-in" in problem else "ended"
+            cell = QTableWidgetItem(f"⚠ Agreement {ended}" if problem else "")
+            cell.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            cell.setToolTip((problem[0].upper() + problem[1:]) if problem else "")
+            cell.setForeground(WARNING)
+            blocked = self.offers.blockSignals(True)
+            self.offers.setItem(r, 2, cell)
+            self.offers.blockSignals(blocked)
+        names = {o.id: o.label for o in self.data.offers}
+        show_warnings(self.offer_warnings,
+                      flow.message_warnings({flow.MESSAGES: self.values()}, facts, names))
 
     def choose_offer(self, row: int, partner_id: int | None = None) -> None:
         self.offers.item(row, 0).setCheckState(Qt.CheckState.Checked)
@@ -568,7 +316,7 @@ class MessagesPage(StepPage):
             if item is not None and item.checkState() == Qt.CheckState.Checked:
                 offers.append({"intervention_id": item.data(Qt.ItemDataRole.UserRole),
                                "partner_id": self.offers.cellWidget(r, 1).currentData()})
-        return {"lever_ids": _checked_ids(self.levers), "offers": offers}
+        return {"lever_ids": checked_ids(self.levers), "offers": offers}
 
 
 # ---------------------------------------------------------------------------------------
@@ -691,9 +439,9 @@ class LogisticsPage(StepPage):
         event_day = self._event_day()
         due = flow.parse_day(a.get("delivery_due")) or max(data.facts.today, event_day - timedelta(days=7))
         for edit in (self.delivery_due, self.task_due):
-            edit.setMinimumDate(_qdate(data.facts.today))
-        self.delivery_due.setDate(_qdate(due))
-        self.task_due.setDate(_qdate(max(data.facts.today, event_day - timedelta(days=2))))
+            edit.setMinimumDate(qdate(data.facts.today))
+        self.delivery_due.setDate(qdate(due))
+        self.task_due.setDate(qdate(max(data.facts.today, event_day - timedelta(days=2))))
         self.task_partner.setCurrentIndex(max(0, self.task_partner.findData(police)))
         self.transport.setText(a.get("transport") or "")
         self.room_layout.setText(a.get("room_layout") or "")
@@ -719,7 +467,7 @@ class LogisticsPage(StepPage):
                 cell.setToolTip(c.requirement)
             self.invitations.setItem(r, 0, cell)
             o = self.overrides.get(str(pid)) or {}
-            who = _partner_combo(data.partners, o.get("partner_id"), "as above")
+            who = partner_combo(data.partners, o.get("partner_id"), "as above")
             how = QComboBox()
             for box in (who, how):
                 box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -761,7 +509,7 @@ class LogisticsPage(StepPage):
             return
         self.show_errors({})
         self.add_task(self.task_kind.currentData(), self.task_description.text(),
-                      self.task_partner.currentData(), _pydate(self.task_due.date()))
+                      self.task_partner.currentData(), pydate(self.task_due.date()))
         self.task_description.clear()
 
     def _remove(self) -> None:
@@ -798,7 +546,7 @@ class LogisticsPage(StepPage):
     def values(self) -> dict[str, Any]:
         return {"delivery_partner_id": self.delivery_partner.currentData(),
                 "delivery_method": self.delivery_method.currentData(),
-                "delivery_due": _pydate(self.delivery_due.date()).isoformat(),
+                "delivery_due": pydate(self.delivery_due.date()).isoformat(),
                 "delivery_overrides": self._overrides(),
                 "transport": self.transport.text(), "room_layout": self.room_layout.text(),
                 "risk_assessment_done": self.risk_done.isChecked(),

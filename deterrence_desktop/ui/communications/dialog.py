@@ -7,18 +7,37 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QDateTime, Signal
+from PySide6.QtCore import QDate, QDateTime, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
     QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget,
 )
 
+from ...domain import clock
 from ...domain.enums import CommunicationChannel, CommunicationOutcome, label
 from ...domain.model import Communication
 from ...services.contacts import ContactFormChoices
 from ..board.page import call_while_alive
 from ..context import AppContext
 from ..style import set_role
+
+
+def services_now(ctx: AppContext) -> datetime:
+    """Now by the services' clock (the process clock while no workspace is open)."""
+    return ctx.services.now() if ctx.services is not None else clock.now()
+
+
+def when_edit(ctx: AppContext, name: str) -> QDateTimeEdit:
+    """A "When" field that starts at now and cannot go past it, by the services' clock."""
+    now = services_now(ctx).replace(second=0, microsecond=0)
+    q = QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, now.minute))
+    edit = QDateTimeEdit(q)
+    edit.setObjectName(name)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("ddd dd MMM yyyy  HH:mm")
+    edit.setMaximumDateTime(q.addSecs(60))
+    return edit
+
 
 DEFAULT_OUTCOME = {CommunicationChannel.CALL_IN: CommunicationOutcome.ATTENDED,
                    CommunicationChannel.LETTER: CommunicationOutcome.SENT}
@@ -45,11 +64,7 @@ class CommunicationDialog(QDialog):
         set_role(self.heading, "subheading")
         outer.addWidget(self.heading)
         form = QFormLayout()
-        self.when = QDateTimeEdit(QDateTime.currentDateTime())
-        self.when.setObjectName("occurred_at")
-        self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("ddd dd MMM yyyy  HH:mm")
-        self.when.setMaximumDateTime(QDateTime.currentDateTime().addSecs(60))
+        self.when = when_edit(ctx, "occurred_at")
         self.channel = QComboBox()
         self.channel.setObjectName("channel")
         for c in CommunicationChannel:
@@ -162,7 +177,7 @@ class CommunicationDialog(QDialog):
         from ...domain.errors import ValidationError
         comm = self.communication()
         try:
-            comm.validate()
+            comm.validate(services_now(self.ctx).date())
         except ValidationError as exc:
             self._show_errors(exc.errors)
             return

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QDate, QDateTime, Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QGridLayout,
+    QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QGridLayout,
     QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QVBoxLayout, QWidget,
 )
 
@@ -13,6 +13,7 @@ from ...services.notifications import DELIVERERS, OUTCOMES, CustomNotification, 
 from ..board.page import call_while_alive
 from ..context import AppContext
 from ..style import set_role
+from .dialog import services_now, when_edit
 
 
 def _checklist(options, checked) -> QListWidget:
@@ -141,7 +142,7 @@ class CustomNotificationDialog(_ErrorsMixin, QDialog):
         for o in risk.influencers:
             self.influencer.addItem(o.label, o.id)
         self.deliverer.setCurrentIndex(max(0, self.deliverer.findData(risk.suggested_deliverer)))
-        today = self.ctx.services.today() if self.ctx.services is not None else date.today()
+        today = services_now(self.ctx).date()
         soon = today + timedelta(days=7)
         self.planned_for.setMinimumDate(QDate(today.year, today.month, today.day))
         self.planned_for.setDate(QDate(soon.year, soon.month, soon.day))
@@ -202,11 +203,7 @@ class NotificationOutcomeDialog(_ErrorsMixin, QDialog):
         self.outcome.setObjectName("outcome")
         for o in OUTCOMES:
             self.outcome.addItem(o.replace("_", " ").capitalize(), o)
-        self.when = QDateTimeEdit(QDateTime.currentDateTime())
-        self.when.setObjectName("when")
-        self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("ddd dd MMM yyyy  HH:mm")
-        self.when.setMaximumDateTime(QDateTime.currentDateTime().addSecs(60))
+        self.when = when_edit(ctx, "when")
         self.note = QLineEdit()
         self.note.setObjectName("note")
         self.note.setPlaceholderText("e.g. mother present; leaflet left")

@@ -44,8 +44,8 @@ LOG_COLUMNS = [
     enum_column("Channel", "channel"),
     text_column("Delivered by", "delivered_by"),
     text_column("Partner", "partner_name"),
-    Column("Messages", lambda r: messages_label(r.deterrence_message, r.support_offer),
-           lambda r: (r.deterrence_message, r.support_offer)),
+    Column("Messages", lambda r: messages_label(r.deterrence_message, r.support_offer, r.outcome),
+           lambda r: messages_label(r.deterrence_message, r.support_offer, r.outcome)),
     enum_column("Outcome", "outcome"),
     Column("Notes", lambda r: r.message.replace("\n", " "), lambda r: r.message.casefold()),
 ]
@@ -336,7 +336,9 @@ class CommunicationsPage(Page):
         self.count_models["channel"].set_rows([_Count(label(c), n, total) for c, n in counts.by_channel])
         self.count_models["partner"].set_rows([_Count(p, n, total) for p, n in counts.by_partner])
         self.count_models["outcome"].set_rows([_Count(label(o), n, total) for o, n in counts.by_outcome])
-        self.count_total.setText(f"{total} contacts ({self.period.currentText().lower()}).")
+        self.count_total.setText(
+            f"{total} contact{'s' if total != 1 else ''} ({self.period.currentText().lower()}); "
+            f"the message was given in {counts.messages_given}.")
 
     def _load_notifications(self) -> None:
         open_only = self.open_only.isChecked()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.enums import label
+from ...domain.model import message_given
 from ...services.contacts import TimelineEntry
 from ..board.page import call_while_alive
 from ..context import AppContext
@@ -127,8 +128,9 @@ class PersonTimeline(QWidget):
             today = self.ctx.services.today() if self.ctx.services is not None else last.date()
             days = (today - last.date()).days
             since = "today" if days == 0 else ("yesterday" if days == 1 else f"{days} days ago")
-            delivered = sum(1 for e in contacts if e.outcome in ("delivered", "attended", "sent"))
-            self.summary.setText(f"{len(contacts)} contacts, {delivered} delivered; last contact {since}.")
+            delivered = sum(1 for e in contacts if message_given(e.outcome))
+            self.summary.setText(f"{len(contacts)} contact{'s' if len(contacts) != 1 else ''}, "
+                                 f"the message given in {delivered}; last contact {since}.")
         else:
             self.summary.setText("No contact recorded yet.")
         self.loaded.emit(len(rows))
