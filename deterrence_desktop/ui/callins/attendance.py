@@ -261,7 +261,7 @@ class AttendanceDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
-        from ...domain.errors import DeterrenceError, readable
+        from ...domain.errors import DeterrenceError
         self.save_btn.setEnabled(self.page is not None and not self.not_yet.text())
         self.create_btn.setEnabled(True)
         self.error.setText(readable(exc) if isinstance(exc, DeterrenceError)
