@@ -118,9 +118,9 @@ def _marking_painter(marking: str, bold: str, footer_left: str):
     return paint
 
 
-CELL_PAD = 6          # points each side of a cell's text (reportlab's default padding)
-ACTION_WIDTHS = (50, 29, 40, 27, 28)            # mm: Action, Kind, Owner, Assignee, Due
-ACTION_WIDTHS_WITH_SUBJECT = (30, 38, 29, 28, 22, 27)
+CELL_PAD = 4          # points each side of a cell's text
+ACTION_WIDTHS = (58, 29, 36, 25, 26)            # mm: Action, Kind, Owner, Assignee, Due
+ACTION_WIDTHS_WITH_SUBJECT = (28, 40, 29, 30, 24, 23)
 
 
 def _longest_word(texts, font: str, size: float) -> float:
@@ -128,12 +128,13 @@ def _longest_word(texts, font: str, size: float) -> float:
                default=0.0)
 
 
-def fit_widths(columns: list[list[str]], fonts: list[tuple[str, float]],
-               preferred: tuple[float, ...], total: float) -> list[float]:
+def fit_widths(head: list[str], columns: list[list[str]], head_font: tuple[str, float],
+               font: tuple[str, float], preferred: tuple[float, ...], total: float) -> list[float]:
     """Column widths (points) near ``preferred`` (mm) that fill ``total`` and give every column
     room for its longest word, so cells wrap between words and never inside one."""
     pref = [w * mm for w in preferred]
-    need = [_longest_word(col, font, size) + 2 * CELL_PAD + 1 for col, (font, size) in zip(columns, fonts)]
+    need = [max(_longest_word([h], *head_font), _longest_word(col, *font)) + 2 * CELL_PAD + 1
+            for h, col in zip(head, columns)]
     widths = [max(p, n) for p, n in zip(pref, need)]
     over = sum(widths) - total
     while over > 0.5:
@@ -155,9 +156,9 @@ def _actions_table(actions, st, with_subject: bool = False) -> Table:
         texts.append(([subject or ""] if with_subject else []) + [
             a.description, _label(a.kind), a.owner, a.assignee or "-",
             f"{a.due:%d %b %Y}" if a.due else "-"])
-    columns = [[h] + [row[i] for row in texts] for i, h in enumerate(head)]
+    columns = [[row[i] for row in texts] for i in range(len(head))]
     cell, top = st["cell"], st["head"]
-    widths = fit_widths(columns, [(top.fontName, top.fontSize)] * len(head),
+    widths = fit_widths(head, columns, (top.fontName, top.fontSize), (cell.fontName, cell.fontSize),
                         ACTION_WIDTHS_WITH_SUBJECT if with_subject else ACTION_WIDTHS,
                         A4[0] - 36 * mm)
     rows = [[_p(h, top) for h in head]] + [[_p(t, cell) for t in row] for row in texts]

@@ -277,6 +277,7 @@ class Problem:
     field: str
     message: str
     fix: str = ""
+    warning: bool = False          # printed anyway; worth a look before the letters go out
 
     @property
     def every_letter(self) -> bool:
@@ -1119,11 +1120,11 @@ class LetterService(Service):
         warnings: list[Problem] = []
         if ctx.people and not ctx.letterhead.has_contact:
             warnings.append(Problem(None, "", "letterhead", "the letters give no return address, "
-                                    "phone or email for the reader to get in touch"))
+                                    "phone or email for the reader to get in touch", warning=True))
         for p in ctx.people:
             if p.legal_status in (LegalStatus.CUSTODY.value, LegalStatus.REMAND.value):
                 warnings.append(Problem(p.id, p.reference, "custody", f"in {p.legal_status}: the "
-                                        "letter would go to their home address"))
+                                        "letter would go to their home address", warning=True))
         return Preflight(tuple((p.id, p.reference) for p in ctx.people),
                          tuple((p.id, p.reference) for p in ctx.excluded),
                          tuple(_fixed(x) for x in problems), request.template,
