@@ -226,7 +226,8 @@ def _signature_rows(signatories: Sequence[Signatory], width: float) -> list[Row]
     for i in range(0, len(signatories), per_row):
         group = tuple(signatories[i:i + per_row])
         lines = max(len(signatory_lines(sig, cell - SIG_CELL_PAD)) for sig in group)
-        rows.append((SIG_IMAGE_H + lines * SIG_LINE + 6, "s", (group, cell), False))
+        last = i + per_row >= len(signatories)          # the signatures stay together
+        rows.append((SIG_IMAGE_H + lines * SIG_LINE + 6, "s", (group, cell), not last))
     return rows
 
 

@@ -334,8 +334,9 @@ def generate(app: WorkspaceServices, size: DemoSize = DEMO, seed: int = 42,
             s.execute(insert(ActionRow), batch)
         report("actions", 80)
 
-        _levers_and_offers(s, extra, today, now, people, person_ids, cohort_members, partners,
-                           partner_ids[0])
+        _levers_and_offers(s, extra, today, now, people, person_ids,
+                           {m["person_id"] for m in cohort_members} | {i["person_id"] for i in invitations},
+                           partners, partner_ids[0])
         _letters(s, extra, partners)
         report("letters", 82)
 
@@ -368,18 +369,18 @@ def generate(app: WorkspaceServices, size: DemoSize = DEMO, seed: int = 42,
 
 
 def _levers_and_offers(s, rnd: random.Random, today: date, now: datetime, people: list[dict],
-                       person_ids: list[int], cohort_members: list[dict], partners: dict[str, int],
+                       person_ids: list[int], chosen: set[int], partners: dict[str, int],
                        fallback_partner: int) -> None:
-    """Record, for everyone in a cohort, a lever that applies to them and a support offer,
-    as partners' actions, so custom notifications and letters have what they need."""
+    """Record, for everyone in a cohort or invited to a call-in, a lever that applies to them
+    and a support offer, as partners' actions, so custom notifications and letters have what
+    they need."""
     catalogue = {(k, n): (iid, ptype) for iid, k, n, ptype in s.query(
         InterventionRow.id, InterventionRow.kind, InterventionRow.name, InterventionRow.partner_type)}
     lever_names = [n for n, _t, _d in LEVERS]
     general = [n for n, t, _d in LEVERS if t is not PartnerType.PROBATION]
     status = {pid: p["legal_status"] for pid, p in zip(person_ids, people)}
     rows = []
-    for member in cohort_members:
-        pid = member["person_id"]
+    for pid in (p for p in person_ids if p in chosen):
         supervised = status[pid] in (LegalStatus.LICENCE.value, LegalStatus.PROBATION.value)
         names = [lever_names[0]] if supervised else []
         names += rnd.sample(general, rnd.choice([1, 1, 2]))

@@ -600,7 +600,7 @@ class LetterService(Service):
             if changed:
                 uow.session.flush()
                 uow.audit(AuditOperation.ALTERATION, "signatory", row.id,
-                          "fields=" + ",".join(changed))
+                          "fields=" + ",".join(sorted(changed)))
             return SignatoryView(row.id, row.name, row.title, row.partner_id,
                                  partner.name if partner else "", row.signature_asset_id is not None)
 
