@@ -255,3 +255,15 @@ def shot(widget: QWidget, journey: str, name: str) -> Path:
     path = folder / f"{journey}-{name}.png"
     widget.window().grab().save(str(path))
     return path
+
+
+def file_dialog(qtbot, title: str | re.Pattern, path) -> None:
+    """In the open Qt file dialog titled ``title``, type ``path`` into its file-name field
+    and press Enter, as a person does."""
+    from PySide6.QtWidgets import QFileDialog
+    dlg = dialog(qtbot, title, QFileDialog)
+    name = dlg.findChild(QLineEdit, "fileNameEdit")
+    assert name is not None, "not Qt's own file dialog (give it DontUseNativeDialog)"
+    type_into(qtbot, name, str(path))
+    qtbot.keyClick(name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=WAIT)

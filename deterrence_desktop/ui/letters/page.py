@@ -119,8 +119,8 @@ def problem_columns() -> list[Column]:
     return [
         Column("", lambda p: "Warning" if p.warning else "Blocks", lambda p: p.warning),
         Column("Person", lambda p: p.reference or "All letters", lambda p: p.reference),
-        Column("Merge field", lambda p: "{" + p.field + "}" if p.field in MERGE_FIELDS else p.field,
-               lambda p: p.field),
+        Column("About", lambda p: "{" + p.field + "}" if p.field in MERGE_FIELDS
+               else p.field.replace("_", " "), lambda p: p.field),
         text_column("What is wrong", "message"),
         text_column("How to fix it", "fix"),
     ]
@@ -236,8 +236,11 @@ class LettersPage(Page):
         set_role(self.status, "hint")
         rb.addWidget(self.status)
         self.problems_model: RowsModel[Problem] = RowsModel(problem_columns())
-        self.problems_view = _table(self.problems_model, 4)
+        self.problems_view = _table(self.problems_model, 3)
+        self.problems_view.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.problems_view.setWordWrap(True)
+        self.problems_view.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.problems_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.problems_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         rb.addWidget(self.problems_view, 1)
         ex = QHBoxLayout()
@@ -343,7 +346,8 @@ class LettersPage(Page):
         self.signed_by.blockSignals(True)
         self.signed_by.clear()
         for sig in signatories:
-            item = QListWidgetItem(signatory_label(sig))
+            item = QListWidgetItem(", ".join(x for x in (sig.name, sig.partner_name) if x))
+            item.setToolTip(signatory_label(sig))
             item.setData(Qt.ItemDataRole.UserRole, sig.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked if sig.id in unticked else Qt.CheckState.Checked)
