@@ -78,3 +78,47 @@ def test_print_the_invitations_for_a_call_in(qtbot, app_window, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Wrote 15 letters" in done.stdout
     check_invitations(work / "invitations.pdf", people)
+
+
+def test_add_and_change_who_signs_and_the_letterhead(qtbot, app_window, tmp_path):
+    import random
+
+    from driver import click_row, tab, type_into
+
+    from deterrence_desktop.services.demo import scribble_png
+    win = app_window
+    page = navigate(qtbot, win, "Letters")
+    tab(qtbot, page, "Signatories and letterhead")
+    signers = page.signers
+    qtbot.waitUntil(lambda: signers.model.rowCount() == 2, timeout=WAIT)
+    press(qtbot, "Add signatory…")
+    dlg = dialog(qtbot, "Add a signatory")
+    type_into(qtbot, field(qtbot, dlg, "Name"), "Pat Placeholder")
+    type_into(qtbot, field(qtbot, dlg, "Title"), "Governor")
+    choose(qtbot, field(qtbot, dlg, "Partner"), "HMP Fictionbury")
+    image = tmp_path / "signature.png"
+    image.write_bytes(scribble_png(random.Random(5)))
+    type_into(qtbot, field(qtbot, dlg, "PNG or JPEG of the signature (optional)"), str(image))
+    shot(dlg, "officer-letters", "add-signatory")
+    press(qtbot, "Save", root=dlg)
+    qtbot.waitUntil(lambda: signers.model.rowCount() == 3, timeout=WAIT)
+    click_row(qtbot, signers.view, "Morgan Mockford")
+    press(qtbot, "Edit signatory…")
+    dlg = dialog(qtbot, "Edit signatory")
+    type_into(qtbot, field(qtbot, dlg, "Title"), "Acting Director of Community Safety")
+    press(qtbot, "Save", root=dlg)
+    qtbot.waitUntil(lambda: any(r.title.startswith("Acting") for r in signers.model.rows), timeout=WAIT)
+    type_into(qtbot, field(qtbot, page, "Phone"), "0000 222 3333")
+    press(qtbot, "Save letterhead")
+    qtbot.waitUntil(lambda: "Letterhead saved" in signers.message.text(), timeout=WAIT)
+    shot(win, "officer-letters", "signatories")
+
+    views = {s.name: s for s in win.ctx.call_sync(lambda s: s.letters.signatories())}
+    pat = views["Pat Placeholder"]
+    assert pat.title == "Governor" and pat.partner_name == "HMP Fictionbury" and pat.has_signature
+    assert views["Morgan Mockford"].title == "Acting Director of Community Safety"
+    assert win.ctx.call_sync(lambda s: s.letters.letterhead().phone) == "0000 222 3333"
+    # The Print letters tab offers the new signatory, ticked.
+    tab(qtbot, page, "Print letters")
+    qtbot.waitUntil(lambda: page.signed_by.count() == 3, timeout=WAIT)
+    assert page.signatory_ids() is None
