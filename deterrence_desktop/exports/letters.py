@@ -60,7 +60,7 @@ WINDOW_LEFT, WINDOW_TOP, WINDOW_W, WINDOW_H = 20 * mm, 50 * mm, 90 * mm, 35 * mm
 ADDRESS_MAX_LINES = 7          # the name and up to six lines of address
 # The letterhead, right, above the window: the return address, phone, email, then the partners.
 HEADER_W = 100 * mm
-CONTACT_ADDRESS_LINES = 2
+CONTACT_ADDRESS_LINES = 3
 PARTNER_LINES_MAX = 3
 
 SIZE, LEADING = 10.5, 14.5
@@ -296,6 +296,16 @@ def _paginate(rows: list[Row], first_top: float, next_top: float) -> list[list[R
     return pages
 
 
+def contact_address_lines(address: Sequence[str]) -> list[str]:
+    """The letterhead's return address as printed: one run of text, wrapped."""
+    register_fonts()
+    return wrap(", ".join(address), REGULAR, 8.5, HEADER_W) if address else []
+
+
+def contact_address_fits(address: Sequence[str]) -> bool:
+    return len(contact_address_lines(address)) <= CONTACT_ADDRESS_LINES
+
+
 # ---------------------------------------------------------------------------- drawing
 
 def _fit(reader: ImageReader, max_w: float, max_h: float) -> tuple[float, float]:
@@ -320,7 +330,7 @@ class LetterRenderer:
         head = self.letterhead
         out: list[str] = []
         if head.address:
-            out += wrap(", ".join(head.address), REGULAR, 8.5, HEADER_W)[:CONTACT_ADDRESS_LINES]
+            out += contact_address_lines(head.address)[:CONTACT_ADDRESS_LINES]
         for key, value in (("phone", head.phone), ("email", head.email)):
             if value.strip():
                 label = " / ".join(LABELS[lang][key] for lang in langs)

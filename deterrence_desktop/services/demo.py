@@ -334,9 +334,9 @@ def generate(app: WorkspaceServices, size: DemoSize = DEMO, seed: int = 42,
             s.execute(insert(ActionRow), batch)
         report("actions", 80)
 
-        _levers_and_offers(s, extra, today, now, people, person_ids,
-                           {m["person_id"] for m in cohort_members} | {i["person_id"] for i in invitations},
-                           partners, partner_ids[0])
+        chosen = {m["person_id"] for m in cohort_members} | {i["person_id"] for i in invitations}
+        recorded = _levers_and_offers(s, extra, today, now, people, person_ids, chosen, partners,
+                                      partner_ids[0])
         _letters(s, extra, partners)
         report("letters", 82)
 
@@ -364,13 +364,14 @@ def generate(app: WorkspaceServices, size: DemoSize = DEMO, seed: int = 42,
         from . import audit
         audit.append(s, app.actor.username, AuditOperation.COLLECTION, "workspace", "demo",
                      f"fictional demo data: {size.people} people, {size.groups} groups, "
-                     f"{size.actions} actions, {size.communications} communications")
+                     f"{size.actions + recorded} actions ({recorded} recording levers and offers), "
+                     f"{size.communications} communications, {len(SIGNATORIES)} signatories")
         report("done", 100)
 
 
 def _levers_and_offers(s, rnd: random.Random, today: date, now: datetime, people: list[dict],
                        person_ids: list[int], chosen: set[int], partners: dict[str, int],
-                       fallback_partner: int) -> None:
+                       fallback_partner: int) -> int:
     """Record, for everyone in a cohort or invited to a call-in, a lever that applies to them
     and a support offer, as partners' actions, so custom notifications and letters have what
     they need."""
@@ -399,6 +400,7 @@ def _levers_and_offers(s, rnd: random.Random, today: date, now: datetime, people
                 updated_at=now, version=1))
     if rows:
         s.execute(insert(ActionRow), rows)
+    return len(rows)
 
 
 def _letters(s, rnd: random.Random, partners: dict[str, int]) -> None:

@@ -388,7 +388,6 @@ class LetterheadView:
 
 LETTERHEAD_KEYS = ("letterhead_address", "letterhead_phone", "letterhead_email")
 LETTERHEAD_ADDRESS_LINES = 6
-_PHONE = re.compile(r"[0-9+() .\-]{6,40}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 # Where to fix each problem, in the app and from the command line ({ref}: the person).
@@ -615,7 +614,7 @@ class LetterService(Service):
 
     def letterhead(self) -> LetterheadView:
         with self.tx() as uow:
-            head, images = self._letterhead(uow.session)
+            head, _images = self._letterhead(uow.session)
             return LetterheadView(head.partnership, head.address, head.phone, head.email,
                                   len(head.logos))
 
@@ -627,10 +626,11 @@ class LetterService(Service):
         errors = {}
         if len(lines) > LETTERHEAD_ADDRESS_LINES:
             errors["address"] = f"use at most {LETTERHEAD_ADDRESS_LINES} lines"
-        elif any(len(x) > 120 for x in lines):
-            errors["address"] = "a line is too long (at most 120 characters)"
-        if phone and not _PHONE.fullmatch(phone):
-            errors["phone"] = "use digits, spaces and + ( ) - only (6 to 40 characters)"
+        elif any(len(x) > 120 for x in lines) or not pdf.contact_address_fits(lines):
+            errors["address"] = (f"is too long for the letterhead (it prints on at most "
+                                 f"{pdf.CONTACT_ADDRESS_LINES} lines)")
+        if phone and (len(phone) > 60 or sum(ch.isdigit() for ch in phone) < 6):
+            errors["phone"] = "give a number with at least 6 digits (at most 60 characters)"
         if email and (len(email) > 120 or not _EMAIL.fullmatch(email)):
             errors["email"] = "is not an email address"
         if errors:

@@ -265,6 +265,11 @@ def test_letterhead_is_checked_and_audited_once(demo_app):
         L.set_letterhead("\n".join(f"line {i}" for i in range(8)), "call me", "nobody")
     assert set(err.value.errors) == {"address", "phone", "email"}
     assert L.letterhead().phone == "+44 (0)000 000-0000"
+    with pytest.raises(ValidationError) as err:
+        L.set_letterhead("A very long line of a fictional return address, " * 6)
+    assert "at most 3 lines" in err.value.errors["address"]
+    # The demo's own phone ("... (fictional)") saves as it is.
+    assert L.set_letterhead("1 Example Square", "0000 000 0000 (fictional)").phone.endswith("(fictional)")
     with pytest.raises(PermissionDenied):
         demo_app.as_user("demo.analyst").letters.set_letterhead("x")
 
