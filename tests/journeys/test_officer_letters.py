@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from PySide6.QtWidgets import QFileDialog
 
-from driver import WAIT, choose, dialog, field, file_dialog, navigate, press, shot
+from driver import SCREENSHOTS, WAIT, choose, dialog, field, file_dialog, navigate, press, screen_size, shot
 
 SIGNATORY = "Ch. Insp. Gwenllïan Ŵyn-Prŷs"
 README_LETTERS = ("deterrence-desktop letters demo.ddw --template call_in_invitation --call-in 2 "
@@ -35,6 +35,15 @@ def check_invitations(path: Path, people: dict[str, str]) -> None:
     assert joined.count("You are invited to a meeting") == len(people)
     assert joined.count(SIGNATORY) == len(people) and "Yours sincerely" in joined
     assert "Phone: 0000 000 0000 (fictional)" in texts[0] and "{" not in joined
+
+
+def page_one_png(pdf: Path, journey: str, name: str) -> None:
+    """Page 1 of a printed file beside the journey's screenshots, for a person to look at."""
+    import shutil
+    if shutil.which("pdftoppm"):
+        folder = SCREENSHOTS / "x".join(map(str, screen_size()))
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                        str(folder / f"{journey}-{name}")], check=False, timeout=60)
 
 
 def test_print_the_invitations_for_a_call_in(qtbot, app_window, tmp_path):
@@ -59,6 +68,7 @@ def test_print_the_invitations_for_a_call_in(qtbot, app_window, tmp_path):
         p.reference: f"{p.given_name} {p.family_name}" for p in s.people.list() if p.id in invitees})
     assert len(people) == 15
     check_invitations(out, people)
+    page_one_png(out, "officer-letters", "invitation-page-1")
     recorded = win.ctx.call_sync(lambda s: s.letters.issued_with(page.last_result.sha256))
     assert len(recorded) == 15
 
