@@ -312,12 +312,14 @@ class Preflight:
 
     def summary(self) -> str:
         if self.ok:
-            return f"{len(self.people)} letters ready"
+            return f"{len(self.people)} letter{'s' if len(self.people) != 1 else ''} ready"
         lines = [str(p) for p in self.problems[:20]]
         more = len(self.problems) - 20
         if more > 0:
             lines.append(f"... and {more} more")
-        return f"{len(self.problems)} problems block the letters:\n" + "\n".join(lines)
+        n = len(self.problems)
+        return (f"{n} problem{'s' if n != 1 else ''} block{'' if n != 1 else 's'} the letters:\n"
+                + "\n".join(lines))
 
 
 class LetterPreflightError(DeterrenceError):
