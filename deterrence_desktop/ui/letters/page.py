@@ -422,7 +422,8 @@ class LettersPage(Page):
         warned = (f" {w} warning{'s' if w != 1 else ''} to look at first: see How to fix it."
                   if w else "")
         if result.ok:
-            self._say(f"Ready: {len(result.people)} letters, every merge field filled.{warned} "
+            n = len(result.people)
+            self._say(f"Ready: {n} letter{'s' if n != 1 else ''}, every merge field filled.{warned} "
                       "Press Print to choose where to save the PDF.", "hint")
         else:
             who = result.blocked_references
