@@ -1,4 +1,13 @@
-"""`deterrence-desktop letters`: personalised letters as one print-ready PDF."""
+"""`deterrence-desktop letters`: personalised letters as one print-ready PDF, and who signs
+them and what heads them:
+
+    deterrence-desktop letters PATH --template NAME (--cohort NAME | --call-in ID | --people REF,...) --out FILE.pdf
+    deterrence-desktop letters signatories PATH
+    deterrence-desktop letters signatory add PATH --name NAME [--title TITLE] [--partner NAME] [--signature PNG]
+    deterrence-desktop letters signatory edit PATH ID [--name ...] [--title ...] [--partner ...] [--signature PNG | --no-signature]
+    deterrence-desktop letters signatory remove PATH ID
+    deterrence-desktop letters letterhead PATH [--address TEXT] [--phone TEXT] [--email TEXT]
+"""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +17,20 @@ from pathlib import Path
 from . import CommandError, add_passphrase_option, open_services
 
 EXIT_BLOCKED = 3
+MANAGE = ("signatories", "signatory", "letterhead")
+
+
+class _LettersParser(argparse.ArgumentParser):
+    """``letters PATH ...`` prints; ``letters signatories|signatory|letterhead ...`` manages
+    who signs and the letterhead (a workspace path is never one of those words)."""
+
+    manage: argparse.ArgumentParser
+
+    def parse_known_args(self, args=None, namespace=None):
+        args = list(sys.argv[1:] if args is None else args)
+        if args and args[0] in MANAGE:
+            return self.manage.parse_known_args(args, namespace)
+        return super().parse_known_args(args, namespace)
 
 
 def _refs(text: str) -> tuple[str, ...]:
@@ -46,6 +69,56 @@ def register(sub) -> None:
     p.add_argument("--check", action="store_true", help="only run the pre-flight check")
     add_passphrase_option(p)
     p.set_defaults(handler=cmd_letters)
+    p.epilog = ("Who signs and the letterhead: deterrence-desktop letters signatories PATH | "
+                "signatory add|edit|remove PATH ... | letterhead PATH ... (each has --help).")
+    p.__class__ = _LettersParser
+    p.manage = _manage_parser(p.prog)
+
+
+def _manage_parser(prog: str) -> argparse.ArgumentParser:
+    manage = argparse.ArgumentParser(prog=prog, description="Who signs the letters, and the letterhead.")
+    sub = manage.add_subparsers(dest="letters_command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("signatories", help="list who signs letters")
+    p.add_argument("path", type=Path, help="the workspace")
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_signatories)
+
+    sig = sub.add_parser("signatory", help="add, change or remove someone who signs letters")
+    verbs = sig.add_subparsers(dest="signatory_command", metavar="add|edit|remove", required=True)
+    for verb in ("add", "edit"):
+        p = verbs.add_parser(verb, help="add someone who signs letters" if verb == "add"
+                             else "change a signatory (by the id `letters signatories` shows)")
+        p.add_argument("path", type=Path, help="the workspace")
+        if verb == "edit":
+            p.add_argument("id", type=int, help="the signatory's id")
+        p.add_argument("--name", required=verb == "add", help="as printed under the signature")
+        p.add_argument("--title", help="their title, e.g. Chief Inspector")
+        p.add_argument("--partner", metavar="NAME", help="the partner they sign for")
+        image = p.add_mutually_exclusive_group()
+        image.add_argument("--signature", type=Path, metavar="PNG",
+                           help="an image of their signature (PNG or JPEG)")
+        if verb == "edit":
+            image.add_argument("--no-signature", action="store_true",
+                               help="print no signature image (they sign by hand)")
+        add_passphrase_option(p)
+        p.set_defaults(handler=cmd_signatory_add if verb == "add" else cmd_signatory_edit)
+    p = verbs.add_parser("remove", help="no longer sign letters (letters issued keep their signature)")
+    p.add_argument("path", type=Path, help="the workspace")
+    p.add_argument("id", type=int, help="the signatory's id")
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_signatory_remove)
+
+    p = sub.add_parser("letterhead", help="show or set the return address, phone and email "
+                                          "printed at the head of every letter")
+    p.add_argument("path", type=Path, help="the workspace")
+    p.add_argument("--address", metavar="TEXT",
+                   help="the return address: lines separated by new lines or by ' | '")
+    p.add_argument("--phone", metavar="TEXT", help="the phone number people can call")
+    p.add_argument("--email", metavar="TEXT", help="the email address people can write to")
+    add_passphrase_option(p)
+    p.set_defaults(handler=cmd_letterhead)
+    return manage
 
 
 def cmd_letters(args: argparse.Namespace) -> int:
@@ -72,11 +145,16 @@ def cmd_letters(args: argparse.Namespace) -> int:
             source=source, references=tuple(args.people or ()), cohort_id=cohort_id,
             call_in_id=call_in_id, exclude=exclude)
         check = app.letters.preflight(request)
+        _report(check.warnings, "{n} warning{s}: check before the letters go out")
         if not check.ok:
-            print(f"deterrence-desktop: blocked: {len(check.problems)} problems; fix them or "
-                  "leave the people out with --exclude", file=sys.stderr)
-            for problem in check.problems:
-                print(f"  {problem}", file=sys.stderr)
+            _report(check.problems, "{n} problem{s} block{v} the letters; nothing was printed")
+            who = check.blocked_references
+            if check.blocks_every_letter:
+                print("Fix the problems for all letters first: leaving people out cannot fix them.",
+                      file=sys.stderr)
+            if who:
+                print("Fix the records named, or leave those people out with --exclude "
+                      + ",".join(who), file=sys.stderr)
             return EXIT_BLOCKED
         if args.check:
             print(f"Ready: {len(check.people)} letters, no problems")
@@ -91,6 +169,119 @@ def cmd_letters(args: argparse.Namespace) -> int:
             print(f"and {len(result.per_letter)} single-letter files to {args.per_letter_dir}")
         print(f"Batch {result.batch_id}; letters {result.references[0]} to {result.references[-1]}; "
               f"sha256 {result.sha256}")
+        return 0
+    finally:
+        app.close()
+
+
+def _report(problems, head: str) -> None:
+    """Each problem with where to fix it; a fix shared by many is said once, at its first."""
+    if not problems:
+        return
+    n = len(problems)
+    print("deterrence-desktop: " + head.format(n=n, s="s" if n != 1 else "", v="" if n != 1 else "s")
+          + ":", file=sys.stderr)
+    said: set[str] = set()
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+        general = problem.fix.replace(problem.reference, "") if problem.reference else problem.fix
+        if problem.fix and general not in said:
+            said.add(general)
+            print(f"    fix: {problem.fix}", file=sys.stderr)
+
+
+def _partner_id(app, name: str | None) -> int | None:
+    return app.partners.by_name(name).id if name else None
+
+
+def _image(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read the signature image: {exc.strerror}") from None
+
+
+def _show_signatory(s) -> str:
+    parts = [x for x in (s.title, s.partner_name) if x]
+    return (f"{s.id:>4}  {s.name}" + (f" ({', '.join(parts)})" if parts else "")
+            + ("" if s.has_signature else "  [no signature image: signed by hand]"))
+
+
+def cmd_signatories(args: argparse.Namespace) -> int:
+    app = open_services(args, read_only=True)
+    try:
+        people = app.letters.signatories()
+        if not people:
+            print("No one signs letters yet. Add someone with: deterrence-desktop letters signatory "
+                  "add PATH --name NAME --title TITLE [--partner NAME] [--signature PNG]")
+            return 0
+        for s in people:
+            print(_show_signatory(s))
+        return 0
+    finally:
+        app.close()
+
+
+def cmd_signatory_add(args: argparse.Namespace) -> int:
+    data = _image(args.signature)
+    app = open_services(args)
+    try:
+        s = app.letters.add_signatory(args.name, args.title or "", _partner_id(app, args.partner), data)
+        print("Added signatory " + _show_signatory(s).strip())
+        return 0
+    finally:
+        app.close()
+
+
+def cmd_signatory_edit(args: argparse.Namespace) -> int:
+    data = _image(args.signature)
+    app = open_services(args)
+    try:
+        now = next((s for s in app.letters.signatories() if s.id == args.id), None)
+        if now is None:
+            raise CommandError(f"no signatory with id {args.id} (see: deterrence-desktop letters "
+                               "signatories PATH)")
+        s = app.letters.update_signatory(
+            args.id, args.name if args.name is not None else now.name,
+            args.title if args.title is not None else now.title,
+            _partner_id(app, args.partner) if args.partner is not None else now.partner_id,
+            data, clear_signature=args.no_signature)
+        print("Changed signatory " + _show_signatory(s).strip())
+        return 0
+    finally:
+        app.close()
+
+
+def cmd_signatory_remove(args: argparse.Namespace) -> int:
+    app = open_services(args)
+    try:
+        app.letters.remove_signatory(args.id)
+        print(f"Signatory {args.id} no longer signs letters.")
+        return 0
+    finally:
+        app.close()
+
+
+def cmd_letterhead(args: argparse.Namespace) -> int:
+    changing = any(x is not None for x in (args.address, args.phone, args.email))
+    app = open_services(args, read_only=not changing)
+    try:
+        head = app.letters.letterhead()
+        if changing:
+            address = args.address.replace(" | ", "\n") if args.address is not None else "\n".join(head.address)
+            head = app.letters.set_letterhead(
+                address, args.phone if args.phone is not None else head.phone,
+                args.email if args.email is not None else head.email)
+            print("Letterhead changed:")
+        print(head.partnership)
+        for line in head.address or ("(no return address)",):
+            print(f"  {line}")
+        print(f"  Phone: {head.phone or '(none)'}")
+        print(f"  Email: {head.email or '(none)'}")
+        if not head.has_contact:
+            print("Letters ask people to get in touch: give --address, --phone and --email.")
         return 0
     finally:
         app.close()

@@ -60,6 +60,10 @@ BODY_BOTTOM = 24 * mm
 # edge, 50 to 85 mm from the top; 90 mm wide.
 WINDOW_LEFT, WINDOW_TOP, WINDOW_W, WINDOW_H = 20 * mm, 50 * mm, 90 * mm, 35 * mm
 ADDRESS_MAX_LINES = 7          # the name and up to six lines of address
+# The letterhead, right, above the window: the return address, phone, email, then the partners.
+HEADER_W = 100 * mm
+CONTACT_ADDRESS_LINES = 3
+PARTNER_LINES_MAX = 3
 
 SIZE, LEADING = 10.5, 14.5
 TITLE_SIZE = 13
@@ -67,10 +71,11 @@ PARA_GAP = 7
 
 LABELS = {
     "en": {"page": "Page {n} of {m}", "ref": "Letter reference", "date": "Date",
-           "blank": "This page is intentionally blank."},
+           "blank": "This page is intentionally blank.", "phone": "Phone", "email": "Email"},
     "cy": {"page": "Tudalen {n} o {m}", "ref": "Cyfeirnod y llythyr", "date": "Dyddiad",
-           "blank": "Mae'r dudalen hon yn wag yn fwriadol."},
+           "blank": "Mae'r dudalen hon yn wag yn fwriadol.", "phone": "Ffôn", "email": "E-bost"},
 }
+PRODUCER = "Deterrence Desktop"
 
 
 def resources_dir() -> Path:
@@ -128,6 +133,13 @@ class Letterhead:
     logos: tuple[str, ...] = ()   # keys into the images mapping
     marking: str = MARKING
     audit_anchor: str = ""        # the audit chain's head when issued (exports/audit_anchor.py)
+    address: tuple[str, ...] = ()  # the partnership's return address, one line each
+    phone: str = ""
+    email: str = ""
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.address or self.phone.strip() or self.email.strip())
 
 
 @dataclass(frozen=True)
@@ -191,7 +203,35 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
 
 # A row is one unit the paginator places: (height, kind, payload, keep_with_next).
 # kinds: "t" text line (font, size, dx, text), "g" gap, "s" a row of signatories, "p" page break.
+# A run of rows flagged keep_with_next stays on one page with the row that ends it.
 Row = tuple
+
+SIG_IMAGE_H = 13 * mm
+SIG_NAME_SIZE, SIG_TEXT_SIZE, SIG_LINE = 9.5, 8.5, 11
+SIG_CELL_MIN = 55 * mm
+SIG_CELL_PAD = 4 * mm
+
+
+def signatory_lines(sig: Signatory, width: float) -> list[tuple[str, float, str]]:
+    """The lines under a signature: (font, size, text), the name, title and partner each
+    wrapped whole to the cell's width."""
+    lines = [(BOLD, SIG_NAME_SIZE, line) for line in wrap(sig.name, BOLD, SIG_NAME_SIZE, width)]
+    for text in (sig.title, sig.partner):
+        if text:
+            lines += [(REGULAR, SIG_TEXT_SIZE, line) for line in wrap(text, REGULAR, SIG_TEXT_SIZE, width)]
+    return lines
+
+
+def _signature_rows(signatories: Sequence[Signatory], width: float) -> list[Row]:
+    per_row = max(1, int(width // SIG_CELL_MIN))
+    cell = width / per_row
+    rows: list[Row] = []
+    for i in range(0, len(signatories), per_row):
+        group = tuple(signatories[i:i + per_row])
+        lines = max(len(signatory_lines(sig, cell - SIG_CELL_PAD)) for sig in group)
+        last = i + per_row >= len(signatories)          # the signatures stay together
+        rows.append((SIG_IMAGE_H + lines * SIG_LINE + 6, "s", (group, cell), not last))
+    return rows
 
 
 def _section_rows(section: Section, signatories: Sequence[Signatory], width: float) -> list[Row]:
@@ -200,7 +240,10 @@ def _section_rows(section: Section, signatories: Sequence[Signatory], width: flo
         rows.append((TITLE_SIZE + 5, "t", (BOLD, TITLE_SIZE, 0.0, line), True))
     rows.append((6, "g", None, False))
     bullet_dx = 6 * mm
-    for block in section.blocks:
+    blocks = section.blocks
+    for n, block in enumerate(blocks):
+        # The sign-off ("Yours sincerely,") stays on the page of the signatures below it.
+        signs_next = n + 1 < len(blocks) and blocks[n + 1].kind == "signatories" and bool(signatories)
         if block.kind == "heading":
             rows.append((3, "g", None, False))
             lines = wrap(block.text, BOLD, SIZE, width)
@@ -208,8 +251,8 @@ def _section_rows(section: Section, signatories: Sequence[Signatory], width: flo
                 rows.append((LEADING, "t", (BOLD, SIZE, 0.0, line), True))
         elif block.kind == "para":
             for line in wrap(block.text, REGULAR, SIZE, width):
-                rows.append((LEADING, "t", (REGULAR, SIZE, 0.0, line), False))
-            rows.append((PARA_GAP, "g", None, False))
+                rows.append((LEADING, "t", (REGULAR, SIZE, 0.0, line), signs_next))
+            rows.append((PARA_GAP, "g", None, signs_next))
         elif block.kind == "bullet":
             for item in block.items:
                 hang = _width("\u2022 ", REGULAR, SIZE)
@@ -224,17 +267,9 @@ def _section_rows(section: Section, signatories: Sequence[Signatory], width: flo
                     rows.append((LEADING, "t", (REGULAR, SIZE, 0.0, line), False))
             rows.append((PARA_GAP, "g", None, False))
         elif block.kind == "signatories":
-            per_row = max(1, int(width // (55 * mm)))
-            cell = width / per_row
-            for i in range(0, len(signatories), per_row):
-                group = tuple(signatories[i:i + per_row])
-                rows.append((SIG_HEIGHT, "s", (group, cell), False))
+            rows.extend(_signature_rows(signatories, width))
             rows.append((PARA_GAP, "g", None, False))
     return rows
-
-
-SIG_IMAGE_H = 13 * mm
-SIG_HEIGHT = SIG_IMAGE_H + 3 * 11 + 6
 
 
 def _paginate(rows: list[Row], first_top: float, next_top: float) -> list[list[Row]]:
@@ -248,11 +283,12 @@ def _paginate(rows: list[Row], first_top: float, next_top: float) -> list[list[R
             room = next_top - BODY_BOTTOM
             i += 1
             continue
-        need = row[0]
-        if row[3] and i + 1 < len(rows):      # keep a heading with the line after it
-            need += rows[i + 1][0]
+        need, j = row[0], i
+        while rows[j][3] and j + 1 < len(rows) and rows[j + 1][1] != "p":   # keep with next
+            j += 1
+            need += rows[j][0]
         if need > room and pages[-1]:
-            if row[1] == "g":                  # a gap at the foot of a page is dropped
+            if row[1] == "g" and not row[3]:   # a gap at the foot of a page is dropped
                 i += 1
                 continue
             pages.append([])
@@ -261,6 +297,16 @@ def _paginate(rows: list[Row], first_top: float, next_top: float) -> list[list[R
         room -= row[0]
         i += 1
     return pages
+
+
+def contact_address_lines(address: Sequence[str]) -> list[str]:
+    """The letterhead's return address as printed: one run of text, wrapped."""
+    register_fonts()
+    return wrap(", ".join(address), REGULAR, 8.5, HEADER_W) if address else []
+
+
+def contact_address_fits(address: Sequence[str]) -> bool:
+    return len(contact_address_lines(address)) <= CONTACT_ADDRESS_LINES
 
 
 # ---------------------------------------------------------------------------- drawing
@@ -279,8 +325,20 @@ class LetterRenderer:
         self.letterhead = letterhead
         self._images = dict(images or {})
         self._readers: dict[str, ImageReader] = {}
-        self._partner_lines = wrap("  \u00b7  ".join(letterhead.partners), REGULAR, 7.5, 100 * mm) \
+        self._partner_lines = wrap("  \u00b7  ".join(letterhead.partners), REGULAR, 7.5, HEADER_W) \
             if letterhead.partners else []
+
+    def _contact_lines(self, langs: Sequence[str]) -> list[str]:
+        """The return address, phone and email, each wrapped to the header's width."""
+        head = self.letterhead
+        out: list[str] = []
+        if head.address:
+            out += contact_address_lines(head.address)[:CONTACT_ADDRESS_LINES]
+        for key, value in (("phone", head.phone), ("email", head.email)):
+            if value.strip():
+                label = " / ".join(LABELS[lang][key] for lang in langs)
+                out += wrap(f"{label}: {value.strip()}", REGULAR, 8.5, HEADER_W)
+        return out
 
     def _reader(self, key: str) -> ImageReader | None:
         if not key or key not in self._images:
@@ -363,10 +421,16 @@ class LetterRenderer:
             w, h = _fit(reader, 38 * mm, 18 * mm)
             c.drawImage(reader, x, PAGE_H - 14 * mm - h, w, h, mask="auto")
             x += w + 4 * mm
-        # The partnership and its partners, right.
+        # The partnership, how to reach it, and its partners, right.
         t.right(BOLD, 11, RIGHT, PAGE_H - 19 * mm, head.partnership)
         y = PAGE_H - 24 * mm
-        for line in self._partner_lines[:6]:
+        for line in self._contact_lines(langs):
+            t.right(REGULAR, 8.5, RIGHT, y, line)
+            y -= 10.5
+        y -= 2
+        for line in self._partner_lines[:PARTNER_LINES_MAX]:
+            if y < PAGE_H - WINDOW_TOP + 3 * mm:      # never into the reference and date
+                break
             t.right(REGULAR, 7.5, RIGHT, y, line)
             y -= 9
         # The address, in the envelope window.
@@ -393,7 +457,7 @@ class LetterRenderer:
             elif kind == "s":
                 group, cell = payload
                 for i, sig in enumerate(group):
-                    self._signatory(c, t, sig, x + i * cell, y, cell - 4 * mm)
+                    self._signatory(c, t, sig, x + i * cell, y, cell - SIG_CELL_PAD)
             y -= height
 
     def _signatory(self, c: Canvas, t: "_Text", sig: Signatory, x: float, top: float,
@@ -402,12 +466,10 @@ class LetterRenderer:
         if reader is not None:
             w, h = _fit(reader, width, SIG_IMAGE_H)
             c.drawImage(reader, x, top - SIG_IMAGE_H, w, h, mask="auto")
-        y = top - SIG_IMAGE_H - 11
-        t.text(BOLD, 9.5, x, y, wrap(sig.name, BOLD, 9.5, width)[0])
-        for text in (sig.title, sig.partner):
-            if text:
-                y -= 11
-                t.text(REGULAR, 8.5, x, y, wrap(text, REGULAR, 8.5, width)[0])
+        y = top - SIG_IMAGE_H
+        for font, size, line in signatory_lines(sig, width):
+            y -= SIG_LINE
+            t.text(font, size, x, y, line)
 
 
 _origins: dict[tuple[float, float], str] = {}
@@ -484,7 +546,9 @@ def _canvas(target, title: str) -> Canvas:
     c = Canvas(target, pagesize=A4, invariant=1, pageCompression=1, initialFontName=REGULAR,
                initialFontSize=SIZE)   # no stray unembedded Helvetica
     c.setTitle(title)
-    c.setAuthor("Deterrence Desktop")
+    c.setAuthor(PRODUCER)
+    c.setCreator(PRODUCER)
+    c.setProducer(PRODUCER)
     c.setSubject(MARKING)
     return c
 

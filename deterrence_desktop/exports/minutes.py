@@ -20,18 +20,15 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle,
 )
 from xml.sax.saxutils import escape
 
 from . import audit_anchor
+from .letters import BOLD, PRODUCER, REGULAR, register_fonts
 
 MARKING = "OFFICIAL-SENSITIVE"
-_FONT_DIRS = (Path(__file__).resolve().parents[2] / "resources" / "fonts",
-              Path("/usr/share/fonts/truetype/dejavu"))
-_FONT, _FONT_BOLD = "DDSans", "DDSans-Bold"
 
 
 @dataclass(frozen=True)
@@ -77,18 +74,10 @@ class PartnerActionList:
 
 
 def _fonts() -> tuple[str, str]:
-    """Register DejaVu Sans (renders accents) once; fall back to Helvetica."""
-    if _FONT in pdfmetrics.getRegisteredFontNames():
-        return _FONT, _FONT_BOLD
-    for d in _FONT_DIRS:
-        regular, bold = d / "DejaVuSans.ttf", d / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            pdfmetrics.registerFont(TTFont(_FONT, str(regular)))
-            pdfmetrics.registerFont(TTFont(_FONT_BOLD, str(bold)))
-            pdfmetrics.registerFontFamily(_FONT, normal=_FONT, bold=_FONT_BOLD,
-                                          italic=_FONT, boldItalic=_FONT_BOLD)
-            return _FONT, _FONT_BOLD
-    return "Helvetica", "Helvetica-Bold"
+    """DejaVu Sans, embedded, as the letters use it (accents print; no base-14 Helvetica)."""
+    register_fonts()
+    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
+    return REGULAR, BOLD
 
 
 def _styles():
@@ -133,25 +122,58 @@ def _marking_painter(marking: str, bold: str, footer_left: str, anchor: str = ""
     return paint
 
 
+CELL_PAD = 4          # points each side of a cell's text
+ACTION_WIDTHS = (58, 29, 36, 25, 26)            # mm: Action, Kind, Owner, Assignee, Due
+ACTION_WIDTHS_WITH_SUBJECT = (28, 40, 29, 30, 24, 23)
+
+
+def _longest_word(texts, font: str, size: float) -> float:
+    return max((pdfmetrics.stringWidth(w, font, size) for t in texts for w in (t or "").split()),
+               default=0.0)
+
+
+def fit_widths(head: list[str], columns: list[list[str]], head_font: tuple[str, float],
+               font: tuple[str, float], preferred: tuple[float, ...], total: float) -> list[float]:
+    """Column widths (points) near ``preferred`` (mm) that fill ``total`` and give every column
+    room for its longest word, so cells wrap between words and never inside one."""
+    pref = [w * mm for w in preferred]
+    need = [max(_longest_word([h], *head_font), _longest_word(col, *font)) + 2 * CELL_PAD + 1
+            for h, col in zip(head, columns)]
+    widths = [max(p, n) for p, n in zip(pref, need)]
+    over = sum(widths) - total
+    while over > 0.5:
+        slack = [w - n for w, n in zip(widths, need)]
+        room = sum(x for x in slack if x > 0)
+        if room <= 0:
+            break                                     # the words cannot fit: reportlab splits them
+        take = min(over, room)
+        widths = [w - take * x / room if x > 0 else w for w, x in zip(widths, slack)]
+        over = sum(widths) - total
+    return widths
+
+
 def _actions_table(actions, st, with_subject: bool = False) -> Table:
     head = (["Subject"] if with_subject else []) + ["Action", "Kind", "Owner", "Assignee", "Due"]
-    rows = [[_p(h, st["head"]) for h in head]]
+    texts: list[list[str]] = []
     for item in actions:
         subject, a = item if with_subject else (None, item)
-        cells = ([_p(subject, st["cell"])] if with_subject else []) + [
-            _p(a.description, st["cell"]), _p(_label(a.kind), st["cell"]), _p(a.owner, st["cell"]),
-            _p(a.assignee or "-", st["cell"]),
-            _p(f"{a.due:%d %b %Y}" if a.due else "-", st["cell"])]
-        rows.append(cells)
-    widths = [58 * mm, 24 * mm, 40 * mm, 27 * mm, 25 * mm]
-    if with_subject:
-        widths = [24 * mm, 50 * mm, 22 * mm, 32 * mm, 22 * mm, 24 * mm]
+        texts.append(([subject or ""] if with_subject else []) + [
+            a.description, _label(a.kind), a.owner, a.assignee or "-",
+            f"{a.due:%d %b %Y}" if a.due else "-"])
+    columns = [[row[i] for row in texts] for i in range(len(head))]
+    cell, top = st["cell"], st["head"]
+    widths = fit_widths(head, columns, (top.fontName, top.fontSize), (cell.fontName, cell.fontSize),
+                        ACTION_WIDTHS_WITH_SUBJECT if with_subject else ACTION_WIDTHS,
+                        A4[0] - 36 * mm)
+    rows = [[_p(h, top) for h in head]] + [[_p(t, cell) for t in row] for row in texts]
     t = Table(rows, colWidths=widths, repeatRows=1)
     t.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), cell.fontName, cell.fontSize),   # no stray Helvetica
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F3A5F")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9AA5B1")),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F0F3F7")]),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
         ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]))
     return t
@@ -206,7 +228,8 @@ def write_minutes(path: Path | str, data: MinutesData,
         doc = SimpleDocTemplate(tmp, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
                                 topMargin=20 * mm, bottomMargin=22 * mm,
                                 title=f"Minutes: {data.title}", author=data.partnership,
-                                subject=data.marking, initialFontName=regular)
+                                subject=data.marking, initialFontName=regular,
+                                creator=PRODUCER, producer=PRODUCER)
         doc.build(story, onFirstPage=painter, onLaterPages=painter)
     return _write(Path(path), build)
 
@@ -231,6 +254,6 @@ def write_partner_actions(path: Path | str, data: PartnerActionList) -> Path:
         doc = SimpleDocTemplate(tmp, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
                                 topMargin=20 * mm, bottomMargin=22 * mm,
                                 title=f"New actions: {data.partner}", subject=data.marking,
-                                initialFontName=regular)
+                                initialFontName=regular, creator=PRODUCER, producer=PRODUCER)
         doc.build(story, onFirstPage=painter, onLaterPages=painter)
     return _write(Path(path), build)

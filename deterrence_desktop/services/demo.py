@@ -6,6 +6,9 @@ gives the same workspace.
 """
 from __future__ import annotations
 
+import io
+import json
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,9 +23,9 @@ from ..domain.enums import (
 )
 from ..domain.model import Partnership, User
 from ..store.tables import (
-    ActionRow, CallInRow, CohortMemberRow, CohortRow, CommunicationRow, GroupRelationRow,
-    GroupRow, InfluencerRow, InterventionRow, InvitationRow, MeetingRow, MembershipRow,
-    PartnerRow, PersonRow, UserRow,
+    ActionRow, AssetRow, CallInRow, CohortMemberRow, CohortRow, CommunicationRow,
+    GroupRelationRow, GroupRow, InfluencerRow, InterventionRow, InvitationRow, MeetingRow,
+    MembershipRow, PartnerRow, PersonRow, SettingRow, SignatoryRow, UserRow,
 )
 from .app import WorkspaceServices
 
@@ -75,6 +78,16 @@ OFFERS = [
     ("Family support worker", PartnerType.COUNCIL, "Call 0000 000 0005 (fictional)"),
     ("Relocation support", PartnerType.HOUSING, "Call 0000 000 0006 (fictional)"),
 ]
+# Who signs the demo's letters (name, title, partner type), and the letterhead's contact details.
+SIGNATORIES = [
+    ("Ch. Insp. Gwenllïan Ŵyn-Prŷs", "Chief Inspector, Neighbourhood Policing", PartnerType.POLICE),
+    ("Morgan Mockford", "Director of Community Safety", PartnerType.COUNCIL),
+]
+LETTERHEAD = {
+    "letterhead_address": f"{AREA} Civic Centre (fictional)\n1 Example Square\n{AREA}\nZZ99 1AA",
+    "letterhead_phone": "0000 000 0000 (fictional)",
+    "letterhead_email": "partnership@fictionbury.example",
+}
 ACTION_TEXT = {
     ActionKind.ENFORCEMENT: ["Check licence conditions are being met", "Prepare banked case file",
                              "Warrant check and arrest if outstanding", "Review for injunction application"],
@@ -128,6 +141,7 @@ def generate(app: WorkspaceServices, size: DemoSize = DEMO, seed: int = 42,
              today: date | None = None, progress: Callable[[str, int], None] | None = None) -> None:
     """Fill ``app``'s workspace with a coherent fictional partnership, in one transaction."""
     rnd = random.Random(seed)
+    extra = random.Random(seed + 1)   # what was added later draws on its own, so the rest stays as it was
     today = today or app.today()
     report = progress or (lambda stage, percent: None)
 
@@ -320,6 +334,12 @@ def generate(app: WorkspaceServices, size: DemoSize = DEMO, seed: int = 42,
             s.execute(insert(ActionRow), batch)
         report("actions", 80)
 
+        chosen = {m["person_id"] for m in cohort_members} | {i["person_id"] for i in invitations}
+        recorded = _levers_and_offers(s, extra, today, now, people, person_ids, chosen, partners,
+                                      partner_ids[0])
+        _letters(s, extra, partners)
+        report("letters", 82)
+
         channels = list(CommunicationChannel)
         outcomes = {CommunicationChannel.CALL_IN: CommunicationOutcome.ATTENDED,
                     CommunicationChannel.LETTER: CommunicationOutcome.SENT}
@@ -344,5 +364,77 @@ def generate(app: WorkspaceServices, size: DemoSize = DEMO, seed: int = 42,
         from . import audit
         audit.append(s, app.actor.username, AuditOperation.COLLECTION, "workspace", "demo",
                      f"fictional demo data: {size.people} people, {size.groups} groups, "
-                     f"{size.actions} actions, {size.communications} communications")
+                     f"{size.actions + recorded} actions ({recorded} recording levers and offers), "
+                     f"{size.communications} communications, {len(SIGNATORIES)} signatories")
         report("done", 100)
+
+
+def _levers_and_offers(s, rnd: random.Random, today: date, now: datetime, people: list[dict],
+                       person_ids: list[int], chosen: set[int], partners: dict[str, int],
+                       fallback_partner: int) -> int:
+    """Record, for everyone in a cohort or invited to a call-in, a lever that applies to them
+    and a support offer, as partners' actions, so custom notifications and letters have what
+    they need."""
+    catalogue = {(k, n): (iid, ptype) for iid, k, n, ptype in s.query(
+        InterventionRow.id, InterventionRow.kind, InterventionRow.name, InterventionRow.partner_type)}
+    lever_names = [n for n, _t, _d in LEVERS]
+    general = [n for n, t, _d in LEVERS if t is not PartnerType.PROBATION]
+    status = {pid: p["legal_status"] for pid, p in zip(person_ids, people)}
+    rows = []
+    for pid in (p for p in person_ids if p in chosen):
+        supervised = status[pid] in (LegalStatus.LICENCE.value, LegalStatus.PROBATION.value)
+        names = [lever_names[0]] if supervised else []
+        names += rnd.sample(general, rnd.choice([1, 1, 2]))
+        offer = rnd.choice(OFFERS)[0]
+        for kind, text, name in ([(InterventionKind.LEVER, "Prepare the lever: ", n) for n in names]
+                                 + [(InterventionKind.OFFER, "Hold a place: ", offer)]):
+            iid, ptype = catalogue[(kind.value, name)]
+            rows.append(dict(
+                partner_id=partners.get(ptype, fallback_partner),
+                kind=(ActionKind.ENFORCEMENT if kind is InterventionKind.LEVER else ActionKind.SUPPORT).value,
+                description=text + name, person_id=pid, group_id=None,
+                assignee=rnd.choice(["A. Officer", "B. Worker", "C. Keyworker"]),
+                due_date=today + timedelta(days=rnd.randint(3, 45)),
+                status=rnd.choice([ActionStatus.PLANNED, ActionStatus.IN_PROGRESS]).value,
+                outcome="", notes="", intervention_id=iid, meeting_id=None, call_in_id=None,
+                updated_at=now, version=1))
+    if rows:
+        s.execute(insert(ActionRow), rows)
+    return len(rows)
+
+
+def _letters(s, rnd: random.Random, partners: dict[str, int]) -> None:
+    """Signatories with a (plainly fictional) signature, and the letterhead's contact details."""
+    for name, title, ptype in SIGNATORIES:
+        asset = AssetRow(kind="signature", name="fictional demo signature", mime="image/png",
+                         data=scribble_png(rnd))
+        s.add(asset)
+        s.flush()
+        s.add(SignatoryRow(name=name, title=title, partner_id=partners.get(ptype.value),
+                           signature_asset_id=asset.id))
+    for key, value in LETTERHEAD.items():
+        s.merge(SettingRow(key=key, value=json.dumps(value)))
+    s.flush()
+
+
+def scribble_png(rnd: random.Random, width: int = 360, height: int = 110) -> bytes:
+    """A made-up signature: a looping scribble in dark blue ink on a transparent ground.
+    The same random state draws the same scribble (and the same PNG bytes)."""
+    from PIL import Image, ImageDraw   # Pillow comes with reportlab
+
+    img = Image.new("RGBA", (width, height), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(img)
+    points = []
+    loops = rnd.randint(4, 7)
+    phase = rnd.uniform(0, math.pi)
+    for i in range(240):
+        t = i / 239
+        x = 14 + t * (width - 40) + 16 * math.sin(t * loops * 2 * math.pi + phase)
+        y = height * 0.55 - 26 * math.cos(t * loops * 2 * math.pi) * (1 - 0.6 * t) - 10 * t
+        points.append((x, y))
+    draw.line(points, fill=(20, 30, 110, 255), width=4, joint="curve")
+    tail = rnd.uniform(0.15, 0.35)
+    draw.line([(width * tail, height * 0.85), (width - 12, height * 0.72)], fill=(20, 30, 110, 255), width=3)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()

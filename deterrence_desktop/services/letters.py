@@ -71,6 +71,7 @@ from ..store.tables import (
 )
 from . import audit
 from .base import Service, UnitOfWork
+from .settings import SettingsService
 
 __all__ = [
     "MERGE_FIELDS", "TEMPLATE_NAMES", "LANGUAGES", "SOURCES", "LetterRequest", "Problem",
@@ -269,11 +270,18 @@ class LetterRequest:
 
 @dataclass(frozen=True)
 class Problem:
-    """Something that blocks a batch: ``reference`` is "" for the batch as a whole."""
+    """Something that blocks a batch (or, as a warning, deserves a look before printing):
+    ``reference`` is "" for every letter of the batch; ``fix`` says where to fix it."""
     person_id: int | None
     reference: str
     field: str
     message: str
+    fix: str = ""
+    warning: bool = False          # printed anyway; worth a look before the letters go out
+
+    @property
+    def every_letter(self) -> bool:
+        return not self.reference
 
     def __str__(self) -> str:
         who = self.reference or "all letters"
@@ -287,6 +295,7 @@ class Preflight:
     excluded: tuple[tuple[int, str], ...]
     problems: tuple[Problem, ...]
     template: str = ""
+    warnings: tuple[Problem, ...] = ()           # printed anyway, but worth a look first
 
     @property
     def ok(self) -> bool:
@@ -294,17 +303,22 @@ class Preflight:
 
     @property
     def blocked_references(self) -> list[str]:
-        return sorted({p.reference for p in self.problems if p.reference})
+        return sorted({p.reference for p in self.problems if p.person_id is not None})
+
+    @property
+    def blocks_every_letter(self) -> bool:
+        """A problem no leaving-out can fix (no signatory, no call-in, a template error...)."""
+        return any(p.every_letter for p in self.problems)
 
     def summary(self) -> str:
         if self.ok:
-            return f"{len(self.people)} letter{'' if len(self.people) == 1 else 's'} ready"
+            return f"{len(self.people)} letter{'s' if len(self.people) != 1 else ''} ready"
         lines = [str(p) for p in self.problems[:20]]
         more = len(self.problems) - 20
         if more > 0:
             lines.append(f"... and {more} more")
         n = len(self.problems)
-        return (f"{n} {'problem blocks' if n == 1 else 'problems block'} the letters:\n"
+        return (f"{n} problem{'s' if n != 1 else ''} block{'' if n != 1 else 's'} the letters:\n"
                 + "\n".join(lines))
 
 
@@ -358,6 +372,64 @@ class SignatoryView:
     partner_id: int | None
     partner_name: str
     has_signature: bool
+
+
+@dataclass(frozen=True)
+class LetterheadView:
+    """What heads every letter: the partnership, how to reach it, and its logos."""
+    partnership: str
+    address: tuple[str, ...]
+    phone: str
+    email: str
+    logos: int
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.address or self.phone or self.email)
+
+
+LETTERHEAD_KEYS = ("letterhead_address", "letterhead_phone", "letterhead_email")
+LETTERHEAD_ADDRESS_LINES = 6
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+# Where to fix each problem, in the app and from the command line ({ref}: the person).
+FIX_SIGNATORIES = ("Add a signatory in Letters \u2192 Signatories and letterhead, or "
+                   "`deterrence-desktop letters signatory add PATH --name NAME --title TITLE`")
+FIX_LETTERHEAD = ("Add the return address, phone and email in Letters \u2192 Signatories and "
+                  "letterhead, or `deterrence-desktop letters letterhead PATH --address ... --phone ...`")
+FIXES = {
+    "person.address": "Add the address on {ref}'s page (People \u2192 {ref} \u2192 Edit), or leave them out",
+    "person.postcode": "Add the postcode on {ref}'s page (People \u2192 {ref} \u2192 Edit), or leave them out",
+    "group.name": "Add {ref} to a group on their page (People \u2192 {ref}), or leave them out",
+    "levers": ("Record the levers that apply: plan a custom notification on {ref}'s page "
+               "(People \u2192 {ref} \u2192 Plan custom notification\u2026), or leave them out"),
+    "offers": "Give the offer contact details in the catalogue, or leave {ref} out",
+    "person": "Check the reference, or leave {ref} out",
+    "call_in": "Choose a call-in in Letters \u2192 Call-in, or give --call-in ID (--for-call-in ID)",
+    "call_in.date": "Choose a planned call-in: an invitation cannot be sent for one already held",
+    "call_in.venue": "Give the call-in a venue on its page (Call-ins)",
+    "signatories": FIX_SIGNATORIES,
+    "all_levers": "Add levers to the catalogue",
+    "template": "Choose one of the templates in Letters \u2192 Templates (--template NAME)",
+    "people": "Choose who the letters are for",
+    "cohort": "Choose a cohort (--cohort NAME)",
+    "custody": ("Send it through the prison or the supervising partner instead (leave them out "
+                "here), or update their legal status on their page (People \u2192 {ref} \u2192 Edit)"),
+    "letterhead": FIX_LETTERHEAD,
+}
+FIX_PERSON_FIELD = "Fill it in on {ref}'s page (People \u2192 {ref} \u2192 Edit), or leave them out"
+FIX_TEMPLATE_FIELD = "Edit the template in Letters \u2192 Templates: use only the listed merge fields"
+
+
+def _fixed(problem: Problem) -> Problem:
+    """The problem with where to fix it."""
+    if problem.fix:
+        return problem
+    hint = FIXES.get(problem.field)
+    if hint is None:
+        hint = FIX_TEMPLATE_FIELD if "is not a merge field" in problem.message \
+            else FIX_PERSON_FIELD if problem.person_id is not None else ""
+    return replace(problem, fix=hint.format(ref=problem.reference or "the person"))
 
 
 # ---------------------------------------------------------------------------- planning
@@ -499,6 +571,75 @@ class LetterService(Service):
                       "with signature" if asset_id else "without signature")
             return SignatoryView(row.id, row.name, row.title, partner_id,
                                  partner.name if partner else "", asset_id is not None)
+
+    def update_signatory(self, signatory_id: int, name: str, title: str = "",
+                         partner_id: int | None = None, signature_png: bytes | None = None,
+                         clear_signature: bool = False) -> SignatoryView:
+        """Change who signs: name, title, partner, and (optionally) a new signature image or
+        none. Letters already issued keep the signature they were printed with."""
+        self.require(Role.COORDINATOR, entity="signatory", ref=signatory_id)
+        if not (name or "").strip():
+            raise ValidationError("name", "is required")
+        mime = _image_mime(signature_png) if signature_png else ""
+        with self.tx() as uow:
+            row = uow.get(SignatoryRow, signatory_id, "signatory")
+            partner = uow.get(PartnerRow, partner_id, "partner") if partner_id else None
+            changed = [f for f, old, new in (("name", row.name, name.strip()),
+                                             ("title", row.title, (title or "").strip()),
+                                             ("partner", row.partner_id, partner_id)) if old != new]
+            row.name, row.title, row.partner_id = name.strip(), (title or "").strip(), partner_id
+            if signature_png:
+                asset = AssetRow(kind="signature", name=f"signature of signatory {row.id}",
+                                 mime=mime, data=signature_png)
+                uow.session.add(asset)
+                uow.session.flush()
+                row.signature_asset_id = asset.id
+                changed.append("signature")
+            elif clear_signature and row.signature_asset_id is not None:
+                row.signature_asset_id = None
+                changed.append("signature")
+            if changed:
+                uow.session.flush()
+                uow.audit(AuditOperation.ALTERATION, "signatory", row.id,
+                          "fields=" + ",".join(sorted(changed)))
+            return SignatoryView(row.id, row.name, row.title, row.partner_id,
+                                 partner.name if partner else "", row.signature_asset_id is not None)
+
+    def remove_signatory(self, signatory_id: int) -> None:
+        """No longer sign letters. The signature image stays, so a reprint of a letter
+        already issued reproduces it."""
+        self.require(Role.COORDINATOR, entity="signatory", ref=signatory_id)
+        with self.tx() as uow:
+            row = uow.get(SignatoryRow, signatory_id, "signatory")
+            uow.session.delete(row)
+            uow.audit(AuditOperation.ERASURE, "signatory", signatory_id, "no longer signs letters")
+
+    def letterhead(self) -> LetterheadView:
+        with self.tx() as uow:
+            head, _images = self._letterhead(uow.session)
+            return LetterheadView(head.partnership, head.address, head.phone, head.email,
+                                  len(head.logos))
+
+    def set_letterhead(self, address: str | Sequence[str], phone: str = "",
+                       email: str = "") -> LetterheadView:
+        """The return address, phone and email printed at the head of every letter."""
+        lines = _lines(address or "")
+        phone, email = (phone or "").strip(), (email or "").strip()
+        errors = {}
+        if len(lines) > LETTERHEAD_ADDRESS_LINES:
+            errors["address"] = f"use at most {LETTERHEAD_ADDRESS_LINES} lines"
+        elif any(len(x) > 120 for x in lines) or not pdf.contact_address_fits(lines):
+            errors["address"] = (f"is too long for the letterhead (it prints on at most "
+                                 f"{pdf.CONTACT_ADDRESS_LINES} lines)")
+        if phone and (len(phone) > 60 or sum(ch.isdigit() for ch in phone) < 6):
+            errors["phone"] = "give a number with at least 6 digits (at most 60 characters)"
+        if email and (len(email) > 120 or not _EMAIL.fullmatch(email)):
+            errors["email"] = "is not an email address"
+        if errors:
+            raise ValidationError(errors)
+        self.app.settings.set_many(dict(zip(LETTERHEAD_KEYS, ("\n".join(lines), phone, email))),
+                                   "letterhead contact details")
+        return self.letterhead()
 
     def add_logo(self, name: str, data: bytes) -> int:
         """Add a logo to the letterhead (PNG or JPEG)."""
@@ -870,8 +1011,11 @@ class LetterService(Service):
                 AssetRow.kind == "logo").order_by(AssetRow.id)):
             images[f"asset:{aid}"] = data
             logos.append(f"asset:{aid}")
+        address, phone, email = (SettingsService.read(s, key) for key in LETTERHEAD_KEYS)
         return pdf.Letterhead(partnership.name if partnership else "", partners, tuple(logos),
-                              (partnership.protective_marking if partnership else "") or pdf.MARKING), images
+                              (partnership.protective_marking if partnership else "") or pdf.MARKING,
+                              address=_lines(address), phone=phone.strip(),
+                              email=email.strip()), images
 
     def _signatory_list(self, s: Session, ids: Sequence[int] | None) -> tuple[list[pdf.Signatory], dict[str, bytes]]:
         q = (select(SignatoryRow, PartnerRow.name)
@@ -944,7 +1088,7 @@ class LetterService(Service):
                 and not any(p.field == "call_in" for p in problems):
             problems.append(Problem(None, "", "call_in", "this letter needs a call-in: choose one"))
         if "signatories" in used and not ctx.signatories:
-            problems.append(Problem(None, "", "signatories", "no signatory: add one, or choose who signs"))
+            problems.append(Problem(None, "", "signatories", "no one signs the letters"))
         if "all_levers" in used and not ctx.all_levers:
             problems.append(Problem(None, "", "all_levers", EMPTY_MESSAGES["all_levers"]))
         inviting = any(t.letter_type == "call_in_invitation" for t in ctx.templates.values())
@@ -978,9 +1122,18 @@ class LetterService(Service):
                     if not (item.contact or "").strip():
                         problems.append(Problem(p.id, p.reference, "offers",
                                                 f"the offer {item.name!r} has no contact details"))
+        warnings: list[Problem] = []
+        if ctx.people and not ctx.letterhead.has_contact:
+            warnings.append(Problem(None, "", "letterhead", "the letters give no return address, "
+                                    "phone or email for the reader to get in touch", warning=True))
+        for p in ctx.people:
+            if p.legal_status in (LegalStatus.CUSTODY.value, LegalStatus.REMAND.value):
+                warnings.append(Problem(p.id, p.reference, "custody", f"in {p.legal_status}: the "
+                                        "letter would go to their home address", warning=True))
         return Preflight(tuple((p.id, p.reference) for p in ctx.people),
-                         tuple((p.id, p.reference) for p in ctx.excluded), tuple(problems),
-                         request.template)
+                         tuple((p.id, p.reference) for p in ctx.excluded),
+                         tuple(_fixed(x) for x in problems), request.template,
+                         tuple(_fixed(x) for x in warnings))
 
     def _date_text(self, langs: Sequence[str]) -> str:
         return "\n".join(format_date(self.today(), lang, weekday=False) for lang in langs)
@@ -1051,7 +1204,14 @@ def _letter_from(d: dict) -> pdf.Letter:
 
 def _letterhead_from(d: dict) -> pdf.Letterhead:
     return pdf.Letterhead(d["partnership"], tuple(d["partners"]), tuple(d["logos"]), d["marking"],
-                          d.get("audit_anchor", ""))
+                          audit_anchor=d.get("audit_anchor", ""), address=tuple(d.get("address", ())),
+                          phone=d.get("phone", ""), email=d.get("email", ""))
+
+
+def _lines(text: str | Sequence[str]) -> tuple[str, ...]:
+    """Non-blank, stripped lines of a multi-line text (or of a list of lines)."""
+    raw = text.replace("\r", "").split("\n") if isinstance(text, str) else text
+    return tuple(x.strip() for x in raw if x and x.strip())
 
 
 def sha256_of(path: Path | str) -> str:

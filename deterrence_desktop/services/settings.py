@@ -36,6 +36,9 @@ OPTIONS: dict[str, Option] = {o.key: o for o in [
     Option("backup_keep_weeks", int, 8, "Also keep one backup a week for N weeks", 0, 104),
     Option("backup_interval_hours", int, 24, "Back up while open every N hours", 1, 168),
     Option("backup_last_audit_head", str, "", "Audit head at the newest backup (internal)"),
+    Option("letterhead_address", str, "", "Letterhead: the partnership's return address (one line each)"),
+    Option("letterhead_phone", str, "", "Letterhead: phone number for people who get a letter"),
+    Option("letterhead_email", str, "", "Letterhead: email address for people who get a letter"),
 ]}
 
 
@@ -70,6 +73,34 @@ class SettingsService(Service):
             if not internal:
                 uow.audit(AuditOperation.ALTERATION, "setting", key, "value changed")
         return value
+
+    def set_many(self, values: dict[str, Any], what: str = "") -> dict[str, Any]:
+        """Store several settings in one transaction with one audit entry (coordinators only)."""
+        self.require(Role.COORDINATOR, entity="setting", ref=",".join(values))
+        checked = {key: self._check(self._option(key), value) for key, value in values.items()}
+        with self.tx() as uow:
+            changed = []
+            for key, value in checked.items():
+                row = uow.session.get(SettingRow, key)
+                text = json.dumps(value)
+                if row is None:
+                    uow.session.add(SettingRow(key=key, value=text))
+                elif row.value == text:
+                    continue
+                else:
+                    row.value = text
+                changed.append(key)
+            if changed:
+                uow.audit(AuditOperation.ALTERATION, "setting", ",".join(changed)[:64],
+                          what or "values changed")
+        return checked
+
+    @staticmethod
+    def read(session, key: str) -> Any:
+        """A setting's typed value, read inside another service's transaction."""
+        option = SettingsService._option(key)
+        return SettingsService._typed(
+            option, session.scalar(select(SettingRow.value).where(SettingRow.key == key)))
 
     @staticmethod
     def _option(key: str) -> Option:

@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QComboBox,
-                               QDialog, QLabel, QLineEdit, QMenu, QPlainTextEdit, QTabBar,
+                               QDialog, QLabel, QLineEdit, QPlainTextEdit, QTabBar,
                                QTextEdit, QWidget)
 
 WAIT = 20_000          # ms; each wait ends as soon as its condition holds
@@ -305,3 +305,15 @@ def keys(qtbot, window, key, modifiers=Qt.KeyboardModifier.NoModifier) -> None:
     if target is None or target.window() is not window:
         target = window
     qtbot.keyClick(target, key, modifiers)
+
+
+def file_dialog(qtbot, title: str | re.Pattern, path) -> None:
+    """In the open Qt file dialog titled ``title``, type ``path`` into its file-name field
+    and press Enter, as a person does."""
+    from PySide6.QtWidgets import QFileDialog
+    dlg = dialog(qtbot, title, QFileDialog)
+    name = dlg.findChild(QLineEdit, "fileNameEdit")
+    assert name is not None, "not Qt's own file dialog (give it DontUseNativeDialog)"
+    type_into(qtbot, name, str(path))
+    qtbot.keyClick(name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=WAIT)

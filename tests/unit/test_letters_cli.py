@@ -60,3 +60,42 @@ def test_people_by_reference_and_check_only(workspace, tmp_path, capsys):
     assert "Wrote 2 letters" in capsys.readouterr().out
     assert main(["letters", str(workspace), "--template", "support_offer", "--cohort", "No such cohort",
                  "--out", str(out)]) == 2
+
+
+# The README's lines, exactly as a reader types them, on a demo made by `deterrence-desktop demo`.
+README_LINES = [
+    "deterrence-desktop demo demo.ddw",
+    "deterrence-desktop letters demo.ddw --template call_in_invitation --call-in 2 --out invitations.pdf",
+    "deterrence-desktop letters demo.ddw --template custom_notification --cohort 'Call-in cohort A' "
+    "--language cy --out notifications.pdf",
+]
+
+
+def test_the_readme_letters_commands_print_the_demos_letters(tmp_path):
+    import os
+    import shlex
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.unit.test_letters_print import GWEN, flat
+
+    exe = Path(sys.executable).with_name("deterrence-desktop")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DETERRENCE_")}
+    env["DETERRENCE_PASSPHRASE"] = "a fictional demo passphrase"
+    outputs = []
+    for line in README_LINES:
+        argv = shlex.split(line)
+        done = subprocess.run([str(exe)] + argv[1:], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, (line, done.stdout, done.stderr)
+        outputs.append(done.stdout)
+    assert "Wrote 15 letters" in outputs[1] and "Wrote " in outputs[2]
+    for name, greeting in (("invitations.pdf", "Dear "), ("notifications.pdf", "Annwyl ")):
+        reader = PdfReader(str(tmp_path / name))
+        assert reader.metadata.creator == "Deterrence Desktop"
+        texts = [flat(p.extract_text()) for p in reader.pages]
+        assert all(t.count("OFFICIAL-SENSITIVE") >= 2 for t in texts)
+        joined = " ".join(texts)
+        assert greeting in texts[0] and GWEN in joined and "ZZ99" in texts[0]
+        assert "0000 000 0000 (fictional)" in texts[0] and "{" not in joined

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from ...domain.errors import DeterrenceError, readable
 from ...services.letters import (
-    MERGE_FIELDS, LetterPreflightError, LetterRequest, Preflight, Problem, TemplateInfo,
+    MERGE_FIELDS, LetterPreflightError, LetterRequest, Preflight, Problem, SignatoryView,
+    TemplateInfo,
 )
 from ..errors import show_failure
 from ..flow import FlowLayout
@@ -30,6 +31,7 @@ from ..page import Page
 from ..style import set_role
 from ..tasks import Cancelled
 from .preview import Preview, make_preview
+from .signatories import SignatoriesTab, signatory_label
 
 LANGUAGE_CHOICES = [
     ("English", ("en", "welsh_first")),
@@ -60,7 +62,7 @@ class Choices:
     people: tuple[_PersonRow, ...]
     cohorts: tuple[tuple[int, str, int], ...]
     call_ins: tuple[tuple[int, str, str], ...]
-    signatories: int
+    signatories: tuple[SignatoryView, ...]
 
 
 def load_choices(services) -> Choices:
@@ -71,12 +73,35 @@ def load_choices(services) -> Choices:
         tuple(services.letters.templates()), people,
         tuple((c.id, c.name, c.members) for c in services.cohorts.list()),
         tuple((cid, title, when.strftime("%d %b %Y %H:%M")) for cid, title, when in services.letters.call_ins()),
-        len(services.letters.signatories()))
+        tuple(services.letters.signatories()))
 
 
 def _documents() -> Path:
     loc = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(loc) if loc else Path.home()
+    return Path(loc) if loc and Path(loc).is_dir() else Path.home()
+
+
+def _file_dialog(parent: QWidget, title: str, start: Path, chosen, *, save: bool = False,
+                 folder: bool = False) -> QFileDialog:
+    """Ask for a file (or folder) without blocking: ``chosen(path)`` runs when one is
+    accepted. Qt's own dialog, the same on every desktop (and drivable by the journeys)."""
+    dialog = QFileDialog(parent, title, str(start))
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if folder:
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+    else:
+        dialog.setNameFilter("PDF (*.pdf)")
+        dialog.setDefaultSuffix("pdf")
+        if save:
+            dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+            dialog.selectFile(start.name)
+        else:
+            dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    dialog.fileSelected.connect(chosen)
+    dialog.open()
+    return dialog
 
 
 def _table(model, stretch: int) -> QTableView:
@@ -93,10 +118,12 @@ def _table(model, stretch: int) -> QTableView:
 
 def problem_columns() -> list[Column]:
     return [
+        Column("", lambda p: "Warning" if p.warning else "Blocks", lambda p: p.warning),
         Column("Person", lambda p: p.reference or "All letters", lambda p: p.reference),
-        Column("Merge field", lambda p: "{" + p.field + "}" if p.field in MERGE_FIELDS else p.field,
-               lambda p: p.field),
-        text_column("What is missing", "message"),
+        Column("About", lambda p: "{" + p.field + "}" if p.field in MERGE_FIELDS
+               else p.field.replace("_", " "), lambda p: p.field),
+        text_column("What is wrong", "message"),
+        text_column("How to fix it", "fix"),
     ]
 
 
@@ -121,6 +148,8 @@ class LettersPage(Page):
         self.tabs.addTab(self._build_print_tab(), "Print letters")
         self.editor = TemplateEditor(ctx, self)
         self.tabs.addTab(self.editor, "Templates")
+        self.signers = SignatoriesTab(ctx, self)
+        self.tabs.addTab(self.signers, "Signatories and letterhead")
 
     # ------------------------------------------------------------------ print tab
     def _build_print_tab(self) -> QWidget:
@@ -149,6 +178,13 @@ class LettersPage(Page):
         set_role(self.call_in_hint, "muted")
         self.call_in_hint.setWordWrap(True)
         form_box.addWidget(self.call_in_hint)
+        signed = QLabel("Signed &by (untick who should not sign)")
+        self.signed_by = QListWidget()
+        self.signed_by.setAccessibleName("Signed by")
+        self.signed_by.setMaximumHeight(72)
+        signed.setBuddy(self.signed_by)
+        form_box.addWidget(signed)
+        form_box.addWidget(self.signed_by)
 
         self.people_box = QWidget()
         pb = QVBoxLayout(self.people_box)
@@ -201,7 +237,11 @@ class LettersPage(Page):
         set_role(self.status, "hint")
         rb.addWidget(self.status)
         self.problems_model: RowsModel[Problem] = RowsModel(problem_columns())
-        self.problems_view = _table(self.problems_model, 2)
+        self.problems_view = _table(self.problems_model, 3)
+        self.problems_view.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.problems_view.setWordWrap(True)
+        self.problems_view.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.problems_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.problems_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         rb.addWidget(self.problems_view, 1)
         ex = FlowLayout()              # wraps on a laptop screen rather than widening the page
@@ -232,6 +272,7 @@ class LettersPage(Page):
         self.source.currentIndexChanged.connect(self._source_changed)
         for combo in (self.template, self.language, self.source, self.cohort, self.call_in):
             combo.currentIndexChanged.connect(self._request_changed)
+        self.signed_by.itemChanged.connect(self._request_changed)
         self.check_button.clicked.connect(self.check)
         self.print_button.clicked.connect(self._ask_and_print)
         self.cancel_button.clicked.connect(self.cancel)
@@ -246,6 +287,7 @@ class LettersPage(Page):
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
         self.ctx.call(load_choices, self._loaded, lambda e: show_failure(self, e))
+        self.signers.reload()
 
     def clear(self) -> None:
         self.cancel()
@@ -260,7 +302,9 @@ class LettersPage(Page):
             combo.blockSignals(False)
         self.excluded_label.setText("")
         self.print_button.setEnabled(False)
+        self.signed_by.clear()
         self.editor.clear()
+        self.signers.clear()
 
     def _loaded(self, choices: Choices) -> None:
         self.choices = choices
@@ -288,10 +332,35 @@ class LettersPage(Page):
                 combo.setCurrentIndex(1)
             combo.blockSignals(False)
         self.people_model.set_rows(choices.people)
+        self._fill_signed_by(choices.signatories)
         if not choices.signatories:
-            self._say("No one signs letters yet: add a signatory before printing.", "warning")
+            self._say("No one signs letters yet: add a signatory in the Signatories and letterhead "
+                      "tab before printing.", "warning")
         self.editor.set_templates(choices.templates)
         self._request_changed()
+
+    def _fill_signed_by(self, signatories: tuple[SignatoryView, ...]) -> None:
+        """Everyone signs unless unticked; a choice survives a reload."""
+        unticked = {self.signed_by.item(i).data(Qt.ItemDataRole.UserRole)
+                    for i in range(self.signed_by.count())
+                    if self.signed_by.item(i).checkState() != Qt.CheckState.Checked}
+        self.signed_by.blockSignals(True)
+        self.signed_by.clear()
+        for sig in signatories:
+            item = QListWidgetItem(", ".join(x for x in (sig.name, sig.partner_name) if x))
+            item.setToolTip(signatory_label(sig))
+            item.setData(Qt.ItemDataRole.UserRole, sig.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked if sig.id in unticked else Qt.CheckState.Checked)
+            self.signed_by.addItem(item)
+        self.signed_by.blockSignals(False)
+
+    def signatory_ids(self) -> tuple[int, ...] | None:
+        """Who signs: None for everyone (also whoever is added later)."""
+        items = [self.signed_by.item(i) for i in range(self.signed_by.count())]
+        ticked = tuple(i.data(Qt.ItemDataRole.UserRole) for i in items
+                       if i.checkState() == Qt.CheckState.Checked)
+        return None if len(ticked) == len(items) else ticked
 
     # ------------------------------------------------------------------ the request
     def _source_changed(self) -> None:
@@ -336,7 +405,8 @@ class LettersPage(Page):
             template=self.template.currentData() or "", language=language, layout=layout,
             source=source, person_ids=self.selected_person_ids() if source == "people" else (),
             cohort_id=self.cohort.currentData() if source == "cohort" else None,
-            call_in_id=self.call_in.currentData(), exclude=frozenset(self.excluded))
+            call_in_id=self.call_in.currentData(), exclude=frozenset(self.excluded),
+            signatory_ids=self.signatory_ids())
 
     # ------------------------------------------------------------------ checking
     def check(self) -> None:
@@ -347,10 +417,14 @@ class LettersPage(Page):
 
     def _checked(self, result: Preflight) -> None:
         self.last_check = result
-        self.problems_model.set_rows(result.problems)
+        self.problems_model.set_rows(result.problems + result.warnings)
         self._show_excluded()
+        w = len(result.warnings)
+        warned = (f" {w} warning{'s' if w != 1 else ''} to look at first: see How to fix it."
+                  if w else "")
         if result.ok:
-            self._say(f"Ready: {len(result.people)} letters, every merge field filled. "
+            n = len(result.people)
+            self._say(f"Ready: {n} letter{'s' if n != 1 else ''}, every merge field filled.{warned} "
                       "Press Print to choose where to save the PDF.", "hint")
         else:
             who = result.blocked_references
@@ -359,8 +433,12 @@ class LettersPage(Page):
             if who:
                 text += (f" ({len(who)} {'people' if len(who) != 1 else 'person'}: "
                          f"{', '.join(who[:12])}{' …' if len(who) > 12 else ''})")
-            text += ". Fix the records, or leave the people out and check again."
-            self._say(text, "warning")
+            text += "."
+            if result.blocks_every_letter:
+                text += " Those for all letters must be fixed first: see How to fix it."
+            if who:
+                text += " Fix the records named, or leave those people out and check again."
+            self._say(text + warned, "warning")
         self.print_button.setEnabled(result.ok)
 
     def exclude_selected(self) -> None:
@@ -372,7 +450,7 @@ class LettersPage(Page):
 
     def exclude_all_blocked(self) -> None:
         for problem in self.problems_model.rows:
-            if problem.person_id is not None:
+            if problem.person_id is not None and not problem.warning:
                 self.excluded[problem.person_id] = problem.reference
         self.check()
 
@@ -387,17 +465,16 @@ class LettersPage(Page):
     # ------------------------------------------------------------------ printing
     def _ask_and_print(self) -> None:
         name = f"letters-{self.template.currentData() or 'batch'}.pdf"
-        path, _ = QFileDialog.getSaveFileName(self, "Save the letters for printing",
-                                              str(_documents() / name), "PDF (*.pdf)")
-        if not path:
-            return
-        folder = None
+        _file_dialog(self, "Save the letters for printing", _documents() / name, self._print_chosen,
+                     save=True)
+
+    def _print_chosen(self, path: str) -> None:
+        path = path if path.lower().endswith(".pdf") else path + ".pdf"
         if self.per_letter.isChecked():
-            folder = QFileDialog.getExistingDirectory(self, "Folder for the single-letter files",
-                                                      str(Path(path).parent))
-            if not folder:
-                return
-        self.generate_to(Path(path), Path(folder) if folder else None)
+            _file_dialog(self, "Folder for the single-letter files", Path(path).parent,
+                         lambda folder: self.generate_to(Path(path), Path(folder)), folder=True)
+        else:
+            self.generate_to(Path(path))
 
     def generate_to(self, path: Path, per_letter_dir: Path | None = None) -> None:
         services = self.ctx.services
@@ -416,10 +493,8 @@ class LettersPage(Page):
         if not ref:
             self._say("Type the reference of the letter to reprint (it is on every page).", "warning")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save the reprint", str(_documents() / f"{ref}.pdf"),
-                                              "PDF (*.pdf)")
-        if path:
-            self.reprint_to(ref, Path(path))
+        _file_dialog(self, "Save the reprint", _documents() / f"{ref}.pdf",
+                     lambda path: self.reprint_to(ref, Path(path)), save=True)
 
     def reprint_to(self, reference: str, path: Path) -> None:
         self._say(f"Reprinting {reference}…", "hint")
@@ -430,9 +505,7 @@ class LettersPage(Page):
                       self._failed)
 
     def _ask_and_verify(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Which printed file?", str(_documents()), "PDF (*.pdf)")
-        if path:
-            self.verify_file(Path(path))
+        _file_dialog(self, "Which printed file?", _documents(), lambda path: self.verify_file(Path(path)))
 
     def verify_file(self, path: Path) -> None:
         """Tell whether this file is, byte for byte, a batch the workspace issued."""
