@@ -210,7 +210,7 @@ def _show_signatory(s) -> str:
 
 
 def cmd_signatories(args: argparse.Namespace) -> int:
-    app = open_services(args, read_only=True)
+    app = open_services(args)
     try:
         people = app.letters.signatories()
         if not people:
@@ -266,7 +266,7 @@ def cmd_signatory_remove(args: argparse.Namespace) -> int:
 
 def cmd_letterhead(args: argparse.Namespace) -> int:
     changing = any(x is not None for x in (args.address, args.phone, args.email))
-    app = open_services(args, read_only=not changing)
+    app = open_services(args)
     try:
         head = app.letters.letterhead()
         if changing:

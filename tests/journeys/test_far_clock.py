@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtCore import Qt
+from shiboken6 import isValid
 
 from deterrence_desktop.domain.clock import FixedClock, set_clock
 from driver import WAIT, click_row, dialog, navigate, press, shot
@@ -39,7 +39,7 @@ def test_a_journey_years_away_from_the_machines_date(qtbot, far_clock, fresh_dem
     shot(win, "far-clock", "add-contact")
     assert form.when.dateTime().date().toPython() == FAR         # the form's default: the app's today
     press(qtbot, "Save", form)
-    qtbot.waitUntil(lambda: not form.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(lambda: not isValid(form) or not form.isVisible(), timeout=WAIT)   # saved, closed
 
     comms = win.ctx.call_sync(lambda s: s.communications.timeline(person.id))
     assert FAR in [c.occurred_at.date() for c in comms]

@@ -112,7 +112,9 @@ def test_import_killed_at_random_moments_applies_a_return_wholly_or_not_at_all(d
     rnd = random.Random(12)
     outcomes = []
     for run in range(RUNS):
-        kill_at(command(run), env, took * 1.15 * (run + rnd.random()) / RUNS)
+        # kills spread over twice the calibrated time: a loaded machine runs slower than the
+        # calibration, and some kills must land after the commit
+        kill_at(command(run), env, took * 2.0 * (run + rnd.random()) / RUNS)
         n = applied(run)
         assert n in (0, per), (run, n, per)
         outcomes.append(n == per)
