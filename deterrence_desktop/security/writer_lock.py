@@ -60,26 +60,6 @@ def lock_path(workspace: Path | str) -> Path:
     return workspace.with_name(workspace.name + LOCK_SUFFIX)
 
 
-def pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True          # it exists, owned by someone else
-    except OSError:
-        return False
-    if os.name == "posix":
-        # A zombie (killed, not yet reaped) is not running either.
-        with contextlib.suppress(OSError):
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-                return False
-    return True
-
-
 def read_lock(path: Path) -> LockInfo | None:
     """The holder named in the lock file; None if there is none. An unreadable or
     half-written lock file is reported as held by an unknown process on this host
