@@ -442,6 +442,17 @@ class MainWindow(QMainWindow):
         self.idle.set_minutes(self.settings.idle_minutes)
         self.idle.start()
         self.nav.setFocus()
+        self._tell_notices(services.workspace.notices)
+
+    def _tell_notices(self, notices: list[str]) -> None:
+        """What opening set aside (a journal file that was not the workspace's own): said
+        once, plainly, so nobody wonders where it went. Non-blocking."""
+        if not notices:
+            return
+        box = QMessageBox(QMessageBox.Icon.Information, "A file was set aside",
+                          "\n\n".join(notices), QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        box.open()
 
     def open_record(self, kind: str, record_id: int) -> None:
         if not self.ctx.unlocked:
