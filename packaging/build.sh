@@ -44,6 +44,10 @@ abs_exe=$(cd "$(dirname "$EXE")" && pwd)/$(basename "$EXE")
     "$abs_exe" check demo.ddw
     "$abs_exe" export tracker demo.ddw --out tracker.xlsx      # openpyxl inside the bundle
     [ -s tracker.xlsx ] || { echo "build: the bundled tracker export wrote nothing" >&2; exit 1; }
+    # rapidfuzz, jellyfish and charset-normalizer inside the bundle: a dry-run import.
+    printf 'Surname;Forename;DOB\nFictor;Ada;01/02/2003\n' > people.csv
+    "$abs_exe" import people demo.ddw people.csv | grep "1 new" >/dev/null \
+        || { echo "build: the bundled spreadsheet import did not read a CSV" >&2; exit 1; }
 
     # The app itself starts (offscreen) on its demo workspace and keeps running.
     "$abs_exe" --demo --data-dir "$tmp/data" >gui.log 2>&1 &
