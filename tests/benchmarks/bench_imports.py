@@ -63,7 +63,6 @@ def main() -> None:
     from deterrence_desktop.domain.clock import FixedClock, set_clock
     from deterrence_desktop.services.app import WorkspaceServices
     from deterrence_desktop.services.demo import bench_size, create_demo_workspace
-    from deterrence_desktop.services.imports.plan import Choice
 
     set_clock(FixedClock(TODAY))
     rnd = random.Random(7)
@@ -73,7 +72,6 @@ def main() -> None:
         app = create_demo_workspace(tmp / "bench.ddw", PASSPHRASE,
                                     size=bench_size(args.people, 20_000), today=TODAY)
         app = WorkspaceServices(app.workspace, today=TODAY).as_user("demo.coordinator")
-        existing = [app.people.get(p.id) for p in app.people.list()[:2000]] if False else None
         with app.workspace.session() as s:
             from sqlalchemy import select
 
@@ -123,8 +121,6 @@ def main() -> None:
 
         # precision and recall against the workspace (likely matches only) and within the file
         tp = fp = 0
-        for r in plan.rows:
-            gen = next((i for i, ln in line_of.items() if ln == r.line), None) if False else None
         inv = {ln: i for i, ln in line_of.items()}
         for r in plan.rows:
             i = inv[r.line]
@@ -151,6 +147,9 @@ def main() -> None:
         print(f"  peak memory so far {peak_mb():.0f} MB  [target < 500 MB]")
 
         # -- the action sheet -------------------------------------------------------------------
+        del table, plan, by_line, receipt, rows, inv, line_of    # the people sheet's, before the next
+        import gc
+        gc.collect()
         partners = [p.name for p in app.partners.list()]
         refs = [p.reference for p in people]
         sheet = tmp / "actions.xlsx"

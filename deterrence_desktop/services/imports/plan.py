@@ -23,7 +23,7 @@ class Choice(StrEnum):
     LEAVE_OUT = "leave out"
 
 
-@dataclass
+@dataclass(slots=True)
 class FieldDiff:
     field: str
     label: str
@@ -31,7 +31,7 @@ class FieldDiff:
     incoming: str
 
 
-@dataclass
+@dataclass(slots=True)        # a dry run holds one per row of the file: 100,000 of them
 class PlanRow:
     line: int
     label: str                                   # what the row is, for the user's eyes

@@ -614,7 +614,8 @@ class ImportService(Service):
                              rows)) if rows else []
         receipt.created = {"action": ids}
         receipt.counts = {"new actions": len(ids)}
-        entries.extend((AuditOperation.COLLECTION, "action", str(i), "imported") for i in ids)
+        # No entry per action: an action names no one by itself, and the import's own
+        # collection entry (file, SHA-256, mapping, count) records them as one collection.
 
     def _apply_communications(self, s, plan, receipt, entries, report) -> None:
         rows = []

@@ -14,7 +14,7 @@ from .readers import HEADER_SEARCH_ROWS, Cell, ImportRefused, RawSheet, cell_tex
 FOOTER = re.compile(r"^(grand )?(total|totals|count|sum|subtotal|end of (report|list)|records?:)\b", re.I)
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceRow:
     line: int                   # the row number a person sees in their spreadsheet (1-based)
     texts: list[str]
