@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import NotFoundError, PermissionDenied
-from ..store.mapping import changed_fields, column_values
+from ..store.mapping import changed_fields, column_values, to_record
 from . import audit
 
 if TYPE_CHECKING:
@@ -64,6 +64,14 @@ class UnitOfWork:
         self.session.add(row)
         self.session.flush()
         return row
+
+    def remove(self, row: Any, record_type: type) -> Any:
+        """Delete ``row``; returns it as a ``record_type`` record, so that an undo can put it
+        back. The caller audits the erasure, naming what it was about."""
+        removed = to_record(row, record_type)
+        self.session.delete(row)
+        self.session.flush()
+        return removed
 
     def alter(self, row: Any, record: Any, entity: str, ref: object,
               exclude: tuple[str, ...] = ("id",)) -> dict[str, Any]:

@@ -63,9 +63,8 @@ class CohortService(Service):
                 CohortMemberRow.cohort_id == cohort_id, CohortMemberRow.person_id == person_id))
             if row is None:
                 return None
-            removed = to_record(row, CohortMember)
             person = uow.get(PersonRow, person_id, "person")
-            uow.session.delete(row)
+            removed = uow.remove(row, CohortMember)
             uow.audit(AuditOperation.ALTERATION, "cohort", cohort_id,
                       f"removed person {person.reference}")
             return removed

@@ -110,10 +110,8 @@ class GroupService(Service):
                      entity="membership", ref=membership_id)
         with self.tx() as uow:
             row = uow.get(MembershipRow, membership_id, "membership")
-            removed = to_record(row, Membership)
             person = uow.get(PersonRow, row.person_id, "person")
-            uow.session.delete(row)
-            uow.session.flush()
+            removed = uow.remove(row, Membership)
             uow.audit(AuditOperation.ERASURE, "membership", membership_id,
                       f"person {person.reference} from group {removed.group_id}")
             return removed

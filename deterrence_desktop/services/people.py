@@ -181,10 +181,8 @@ class PeopleService(Service):
                      ref=influencer_id)
         with self.tx() as uow:
             row = uow.get(InfluencerRow, influencer_id, "influencer")
-            removed = to_record(row, Influencer)
             person = uow.get(PersonRow, row.person_id, "person")
-            uow.session.delete(row)
-            uow.session.flush()
+            removed = uow.remove(row, Influencer)
             uow.audit(AuditOperation.ERASURE, "influencer", influencer_id,
                       f"for person {person.reference}")
             return removed
