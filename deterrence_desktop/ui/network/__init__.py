@@ -1,0 +1,1 @@
+"""The network picture: people and groups, their links, rivalries and reach."""
