@@ -517,14 +517,17 @@ class GroupView(RecordView):
                                                  action_columns(ctx, with_subject=False),
                                                  "No actions.", 12)
         self.actions.activated_id.connect(lambda aid: ctx.open_requested.emit("action", aid))
+        from .network.reach import GroupReachCard
+        self.reach = GroupReachCard(self)
         g = self.grid
         g.addWidget(about, 0, 0)
         g.addWidget(rel_card, 0, 1)
-        g.addWidget(mem_card, 1, 0, 1, 2)
-        g.addWidget(act_card, 2, 0, 1, 2)
+        g.addWidget(self.reach.card, 1, 0, 1, 2)
+        g.addWidget(mem_card, 2, 0, 1, 2)
+        g.addWidget(act_card, 3, 0, 1, 2)
         g.setColumnStretch(0, 1)
         g.setColumnStretch(1, 1)
-        g.setRowStretch(3, 1)
+        g.setRowStretch(4, 1)
         self.group_name = ""
 
     def window_title(self) -> str:
@@ -570,9 +573,11 @@ class GroupView(RecordView):
         self.members.set_rows([_Subject(m, "person_id") for m in page.members])
         self.relations.set_rows([_Subject(r, "other_group_id") for r in page.relations])
         self.actions.set_rows(page.actions)
+        self.reach.load(grp.id)
 
     def clear(self) -> None:
         super().clear()
+        self.reach.clear()
         self.group_name = ""
 
 

@@ -223,6 +223,8 @@ class BoardPage(Page):
     def _loaded(self, result) -> None:
         data, saved = result
         self._data = data
+        self._call(lambda s: s.reach.groups(), self.summary.show_reach, lambda e: None,
+                   label="reach of the groups")
         self._cards = {c.id: c for c in data.cards}
         # Ids by owning partner and by person, in board order: a partner or person filter
         # starts from its few hundred cards instead of testing all 20,000.

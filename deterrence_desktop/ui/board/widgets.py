@@ -160,6 +160,12 @@ class SummaryStrip(QLabel):
         self.setWordWrap(True)
         self.high_contrast = high_contrast
         self.summary: BoardSummary | None = None
+        self.reach = ""            # how many groups the message has reached (network.reach)
+
+    def show_reach(self, reaches) -> None:
+        from ..network.reach import strip_text
+        self.reach = strip_text(reaches or [])
+        self.show_summary(self.summary)
 
     def show_summary(self, s: BoardSummary | None, max_partners: int = 8) -> None:
         self.summary = s
@@ -182,6 +188,8 @@ class SummaryStrip(QLabel):
         more = len(s.by_partner) - max_partners
         if more > 0:
             chips.append(f"and {more} more partners")
+        if self.reach:
+            parts.append(self.reach)
         self.setText("&nbsp;&nbsp;·&nbsp;&nbsp;".join(parts)
                      + ("<br/>" + "&nbsp;&nbsp;|&nbsp;&nbsp;".join(chips) if chips else ""))
         flagged = [p.name for p in s.flagged]

@@ -1,0 +1,1 @@
+"""The group audit: sessions, the table of groups, the one-page PDF."""

@@ -1,0 +1,1 @@
+"""Incidents of serious violence: the list and the quick entry dialog; links between people."""
