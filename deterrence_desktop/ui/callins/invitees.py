@@ -166,6 +166,10 @@ class InviteesPage(StepPage):
         row.addWidget(none_btn)
         lay.addLayout(row)
         lay.addWidget(self.require)
+        from ..network.suggestions import SuggestionsBox
+        self.suggestions = SuggestionsBox(self.wiz.ctx, body)
+        self.suggestions.accepted.connect(self.invite_suggested)
+        lay.addWidget(self.suggestions)
         self.model = InviteeModel(self)
         self.table = QTableView()
         self.table.setObjectName("invitees")
@@ -216,6 +220,15 @@ class InviteesPage(StepPage):
         rows = sorted(data.facts.candidates.values(), key=lambda c: c.reference)
         self.model.set_rows(rows, a.get("invitees") or [])
         self.refresh_warnings()
+        groups = self.wiz.state.answers.get(flow.EVENT, {}).get("group_ids") or []
+        self.suggestions.load([int(g) for g in groups], set(self.model.invited))
+
+    def invite_suggested(self, person_ids: list[int]) -> None:
+        """The network's suggestions, accepted: invited as a tick in the list would."""
+        for n, c in enumerate(self.model.rows):
+            if c.person_id in person_ids and c.person_id not in self.model.invited:
+                self.model.setData(self.model.index(n, self.model.INVITE),
+                                   Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
 
     def refresh_warnings(self) -> None:
         if self.data is None:

@@ -7,9 +7,7 @@ next", and each saved incident goes on the undo stack ("Undo record incident").
 """
 from __future__ import annotations
 
-from datetime import date
-
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
@@ -20,19 +18,12 @@ from ...domain.enums import label
 from ...domain.errors import readable
 from ...domain.network import Incident, IncidentKind, IncidentRole
 from ..board.page import call_while_alive
+from ..callins.steps import pydate, qdate
 from ..errors import show_failure
 from ..forms import ServiceCommand
 from .picker import PersonPicker
 
 KINDS = ("incident", "network")      # data_changed kinds a saved incident reloads
-
-
-def qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def pydate(q: QDate) -> date:
-    return date(q.year(), q.month(), q.day())
 
 
 class RecordIncidentCommand(ServiceCommand):
