@@ -18,7 +18,8 @@ from ...security.roles import Can
 from ..board.page import call_while_alive
 from ..context import AppContext
 from ..errors import show_failure
-from ..incidents.dialog import open_incident_dialog, pydate, qdate
+from ..callins.steps import pydate, qdate
+from ..incidents.dialog import open_incident_dialog
 from ..meetings.page import _documents
 from ..models import Column, RowsModel, number_column, sort_text, text_column
 from ..network.reach import reach_text
