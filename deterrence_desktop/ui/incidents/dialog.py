@@ -38,13 +38,7 @@ class RecordIncidentCommand(ServiceCommand):
         self.detail = services.incidents.remove(self.incident_id)
 
     def _again(self, services) -> None:
-        d = self.detail
-        restore = getattr(services.incidents, "restore", None)
-        if restore is not None:
-            self.incident_id = restore(d)
-        else:
-            self.incident_id = services.incidents.record(
-                d.incident, [(p[0], p[3]) for p in d.people], [g[0] for g in d.groups])
+        self.incident_id = services.incidents.restore(self.detail)
 
 
 class EditIncidentCommand(ServiceCommand):
@@ -54,10 +48,6 @@ class EditIncidentCommand(ServiceCommand):
         super().__init__(ctx, KINDS, text,
                          lambda s: s.incidents.update(incident_id, *after),
                          lambda s: s.incidents.update(incident_id, *before))
-
-
-def _person_id(p):
-    return p[0] if isinstance(p, tuple) else p.person_id
 
 
 class IncidentDialog(QDialog):
@@ -203,11 +193,11 @@ class IncidentDialog(QDialog):
         self.kind.setCurrentIndex(max(0, self.kind.findData(str(inc.kind))))
         self.description.setText(inc.description)
         for p in d.people:
-            pid, ref, name, role = p
-            text = ref if not name or name == ref else f"{ref}  {name}"
-            self._chosen.append((pid, text, str(role)))
+            name = p.display_name
+            text = p.reference if not name or name == p.reference else f"{p.reference}  {name}"
+            self._chosen.append((p.person_id, text, str(p.role)))
         self._render_people()
-        direct = {g[0] if isinstance(g, tuple) else g for g in d.groups}
+        direct = {g.group_id for g in d.groups}
         for i in range(self.groups.count()):
             item = self.groups.item(i)
             if item.data(Qt.ItemDataRole.UserRole) in direct:
@@ -251,8 +241,7 @@ class IncidentDialog(QDialog):
 
     def _before(self) -> tuple:
         d = self.detail
-        return (d.incident, [(p[0], p[3]) for p in d.people],
-                [g[0] if isinstance(g, tuple) else g for g in d.groups])
+        return d.incident, d.roles, [g.group_id for g in d.groups]
 
     def _saved(self, incident_id: int, incident, and_next: bool, after: tuple, before) -> None:
         self._saving = False

@@ -44,7 +44,7 @@ class LinkRow:
         ref, name = v.other_reference, getattr(v, "other_name", "") or ""
         self.other_text = ref if not name or name == ref else f"{ref}  {name}"
         self.kind, self.confidence, self.reported_on = v.kind, v.confidence, v.reported_on
-        self.source_text = "shared incidents" if v.derived else (v.source_partner or "")
+        self.source_text = v.source_partner or ""
 
 
 class LinkDialog(QDialog):
@@ -172,11 +172,7 @@ def open_link_dialog(ctx, parent: QWidget, person_id: int, link_id: int | None =
                      other_text: str = "") -> None:
     def load(s):
         partners = s.partners.all()
-        link = None
-        if link_id is not None:
-            link = next((l for l in s.links.stored(person_id) if l.id == link_id), None) \
-                if hasattr(s.links, "stored") else s.links.get(link_id)
-        return partners, link
+        return partners, (s.links.get(link_id) if link_id is not None else None)
 
     def show(result):
         if not ctx.unlocked:

@@ -33,10 +33,7 @@ class RemoveIncidentCommand(ServiceCommand):
         self.detail = services.incidents.remove(self.incident_id)
 
     def _put_back(self, services) -> None:
-        d = self.detail
-        restore = getattr(services.incidents, "restore", None)
-        self.incident_id = restore(d) if restore is not None else services.incidents.record(
-            d.incident, [(p[0], p[3]) for p in d.people], [g[0] for g in d.groups])
+        self.incident_id = services.incidents.restore(self.detail)
 
 
 class IncidentsPage(ListPage):

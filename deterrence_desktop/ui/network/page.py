@@ -350,6 +350,6 @@ class NetworkPage(Page):
 
         def done(written):
             self.ctx.status_message.emit(f"Saved the network picture: {Path(written).name}")
-        call_while_alive(self.ctx, self, lambda s: s.network.export(f, path, fmt), done,
+        call_while_alive(self.ctx, self, lambda s: s.network.export(f, path), done,
                          lambda e: show_failure(self, e, "Could not save the picture"),
                          label="save network picture")

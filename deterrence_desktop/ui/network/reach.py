@@ -50,14 +50,13 @@ def reach_people_columns() -> list[Column]:
             date_column("Reached on", "reached_on")]
 
 
-class ReachRow:
-    """A reached person as the mini table shows it (``id`` opens the person)."""
+class _Person:
+    """A reached member as the mini table shows it (``id``: Enter opens the person)."""
 
-    def __init__(self, person):
-        pid, reference, name, channel, reached_on = person
-        self.id, self.person_id = pid, pid
-        self.reference, self.display_name = reference, name if name != reference else ""
-        self.channel, self.reached_on = channel, reached_on
+    def __init__(self, p):
+        self.id = p.person_id
+        self.reference, self.display_name = p.reference, p.display_name
+        self.channel, self.reached_on = p.channel, p.reached_on
 
 
 class ReachSummary(QWidget):
@@ -115,7 +114,7 @@ class GroupReachCard:
         if self.view.record_id != group_id:
             return                   # another group is showing by now
         self.summary.show_reach(r, threshold)
-        self.table.set_rows([ReachRow(p) for p in r.people])
+        self.table.set_rows([_Person(p) for p in r.people if p.reached_on is not None])
 
     def clear(self) -> None:
         self.summary.show_reach(None)
