@@ -48,6 +48,11 @@ abs_exe=$(cd "$(dirname "$EXE")" && pwd)/$(basename "$EXE")
     printf 'Surname;Forename;DOB\nFictor;Ada;01/02/2003\n' > people.csv
     "$abs_exe" import people demo.ddw people.csv | grep "1 new" >/dev/null \
         || { echo "build: the bundled spreadsheet import did not read a CSV" >&2; exit 1; }
+    # networkx and matplotlib inside the bundle: the network drawn to a PNG and to GraphML.
+    "$abs_exe" network demo.ddw --out network.png --references
+    "$abs_exe" network demo.ddw --out network.graphml --references
+    [ -s network.png ] && [ -s network.graphml ] \
+        || { echo "build: the bundled network export wrote nothing" >&2; exit 1; }
 
     # The app itself starts (offscreen) on its demo workspace and keeps running.
     "$abs_exe" --demo --data-dir "$tmp/data" >gui.log 2>&1 &

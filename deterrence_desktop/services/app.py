@@ -24,14 +24,19 @@ from .catalogue import CatalogueService
 from .cohorts import CohortService
 from .communications import CommunicationService
 from .contacts import ContactService
+from .group_audit import GroupAuditService
 from .groups import GroupService
+from .incidents import IncidentService
+from .links import LinkService
 from .imports.service import ImportService
 from .letters import LetterService
 from .maintenance import MaintenanceService
 from .meetings import MeetingService
+from .network import NetworkService
 from .notifications import NotificationService
 from .partners import PartnerService
 from .people import PeopleService
+from .reach import ReachService
 from .trackers import TrackerService
 from .users import PartnershipService, UserService
 
@@ -70,6 +75,11 @@ class WorkspaceServices:
         self.letters = LetterService(self)
         self.imports = ImportService(self)
         self.anchors = AnchorService(self)
+        self.incidents = IncidentService(self)      # issue 14: the group audit and the network
+        self.links = LinkService(self)
+        self.reach = ReachService(self)
+        self.group_audit = GroupAuditService(self)
+        self.network = NetworkService(self)
 
     @property
     def clock(self) -> _clock.Clock:

@@ -39,6 +39,8 @@ OPTIONS: dict[str, Option] = {o.key: o for o in [
     Option("letterhead_address", str, "", "Letterhead: the partnership's return address (one line each)"),
     Option("letterhead_phone", str, "", "Letterhead: phone number for people who get a letter"),
     Option("letterhead_email", str, "", "Letterhead: email address for people who get a letter"),
+    Option("reach_threshold", float, 1 / 3, "A group counts as reached once this share of its "
+                                             "current members has had the message"),
 ]}
 
 

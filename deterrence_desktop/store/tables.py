@@ -392,3 +392,5 @@ COUNTED_TABLES = [
     InvitationRow, MeetingRow, MeetingItemRow, CustomNotificationRow, LetterTemplateRow,
     LetterBatchRow, LetterIssueRow, SignatoryRow, AssetRow, RetentionReviewRow, SettingRow, AuditEntryRow,
 ]
+
+from . import tables_network  # noqa: E402,F401  (issue 14: incidents, links, group audits)
