@@ -78,6 +78,9 @@ PAGES: list[tuple[str, type[Page] | Deferred]] = [
     ("letters", Deferred("Letters", "letters.page", "LettersPage")),
     ("meetings", Deferred("Meetings", "meetings.page", "MeetingsPage")),
     ("audit", Deferred("Audit log", "audit.page", "AuditLogPage")),
+    ("incidents", Deferred("Incidents", "incidents.page", "IncidentsPage")),
+    ("group_audit", Deferred("Group audit", "group_audit.page", "GroupAuditPage")),
+    ("network", Deferred("Network", "network.page", "NetworkPage")),
 ]
 # Modules of features that add menus rather than pages; imported with the deferred pages.
 FEATURE_MODULES = ("security.install", "trackers.menu", "trackers.dialogs",
@@ -99,7 +102,7 @@ def _import_features() -> None:
 
 # ctx.open_requested kinds -> the page that shows them
 OPEN_KINDS = {"person": "people", "group": "groups", "partner": "partners",
-              "meeting": "meetings"}
+              "meeting": "meetings", "incident": "incidents"}
 
 
 class MainWindow(QMainWindow):

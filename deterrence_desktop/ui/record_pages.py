@@ -360,6 +360,8 @@ class PersonView(RecordView):
         self.delivery_summary.setObjectName("deliverySummary")
         self.delivery_summary.setWordWrap(True)
         comm_card.layout_.insertWidget(1, self.delivery_summary)
+        from .incidents.links import PersonLinksCard
+        self.links = PersonLinksCard(self)
 
         g = self.grid
         g.addWidget(details, 0, 0, 2, 1)
@@ -368,12 +370,13 @@ class PersonView(RecordView):
         g.addWidget(group_card, 2, 0)
         g.addWidget(infl_card, 2, 1)
         g.addWidget(cohort_card, 3, 0, 1, 2)
-        g.addWidget(act_card, 4, 0, 1, 2)
-        g.addWidget(comm_card, 5, 0, 1, 2)
-        g.addWidget(notes, 6, 0, 1, 2)
+        g.addWidget(self.links.card, 4, 0, 1, 2)
+        g.addWidget(act_card, 5, 0, 1, 2)
+        g.addWidget(comm_card, 6, 0, 1, 2)
+        g.addWidget(notes, 7, 0, 1, 2)
         g.setColumnStretch(0, 1)
         g.setColumnStretch(1, 1)
-        g.setRowStretch(7, 1)
+        g.setRowStretch(8, 1)
 
     def _emit(self, signal) -> None:
         if self.record_id is not None:
@@ -462,6 +465,7 @@ class PersonView(RecordView):
         self.cohorts.set_rows(page.cohort_memberships)
         self.actions.set_rows(page.actions)
         self.timeline.set_rows(page.communications)
+        self.links.load(p.id)
         by = page.deliverers()
         if by:
             parts = ", ".join(f"{who} ×{n}" for who, n in sorted(by.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -314,6 +314,8 @@ def file_dialog(qtbot, title: str | re.Pattern, path) -> None:
     dlg = dialog(qtbot, title, QFileDialog)
     name = dlg.findChild(QLineEdit, "fileNameEdit")
     assert name is not None, "not Qt's own file dialog (give it DontUseNativeDialog)"
+    dlg.activateWindow()        # typed into an inactive dialog, a path selects its folders
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dlg, timeout=WAIT)
     type_into(qtbot, name, str(path))
     qtbot.keyClick(name, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=WAIT)

@@ -22,6 +22,7 @@ from ..callins.steps import pydate, qdate
 from ..incidents.dialog import open_incident_dialog
 from ..meetings.page import _documents
 from ..models import Column, RowsModel, number_column, sort_text, text_column
+from ..network.page import save_dialog
 from ..network.reach import reach_text
 from ..page import Page
 
@@ -273,20 +274,13 @@ class GroupAuditPage(Page):
                          label="close audit session")
 
     # -- PDF -------------------------------------------------------------------------------
-    def ask_pdf(self) -> QFileDialog | None:
-        from PySide6.QtWidgets import QFileDialog
+    def ask_pdf(self):
         session = next((s for s in self.sessions if s.id == self.session_id), None)
         if session is None:
             return None
         name = f"{session.held_on:%Y-%m-%d}-group-audit.pdf"
-        dialog = QFileDialog(self, "Save the group audit", str(_documents() / name), "PDF (*.pdf)")
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("pdf")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.fileSelected.connect(lambda path: self._ask_names(session.id, Path(path)))
-        dialog.open()
-        return dialog
+        return save_dialog(self, "Save the group audit", _documents() / name,
+                           lambda path: self._ask_names(session.id, Path(path)))
 
     def _ask_names(self, session_id: int, path: Path) -> None:
         names = False

@@ -55,6 +55,23 @@ def legend_html() -> str:
     return "<br/>".join(rows)
 
 
+def save_dialog(parent: QWidget, title: str, start: Path, chosen) -> QFileDialog:
+    """Ask where to save (not blocking): Qt's own dialog, the same on every desktop and
+    drivable by the journeys; ``chosen(path)`` once accepted. The suffix of ``start``
+    (pdf, png) is the file type."""
+    suffix = start.suffix.lstrip(".")
+    dialog = QFileDialog(parent, title, str(start))
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.setNameFilter(f"{suffix.upper()} (*.{suffix})")
+    dialog.setDefaultSuffix(suffix)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.selectFile(start.name)
+    dialog.fileSelected.connect(chosen)
+    dialog.open()
+    return dialog
+
+
 class NetworkPage(Page):
     title = "Network"
     data_kinds = ("network", "incident", "link", "person", "group", "communication", "call_in", "custom_notification")
@@ -332,15 +349,8 @@ class NetworkPage(Page):
             return None
         today = self.ctx.services.today() if self.ctx.services is not None else None
         name = f"{today:%Y-%m-%d}-network.{fmt}" if today else f"network.{fmt}"
-        dialog = QFileDialog(self, f"Save the network as {fmt.upper()}", str(_documents() / name),
-                             f"{fmt.upper()} (*.{fmt})")
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix(fmt)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.fileSelected.connect(lambda path: self.export(Path(path), fmt))
-        dialog.open()
-        return dialog
+        return save_dialog(self, f"Save the network as {fmt.upper()}", _documents() / name,
+                           lambda path: self.export(Path(path), fmt))
 
     def export(self, path: Path, fmt: str) -> None:
         f = self.current_filter()
