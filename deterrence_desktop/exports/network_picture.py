@@ -43,7 +43,6 @@ def _figure(picture, marking: str, size: tuple[float, float], dpi: int) -> Figur
     ax.set_axis_off()
     ax.set_xlim(-0.05, 1.05)
     ax.set_ylim(-0.05, 1.05)
-    ax.set_aspect("equal", adjustable="box")
     colours = group_colours(picture)
     at = {n.key: (n.x, n.y) for n in picture.nodes}
     for kind, (colour, width, style) in EDGE_STYLE.items():

@@ -361,7 +361,8 @@ def generate(app: WorkspaceServices, size: DemoSize = DEMO, seed: int = 42,
         if comms:
             s.execute(insert(CommunicationRow), comms)
 
-        from . import audit
+        from . import audit, network_demo
+        network_demo.add(s, random.Random(seed + 2), today, app.actor.username)   # issue 14
         audit.append(s, app.actor.username, AuditOperation.COLLECTION, "workspace", "demo",
                      f"fictional demo data: {size.people} people, {size.groups} groups, "
                      f"{size.actions + recorded} actions ({recorded} recording levers and offers), "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timezone
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -155,10 +155,13 @@ class GroupAuditService(Service):
 
     @staticmethod
     def _summary(s, row: SessionRow) -> str:
-        since = row.opened_at.replace(tzinfo=timezone.utc).isoformat(timespec="microseconds")
+        """What was recorded after the session's own opening entry, by entity and operation."""
+        opened = s.scalar(select(AuditEntryRow.seq).where(
+            AuditEntryRow.entity == "group_audit", AuditEntryRow.entity_ref == str(row.id),
+            AuditEntryRow.operation == AuditOperation.COLLECTION.value).limit(1)) or 0
         counts: Counter = Counter()
         for entity, operation in s.execute(select(AuditEntryRow.entity, AuditEntryRow.operation)
-                                           .where(AuditEntryRow.at >= since,
+                                           .where(AuditEntryRow.seq > opened,
                                                   AuditEntryRow.operation.in_(RECORDED),
                                                   AuditEntryRow.entity != "group_audit")):
             counts[(entity, operation)] += 1

@@ -100,6 +100,13 @@ class KeyPlayer(NamedTuple):
     reasons: list[str]
 
 
+class NetworkExport(NamedTuple):
+    path: Path
+    people: int
+    groups: int
+    references_only: bool
+
+
 class Suggestion(NamedTuple):
     person_id: int
     label: str
@@ -179,9 +186,11 @@ class NetworkService(Service):
         built = self._build(flt or NetworkFilter(), "network analysis", audit=False)
         return suggested_groupings(built.person_graph)
 
-    def export(self, flt: NetworkFilter, path: Path | str) -> Path:
+    def export(self, flt: NetworkFilter, path: Path | str,
+               picture: NetworkPicture | None = None) -> NetworkExport:
         """Write the network to ``path`` (.png, .pdf or .graphml, by its suffix): a disclosure,
-        audited; with names only for roles that may export them."""
+        audited; with names only for roles that may export them. ``picture``: the one on
+        screen (drawn from its positions), else it is made from ``flt``."""
         from ..exports import network_picture as out
 
         path = Path(path)
@@ -190,8 +199,9 @@ class NetworkService(Service):
             raise ValidationError("out", "the network is written as .png, .pdf or .graphml")
         if not flt.references_only:
             self.require_names_export("network", path.name)
-        built = self._build(flt, "network export", audit=False)
-        picture = picture_of(built, flt.references_only)
+        if picture is None or picture.references_only != flt.references_only:
+            picture = picture_of(self._build(flt, "network export", audit=False),
+                                 flt.references_only)
         marking = self.app.partnership.get().protective_marking
         if suffix == ".graphml":
             out.write_graphml(graph_of(picture), path, marking)
@@ -199,12 +209,13 @@ class NetworkService(Service):
             out.write_pdf(picture, path, marking)
         else:
             out.write_png(picture, path, marking)
+        people = sum(1 for n in picture.nodes if n.kind == "person")
         with self.tx() as uow:
             uow.audit(AuditOperation.DISCLOSURE, "network", suffix.lstrip("."),
-                      f"{sum(1 for n in picture.nodes if n.kind == 'person')} people, "
+                      f"{people} people, {len(picture.groups)} groups, "
                       f"{'references only' if flt.references_only else 'with names'}",
                       recipient=path.name[:200])
-        return path
+        return NetworkExport(path, people, len(picture.groups), flt.references_only)
 
     # -- building --------------------------------------------------------------
     def _names_hidden(self) -> bool:
