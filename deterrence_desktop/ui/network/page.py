@@ -354,12 +354,16 @@ class NetworkPage(Page):
 
     def export(self, path: Path, fmt: str) -> None:
         f = self.current_filter()
-        if not self.ctx.permits(Can.EXPORT_NAMES):     # names leave the workspace only with the right
-            from dataclasses import replace
-            f = replace(f, references_only=True)
+        picture = self.picture              # drawn from the positions on screen
+        if not self.ctx.permits(Can.EXPORT_NAMES) and not f.references_only:
+            from dataclasses import replace     # names leave only with the right to export them
+            f, picture = replace(f, references_only=True), None
 
         def done(written):
-            self.ctx.status_message.emit(f"Saved the network picture: {Path(written).name}")
-        call_while_alive(self.ctx, self, lambda s: s.network.export(f, path), done,
+            self.ctx.status_message.emit(
+                f"Saved the network picture ({written.people} people, "
+                f"{'references only' if written.references_only else 'with names'}): "
+                f"{written.path.name}")
+        call_while_alive(self.ctx, self, lambda s: s.network.export(f, path, picture), done,
                          lambda e: show_failure(self, e, "Could not save the picture"),
                          label="save network picture")
