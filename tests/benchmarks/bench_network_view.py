@@ -4,9 +4,10 @@ panning and zooming frame by frame, each frame painted synchronously.
     .venv/bin/python tests/benchmarks/bench_network_view.py [--nodes 300] [--frames 120]
 
 Prints the time to build the scene from a picture and show it, and the median, 95th
-percentile and worst frame of a pan (drags of 12 px) and of a zoom (in and out in wheel
-steps, which also re-decides the labels when the zoom crosses a band). Target: no frame
-over 50 ms at 300 nodes. Runs offscreen unless QT_QPA_PLATFORM says otherwise.
+percentile and worst frame of a pan (scrolls of 12 px) and of a zoom (in and out in wheel
+steps, which also re-decides the labels when the zoom crosses a band), as wall time and
+as the GUI thread's CPU time (on a shared, loaded machine the wall time measures the
+other processes too). Target: no frame over 50 ms at 300 nodes. Runs offscreen unless QT_QPA_PLATFORM says otherwise.
 Not a test: pytest ignores tests/benchmarks.
 """
 from __future__ import annotations
@@ -55,11 +56,14 @@ def main() -> int:
           f"platform={app.platformName()}")
     print(f"{'build and first paint':<22} {build * 1000:.1f} ms")
 
-    def frame(step) -> float:
-        t = time.perf_counter()
+    cpu: dict[str, list[float]] = {"pan": [], "zoom": []}
+
+    def frame(step, kind: str) -> float:
+        t, c = time.perf_counter(), time.thread_time()
         step()
         view.viewport().repaint()         # paint now, not at the next event loop turn
         app.processEvents()
+        cpu[kind].append(time.thread_time() - c)   # this thread's own work, whatever the load
         return time.perf_counter() - t
 
     view.zoom_by(2.0)
@@ -67,17 +71,23 @@ def main() -> int:
     pan = []
     for i in range(args.frames):
         d = 12 if (i // 30) % 2 == 0 else -12
-        pan.append(frame(lambda: (h.setValue(h.value() + d), v.setValue(v.value() + d // 2))))
+        pan.append(frame(lambda: (h.setValue(h.value() + d), v.setValue(v.value() + d // 2)), "pan"))
     zoom = []
     for i in range(args.frames):
         f = 1.15 if (i // 20) % 2 == 0 else 1 / 1.15
-        zoom.append(frame(lambda: view.zoom_by(f)))
+        zoom.append(frame(lambda: view.zoom_by(f), "zoom"))
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; wall time per frame:")
     print(figures("pan", pan))
     print(figures("zoom (wheel steps)", zoom))
+    print("CPU time of the GUI thread per frame (what the frame costs without other processes):")
+    print(figures("pan (cpu)", cpu["pan"]))
+    print(figures("zoom (cpu)", cpu["zoom"]))
     print(f"label bands decided: {len(view.net._bands)}; labels shown now: "
           f"{len(view.net.visible_labels())} of {len(view.net.labels)}")
     worst = max(pan + zoom) * 1000
-    print(f"worst frame {worst:.1f} ms (target under 50 ms): {'OK' if worst < 50 else 'OVER'}")
+    worst_cpu = max(cpu["pan"] + cpu["zoom"]) * 1000
+    print(f"worst frame {worst:.1f} ms wall, {worst_cpu:.1f} ms CPU (target under 50 ms): "
+          f"{'OK' if worst < 50 else 'OVER (wall)'}")
     return 0
 
 

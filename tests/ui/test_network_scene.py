@@ -46,13 +46,27 @@ def test_labels_never_overlap_and_more_show_when_zoomed_in(qtbot):
         for b in rects[i + 1:]:
             assert not QRectF(a).adjusted(1, 1, -1, -1).intersects(QRectF(b)), "labels pile up"
     assert all(k.startswith("g:") for k in far[:10])        # groups keep their names first
-    view.zoom_by(4.0)
+    view.zoom_by(6.0)                        # from the whole picture to a part of it
     near = view.net.visible_labels()
     assert len(near) > len(far)
     rects = label_rects(view)
     for i, a in enumerate(rects):
         for b in rects[i + 1:]:
             assert not QRectF(a).adjusted(1, 1, -1, -1).intersects(QRectF(b))
+
+
+def test_a_persons_label_never_covers_a_node_and_every_group_is_named(qtbot):
+    view = make_view(qtbot)
+    view.zoom_by(6.0)
+    shown = view.net.visible_labels()
+    assert {k for k in view.net.nodes if k.startswith("g:")} <= set(shown)
+    nodes = [view.mapFromScene(i.sceneBoundingRect()).boundingRect() for i in view.net.nodes.values()]
+    for key in shown:
+        if key.startswith("p:"):
+            item = view.net.labels[key]
+            rect = item.deviceTransform(view.viewportTransform()).mapRect(item.boundingRect())
+            assert not any(QRectF(rect).adjusted(2, 2, -2, -2).intersects(QRectF(n).adjusted(3, 3, -3, -3))
+                           for n in nodes), key
 
 
 def test_labels_are_decided_once_per_zoom_band(qtbot):

@@ -50,7 +50,8 @@ def audit_columns() -> list[Column]:
                tooltip="Current members who heard the message directly (call-in, custom "
                        "notification, letter delivered, influencer); a no-show or an undelivered "
                        "letter does not count",
-               foreground=lambda r: REACHED if r.reach.reached_flag else NOT_REACHED),
+               foreground=lambda r: REACHED if r.reach.reached_flag
+               and not r.reach.unreached_since_incident else NOT_REACHED),
     ]
 
 
@@ -143,6 +144,7 @@ class GroupAuditPage(Page):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setWordWrap(False)
         head = self.table.horizontalHeader()

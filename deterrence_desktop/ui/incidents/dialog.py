@@ -125,7 +125,7 @@ class IncidentDialog(QDialog):
         self.groups = QListWidget(self)
         self.groups.setObjectName("incidentGroups")
         self.groups.setAccessibleName("Groups involved directly")
-        self.groups.setMaximumHeight(110)
+        self.groups.setMaximumHeight(8 + 22 * min(6, max(3, len(groups))))
         groups_label.setBuddy(self.groups)
         for g in groups:
             item = QListWidgetItem(g.name)

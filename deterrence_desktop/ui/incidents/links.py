@@ -25,10 +25,14 @@ KINDS = ("link", "network", "person")
 STORED_KINDS = [k for k in LinkKind if k.value != "co_offending"]    # co-offending is derived
 
 
+def link_label(kind) -> str:
+    return "Co-offending" if str(kind) == "co_offending" else label(kind)
+
+
 def link_columns() -> list[Column]:
     return [
         text_column("Linked to", "other_text"),
-        Column("Kind", lambda r: label(r.kind), lambda r: str(r.kind)),
+        Column("Kind", lambda r: link_label(r.kind), lambda r: str(r.kind)),
         text_column("Source", "source_text"),
         date_column("Reported", "reported_on"),
         Column("Confidence", lambda r: label(r.confidence), lambda r: str(r.confidence)),

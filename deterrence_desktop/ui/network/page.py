@@ -25,6 +25,7 @@ from ..board.page import call_while_alive
 from ..context import AppContext
 from ..errors import show_failure
 from ..flow import FlowLayout
+from ..incidents.links import link_label
 from ..meetings.page import _documents
 from ..page import Page
 from .scene import EDGE_STYLES, NetworkView
@@ -47,8 +48,8 @@ def legend_html() -> str:
     rows = []
     for kind in ("member", "co_offending", "family", "associate", "victim_of", "rival", "ally"):
         colour, width, dashed, text = EDGE_STYLES[kind]
-        line = "┄┄" if dashed else "──"
-        rows.append(f"<span style='color:{colour}; font-weight:700'>{line}</span> {escape(text)}")
+        line = "╍╍╍" if dashed else "━━━"
+        rows.append(f"<span style='color:{colour}; font-weight:900'>{line}</span> {escape(text)}")
     rows.append("<span style='color:#1b7f3b; font-weight:700'>◯</span> reached by the message")
     rows.append("<span style='color:#b3261e; font-weight:700'>◌</span> not yet reached")
     rows.append("● person (larger: more central) &nbsp; ■ group")
@@ -136,7 +137,7 @@ class NetworkPage(Page):
         self.cohort.addItem("All cohorts", ANY)
         self.link_kind.addItem("All kinds of link", "")
         for k in LinkKind:
-            self.link_kind.addItem(label(k), k.value)
+            self.link_kind.addItem(link_label(k), k.value)
         for text, value in CONFIDENCES:
             self.confidence.addItem(text, value)
         for text, days in PERIODS:

@@ -17,11 +17,10 @@ def reach_text(r) -> str:
     if not r.current_members:
         return "no current members"
     text = f"{r.reached} of {r.current_members} ({r.share:.0%})"
-    if r.reached_flag:
-        return f"{text} ✓ reached"
+    text += " ✓ reached" if r.reached_flag else " not yet reached"
     if r.unreached_since_incident:
-        return f"{text} ⚠ not reached since its last incident"
-    return f"{text} not yet reached"
+        text += f" · ⚠ not reached since its last incident ({r.last_incident:%d %b})"
+    return text
 
 
 def channels_text(r) -> str:
@@ -75,7 +74,7 @@ class ReachSummary(QWidget):
         if r is None:
             self.headline.setText("")
             return
-        colour = "#1b6b34" if r.reached_flag else "#a12a2a"
+        colour = "#1b6b34" if r.reached_flag and not r.unreached_since_incident else "#a12a2a"
         lines = [f"<span style='color:{colour}; font-weight:700'>{escape(reach_text(r))}</span>"]
         ch = channels_text(r)
         if ch:

@@ -55,8 +55,9 @@ def group_colour(colour_key, order: dict) -> QColor:
 
 
 def scene_scale(n_nodes: int) -> float:
-    """Scene units per layout unit: more nodes get more room, so density stays readable."""
-    return max(320.0, 42.0 * math.sqrt(max(n_nodes, 1)))
+    """Scene units per layout unit (the layout spans about one unit): more nodes get more
+    room, so that the nodes (5 to 24 units across) stay apart as the density grows."""
+    return max(700.0, 150.0 * math.sqrt(max(n_nodes, 1)))
 
 
 def node_radius(node) -> float:
@@ -179,7 +180,8 @@ class NetworkScene(QGraphicsScene):
         self.nodes_rect = QRectF()
         for item in self.nodes.values():
             self.nodes_rect |= item.sceneBoundingRect()
-        self.setSceneRect(self.nodes_rect.adjusted(-200, -200, 200, 200))
+        m = max(self.nodes_rect.width(), self.nodes_rect.height())     # room to pan around
+        self.setSceneRect(self.nodes_rect.adjusted(-m, -m, m, m))
 
     def _make_labels(self, nodes) -> None:
         metrics = {False: QFontMetricsF(self.font), True: QFontMetricsF(self.group_font)}
@@ -237,6 +239,15 @@ class NetworkScene(QGraphicsScene):
         cell = 60.0
         grid: dict[tuple[int, int], list[QRectF]] = {}
         shown: dict[str, tuple[float, float]] = {}
+
+        def cells_of(rect: QRectF):
+            return [(i, j) for i in range(int(rect.left() // cell), int(rect.right() // cell) + 1)
+                    for j in range(int(rect.top() // cell), int(rect.bottom() // cell) + 1)]
+        for node in self.nodes.values():       # a label never covers a node
+            r = node.radius * zoom
+            rect = QRectF(node.pos().x() * zoom - r, node.pos().y() * zoom - r, 2 * r, 2 * r)
+            for c in cells_of(rect):
+                grid.setdefault(c, []).append(rect)
         for key in self._label_order:
             node = self.nodes[key]
             w, h = self._label_sizes[key]
@@ -245,9 +256,10 @@ class NetworkScene(QGraphicsScene):
             cx, cy = node.pos().x() * zoom, node.pos().y() * zoom
             top = cy + node.radius * zoom + 1
             rect = QRectF(cx - w / 2, top, w, h)
-            cells = [(i, j) for i in range(int(rect.left() // cell), int(rect.right() // cell) + 1)
-                     for j in range(int(rect.top() // cell), int(rect.bottom() // cell) + 1)]
-            if any(rect.intersects(r) for c in cells for r in grid.get(c, ())):
+            cells = cells_of(rect)
+            # a group is always named (groups come first, so only a node can be under it)
+            if node.node.kind != "group" and any(rect.intersects(r) for c in cells
+                                                 for r in grid.get(c, ())):
                 continue
             for c in cells:
                 grid.setdefault(c, []).append(rect)
@@ -290,6 +302,9 @@ class NetworkView(QGraphicsView):
         self.setBackgroundBrush(QBrush(QColor("#fbfcfc")))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("Network picture")
+        # panned by dragging: no scroll bars eating into a laptop's screen
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._press_pos = None
         # While the picture moves it is drawn without antialiasing (several times cheaper
         # with hundreds of edges); a moment after it stops, once more smoothly.
