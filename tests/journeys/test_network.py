@@ -11,13 +11,15 @@ Crew no-show is no longer counted as reached through the call-in.
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QTableView, QTableWidget
 
-from driver import (WAIT, button, choose, click_row, dialog, field, navigate, press, row_of, see,
-                    shot, type_into)
+from driver import (SCREENSHOTS, WAIT, choose, click_row, dialog, field, file_dialog, navigate, press,
+                    row_of, screen_size, see, shot, type_into)
 
 ATTENDED, NO_SHOW = "Bluebell Line", "Copperfield Crew"
 PLACE = "Marlpit Lane underpass (fictional)"
@@ -54,6 +56,15 @@ def _suspects(win):
     return win.ctx.call_sync(read)
 
 
+def _render(pdf: Path, name: str) -> Path:
+    """The PDF's first page as a PNG beside the screenshots, for a person to look at."""
+    w, h = screen_size()
+    out = SCREENSHOTS / f"{w}x{h}" / name           # pdftoppm adds the .png
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf), str(out)], check=True)
+    return Path(f"{out}.png")
+
+
 def _pick(qtbot, dlg, reference: str, role: str) -> None:
     choose(qtbot, field(qtbot, dlg, "Role", QComboBox), role)
     search = field(qtbot, dlg, "Find a person")
@@ -63,7 +74,8 @@ def _pick(qtbot, dlg, reference: str, role: str) -> None:
     qtbot.keyClick(search, Qt.Key.Key_Return)
 
 
-def test_incident_between_rivals_shows_on_the_network_and_reach_follows_the_call_in(qtbot, app_window):
+def test_incident_between_rivals_shows_on_the_network_and_reach_follows_the_call_in(qtbot, app_window,
+                                                                                   tmp_path):
     win = app_window
     held_title, a_ref, b_ref = _suspects(win)
     before = _reach(win)
@@ -119,8 +131,19 @@ def test_incident_between_rivals_shows_on_the_network_and_reach_follows_the_call
     item = net.view.net.nodes[a_key]
     net.view.centerOn(item)
     qtbot.mouseClick(net.view.viewport(), Qt.MouseButton.LeftButton, pos=net.view.mapFromScene(item.pos()))
-    see(qtbot, item.node.label, net)
+    a_name = item.node.label
+    see(qtbot, a_name, net)
     shot(win, "network", "2-network-bluebell-and-rivals")
+    # saved as a PDF for the partnership: marked, with the people on screen
+    pdf = tmp_path / "bluebell-network.pdf"
+    press(qtbot, "Save PDF…", net)
+    file_dialog(qtbot, "Save the network as PDF", pdf)
+    qtbot.waitUntil(pdf.exists, timeout=WAIT)
+    qtbot.waitUntil(lambda: re.match(r"Saved the network picture \(\d+ people, with names\)",
+                                     win.statusBar().currentMessage()), timeout=WAIT)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "OFFICIAL-SENSITIVE" in text and "Bluebell Line" in text
+    _render(pdf, "network-2-network-pdf")
     choose(qtbot, field(qtbot, net, "Group", QComboBox), "All groups")
     qtbot.waitUntil(lambda: net.picture is not pic and len(net.picture.nodes) > len(pic.nodes), timeout=WAIT)
     shot(win, "network", "3-network-all")
@@ -133,6 +156,17 @@ def test_incident_between_rivals_shows_on_the_network_and_reach_follows_the_call
     r, n, _c, _p = before[ATTENDED]
     assert bluebell.siblingAtColumn(reach_col).data().startswith(f"{r} of {n} ")
     shot(win, "network", "4-group-audit")
+    audit_pdf = tmp_path / "group-audit.pdf"
+    press(qtbot, "Save audit PDF…", audit)
+    file_dialog(qtbot, "Save the group audit", audit_pdf)
+    names = dialog(qtbot, "Names in the audit")
+    press(qtbot, "No", names)                     # references only, the safer default
+    qtbot.waitUntil(audit_pdf.exists, timeout=WAIT)
+    text = subprocess.run(["pdftotext", "-layout", str(audit_pdf), "-"], capture_output=True,
+                          text=True).stdout
+    assert "OFFICIAL-SENSITIVE" in text and ATTENDED in text
+    assert a_name not in text                     # references, never names
+    _render(audit_pdf, "network-4-group-audit-pdf")
 
     # -- 5. The call-in already held: the Bluebell suspect attended, the Copperfield one did not --
     callins = navigate(qtbot, win, "Call-ins")

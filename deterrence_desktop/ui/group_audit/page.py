@@ -284,16 +284,22 @@ class GroupAuditPage(Page):
         return save_dialog(self, "Save the group audit", _documents() / name,
                            lambda path: self._ask_names(session.id, Path(path)))
 
-    def _ask_names(self, session_id: int, path: Path) -> None:
-        names = False
-        if self.ctx.permits(Can.EXPORT_NAMES):
-            box = QMessageBox(QMessageBox.Icon.Question, "Names in the audit",
-                              "Include people's names beside their partnership references?\n\n"
-                              "Choose No for references only (the safer default).",
-                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-            box.setDefaultButton(QMessageBox.StandardButton.No)
-            names = box.exec() == QMessageBox.StandardButton.Yes
-        self.write_pdf(session_id, path, names)
+    def _ask_names(self, session_id: int, path: Path) -> QMessageBox | None:
+        """References or names, as the coordinator chooses (references for a role that may
+        not export names). Not blocking: the PDF is written once answered."""
+        if not self.ctx.permits(Can.EXPORT_NAMES):
+            self.write_pdf(session_id, path, False)
+            return None
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+        box = QMessageBox(QMessageBox.Icon.Question, "Names in the audit",
+                          "Include people's names beside their partnership references?\n\n"
+                          "Choose No for references only (the safer default).", yes | no, self)
+        box.setDefaultButton(no)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _r: self.write_pdf(
+            session_id, path, box.standardButton(box.clickedButton()) == yes))
+        box.open()
+        return box
 
     def write_pdf(self, session_id: int, path: Path, names: bool) -> None:
         def done(written):
