@@ -46,11 +46,15 @@ EDGE_ORDER = ("member", "associate", "family", "victim_of", "co_offending", "all
 LABEL_BANDS = 1.25          # zoom bands: labels are re-decided when the zoom crosses one
 
 
-def group_colour(colour_key, order: dict) -> QColor:
-    """The colour of a group (``colour_key`` of a node), stable for one picture."""
+def group_colour(colour_key) -> QColor:
+    """The colour of a group (a node's ``colour``: its group's id). Taken from the id, so a
+    group keeps its colour whatever the filter shows beside it."""
     if colour_key is None or colour_key == "":
         return QColor(NO_GROUP)
-    n = order.setdefault(colour_key, len(order))
+    try:
+        n = int(colour_key) - 1
+    except (TypeError, ValueError):
+        n = sum(map(ord, str(colour_key)))
     return QColor(GROUP_COLOURS[n % len(GROUP_COLOURS)])
 
 
@@ -121,7 +125,6 @@ class NetworkScene(QGraphicsScene):
         self.labels: dict[str, QGraphicsSimpleTextItem] = {}
         self.edge_items: dict[str, QGraphicsPathItem] = {}
         self.edge_counts: dict[str, int] = {}
-        self.colours: dict = {}
         self.nodes_rect = QRectF()
         self._label_order: list[str] = []
         self._label_sizes: dict[str, tuple[float, float]] = {}
@@ -142,15 +145,11 @@ class NetworkScene(QGraphicsScene):
         self.nodes, self.labels, self.edge_items, self.edge_counts = {}, {}, {}, {}
         self._bands, self.band, self._shown = {}, None, {}
         self._label_sizes, self._label_order = {}, []
-        self.colours = {}
         nodes: Sequence = list(picture.nodes) if picture is not None else []
         edges: Sequence = list(picture.edges) if picture is not None else []
         scale = scene_scale(len(nodes))
-        # groups first so that the colours follow the groups' order in the picture
-        for n in sorted(nodes, key=lambda n: n.kind != "group"):
-            group_colour(getattr(n, "colour", None), self.colours)
         for n in nodes:
-            item = NodeItem(n, group_colour(getattr(n, "colour", None), self.colours),
+            item = NodeItem(n, group_colour(getattr(n, "colour", None)),
                             QPointF(float(n.x) * scale, float(n.y) * scale))
             self.addItem(item)
             self.nodes[n.key] = item
