@@ -19,7 +19,7 @@ from ..board.page import call_while_alive
 from ..context import AppContext
 from ..errors import show_failure
 from ..callins.steps import pydate, qdate
-from ..incidents.dialog import open_incident_dialog
+from ..incidents.dialog import confirm, open_incident_dialog
 from ..meetings.page import _documents
 from ..models import Column, RowsModel, number_column, sort_text, text_column
 from ..network.page import save_dialog
@@ -262,12 +262,10 @@ class GroupAuditPage(Page):
         sid = self.session_id
         if sid is None:
             return
-        answer = QMessageBox.question(
-            self, "Close the session", "Close this audit session? What was recorded during it "
-            "becomes one entry of the audit log.")
-        if answer != QMessageBox.StandardButton.Yes:
-            return
+        confirm(self, "Close the session", "Close this audit session? What was recorded during "
+                "it becomes one entry of the audit log.", lambda: self._close(sid))
 
+    def _close(self, sid: int) -> None:
         def done(_):
             self.ctx.status_message.emit("Closed the group audit session")
             self.ctx.data_changed.emit("group_audit")

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox, QDateEdit, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
+    QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
 
 from ...domain.enums import label
@@ -24,6 +24,17 @@ from ..forms import ServiceCommand
 from .picker import PersonPicker
 
 KINDS = ("incident", "network")      # data_changed kinds a saved incident reloads
+
+
+def confirm(parent: QWidget, title: str, text: str, then) -> QMessageBox:
+    """Ask Yes/No without blocking; ``then()`` on Yes."""
+    yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, yes | no, parent)
+    box.setDefaultButton(no)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.finished.connect(lambda _r: then() if box.standardButton(box.clickedButton()) == yes else None)
+    box.open()
+    return box
 
 
 class RecordIncidentCommand(ServiceCommand):

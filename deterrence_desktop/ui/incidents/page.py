@@ -3,7 +3,7 @@ sitting (the quick entry dialog), edit one (Enter or double click), remove one (
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from ...domain.enums import label
 from ...security.roles import Can
@@ -12,7 +12,7 @@ from ..errors import show_failure
 from ..forms import ServiceCommand
 from ..lists import ListPage
 from ..models import Column, date_column, number_column, sort_text, text_column
-from .dialog import KINDS, open_incident_dialog
+from .dialog import KINDS, confirm, open_incident_dialog
 
 
 def _names(value) -> str:
@@ -94,11 +94,10 @@ class IncidentsPage(ListPage):
             return
         row = self.model.row_object(self.model.row_of_id(incident_id))
         what = f"{label(row.kind)} on {row.occurred_on.strftime('%d %b %Y')}"
-        answer = QMessageBox.question(self, "Remove incident",
-                                      f"Remove the {what.lower()} at {row.place}? Ctrl+Z puts it back.")
-        if answer != QMessageBox.StandardButton.Yes:
-            return
+        confirm(self, "Remove incident", f"Remove the {what.lower()} at {row.place}? Ctrl+Z "
+                "puts it back.", lambda: self._remove(incident_id, what))
 
+    def _remove(self, incident_id: int, what: str) -> None:
         def done(detail):
             self.ctx.undo_stack.push(RemoveIncidentCommand(self.ctx, detail, f"Remove incident: {what}"))
             for kind in KINDS:
