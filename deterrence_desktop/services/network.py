@@ -22,8 +22,10 @@ from .base import Service
 from .reach import GroupReach, refuse_partner_officer
 from .settings import SettingsService
 
-EXACT_BETWEENNESS_UP_TO = 1500      # nodes; above it, betweenness is sampled
-SAMPLE_K = 64                       # sources sampled above that size (seeded: repeatable)
+# Betweenness costs one breadth-first search per source node: exact while all of them fit
+# this many node and edge visits (a few hundred people with their links), else sampled.
+BETWEENNESS_BUDGET = 1_000_000
+MIN_SOURCES = 10
 SEED = 42
 KEY_PLAYERS = 10
 RELATION_EDGE = {"rivalry": "rival", "alliance": "ally"}
@@ -225,18 +227,39 @@ class NetworkService(Service):
         refuse_partner_officer(self, "network")
         with self.tx() as uow:
             s = uow.session
-            data = network_data.load(s, self.today(), date_from=flt.date_from, date_to=flt.date_to)
-            for gid in flt.group_ids or ():
-                if gid not in data.groups:
-                    raise NotFoundError("group", gid)
+            scope = None
+            if flt.group_ids:
+                scope = shown_groups(s, flt)
+            data = network_data.load(s, self.today(), date_from=flt.date_from,
+                                     date_to=flt.date_to, groups=scope)
             cohort = network_data.cohort_people(s, flt.cohort_id) if flt.cohort_id else None
-            given = reach.messages(s)
+            given = reach.messages(s, set(data.people) if scope is not None else None)
             threshold = float(SettingsService.read(s, reach.THRESHOLD_KEY))
             built = build(data, flt, given, threshold, cohort)
             if audit:
                 uow.audit(AuditOperation.CONSULTATION, "network", "",
                           f"{what}: {len(built.people)} people, {len(built.groups)} groups")
             return built
+
+
+def shown_groups(s, flt: NetworkFilter) -> set[int]:
+    """The filter's groups, and their rivals when it asks for them."""
+    from sqlalchemy import select
+
+    from ..store.tables import GroupRelationRow, GroupRow
+    chosen = set(flt.group_ids or ())
+    known = set(s.scalars(select(GroupRow.id).where(GroupRow.id.in_(sorted(chosen)))))
+    if chosen - known:
+        raise NotFoundError("group", min(chosen - known))
+    shown = set(chosen)
+    if flt.include_rivals:
+        for a, b in s.execute(select(GroupRelationRow.group_id, GroupRelationRow.other_group_id)
+                              .where(GroupRelationRow.kind == "rivalry")):
+            if a in chosen:
+                shown.add(b)
+            if b in chosen:
+                shown.add(a)
+    return shown
 
 
 def _label(info: network_data.PersonInfo, references_only: bool) -> str:
@@ -254,7 +277,7 @@ def build(data: network_data.NetworkData, flt: NetworkFilter, given: dict[int, r
         if flt.include_rivals:
             for gid in flt.group_ids:
                 groups |= data.rivals_and_allies(gid)[0]
-        people = set().union(*(data.members.get(g, set()) for g in groups))
+        people = set().union(set(), *(data.members.get(g, set()) for g in groups))
     else:
         groups = set(data.groups)
         people = set(data.person_groups) | {p for l in links for p in (l.a, l.b)}
@@ -263,18 +286,21 @@ def build(data: network_data.NetworkData, flt: NetworkFilter, given: dict[int, r
     people &= set(data.people)
     if not flt.group_ids:
         groups = {g for p in people for g in data.person_groups.get(p, ())}
-    g = _nx().Graph()
-    g.add_nodes_from(sorted(people))
+    pairs: dict[tuple[int, int], dict] = {}
     for link in links:
         if link.a in people and link.b in people:
-            if g.has_edge(link.a, link.b):
-                e = g.edges[link.a, link.b]
+            key = (link.a, link.b) if link.a < link.b else (link.b, link.a)
+            e = pairs.get(key)
+            if e is None:
+                pairs[key] = {"weight": link.weight, "kinds": [link.kind],
+                              "confidences": [link.confidence]}
+            else:
                 e["weight"] += link.weight
                 e["kinds"].append(link.kind)
                 e["confidences"].append(link.confidence)
-            else:
-                g.add_edge(link.a, link.b, weight=link.weight, kinds=[link.kind],
-                           confidences=[link.confidence])
+    g = _nx().Graph()
+    g.add_nodes_from(sorted(people))
+    g.add_edges_from((a, b, attrs) for (a, b), attrs in pairs.items())
     reached = reach.compute(data, given, threshold, sorted(groups))
     return _Built(data, people, groups, g, given, reached)
 
@@ -368,11 +394,14 @@ def graph_of(picture: NetworkPicture) -> nx.Graph:
 
 
 def betweenness(g: nx.Graph) -> tuple[dict[int, float], str]:
-    """networkx's betweenness: exact up to EXACT_BETWEENNESS_UP_TO nodes, sampled above."""
-    n = g.number_of_nodes()
-    if n <= EXACT_BETWEENNESS_UP_TO:
+    """networkx's betweenness: exact while every source fits the work budget, else sampled
+    from as many sources (seeded, so repeatable) as fit it, and never fewer than MIN_SOURCES.
+    Returns the values and the method used ("exact" or "sampled k=N")."""
+    n, m = g.number_of_nodes(), g.number_of_edges()
+    per_source = n + 2 * m                  # one breadth-first search visits each node and edge
+    if n * per_source <= BETWEENNESS_BUDGET:
         return _nx().betweenness_centrality(g), "exact"
-    k = min(SAMPLE_K, n)
+    k = min(n, max(MIN_SOURCES, BETWEENNESS_BUDGET // per_source))
     return _nx().betweenness_centrality(g, k=k, seed=SEED), f"sampled k={k}"
 
 
