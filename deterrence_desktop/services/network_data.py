@@ -102,18 +102,21 @@ class NetworkData:
 
 
 def load(session: Session, today: date, *, date_from: date | None = None,
-         date_to: date | None = None, groups: set[int] | None = None) -> NetworkData:
+         date_to: date | None = None, groups: set[int] | None = None,
+         people: set[int] | None = None, links: bool = True) -> NetworkData:
     """Everything the network needs; incidents and links limited to the date window. With
     ``groups``, only their current members, and the incidents and links among them (a
-    group's picture reads a few hundred rows, not the whole workspace)."""
+    group's picture reads a few hundred rows, not the whole workspace); with ``people``, only
+    those people (their memberships, incidents and links among them). Without ``links``,
+    no links are read or derived (reach and the audit table do not need them)."""
     data = NetworkData(today=today)
     data.groups = dict(session.execute(select(GroupRow.id, GroupRow.name)).all())
     data.relations = [(a, b, k) for a, b, k in session.execute(select(
         GroupRelationRow.group_id, GroupRelationRow.other_group_id, GroupRelationRow.kind))]
     current = or_(MembershipRow.end.is_(None), MembershipRow.end >= today)
-    scope = None
+    scope = None if people is None else set(people)
     if groups is not None:
-        scope = set(session.scalars(select(MembershipRow.person_id).where(
+        scope = (scope or set()) | set(session.scalars(select(MembershipRow.person_id).where(
             MembershipRow.group_id.in_(sorted(groups)), current)))
 
     def only(column, ids):
@@ -143,7 +146,7 @@ def load(session: Session, today: date, *, date_from: date | None = None,
             IncidentRow.id.in_(select(IncidentPersonRow.incident_id)
                                .where(IncidentPersonRow.person_id.in_(sorted(scope)))),
             IncidentRow.id.in_(select(IncidentGroupRow.incident_id)
-                               .where(IncidentGroupRow.group_id.in_(sorted(groups))))))
+                               .where(IncidentGroupRow.group_id.in_(sorted(groups or ()))))))
     data.incidents = {i: (on, kind) for i, on, kind in session.execute(q)}
     for iid, pid, role in session.execute(select(
             IncidentPersonRow.incident_id, IncidentPersonRow.person_id, IncidentPersonRow.role)
@@ -154,6 +157,8 @@ def load(session: Session, today: date, *, date_from: date | None = None,
         if iid in data.incidents:
             data.incident_groups[iid].add(gid)
 
+    if not links:
+        return data
     partners = dict(session.execute(select(PartnerRow.id, PartnerRow.name)).all())
     lq = select(PersonLinkRow.person_id, PersonLinkRow.other_person_id, PersonLinkRow.kind,
                 PersonLinkRow.confidence, PersonLinkRow.reported_on, PersonLinkRow.source_partner_id,

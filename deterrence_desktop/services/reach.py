@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date, datetime
 
 from sqlalchemy import func, select, true
@@ -29,10 +30,9 @@ CALL_IN = "call_in"
 ATTENDED = (AttendanceStatus.ATTENDED.value, AttendanceStatus.LATE.value)
 
 
-@dataclass(frozen=True)
-class ReachedPerson:
+class ReachedPerson(NamedTuple):
     """A current member; ``channel`` and ``reached_on`` are the latest message given
-    ("" and None for a member not reached)."""
+    ("" and None for a member not reached). A named tuple: one per member of every group."""
     person_id: int
     reference: str
     display_name: str
@@ -173,7 +173,7 @@ class ReachService(Service):
         refuse_partner_officer(self, "reach")
         with self.tx() as uow:
             s = uow.session
-            data = network_data.load(s, self.today())
+            data = network_data.load(s, self.today(), links=False)
             for gid in group_ids or ():
                 if gid not in data.groups:
                     raise NotFoundError("group", gid)
