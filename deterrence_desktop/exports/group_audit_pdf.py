@@ -78,7 +78,7 @@ def write(path: Path, sheet: AuditSheet) -> Path:
             r.group, str(r.members), str(r.active),
             f"{r.incidents_3m} / {r.incidents_6m} / {r.incidents_12m}", r.rivals or "-",
             r.allies or "-", reach)])
-    table = Table(rows, colWidths=[x * mm for x in (42, 18, 16, 34, 50, 50, 57)], repeatRows=1)
+    table = Table(rows, colWidths=[x * mm for x in (42, 20, 16, 34, 49, 49, 57)], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), regular, 8),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F3A5F")),

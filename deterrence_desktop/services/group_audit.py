@@ -98,7 +98,7 @@ class GroupAuditService(Service):
         with self.tx() as uow:
             s = uow.session
             data = network_data.load(s, self.today(), date_from=add_months(as_of, -12),
-                                     date_to=as_of)
+                                     date_to=as_of, links=False)
             threshold = float(SettingsService.read(s, reach.THRESHOLD_KEY))
             reached = reach.compute(data, reach.messages(s), threshold)
             per_group: dict[int, list[date]] = {g: [] for g in data.groups}

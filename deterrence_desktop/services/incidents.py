@@ -69,7 +69,7 @@ class IncidentService(Service):
         refuse_partner_officer(self, "incident")
         with self.tx() as uow:
             s = uow.session
-            data = network_data.load(s, self.today(), date_from=since)
+            data = network_data.load(s, self.today(), date_from=since, links=False)
             places = dict(s.execute(select(IncidentRow.id, IncidentRow.place)).all())
             out = []
             for iid, (on, kind) in data.incidents.items():

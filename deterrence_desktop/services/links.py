@@ -12,7 +12,7 @@ from ..domain.errors import ValidationError
 from ..domain.network import PersonLink
 from ..store.mapping import to_record
 from ..store.tables import ActionRow, PartnerRow, PersonRow
-from ..store.tables_network import PersonLinkRow
+from ..store.tables_network import IncidentPersonRow, PersonLinkRow
 from . import network_data
 from .base import Service
 from .people import keep_id
@@ -77,7 +77,7 @@ class LinkService(Service):
             s = uow.session
             person = uow.get(PersonRow, person_id, "person")
             self.require_person_visible(uow, person_id, person.reference)
-            data = network_data.load(s, self.today())
+            data = network_data.load(s, self.today(), people=_around(s, person_id))
             scope = self.officer_scope()
             allowed = None if scope is None else set(s.scalars(
                 select(ActionRow.person_id).where(ActionRow.partner_id == scope)))
@@ -111,3 +111,13 @@ class LinkService(Service):
             raise ValidationError("other_person_id", "these two people already have a link of "
                                                      "this kind: edit that one")
         return a.reference, b.reference
+
+
+def _around(s, person_id: int) -> set[int]:
+    """The person and everyone linked to them or involved in an incident with them."""
+    linked = s.execute(select(PersonLinkRow.person_id, PersonLinkRow.other_person_id).where(
+        or_(PersonLinkRow.person_id == person_id, PersonLinkRow.other_person_id == person_id)))
+    mine = select(IncidentPersonRow.incident_id).where(IncidentPersonRow.person_id == person_id)
+    shared = s.scalars(select(IncidentPersonRow.person_id)
+                       .where(IncidentPersonRow.incident_id.in_(mine)))
+    return {person_id} | {p for pair in linked for p in pair} | set(shared)

@@ -22,8 +22,10 @@ from .base import Service
 from .reach import GroupReach, refuse_partner_officer
 from .settings import SettingsService
 
-EXACT_BETWEENNESS_UP_TO = 1500      # nodes; above it, betweenness is sampled
-SAMPLE_K = 64                       # sources sampled above that size (seeded: repeatable)
+# Betweenness costs one breadth-first search per source node: exact while all of them fit
+# this many node and edge visits (a few hundred people with their links), else sampled.
+BETWEENNESS_BUDGET = 1_000_000
+MIN_SOURCES = 10
 SEED = 42
 KEY_PLAYERS = 10
 RELATION_EDGE = {"rivalry": "rival", "alliance": "ally"}
@@ -143,40 +145,40 @@ class NetworkService(Service):
     def picture(self, flt: NetworkFilter | None = None) -> NetworkPicture:
         flt = flt or NetworkFilter()
         built = self._build(flt, "network picture")
-        return picture_of(built, flt.references_only or self._names_hidden())
+        return picture_of(built, flt.references_only)
 
     def analysis(self, flt: NetworkFilter | None = None) -> NetworkAnalysis:
         flt = flt or NetworkFilter()
         built = self._build(flt, "network analysis")
-        return analyse(built, flt.references_only or self._names_hidden())
+        return analyse(built, flt.references_only)
 
     def graph(self, flt: NetworkFilter | None = None) -> nx.Graph:
         """The picture graph, with plain attributes (for GraphML, Gephi, yEd and tests)."""
         flt = flt or NetworkFilter()
         built = self._build(flt, "network graph")
-        return graph_of(picture_of(built, flt.references_only or self._names_hidden()))
+        return graph_of(picture_of(built, flt.references_only))
 
     def suggest_invitees(self, group_id: int, limit: int = 5,
                          references_only: bool = False) -> list[Suggestion]:
         """The group's most connected current members who are not in custody and have not
         had the message: suggestions for a call-in's invitees."""
-        built = self._build(NetworkFilter(), "invitee suggestions", audit=False)
-        data = built.data
-        if group_id not in data.groups:
-            raise NotFoundError("group", group_id)
-        g = built.person_graph
+        # The group with the groups it is related to: their links are the ones that count.
+        built = self._build(NetworkFilter(group_ids=[group_id]), "invitee suggestions",
+                            audit=False, with_allies=True)
+        data, g = built.data, built.person_graph
+        incidents = _incidents_of(data)
         out = []
         for pid in data.members.get(group_id, ()):
             info = data.people[pid]
             if info.in_custody or pid in built.given:
                 continue
             degree = g.degree(pid) if pid in g else 0
-            incidents = _incidents_of(data).get(pid, 0)
             reason = f"{degree} link{'s' if degree != 1 else ''} in the network"
-            if incidents:
-                reason += f", in {incidents} incident{'s' if incidents != 1 else ''}"
-            out.append((-degree, -incidents, info.reference,
-                        Suggestion(pid, _label(info, references_only or self._names_hidden()),
+            if incidents.get(pid):
+                n = incidents[pid]
+                reason += f", in {n} incident{'s' if n != 1 else ''}"
+            out.append((-degree, -incidents.get(pid, 0), info.reference,
+                        Suggestion(pid, _label(info, references_only),
                                    reason + "; not reached yet", info.reference)))
         return [s for *_k, s in sorted(out)][:max(0, limit)]
 
@@ -218,25 +220,45 @@ class NetworkService(Service):
         return NetworkExport(path, people, len(picture.groups), flt.references_only)
 
     # -- building --------------------------------------------------------------
-    def _names_hidden(self) -> bool:
-        return False          # partner officers are refused; every other role sees names
-
-    def _build(self, flt: NetworkFilter, what: str, audit: bool = True) -> _Built:
+    def _build(self, flt: NetworkFilter, what: str, audit: bool = True,
+               with_allies: bool = False) -> _Built:
         refuse_partner_officer(self, "network")
         with self.tx() as uow:
             s = uow.session
-            data = network_data.load(s, self.today(), date_from=flt.date_from, date_to=flt.date_to)
-            for gid in flt.group_ids or ():
-                if gid not in data.groups:
-                    raise NotFoundError("group", gid)
+            scope = None
+            if flt.group_ids:
+                scope = shown_groups(s, flt, with_allies)
+            data = network_data.load(s, self.today(), date_from=flt.date_from,
+                                     date_to=flt.date_to, groups=scope)
             cohort = network_data.cohort_people(s, flt.cohort_id) if flt.cohort_id else None
-            given = reach.messages(s)
+            given = reach.messages(s, set(data.people) if scope is not None else None)
             threshold = float(SettingsService.read(s, reach.THRESHOLD_KEY))
-            built = build(data, flt, given, threshold, cohort)
+            built = build(data, flt, given, threshold, cohort, scope)
             if audit:
                 uow.audit(AuditOperation.CONSULTATION, "network", "",
                           f"{what}: {len(built.people)} people, {len(built.groups)} groups")
             return built
+
+
+def shown_groups(s, flt: NetworkFilter, with_allies: bool = False) -> set[int]:
+    """The filter's groups, and their rivals when it asks for them (and allies)."""
+    from sqlalchemy import select
+
+    from ..store.tables import GroupRelationRow, GroupRow
+    chosen = set(flt.group_ids or ())
+    known = set(s.scalars(select(GroupRow.id).where(GroupRow.id.in_(sorted(chosen)))))
+    if chosen - known:
+        raise NotFoundError("group", min(chosen - known))
+    shown = set(chosen)
+    if flt.include_rivals:
+        kinds = ["rivalry", "alliance"] if with_allies else ["rivalry"]
+        for a, b in s.execute(select(GroupRelationRow.group_id, GroupRelationRow.other_group_id)
+                              .where(GroupRelationRow.kind.in_(kinds))):
+            if a in chosen:
+                shown.add(b)
+            if b in chosen:
+                shown.add(a)
+    return shown
 
 
 def _label(info: network_data.PersonInfo, references_only: bool) -> str:
@@ -244,17 +266,18 @@ def _label(info: network_data.PersonInfo, references_only: bool) -> str:
 
 
 def build(data: network_data.NetworkData, flt: NetworkFilter, given: dict[int, reach.Message],
-          threshold: float, cohort: set[int] | None = None) -> _Built:
-    """Choose the people and groups the filter shows, and the person graph between them."""
+          threshold: float, cohort: set[int] | None = None, shown: set[int] | None = None) -> _Built:
+    """Choose the people and groups the filter shows (``shown``: the groups already chosen
+    by :func:`shown_groups`), and the person graph between them."""
     links = [l for l in data.links
              if (flt.link_kinds is None or l.kind in flt.link_kinds)
              and (flt.confidences is None or l.confidence in flt.confidences)]
     if flt.group_ids:
-        groups = set(flt.group_ids)
-        if flt.include_rivals:
+        groups = set(flt.group_ids) if shown is None else set(shown)
+        if flt.include_rivals and shown is None:
             for gid in flt.group_ids:
                 groups |= data.rivals_and_allies(gid)[0]
-        people = set().union(*(data.members.get(g, set()) for g in groups))
+        people = set().union(set(), *(data.members.get(g, set()) for g in groups))
     else:
         groups = set(data.groups)
         people = set(data.person_groups) | {p for l in links for p in (l.a, l.b)}
@@ -263,18 +286,21 @@ def build(data: network_data.NetworkData, flt: NetworkFilter, given: dict[int, r
     people &= set(data.people)
     if not flt.group_ids:
         groups = {g for p in people for g in data.person_groups.get(p, ())}
-    g = _nx().Graph()
-    g.add_nodes_from(sorted(people))
+    pairs: dict[tuple[int, int], dict] = {}
     for link in links:
         if link.a in people and link.b in people:
-            if g.has_edge(link.a, link.b):
-                e = g.edges[link.a, link.b]
+            key = (link.a, link.b) if link.a < link.b else (link.b, link.a)
+            e = pairs.get(key)
+            if e is None:
+                pairs[key] = {"weight": link.weight, "kinds": [link.kind],
+                              "confidences": [link.confidence]}
+            else:
                 e["weight"] += link.weight
                 e["kinds"].append(link.kind)
                 e["confidences"].append(link.confidence)
-            else:
-                g.add_edge(link.a, link.b, weight=link.weight, kinds=[link.kind],
-                           confidences=[link.confidence])
+    g = _nx().Graph()
+    g.add_nodes_from(sorted(people))
+    g.add_edges_from((a, b, attrs) for (a, b), attrs in pairs.items())
     reached = reach.compute(data, given, threshold, sorted(groups))
     return _Built(data, people, groups, g, given, reached)
 
@@ -368,11 +394,14 @@ def graph_of(picture: NetworkPicture) -> nx.Graph:
 
 
 def betweenness(g: nx.Graph) -> tuple[dict[int, float], str]:
-    """networkx's betweenness: exact up to EXACT_BETWEENNESS_UP_TO nodes, sampled above."""
-    n = g.number_of_nodes()
-    if n <= EXACT_BETWEENNESS_UP_TO:
+    """networkx's betweenness: exact while every source fits the work budget, else sampled
+    from as many sources (seeded, so repeatable) as fit it, and never fewer than MIN_SOURCES.
+    Returns the values and the method used ("exact" or "sampled k=N")."""
+    n, m = g.number_of_nodes(), g.number_of_edges()
+    per_source = n + 2 * m                  # one breadth-first search visits each node and edge
+    if n * per_source <= BETWEENNESS_BUDGET:
         return _nx().betweenness_centrality(g), "exact"
-    k = min(SAMPLE_K, n)
+    k = min(n, max(MIN_SOURCES, BETWEENNESS_BUDGET // per_source))
     return _nx().betweenness_centrality(g, k=k, seed=SEED), f"sampled k={k}"
 
 
@@ -390,19 +419,22 @@ def bridges(built: _Built) -> list[Bridge]:
     """People who link two groups: a member of both, or a member of one linked to a member
     of the other (who is not in the first)."""
     data, g = built.data, built.person_graph
+    shown = built.groups
+    groups = {p: [x for x in data.person_groups.get(p, ()) if x in shown] for p in g.nodes}
     found = set()
-    for pid in g.nodes:
-        mine = [x for x in data.person_groups.get(pid, ()) if x in built.groups]
+    for pid, mine in groups.items():
         for i, a in enumerate(mine):
             for b in mine[i + 1:]:
-                found.add((pid, *sorted((a, b))))
-        if not mine:
+                found.add((pid, a, b) if a < b else (pid, b, a))
+    for p, q in g.edges:
+        gp, gq = groups[p], groups[q]
+        if not gp or not gq or gp == gq:
             continue
-        for other in g.neighbors(pid):
-            for b in data.person_groups.get(other, ()):
-                if b in built.groups and b not in mine:
+        for one, mine, theirs in ((p, gp, gq), (q, gq, gp)):
+            for b in theirs:
+                if b not in mine:
                     for a in mine:
-                        found.add((pid, *sorted((a, b))))
+                        found.add((one, a, b) if a < b else (one, b, a))
     return [Bridge(*t) for t in sorted(found)]
 
 

@@ -11,8 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from ..domain.enums import LegalStatus
@@ -41,9 +42,9 @@ class PersonInfo:
         return self.legal_status in IN_CUSTODY
 
 
-@dataclass(frozen=True)
-class Link:
-    """A link between two people: stored (``id`` set) or derived co-offending (``id`` None)."""
+class Link(NamedTuple):
+    """A link between two people: stored (``id`` set) or derived co-offending (``id`` None).
+    A named tuple: tens of thousands are made per analysis."""
     a: int
     b: int
     kind: str
@@ -101,51 +102,76 @@ class NetworkData:
 
 
 def load(session: Session, today: date, *, date_from: date | None = None,
-         date_to: date | None = None) -> NetworkData:
-    """Everything the network needs; incidents and links limited to the date window."""
+         date_to: date | None = None, groups: set[int] | None = None,
+         people: set[int] | None = None, links: bool = True) -> NetworkData:
+    """Everything the network needs; incidents and links limited to the date window. With
+    ``groups``, only their current members, and the incidents and links among them (a
+    group's picture reads a few hundred rows, not the whole workspace); with ``people``, only
+    those people (their memberships, incidents and links among them). Without ``links``,
+    no links are read or derived (reach and the audit table do not need them)."""
     data = NetworkData(today=today)
+    data.groups = dict(session.execute(select(GroupRow.id, GroupRow.name)).all())
+    data.relations = [(a, b, k) for a, b, k in session.execute(select(
+        GroupRelationRow.group_id, GroupRelationRow.other_group_id, GroupRelationRow.kind))]
+    current = or_(MembershipRow.end.is_(None), MembershipRow.end >= today)
+    scope = None if people is None else set(people)
+    if groups is not None:
+        scope = (scope or set()) | set(session.scalars(select(MembershipRow.person_id).where(
+            MembershipRow.group_id.in_(sorted(groups)), current)))
+
+    def only(column, ids):
+        return column.in_(sorted(ids)) if ids is not None else true()
+
     for pid, ref, given, pref, family, status in session.execute(select(
             PersonRow.id, PersonRow.reference, PersonRow.given_name, PersonRow.preferred_name,
-            PersonRow.family_name, PersonRow.legal_status)):
+            PersonRow.family_name, PersonRow.legal_status).where(only(PersonRow.id, scope))):
         data.people[pid] = PersonInfo(pid, ref, display_name(given, pref, family), status)
-    data.groups = dict(session.execute(select(GroupRow.id, GroupRow.name)).all())
     for pid, gid, start, end in session.execute(
             select(MembershipRow.person_id, MembershipRow.group_id, MembershipRow.start,
-                   MembershipRow.end).order_by(MembershipRow.start.is_(None), MembershipRow.start,
-                                                MembershipRow.id)):
+                   MembershipRow.end).where(only(MembershipRow.person_id, scope))
+            .order_by(MembershipRow.start.is_(None), MembershipRow.start, MembershipRow.id)):
         data.spells[pid].append((gid, start, end))
         if end is None or end >= today:
             if gid not in data.person_groups[pid]:
                 data.person_groups[pid].append(gid)
             data.members[gid].add(pid)
-    data.relations = [(a, b, k) for a, b, k in session.execute(select(
-        GroupRelationRow.group_id, GroupRelationRow.other_group_id, GroupRelationRow.kind))]
 
     q = select(IncidentRow.id, IncidentRow.occurred_on, IncidentRow.kind)
     if date_from is not None:
         q = q.where(IncidentRow.occurred_on >= date_from)
     if date_to is not None:
         q = q.where(IncidentRow.occurred_on <= date_to)
+    if scope is not None:
+        q = q.where(or_(
+            IncidentRow.id.in_(select(IncidentPersonRow.incident_id)
+                               .where(IncidentPersonRow.person_id.in_(sorted(scope)))),
+            IncidentRow.id.in_(select(IncidentGroupRow.incident_id)
+                               .where(IncidentGroupRow.group_id.in_(sorted(groups or ()))))))
     data.incidents = {i: (on, kind) for i, on, kind in session.execute(q)}
     for iid, pid, role in session.execute(select(
             IncidentPersonRow.incident_id, IncidentPersonRow.person_id, IncidentPersonRow.role)
-            .order_by(IncidentPersonRow.id)):
+            .where(only(IncidentPersonRow.person_id, scope)).order_by(IncidentPersonRow.id)):
         if iid in data.incidents:
             data.incident_people[iid].append((pid, role))
     for iid, gid in session.execute(select(IncidentGroupRow.incident_id, IncidentGroupRow.group_id)):
         if iid in data.incidents:
             data.incident_groups[iid].add(gid)
 
+    if not links:
+        return data
     partners = dict(session.execute(select(PartnerRow.id, PartnerRow.name)).all())
-    lq = select(PersonLinkRow)
+    lq = select(PersonLinkRow.person_id, PersonLinkRow.other_person_id, PersonLinkRow.kind,
+                PersonLinkRow.confidence, PersonLinkRow.reported_on, PersonLinkRow.source_partner_id,
+                PersonLinkRow.id, PersonLinkRow.notes)
     if date_from is not None:
         lq = lq.where(PersonLinkRow.reported_on >= date_from)
     if date_to is not None:
         lq = lq.where(PersonLinkRow.reported_on <= date_to)
-    for row in session.scalars(lq.order_by(PersonLinkRow.id)):
-        data.links.append(Link(row.person_id, row.other_person_id, row.kind, row.confidence,
-                               row.reported_on, partners.get(row.source_partner_id, ""), 1,
-                               row.id, row.notes))
+    if scope is not None:
+        lq = lq.where(only(PersonLinkRow.person_id, scope), only(PersonLinkRow.other_person_id, scope))
+    data.links = [Link(a, b, kind, conf, on, partners.get(source, ""), 1, lid, notes)
+                  for a, b, kind, conf, on, source, lid, notes
+                  in session.execute(lq.order_by(PersonLinkRow.id))]
     data.links.extend(co_offending(data))
     return data
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from typing import NamedTuple
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from ..domain.enums import AttendanceStatus, AuditOperation
@@ -29,10 +30,9 @@ CALL_IN = "call_in"
 ATTENDED = (AttendanceStatus.ATTENDED.value, AttendanceStatus.LATE.value)
 
 
-@dataclass(frozen=True)
-class ReachedPerson:
+class ReachedPerson(NamedTuple):
     """A current member; ``channel`` and ``reached_on`` are the latest message given
-    ("" and None for a member not reached)."""
+    ("" and None for a member not reached). A named tuple: one per member of every group."""
     person_id: int
     reference: str
     display_name: str
@@ -71,25 +71,45 @@ class Message:
     channels: frozenset[str]
 
 
-def messages(session: Session) -> dict[int, Message]:
-    """Per person, the messages given to them: communications whose outcome gave the
-    deterrence message, and call-ins attended."""
-    seen: dict[int, list[tuple[date, str]]] = defaultdict(list)
+def messages(session: Session, people: set[int] | None = None) -> dict[int, Message]:
+    """Per person (of ``people``, else everyone), the messages given to them: communications
+    whose outcome gave the deterrence message, and call-ins attended."""
+    seen: dict[int, dict[str, date]] = defaultdict(dict)
+
+    def given(pid: int, channel: str, on: date) -> None:
+        if on > seen[pid].get(channel, date.min):
+            seen[pid][channel] = on
+
+    # The latest message per person and channel, aggregated by the database.
     for pid, channel, at in session.execute(
-            select(CommunicationRow.person_id, CommunicationRow.channel, CommunicationRow.occurred_at)
+            select(CommunicationRow.person_id, CommunicationRow.channel,
+                   func.max(CommunicationRow.occurred_at))
             .where(CommunicationRow.deterrence_message.is_(True),
-                   CommunicationRow.outcome.in_(sorted(MESSAGE_GIVEN)))):
-        seen[pid].append((at.date(), channel))
+                   CommunicationRow.outcome.in_(sorted(MESSAGE_GIVEN)),
+                   CommunicationRow.person_id.in_(sorted(people)) if people is not None else true())
+            .group_by(CommunicationRow.person_id, CommunicationRow.channel)):
+        given(pid, channel, _day(at))
     for pid, starts in session.execute(
-            select(InvitationRow.person_id, CallInRow.starts_at)
+            select(InvitationRow.person_id, func.max(CallInRow.starts_at))
             .join(CallInRow, CallInRow.id == InvitationRow.call_in_id)
-            .where(InvitationRow.attendance.in_(ATTENDED), CallInRow.status == "held")):
-        seen[pid].append((starts.date(), CALL_IN))
+            .where(InvitationRow.attendance.in_(ATTENDED), CallInRow.status == "held",
+                   InvitationRow.person_id.in_(sorted(people)) if people is not None else true())
+            .group_by(InvitationRow.person_id)):
+        given(pid, CALL_IN, _day(starts))
     out = {}
-    for pid, given in seen.items():
-        on, channel = max(given)
-        out[pid] = Message(channel, on, frozenset(c for _d, c in given))
+    for pid, channels in seen.items():
+        channel, on = max(channels.items(), key=lambda t: (t[1], t[0]))
+        out[pid] = Message(channel, on, frozenset(channels))
     return out
+
+
+def _day(value) -> date:
+    """A date from an aggregated timestamp (SQLite hands max() back as text)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return datetime.fromisoformat(str(value)).date()
 
 
 def last_incidents(data: network_data.NetworkData) -> dict[int, date]:
@@ -153,7 +173,7 @@ class ReachService(Service):
         refuse_partner_officer(self, "reach")
         with self.tx() as uow:
             s = uow.session
-            data = network_data.load(s, self.today())
+            data = network_data.load(s, self.today(), links=False)
             for gid in group_ids or ():
                 if gid not in data.groups:
                     raise NotFoundError("group", gid)

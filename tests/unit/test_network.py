@@ -194,8 +194,11 @@ def test_partner_officers_do_not_see_the_network(demo_app):
         officer.group_audit.table()
 
 
-def test_betweenness_is_sampled_on_a_large_graph():
-    g = nx.gnm_random_graph(N.EXACT_BETWEENNESS_UP_TO + 10, 4000, seed=1)
+def test_betweenness_is_exact_on_small_graphs_and_sampled_on_large_ones():
+    small = nx.gnm_random_graph(300, 1200, seed=1)
+    assert N.betweenness(small)[1] == "exact"
+    g = nx.gnm_random_graph(3000, 9000, seed=1)
     values, method = N.betweenness(g)
-    assert method == f"sampled k={N.SAMPLE_K}" and len(values) == g.number_of_nodes()
-    assert N.betweenness(g)[0] == values                          # seeded: repeatable
+    k = N.BETWEENNESS_BUDGET // (3000 + 2 * 9000)
+    assert method == f"sampled k={k}" and len(values) == g.number_of_nodes()
+    assert values == nx.betweenness_centrality(g, k=k, seed=N.SEED)     # seeded: repeatable
