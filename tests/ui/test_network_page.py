@@ -78,3 +78,28 @@ def test_save_pdf_writes_a_marked_picture(qtbot, network, tmp_path):
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
     assert "OFFICIAL-SENSITIVE" in text
     assert (out.stat().st_mode & 0o777) == 0o600
+
+
+def test_while_the_board_is_projected_the_network_shows_references(qtbot, network, demo_app):
+    from deterrence_desktop.ui.board import BoardPage
+    from tests.ui.board_support import project_by_pressing
+
+    ctx, page = network
+    names = page.picture
+    assert any(n.label != n.reference for n in names.nodes if n.kind == "person")
+    board = BoardPage(ctx)
+    qtbot.addWidget(board)
+    board.resize(1200, 800)
+    board.show()
+    qtbot.waitUntil(lambda: board._data is not None, timeout=WAIT)
+    project_by_pressing(qtbot, board, zoom=150, isa_only=False,
+                        present=[p.name for p in demo_app.partners.all()[:2]])
+    qtbot.waitUntil(lambda: board.projection is not None, timeout=WAIT)
+    page.activateWindow()
+    refs = _redrawn(qtbot, page, names)            # the page follows the projection
+    assert all(n.label == n.reference for n in refs.nodes if n.kind == "person")
+    assert not page.references_only.isEnabled()
+    board.projection.close()
+    back = _redrawn(qtbot, page, refs)
+    assert any(n.label != n.reference for n in back.nodes if n.kind == "person")
+    assert page.references_only.isEnabled()

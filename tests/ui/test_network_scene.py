@@ -3,7 +3,7 @@ node, edges grouped by kind, labels that never overlap and are decided once per 
 a click on a node says which person or group it is."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRectF, Qt
+from PySide6.QtCore import QRectF, Qt
 
 from deterrence_desktop.ui.network.scene import NetworkView, NodeItem
 from tests.ui.network_support import picture

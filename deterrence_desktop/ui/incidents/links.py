@@ -21,7 +21,7 @@ from ..models import Column, date_column, text_column
 from .dialog import pydate, qdate
 from .picker import PersonPicker, choice_text
 
-KINDS = ("link", "network", "person")
+KINDS = ("link", "network")          # a person's page reloads only its links card
 STORED_KINDS = [k for k in LinkKind if k.value != "co_offending"]    # co-offending is derived
 
 
@@ -205,6 +205,11 @@ class PersonLinksCard:
                                           "shared incidents and cannot be changed here)", True),
             ("Remove link", self.remove, "Remove the selected link (Ctrl+Z undoes)", True)])
         self._shown = alive(view, self._shown_now)
+        ctx.data_changed.connect(alive(view, self._changed))
+
+    def _changed(self, kind: str) -> None:
+        if kind in ("link", "incident") and self.view.record_id is not None and self.view.isVisible():
+            self.load(self.view.record_id)
 
     def load(self, person_id: int) -> None:
         self.view.ctx.call(lambda s: (person_id, s.links.for_person(person_id)), self._shown,

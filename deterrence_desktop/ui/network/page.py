@@ -15,11 +15,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QListWidget,
-    QListWidgetItem, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget,
+    QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
 
-from ...domain.enums import label
-from ...domain.network import Confidence, LinkKind
+from ...domain.network import LinkKind
 from ...security.roles import Can
 from ..board.page import call_while_alive
 from ..context import AppContext
