@@ -360,7 +360,7 @@ class PersonView(RecordView):
         self.delivery_summary.setObjectName("deliverySummary")
         self.delivery_summary.setWordWrap(True)
         comm_card.layout_.insertWidget(1, self.delivery_summary)
-        from .incidents.links import PersonLinksCard
+        from .incidents.links_card import PersonLinksCard
         self.links = PersonLinksCard(self)
 
         g = self.grid

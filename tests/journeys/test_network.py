@@ -112,6 +112,8 @@ def test_incident_between_rivals_shows_on_the_network_and_reach_follows_the_call
     link = row_of(qtbot, links, re.compile(rf"^{b_ref}\b"))
     assert link.siblingAtColumn(1).data() == "Co-offending"
     assert link.siblingAtColumn(2).data() == "shared incidents"
+    links.scrollTo(link)
+    shot(win, "network", "2a-person-links")
 
     # -- 3. The link and the rivalry on the network --------------------------------------------
     net = navigate(qtbot, win, "Network")

@@ -24,7 +24,7 @@ from ..board.page import call_while_alive
 from ..context import AppContext
 from ..errors import show_failure
 from ..flow import FlowLayout
-from ..incidents.links import link_label
+from ..incidents.links_card import link_label
 from ..meetings.page import _documents
 from ..page import Page
 from .scene import EDGE_STYLES, NetworkView

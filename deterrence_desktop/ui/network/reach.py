@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+import shiboken6
+
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...domain.enums import label
@@ -92,7 +94,6 @@ class GroupReachCard:
     when. Built with the page's own card helpers; loads on the worker when a group shows."""
 
     def __init__(self, view):
-        from ..board.page import alive
         self.view = view
         self.card, self.table = view.table_card("Message reach", reach_people_columns(),
                                                 "Nobody in the group has heard the message "
@@ -101,17 +102,16 @@ class GroupReachCard:
         self.summary = ReachSummary()
         self.card.layout_.insertWidget(1, self.summary)
         self.table.activated_id.connect(lambda pid: view.ctx.open_requested.emit("person", pid))
-        self._shown = alive(view, self._shown_now)
 
     def load(self, group_id: int) -> None:
         self.view.ctx.call(lambda s: (s.reach.group(group_id), s.reach.threshold()),
                            lambda result: self._shown((group_id, *result)),
                            lambda exc: self.summary.show_reach(None), label="group reach")
 
-    def _shown_now(self, result) -> None:
+    def _shown(self, result) -> None:
         group_id, r, threshold = result
-        if self.view.record_id != group_id:
-            return                   # another group is showing by now
+        if not shiboken6.isValid(self.view) or self.view.record_id != group_id:
+            return                   # the page closed, or another group is showing by now
         self.summary.show_reach(r, threshold)
         self.table.set_rows([_Person(p) for p in r.people if p.reached_on is not None])
 
