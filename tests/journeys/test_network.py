@@ -16,7 +16,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QTableView, QTableWidget
+from PySide6.QtWidgets import QComboBox, QScrollArea, QTableView, QTableWidget
 
 from driver import (SCREENSHOTS, WAIT, choose, click_row, dialog, field, file_dialog, navigate, press,
                     row_of, screen_size, see, shot, type_into)
@@ -112,7 +112,10 @@ def test_incident_between_rivals_shows_on_the_network_and_reach_follows_the_call
     link = row_of(qtbot, links, re.compile(rf"^{b_ref}\b"))
     assert link.siblingAtColumn(1).data() == "Co-offending"
     assert link.siblingAtColumn(2).data() == "shared incidents"
-    links.scrollTo(link)
+    scroll = links.parent()
+    while not isinstance(scroll, QScrollArea):
+        scroll = scroll.parent()
+    scroll.ensureWidgetVisible(links)                  # scrolled down to it, as a person does
     shot(win, "network", "2a-person-links")
 
     # -- 3. The link and the rivalry on the network --------------------------------------------

@@ -41,6 +41,7 @@ def test_table_of_groups_with_reach(qtbot, audit):
     assert reach.startswith(f"{r.reached} of {r.current_members} (")
     assert "Copperfield Crew" in bluebell.siblingAtColumn(6).data()        # its rival
     assert "Session of 01 Oct 2026" in page.about.text()
+    assert "Figures as of 26 Nov 2026" in page.about.text()       # today's, not the session's day
     with qtbot.waitSignal(ctx.open_requested) as sig:
         click_row(qtbot, page.table, "Bluebell Line", double=True, column=0)
     assert sig.args[0] == "group"
@@ -78,6 +79,10 @@ def test_open_record_and_close_a_session_writes_one_combination(qtbot, audit):
     entries = ctx.call_sync(combos)
     assert len(entries) == 1
     assert "incident" in (entries[0].detail or "").lower()
+
+    # looking back at the first session: its figures as of its own day
+    choose(qtbot, page.session_combo, "Session of 01 Oct 2026 (closed)")
+    qtbot.waitUntil(lambda: "Figures as of 01 Oct 2026" in page.about.text(), timeout=WAIT)
 
 
 def test_removing_an_incident_asks_then_undo_puts_it_back(qtbot, demo_app):

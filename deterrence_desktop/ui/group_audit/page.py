@@ -103,6 +103,7 @@ class GroupAuditPage(Page):
         self.sessions = []
         self.partner_names: dict[int, str] = {}
         self.session_id: int | None = None
+        self.looking_back = False         # an earlier session chosen: its figures as of its day
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 10, 10, 10)
         top = QHBoxLayout()
@@ -167,7 +168,7 @@ class GroupAuditPage(Page):
         if not self.isVisible():
             self._stale = True
             return
-        wanted = self.session_id
+        wanted, looking_back = self.session_id, self.looking_back
 
         def load(s):
             sessions = s.group_audit.sessions()
@@ -175,13 +176,16 @@ class GroupAuditPage(Page):
             chosen = wanted if wanted is not None else (current.id if current else
                                                         (sessions[0].id if sessions else None))
             session = next((x for x in sessions if x.id == chosen), None)
-            rows = s.group_audit.table(session.held_on if session else None)
+            # today's figures, unless an earlier, closed session was chosen to look back at
+            as_of = session.held_on if (looking_back and session is not None
+                                        and session.closed_at is not None) else s.today()
+            rows = s.group_audit.table(as_of)
             partners = {p.id: p.name for p in s.partners.all()}
-            return sessions, session, rows, partners, s.reach.threshold()
+            return sessions, session, rows, partners, s.reach.threshold(), as_of
         call_while_alive(self.ctx, self, load, self._loaded, self._failed, label="group audit")
 
     def _loaded(self, result) -> None:
-        sessions, session, rows, partners, threshold = result
+        sessions, session, rows, partners, threshold, as_of = result
         self.sessions, self.partner_names = sessions, partners
         self.session_id = session.id if session else None
         self.session_combo.blockSignals(True)
@@ -194,7 +198,7 @@ class GroupAuditPage(Page):
         self.session_combo.setCurrentIndex(max(0, self.session_combo.findData(self.session_id)))
         self.session_combo.blockSignals(False)
         self.model.set_rows(rows)
-        self._describe(session, threshold)
+        self._describe(session, threshold, as_of)
         edit = self.ctx.permits(Can.EDIT_GROUPS)
         is_open = session is not None and session.closed_at is None
         self.open_button.setVisible(edit)
@@ -203,9 +207,9 @@ class GroupAuditPage(Page):
         self.close_button.setEnabled(is_open)
         self.pdf_button.setEnabled(session is not None)
 
-    def _describe(self, session, threshold: float) -> None:
-        rule = f"A group counts as reached when {threshold:.0%} of its current members have heard " \
-               "the message."
+    def _describe(self, session, threshold: float, as_of) -> None:
+        rule = f"Figures as of {as_of:%d %b %Y}. A group counts as reached when {threshold:.0%} of " \
+               "its current members have heard the message."
         if session is None:
             self.about.setText("No audit session yet. Open one to map the groups with the "
                                "partners in the room. " + rule)
@@ -225,6 +229,7 @@ class GroupAuditPage(Page):
         self.model.clear()
         self.sessions = []
         self.session_id = None
+        self.looking_back = False
         self.session_combo.clear()
         self.about.setText("")
 
@@ -232,6 +237,7 @@ class GroupAuditPage(Page):
         sid = self.session_combo.itemData(index)
         if sid is not None and sid != -1 and sid != self.session_id:
             self.session_id = sid
+            self.looking_back = index > 0          # the newest session shows today's figures
             self.reload()
 
     def _open_group(self, index) -> None:
@@ -251,7 +257,7 @@ class GroupAuditPage(Page):
 
     def _open_session(self, held_on, participants) -> None:
         def done(session_id):
-            self.session_id = session_id
+            self.session_id, self.looking_back = session_id, False
             self.ctx.status_message.emit(f"Opened the group audit session of {held_on:%d %b %Y}")
             self.ctx.data_changed.emit("group_audit")
         call_while_alive(self.ctx, self, lambda s: s.group_audit.open(held_on, participants), done,
