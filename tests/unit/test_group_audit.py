@@ -315,3 +315,18 @@ def test_cli_network(demo_path, tmp_path):
     bad = cli("network", demo_path, "--out", tmp_path / "a.pdf", "--user", "demo.analyst")
     assert bad.returncode == 2 and "cannot export people's names" in bad.stderr
     assert not (tmp_path / "a.pdf").exists()
+
+
+def test_erasing_a_person_takes_their_incident_roles_and_links(demo_app):
+    app = demo_app
+    a, b, c = (p.id for p in app.people.list()[:3])
+    iid = app.incidents.record(Incident(DAY, "Here", IncidentKind.ASSAULT),
+                               [(a, IncidentRole.SUSPECT), (b, IncidentRole.VICTIM)], [])
+    app.links.add(PersonLink(a, c, LinkKind.FAMILY, None, DAY))
+    app.links.add(PersonLink(c, a, LinkKind.ASSOCIATE, None, DAY))
+    preview = app.retention.erasure_preview(a)
+    assert preview.counts["incident_involvements"] >= 1
+    assert preview.counts["links"] >= 1 and preview.counts["links_to_them"] >= 1
+    app.retention.erase(a, "Fictional: no longer meets the criteria")
+    assert [p.person_id for p in app.incidents.get(iid).people] == [b]   # the incident stays
+    assert all(a not in (v.person_id, v.other_person_id) for v in app.links.for_person(c))
