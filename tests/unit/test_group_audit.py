@@ -330,3 +330,11 @@ def test_erasing_a_person_takes_their_incident_roles_and_links(demo_app):
     app.retention.erase(a, "Fictional: no longer meets the criteria")
     assert [p.person_id for p in app.incidents.get(iid).people] == [b]   # the incident stays
     assert all(a not in (v.person_id, v.other_person_id) for v in app.links.for_person(c))
+
+
+def test_one_groups_reach_reads_the_same_as_every_groups(demo_app):
+    every = {r.group_id: r for r in demo_app.reach.groups()}
+    assert every and any(r.last_incident for r in every.values())
+    for gid, reach in every.items():
+        assert demo_app.reach.group(gid) == reach
+    assert entries(demo_app, "reach")[-1].operation == "consultation"
