@@ -3,7 +3,6 @@ real workspace files, the audit trail, the PDF read back with pdftotext, and the
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -12,9 +11,7 @@ from datetime import date, datetime, time
 import pytest
 from sqlalchemy import select
 
-from deterrence_desktop.domain.enums import (
-    AuditOperation, CommunicationChannel as Ch, CommunicationOutcome as Out, LegalStatus,
-)
+from deterrence_desktop.domain.enums import CommunicationChannel as Ch, CommunicationOutcome as Out
 from deterrence_desktop.domain.errors import PermissionDenied, ValidationError
 from deterrence_desktop.domain.model import Communication, Group, Membership, Person
 from deterrence_desktop.domain.network import (
