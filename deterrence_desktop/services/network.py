@@ -26,6 +26,7 @@ from .settings import SettingsService
 # this many node and edge visits (a few hundred people with their links), else sampled.
 BETWEENNESS_BUDGET = 1_000_000
 MIN_SOURCES = 10
+GIRVAN_NEWMAN_UP_TO = 500           # edges: Girvan-Newman recomputes edge betweenness per cut
 SEED = 42
 KEY_PLAYERS = 10
 RELATION_EDGE = {"rivalry": "rival", "alliance": "ally"}
@@ -478,7 +479,7 @@ def analyse(built: _Built, references_only: bool) -> NetworkAnalysis:
 def suggested_groupings(g: nx.Graph) -> list[set[int]]:
     if g.number_of_edges() == 0:
         return [set(g.nodes)] if g.number_of_nodes() else []
-    if g.number_of_edges() <= 2000:
+    if g.number_of_edges() <= GIRVAN_NEWMAN_UP_TO:
         first = next(_nx().community.girvan_newman(g))
         return [set(c) for c in first]
     return [set(c) for c in _nx().community.louvain_communities(g, seed=SEED)]

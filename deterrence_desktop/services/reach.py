@@ -173,12 +173,19 @@ class ReachService(Service):
         refuse_partner_officer(self, "reach")
         with self.tx() as uow:
             s = uow.session
-            data = network_data.load(s, self.today(), links=False)
+            # One group's reach reads its members' rows only; every group's, the workspace's.
+            scope = set(group_ids) if group_ids is not None else None
+            data = network_data.load(s, self.today(), groups=scope, links=False)
             for gid in group_ids or ():
                 if gid not in data.groups:
                     raise NotFoundError("group", gid)
             threshold = float(SettingsService.read(s, THRESHOLD_KEY))
-            return compute(data, messages(s), threshold, group_ids)
+            out = compute(data, messages(s, set(data.people) if scope is not None else None),
+                          threshold, group_ids)
+            uow.audit(AuditOperation.CONSULTATION, "reach",
+                      group_ids[0] if group_ids and len(group_ids) == 1 else "",
+                      f"message reach of {len(out)} groups")
+            return out
 
 
 def refuse_partner_officer(service: Service, entity: str) -> None:

@@ -35,6 +35,7 @@ from ..store.tables import (
     InfluencerRow, InvitationRow, LetterIssueRow, MeetingItemRow, MembershipRow, PartnershipRow,
     PersonRow, RetentionReviewRow,
 )
+from ..store.tables_network import IncidentPersonRow, PersonLinkRow
 from .actions import OPEN_STATUSES
 from .base import Service
 
@@ -51,6 +52,9 @@ ONLY_ABOUT_THE_PERSON = [
     ("meeting_items", MeetingItemRow, MeetingItemRow.person_id),
     ("letters", LetterIssueRow, LetterIssueRow.person_id),
     ("communications", CommunicationRow, CommunicationRow.person_id),
+    ("incident_involvements", IncidentPersonRow, IncidentPersonRow.person_id),   # issue 14
+    ("links", PersonLinkRow, PersonLinkRow.person_id),
+    ("links_to_them", PersonLinkRow, PersonLinkRow.other_person_id),
 ]
 
 # Keys of call_in.details that map str(person_id) to a plan for that person.

@@ -3,7 +3,6 @@ real workspace files, the audit trail, the PDF read back with pdftotext, and the
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -12,9 +11,7 @@ from datetime import date, datetime, time
 import pytest
 from sqlalchemy import select
 
-from deterrence_desktop.domain.enums import (
-    AuditOperation, CommunicationChannel as Ch, CommunicationOutcome as Out, LegalStatus,
-)
+from deterrence_desktop.domain.enums import CommunicationChannel as Ch, CommunicationOutcome as Out
 from deterrence_desktop.domain.errors import PermissionDenied, ValidationError
 from deterrence_desktop.domain.model import Communication, Group, Membership, Person
 from deterrence_desktop.domain.network import (
@@ -315,3 +312,26 @@ def test_cli_network(demo_path, tmp_path):
     bad = cli("network", demo_path, "--out", tmp_path / "a.pdf", "--user", "demo.analyst")
     assert bad.returncode == 2 and "cannot export people's names" in bad.stderr
     assert not (tmp_path / "a.pdf").exists()
+
+
+def test_erasing_a_person_takes_their_incident_roles_and_links(demo_app):
+    app = demo_app
+    a, b, c = (p.id for p in app.people.list()[:3])
+    iid = app.incidents.record(Incident(DAY, "Here", IncidentKind.ASSAULT),
+                               [(a, IncidentRole.SUSPECT), (b, IncidentRole.VICTIM)], [])
+    app.links.add(PersonLink(a, c, LinkKind.FAMILY, None, DAY))
+    app.links.add(PersonLink(c, a, LinkKind.ASSOCIATE, None, DAY))
+    preview = app.retention.erasure_preview(a)
+    assert preview.counts["incident_involvements"] >= 1
+    assert preview.counts["links"] >= 1 and preview.counts["links_to_them"] >= 1
+    app.retention.erase(a, "Fictional: no longer meets the criteria")
+    assert [p.person_id for p in app.incidents.get(iid).people] == [b]   # the incident stays
+    assert all(a not in (v.person_id, v.other_person_id) for v in app.links.for_person(c))
+
+
+def test_one_groups_reach_reads_the_same_as_every_groups(demo_app):
+    every = {r.group_id: r for r in demo_app.reach.groups()}
+    assert every and any(r.last_incident for r in every.values())
+    for gid, reach in every.items():
+        assert demo_app.reach.group(gid) == reach
+    assert entries(demo_app, "reach")[-1].operation == "consultation"

@@ -13,7 +13,6 @@ from deterrence_desktop.domain.network import (
     Confidence, Incident, IncidentKind, IncidentRole, LinkKind, PersonLink,
 )
 from deterrence_desktop.services import network as N
-from deterrence_desktop.services.app import WorkspaceServices
 
 KARATE = nx.karate_club_graph()
 
