@@ -64,8 +64,28 @@ def test_clicking_and_double_clicking_a_person(qtbot, network):
     qtbot.mouseClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     assert node.label in page.selected.text()
     with qtbot.waitSignal(ctx.open_requested) as sig:
+        press(qtbot, "Open the person", page)
+    assert sig.args == ["person", node.entity_id]
+    with qtbot.waitSignal(ctx.open_requested) as sig:
         qtbot.mouseDClick(page.view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     assert sig.args == ["person", node.entity_id]
+
+
+def test_the_filters_come_back_after_a_lock(qtbot, network, demo_app):
+    ctx, page = network
+    group = max(demo_app.groups.list(), key=lambda g: g.members)
+    before = page.picture
+    choose(qtbot, field(qtbot, page, "Group", QComboBox), group.name)
+    _redrawn(qtbot, page, before)
+    state = page.view_state()
+    services = ctx.services
+    ctx.drop_services()                            # locked: every row dropped
+    assert page.picture is None and page.group.currentText() == group.name
+    page.restore_view_state(state)
+    ctx.set_services(services)                     # unlocked again
+    qtbot.waitUntil(lambda: page.picture is not None, timeout=WAIT)
+    assert page.group.currentText() == group.name
+    assert f"g:{group.id}" in {n.key for n in page.picture.nodes}
 
 
 def test_save_pdf_writes_a_marked_picture(qtbot, network, tmp_path):

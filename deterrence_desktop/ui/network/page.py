@@ -163,6 +163,12 @@ class NetworkPage(Page):
         self.selected.setObjectName("networkSelected")
         self.selected.setWordWrap(True)
         col.addWidget(self.selected)
+        self.open_button = QPushButton("Open the record")
+        self.open_button.setToolTip("Open the selected person's or group's page (Enter)")
+        self.open_button.clicked.connect(lambda: self._chosen and self._open(*self._chosen))
+        self.open_button.hide()
+        col.addWidget(self.open_button)
+        self._chosen: tuple[str, int] | None = None
         head = QLabel("Key players")
         head.setStyleSheet("font-weight: 600; padding-top: 6px;")
         col.addWidget(head)
@@ -199,6 +205,7 @@ class NetworkPage(Page):
         self._projection_timer.setInterval(1000)
         self._projection_timer.timeout.connect(self._follow_projection)
         self._was_projecting = False
+        self._restore: dict | None = None
 
     # -- filter ----------------------------------------------------------------------------
     def references(self) -> bool:
@@ -275,6 +282,8 @@ class NetworkPage(Page):
         for c in (self.group, self.cohort):
             c.blockSignals(False)
         self._choices_loaded = True
+        if self._restore is not None:         # back from a lock: the filters as they were
+            self._apply_restore()
         self.reload()
 
     def _loaded(self, asked: int, result) -> None:
@@ -287,8 +296,7 @@ class NetworkPage(Page):
         links = sum(1 for e in self.picture.edges if e.kind != "member")
         self.count_label.setText(f"{people} people, {groups} groups, {links} links")
         self._show_analysis(self.analysis)
-        self.selected.setText("Click a person or group to see who it is; double-click opens "
-                              "the record.")
+        self._unselect()
 
     def _show_analysis(self, a) -> None:
         self.players.clear()
@@ -316,7 +324,36 @@ class NetworkPage(Page):
         self.players.clear()
         self.summary.setText("")
         self.count_label.setText("")
-        self.selected.setText("")
+        self._unselect("")
+
+    def _unselect(self, text: str = "Click a person or group to see who it is; double-click "
+                                     "opens the record.") -> None:
+        self.selected.setText(text)
+        self._chosen = None
+        self.open_button.hide()
+
+    def view_state(self) -> object:
+        """The filters (ids only), kept across a lock."""
+        return {"group": self.group.currentData(), "cohort": self.cohort.currentData(),
+                "kind": self.link_kind.currentData(), "confidence": self.confidence.currentData(),
+                "period": self.period.currentData(), "rivals": self.rivals.isChecked(),
+                "references_only": self.references_only.isChecked()}
+
+    def restore_view_state(self, state: object) -> None:
+        if isinstance(state, dict):
+            self._restore = state
+
+    def _apply_restore(self) -> None:
+        state, self._restore = self._restore, None
+        for combo, key in ((self.group, "group"), (self.cohort, "cohort"), (self.link_kind, "kind"),
+                           (self.confidence, "confidence"), (self.period, "period")):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, combo.findData(state.get(key))))
+            combo.blockSignals(False)
+        for box, key in ((self.rivals, "rivals"), (self.references_only, "references_only")):
+            box.blockSignals(True)
+            box.setChecked(bool(state.get(key, box.isChecked())))
+            box.blockSignals(False)
 
     # -- nodes -----------------------------------------------------------------------------
     def _node_clicked(self, kind: str, entity_id: int) -> None:
@@ -329,8 +366,10 @@ class NetworkPage(Page):
         what = "Group" if kind == "group" else "Person"
         self.selected.setText(f"<b>{escape(n.label)}</b> ({what.lower()}; {degree} "
                               f"connection{'s' if degree != 1 else ''}"
-                              + (f"; {reach}" if reach else "") + ")<br/>Double-click or Enter "
-                              f"opens the {what.lower()}.")
+                              + (f"; {reach}" if reach else "") + ")")
+        self._chosen = (kind, int(entity_id))
+        self.open_button.setText(f"Open the {what.lower()}")
+        self.open_button.show()
 
     def _player_chosen(self, item, _previous=None) -> None:
         if item is not None:
