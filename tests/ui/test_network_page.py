@@ -112,6 +112,11 @@ def test_while_the_board_is_projected_the_network_shows_references(qtbot, networ
     board.resize(1200, 800)
     board.show()
     qtbot.waitUntil(lambda: board._data is not None, timeout=WAIT)
+    # the board's summary strip says how far the message has reached
+    qtbot.waitUntil(lambda: "groups reached" in board.summary.text(), timeout=WAIT)
+    reaches = ctx.call_sync(lambda s: s.reach.groups())
+    reached = sum(1 for r in reaches if r.reached_flag)
+    assert f"<b>Reach</b> {reached} of {len(reaches)} groups reached" in board.summary.text()
     project_by_pressing(qtbot, board, zoom=150, isa_only=False,
                         present=[p.name for p in demo_app.partners.all()[:2]])
     qtbot.waitUntil(lambda: board.projection is not None, timeout=WAIT)
