@@ -128,3 +128,16 @@ def test_while_the_board_is_projected_the_network_shows_references(qtbot, networ
     back = _redrawn(qtbot, page, refs)
     assert any(n.label != n.reference for n in back.nodes if n.kind == "person")
     assert page.references_only.isEnabled()
+
+
+def test_a_partner_officer_is_told_plainly_and_sees_no_picture(qtbot, demo_app):
+    officer = demo_app.as_user("demo.officer")
+    ctx, page = open_page(qtbot, officer, NetworkPage)
+    qtbot.waitUntil(lambda: page.selected.text() and "Click a person" not in page.selected.text(),
+                    timeout=WAIT)
+    assert page.picture is None and not page.view.net.nodes
+    from PySide6.QtWidgets import QApplication, QMessageBox
+    assert not [w for w in QApplication.topLevelWidgets()
+                if isinstance(w, QMessageBox) and w.isVisible()]              # no box in the way
+    wait_idle(qtbot, ctx)
+    ctx.runner.shutdown()

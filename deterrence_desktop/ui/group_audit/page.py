@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QTableView, QVBoxLayout, QWidget,
 )
 
+from ...domain.errors import DeterrenceError, readable
 from ...security.roles import Can
 from ..board.page import call_while_alive
 from ..context import AppContext
@@ -95,8 +96,8 @@ class OpenSessionDialog(QDialog):
 
 class GroupAuditPage(Page):
     title = "Group audit"
-    data_kinds = ("incident", "link", "group", "person", "communication", "call_in", "custom_notification", "group_audit",
-                  "network")
+    data_kinds = ("incident", "link", "group", "person", "communication", "call_in",
+                  "custom_notification", "group_audit", "network")
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -223,7 +224,10 @@ class GroupAuditPage(Page):
                            + rule)
 
     def _failed(self, exc: BaseException) -> None:
-        show_failure(self, exc, "Could not load the group audit")
+        if isinstance(exc, DeterrenceError):      # e.g. a role that may not see the audit
+            self.about.setText(readable(exc))
+        else:
+            show_failure(self, exc, "Could not load the group audit")
 
     def clear(self) -> None:
         self.model.clear()

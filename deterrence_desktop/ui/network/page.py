@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
 
+from ...domain.errors import DeterrenceError, readable
 from ...domain.network import LinkKind
 from ...security.roles import Can
 from ..board.page import call_while_alive
@@ -74,7 +75,8 @@ def save_dialog(parent: QWidget, title: str, start: Path, chosen) -> QFileDialog
 
 class NetworkPage(Page):
     title = "Network"
-    data_kinds = ("network", "incident", "link", "person", "group", "communication", "call_in", "custom_notification")
+    data_kinds = ("network", "incident", "link", "person", "group", "cohort", "communication",
+                  "call_in", "custom_notification")
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -315,7 +317,15 @@ class NetworkPage(Page):
 
     def _failed(self, exc: BaseException) -> None:
         self.count_label.setText("")
-        show_failure(self, exc, "Could not draw the network")
+        if isinstance(exc, DeterrenceError):      # e.g. a role that may not see the network
+            self._unselect(readable(exc))
+        else:
+            show_failure(self, exc, "Could not draw the network")
+
+    def _on_data_changed(self, kind: str) -> None:
+        if kind in ("group", "cohort"):
+            self._choices_loaded = False          # the filters' lists change too
+        super()._on_data_changed(kind)
 
     def clear(self) -> None:
         self.picture = self.analysis = None
