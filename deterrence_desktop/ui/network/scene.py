@@ -253,16 +253,22 @@ class NetworkScene(QGraphicsScene):
             if node.node.kind != "group" and zoom < 0.35:
                 continue                # far out: only the groups are named
             cx, cy = node.pos().x() * zoom, node.pos().y() * zoom
-            top = cy + node.radius * zoom + 1
-            rect = QRectF(cx - w / 2, top, w, h)
-            cells = cells_of(rect)
-            # a group is always named (groups come first, so only a node can be under it)
-            if node.node.kind != "group" and any(rect.intersects(r) for c in cells
-                                                 for r in grid.get(c, ())):
-                continue
-            for c in cells:
+            r = node.radius * zoom
+
+            def free(rect: QRectF) -> bool:
+                return not any(rect.intersects(o) for c in cells_of(rect) for o in grid.get(c, ()))
+            dy = r + 1                                   # centred under the node ...
+            rect = QRectF(cx - w / 2, cy + dy, w, h)
+            if not free(rect):
+                if node.node.kind != "group":
+                    continue
+                # ... a group is always named: above its square when a node is below it
+                above = QRectF(cx - w / 2, cy - r - 1 - h, w, h)
+                if free(above):
+                    dy, rect = -r - 1 - h, above
+            for c in cells_of(rect):
                 grid.setdefault(c, []).append(rect)
-            shown[key] = (-w / 2, node.radius * zoom + 1)     # centred under the node
+            shown[key] = (-w / 2, dy)
         return shown
 
     def visible_labels(self) -> list[str]:
