@@ -346,6 +346,7 @@ class NetworkView(QGraphicsView):
             return
         self.fitInView(self.net.nodes_rect.adjusted(-40, -40, 40, 60),
                        Qt.AspectRatioMode.KeepAspectRatio)
+        self.scale(0.92, 0.92)          # room at the edges for the outermost names
         self._zoomed()
 
     def zoom_by(self, factor: float) -> None:
