@@ -271,6 +271,13 @@ class NetworkScene(QGraphicsScene):
             shown[key] = (-w / 2, dy)
         return shown
 
+    def prepare_band(self, band: int) -> bool:
+        """Decide the labels of ``band`` ahead of need (idle time); False if already known."""
+        if band in self._bands or not self.nodes:
+            return False
+        self._bands[band] = self._fit_labels(LABEL_BANDS ** band)
+        return True
+
     def visible_labels(self) -> list[str]:
         return [k for k in self._label_order if k in self._shown]
 
@@ -317,6 +324,10 @@ class NetworkView(QGraphicsView):
         self._settle.setSingleShot(True)
         self._settle.setInterval(180)
         self._settle.timeout.connect(self._settled)
+        self._to_prepare: list[int] = []
+        self._prepare_timer = QTimer(self)
+        self._prepare_timer.setInterval(0)          # runs when the event queue is empty
+        self._prepare_timer.timeout.connect(self._prepare_next)
 
     def _moving(self) -> None:
         if self.renderHints() & QPainter.RenderHint.Antialiasing:
@@ -335,6 +346,19 @@ class NetworkView(QGraphicsView):
     def set_picture(self, picture) -> None:
         self.net.set_picture(picture)
         self.fit()
+        # the labels of the zoom bands around this one, decided one per idle moment, so that
+        # a wheel step into a new band only shows what is already known
+        here = self.net.band
+        self._to_prepare = sorted((b for b in range(self.net.band_of(self.MIN_ZOOM),
+                                                    self.net.band_of(self.MAX_ZOOM) + 1)),
+                                  key=lambda b: abs(b - here)) if here is not None else []
+        self._prepare_timer.start()
+
+    def _prepare_next(self) -> None:
+        while self._to_prepare:
+            if self.net.prepare_band(self._to_prepare.pop(0)):
+                return                      # one band per idle moment
+        self._prepare_timer.stop()
 
     def zoom(self) -> float:
         return self.transform().m11()
