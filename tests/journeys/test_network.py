@@ -144,8 +144,8 @@ def test_incident_between_rivals_shows_on_the_network_and_reach_follows_the_call
     press(qtbot, "Save PDF…", net)
     file_dialog(qtbot, "Save the network as PDF", pdf)
     qtbot.waitUntil(pdf.exists, timeout=WAIT)
-    qtbot.waitUntil(lambda: re.match(r"Saved the network picture \(\d+ people, with names\)",
-                                     win.statusBar().currentMessage()), timeout=WAIT)
+    qtbot.waitUntil(lambda: bool(re.match(r"Saved the network picture \(\d+ people, with names\)",
+                                          win.statusBar().currentMessage())), timeout=WAIT)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "OFFICIAL-SENSITIVE" in text and "Bluebell Line" in text
     _render(pdf, "network-2-network-pdf")
