@@ -1,0 +1,115 @@
+"""One chart of the Evaluation page: a matplotlib ``Figure`` drawn by ``exports.charts``
+(the same code the board report uses) inside a ``FigureCanvasQTAgg``, with Copy and
+"Save as PNG/SVG…" under it.
+
+This is the only Qt module that imports matplotlib. The page imports it when it is
+first opened (``page.py``), never at launch: the app starts as fast as before.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import (
+    QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
+)
+
+from ..style import set_role
+from .files import save_file_dialog
+
+COPY_DPI = 150          # the clipboard image: sharp when pasted into a document
+
+IMAGE_FILTERS = ("PNG image (*.png)", "SVG drawing (*.svg)")
+
+
+def placeholder_figure(text: str = "Choose who to evaluate") -> Figure:
+    """A quiet empty figure shown before the first evaluation arrives."""
+    fig = Figure(figsize=(6.4, 3.2))
+    fig.text(0.5, 0.5, text, ha="center", va="center", color="#5b6b73", fontsize=11)
+    return fig
+
+
+class ChartBox(QFrame):
+    """A titled chart with Copy and Save as PNG/SVG…; ``set_figure`` swaps the drawing.
+
+    ``save`` writes through ``saver(figure, path)`` (``exports.charts.save``: atomic,
+    0600); ``file_stem`` names the suggested file."""
+
+    def __init__(self, title: str, file_stem: str, saver: Callable[[Figure, Path], object],
+                 start_folder: Callable[[], Path], parent: QWidget | None = None,
+                 said: Callable[[str], None] | None = None):
+        super().__init__(parent)
+        set_role(self, "card")
+        self.setObjectName(f"chart_{file_stem}")
+        self.file_stem = file_stem
+        self._saver = saver
+        self._start_folder = start_folder
+        self._said = said or (lambda text: None)
+        col = QVBoxLayout(self)
+        col.setContentsMargins(10, 6, 10, 8)
+        heading = QLabel(title)
+        set_role(heading, "subheading")
+        col.addWidget(heading)
+        self.figure = placeholder_figure()
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.canvas.setMinimumHeight(220)
+        self.canvas.setAccessibleName(title)
+        col.addWidget(self.canvas, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip(f"Copy the chart “{title}” as an image")
+        self.copy_button.clicked.connect(self.copy)
+        self.save_button = QPushButton("Save as PNG/SVG…")
+        self.save_button.setToolTip(f"Save the chart “{title}” as a PNG image or an SVG drawing")
+        self.save_button.clicked.connect(self.ask_save)
+        row.addWidget(self.copy_button)
+        row.addWidget(self.save_button)
+        col.addLayout(row)
+        self.set_ready(False)
+
+    def set_ready(self, ready: bool) -> None:
+        self.copy_button.setEnabled(ready)
+        self.save_button.setEnabled(ready)
+
+    def set_figure(self, figure: Figure) -> None:
+        """Show ``figure`` (made on the worker): the canvas takes it over and redraws."""
+        self.figure = figure
+        figure.set_canvas(self.canvas)
+        self.canvas.figure = figure
+        self.canvas.draw_idle()
+        self.set_ready(True)
+
+    def clear(self) -> None:
+        self.set_figure(placeholder_figure())
+        self.set_ready(False)
+
+    def draw_now(self) -> None:
+        """Draw at once (the benchmark and the screenshots wait for the pixels)."""
+        self.canvas.draw()
+
+    def image(self) -> QImage:
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=COPY_DPI)
+        return QImage.fromData(buffer.getvalue(), "PNG")
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setImage(self.image())
+        self._said("Copied the chart; paste it into a document")
+
+    def ask_save(self) -> None:
+        start = self._start_folder() / f"{self.file_stem}.png"
+        save_file_dialog(self, "Save the chart", start, IMAGE_FILTERS, self.save)
+
+    def save(self, path: str) -> None:
+        target = Path(path)
+        if target.suffix.lower() not in (".png", ".svg"):
+            target = target.with_suffix(".png")
+        self._saver(self.figure, target)
+        self._said(f"Saved the chart as {target.name}")
+

@@ -1,0 +1,559 @@
+"""The Evaluation page: what changed for the people a partnership works with.
+
+Choose everyone, a cohort or a group, the window (months before and after each
+person's inclusion), the period of inclusions and, if wanted, a comparison cohort.
+The evaluation is computed on the database worker with its progress shown, and the
+charts are drawn there too (``exports.charts``, the same code as the board report);
+only showing them happens here. A newer choice cancels an older one still waiting,
+so switching cohort redraws quickly.
+
+matplotlib is not imported by this module: the first evaluation imports it on the
+worker, and ``charts.py`` (the Qt canvas) is imported when the first result arrives.
+Launching the app therefore costs nothing more (tests/ui/test_evaluation_page.py
+proves it).
+"""
+from __future__ import annotations
+
+import importlib
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QFormLayout, QFrame, QHBoxLayout, QHeaderView, QLabel,
+    QLineEdit, QProgressBar, QPushButton, QSizePolicy, QSpinBox, QSplitter, QTableView,
+    QTabWidget, QVBoxLayout, QWidget,
+)
+
+from ...domain.errors import ValidationError, sentence
+from ...domain.evaluation import EvaluationQuery
+from ..context import AppContext
+from ..errors import show_failure
+from ..forms import parse_date
+from ..models import fmt_date
+from ..page import Page
+from ..style import set_role
+from ..tasks import Cancelled
+from .files import documents, save_file_dialog
+from .models import CompareModel, DeliveryModel, MeasuresModel, fmt_change, fmt_rate
+
+CHARTS_MODULE = "deterrence_desktop.ui.evaluation.charts"
+# (key, title, file name): the three charts, as exports.charts draws them
+CHARTS = (("before_after", "Before and after inclusion, per person-year", "before-after"),
+          ("monthly", "Month by month, with the inclusion dates marked", "monthly"),
+          ("delivery", "Delivery per partner", "delivery"))
+HEADLINE_MEASURES = ("serious_violence", "arrest", "treatment_entry")
+TABLE_FILTERS = ("CSV table (*.csv)", "Excel workbook (*.xlsx)")
+STEPS = 3
+
+
+def _table(model, name: str) -> QTableView:
+    view = QTableView()
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    view.setWordWrap(False)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    return view
+
+
+def _labelled(form: QHBoxLayout, text: str, widget: QWidget) -> QWidget:
+    lab = QLabel(text)
+    lab.setBuddy(widget)
+    form.addWidget(lab)
+    form.addWidget(widget)
+    return widget
+
+
+def compute(services, query: EvaluationQuery, control):
+    """On the worker: the evaluation and its three figures (matplotlib is imported here,
+    off the GUI thread, the first time)."""
+    control.report(0, STEPS, "Counting outcomes before and after inclusion…")
+    evaluation = services.evaluation.evaluate(query)
+    control.report(1, STEPS, "Drawing the charts…")
+    from ...exports import charts
+    importlib.import_module(CHARTS_MODULE)          # the canvas module, ready for the GUI
+    figures = {key: getattr(charts, key)(evaluation) for key, _title, _file in CHARTS}
+    control.report(STEPS, STEPS, "")
+    return evaluation, figures
+
+
+def choices(services):
+    cohorts = [(c.id, c.name) for c in services.cohorts.list()]
+    groups = [(g.id, g.name) for g in services.groups.list()]
+    return cohorts, groups, services.today()
+
+
+class EvaluationPage(Page):
+    title = "Evaluation"
+    data_kinds = ("outcome", "person", "cohort", "group", "action", "communication", "call_in",
+                  "partner")
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.setObjectName("evaluationPage")
+        self.evaluation = None
+        self.charts: dict[str, QWidget] = {}
+        self._generation = 0
+        self._task = None
+        self._choices_loaded = False
+        self._pending_view: dict | None = None
+        self._today: date | None = None
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.setInterval(0)
+        self._redraw.timeout.connect(self.reload)
+
+        outer = QVBoxLayout(self)
+        top = QHBoxLayout()
+        heading = QLabel("Evaluation")
+        set_role(heading, "heading")
+        top.addWidget(heading)
+        top.addStretch(1)
+        self.quick_button = QPushButton("Record outcomes…")
+        self.quick_button.setToolTip("Record outcomes for many people at once (Ctrl+Shift+O)")
+        self.quick_button.clicked.connect(self._quick_entry)
+        self.export_button = QPushButton("Export table…")
+        self.export_button.setToolTip("Save the measures as a CSV table or an Excel workbook, "
+                                      "cells about fewer than 5 people shown as “<5”")
+        self.export_button.clicked.connect(self.ask_export)
+        self.report_button = QPushButton("Save board report…")
+        self.report_button.setToolTip("One PDF for the partnership board (OFFICIAL-SENSITIVE): "
+                                      "the charts, the tables with “<5” suppression, a method note")
+        self.report_button.clicked.connect(self.ask_report)
+        for b in (self.quick_button, self.export_button, self.report_button):
+            top.addWidget(b)
+        outer.addLayout(top)
+
+        form = QHBoxLayout()
+        self.who = _labelled(form, "&Who:", QComboBox())
+        self.who.setObjectName("evaluationWho")
+        self.who.setMinimumWidth(220)
+        self.who.addItem("Everyone in a cohort", ("everyone", None))
+        self.window_months = _labelled(form, "&Window:", QSpinBox())
+        self.window_months.setRange(1, 60)
+        self.window_months.setValue(12)
+        self.window_months.setSuffix(" months")
+        self.window_months.setToolTip("Months before and after each person's inclusion")
+        self.date_from = _labelled(form, "Included &from:", QLineEdit())
+        self.date_to = _labelled(form, "&to:", QLineEdit())
+        for edit, hint in ((self.date_from, "any day"), (self.date_to, "today")):
+            edit.setPlaceholderText(hint)
+            edit.setMaximumWidth(110)
+            edit.editingFinished.connect(self.schedule)
+        self.compare = _labelled(form, "&Compare with:", QComboBox())
+        self.compare.setObjectName("evaluationCompare")
+        self.compare.setMinimumWidth(180)
+        self.compare.addItem("— no comparison —", None)
+        form.addStretch(1)
+        outer.addLayout(form)
+        self.who.currentIndexChanged.connect(self.schedule)
+        self.compare.currentIndexChanged.connect(self.schedule)
+        self.window_months.valueChanged.connect(self.schedule)
+
+        status = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setObjectName("evaluationProgress")
+        self.progress.setRange(0, STEPS)
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        status.addWidget(self.progress)
+        self.summary = QLabel()
+        self.summary.setObjectName("evaluationSummary")
+        self.summary.setWordWrap(True)
+        set_role(self.summary, "muted")
+        status.addWidget(self.summary, 1)
+        outer.addLayout(status)
+        self.headline = QLabel()
+        self.headline.setObjectName("evaluationHeadline")
+        self.headline.setWordWrap(True)
+        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.headline)
+        self.error = QLabel()
+        set_role(self.error, "error")
+        self.error.hide()
+        outer.addWidget(self.error)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("evaluationTabs")
+        outer.addWidget(self.tabs, 1)
+        self._slots: dict[str, QVBoxLayout] = {}
+
+        # Measures: the table beside the before/after chart
+        self.measures = MeasuresModel(self)
+        self.measures_view = _table(self.measures, "measuresTable")
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self._with_note(self.measures_view,
+                                        "Rates are events per person-year observed. Grey cells "
+                                        "are about fewer than 5 people: the report shows “<5”."))
+        split.addWidget(self._slot("before_after"))
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.tabs.addTab(split, "&Measures")
+        # Over time
+        self.tabs.addTab(self._slot("monthly"), "Over &time")
+        # Engagement, and attended against no-show
+        engage = QWidget()
+        row = QHBoxLayout(engage)
+        card = QFrame()
+        set_role(card, "card")
+        self.engagement_form = QFormLayout(card)
+        self.engagement: dict[str, QLabel] = {}
+        for key in ("People evaluated", "Invited to a call-in", "Call-in attendance",
+                    "Reached by the message", "Offers of support made", "Offers taken up",
+                    "Median days, call-in to first support contact"):
+            value = QLabel()
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            name = QLabel(key)
+            set_role(name, "muted")
+            self.engagement_form.addRow(name, value)
+            self.engagement[key] = value
+        card.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        left = QVBoxLayout()
+        left.addWidget(card)
+        left.addStretch(1)
+        row.addLayout(left, 2)
+        self.compare_model = CompareModel(self)
+        self.compare_view = _table(self.compare_model, "attendedTable")
+        row.addWidget(self._with_note(self.compare_view, "Attended the call-in against invited "
+                                                         "but never came: events per person-year."),
+                      3)
+        self.tabs.addTab(engage, "&Engagement")
+        # Delivery
+        deliver = QSplitter(Qt.Orientation.Horizontal)
+        self.delivery = DeliveryModel(self)
+        self.delivery_view = _table(self.delivery, "deliveryTable")
+        self.charging = QLabel()
+        self.charging.setObjectName("chargingSummary")
+        self.charging.setWordWrap(True)
+        box = QWidget()
+        col = QVBoxLayout(box)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.delivery_view, 1)
+        col.addWidget(self.charging)
+        deliver.addWidget(box)
+        deliver.addWidget(self._slot("delivery"))
+        deliver.setStretchFactor(0, 1)
+        deliver.setStretchFactor(1, 1)
+        self.tabs.addTab(deliver, "&Delivery")
+        self._set_busy(False)
+
+    # -- building ------------------------------------------------------------------------
+    @staticmethod
+    def _with_note(view: QWidget, note: str) -> QWidget:
+        box = QWidget()
+        col = QVBoxLayout(box)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(view, 1)
+        lab = QLabel(note)
+        lab.setWordWrap(True)
+        set_role(lab, "muted")
+        col.addWidget(lab)
+        return box
+
+    def _slot(self, key: str) -> QWidget:
+        """Where a chart goes; 'Loading the charts…' until matplotlib has been loaded."""
+        holder = QWidget()
+        col = QVBoxLayout(holder)
+        col.setContentsMargins(0, 0, 0, 0)
+        waiting = QLabel("Loading the charts…")
+        waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_role(waiting, "empty")
+        col.addWidget(waiting)
+        self._slots[key] = col
+        return holder
+
+    def _chart_boxes(self) -> dict[str, QWidget]:
+        """The chart widgets, made the first time a result arrives (their module, and
+        matplotlib with it, was imported on the worker)."""
+        if not self.charts:
+            module = importlib.import_module(CHARTS_MODULE)
+            from ...exports import charts as drawing
+            for key, title, stem in CHARTS:
+                col = self._slots[key]
+                while col.count():
+                    col.takeAt(0).widget().deleteLater()
+                box = module.ChartBox(title, stem, drawing.save, documents, said=self._say)
+                col.addWidget(box)
+                self.charts[key] = box
+        return self.charts
+
+    # -- the question ---------------------------------------------------------------------
+    def query(self) -> EvaluationQuery:
+        """The choices on screen as a query; ValidationError for a date that does not parse."""
+        errors, dates = {}, {}
+        for name, edit in (("date_from", self.date_from), ("date_to", self.date_to)):
+            try:
+                dates[name] = parse_date(edit.text())
+            except ValueError as exc:
+                errors[name] = str(exc)
+        if errors:
+            raise ValidationError(errors)
+        kind, chosen = self.who.currentData() or ("everyone", None)
+        q = EvaluationQuery(cohort_id=chosen if kind == "cohort" else None,
+                            group_id=chosen if kind == "group" else None,
+                            window_months=self.window_months.value(),
+                            comparison_cohort_id=self.compare.currentData(), **dates)
+        q.validate()
+        return q
+
+    def schedule(self, *_args) -> None:
+        """A choice changed: evaluate again once the event that changed it is done."""
+        if self.ctx.unlocked and self._choices_loaded:
+            self._redraw.start()
+
+    # -- loading --------------------------------------------------------------------------
+    def reload(self) -> None:
+        if not self.ctx.unlocked:
+            return
+        if not self.isVisible():
+            self._stale = True
+            return
+        if not self._choices_loaded:
+            self.ctx.call(choices, self._choices_arrived,
+                          lambda e: show_failure(self, e, "Could not load the cohorts"),
+                          label="load evaluation choices")
+            return
+        try:
+            query = self.query()
+        except ValidationError as exc:
+            self._show_error("; ".join(sentence(k, v) for k, v in exc.errors.items()))
+            return
+        self._show_error("")
+        self._generation += 1
+        generation = self._generation
+        if self._task is not None and not self._task.done:
+            self._task.cancel()              # an older choice still waiting: never mind it
+        services = self.ctx.services
+        self._set_busy(True, "Counting outcomes before and after inclusion…")
+        self._task = self.ctx.runner.run_with_progress(
+            lambda control: compute(services, query, control),
+            lambda result: self._arrived(generation, result),
+            lambda exc: self._failed(generation, exc),
+            lambda done, total, text: self._progressed(generation, done, text),
+            label="evaluate")
+
+    def _choices_arrived(self, result) -> None:
+        if not self.ctx.unlocked:
+            return
+        cohorts, groups, today = result
+        self._today = today
+        self._fill_choices(cohorts, groups)
+        state, self._pending_view = self._pending_view, None
+        if state:                                  # back after a lock: the same choices
+            for combo, value in ((self.who, state.get("who")), (self.compare, state.get("compare"))):
+                combo.blockSignals(True)
+                combo.setCurrentIndex(max(0, combo.findData(value)))
+                combo.blockSignals(False)
+            self.window_months.blockSignals(True)
+            self.window_months.setValue(state.get("window", 12))
+            self.window_months.blockSignals(False)
+        self._choices_loaded = True
+        self.reload()
+
+    def _fill_choices(self, cohorts, groups) -> None:
+        """Fill the two lists, keeping what was chosen (by id) when it is still there."""
+        who, compare = self.who.currentData(), self.compare.currentData()
+        for combo in (self.who, self.compare):
+            combo.blockSignals(True)
+        while self.who.count() > 1:
+            self.who.removeItem(1)
+        while self.compare.count() > 1:
+            self.compare.removeItem(1)
+        for cid, name in cohorts:
+            self.who.addItem(f"Cohort: {name}", ("cohort", cid))
+            self.compare.addItem(name, cid)
+        for gid, name in groups:
+            self.who.addItem(f"Group: {name}", ("group", gid))
+        self.who.setCurrentIndex(max(0, self.who.findData(who)))
+        self.compare.setCurrentIndex(max(0, self.compare.findData(compare)))
+        for combo in (self.who, self.compare):
+            combo.blockSignals(False)
+
+    def _progressed(self, generation: int, done: int, text: str) -> None:
+        if generation == self._generation and text:
+            self.progress.setValue(done)
+            self.summary.setText(text)
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation or isinstance(exc, Cancelled):
+            return
+        self._set_busy(False)
+        if isinstance(exc, ValidationError):
+            self._show_error("; ".join(sentence(k, v) for k, v in exc.errors.items()))
+            return
+        show_failure(self, exc, "Could not evaluate")
+
+    def _arrived(self, generation: int, result) -> None:
+        if generation != self._generation or not self.ctx.unlocked:
+            return
+        evaluation, figures = result
+        self.show_evaluation(evaluation, figures)
+        self._set_busy(False)
+
+    def show_evaluation(self, evaluation, figures) -> None:
+        """Put a computed evaluation and its figures on screen."""
+        self.evaluation = evaluation
+        boxes = self._chart_boxes()
+        for key, figure in figures.items():
+            boxes[key].set_figure(figure)
+        self.measures.set_evaluation(evaluation)
+        self.measures_view.resizeColumnsToContents()
+        self.compare_model.set_evaluation(evaluation)
+        self.compare_view.resizeColumnsToContents()
+        self.delivery.set_rows(evaluation.delivery)
+        self.delivery_view.resizeColumnsToContents()
+        self._show_engagement(evaluation.engagement)
+        self._show_summary(evaluation)
+        median = evaluation.charge_median_days
+        charges = sum(m.count for m in evaluation.charging)
+        self.charging.setText(
+            f"Days from arrest to charge: median {median:g} over {charges} charge"
+            f"{'s' if charges != 1 else ''} in the period." if median is not None
+            else "Days from arrest to charge: no charge with its arrest in the period.")
+
+    def _show_summary(self, e) -> None:
+        period = (f"people included {fmt_date(e.period_from)} to {fmt_date(e.period_to)}"
+                  if e.period_from else f"up to {fmt_date(e.period_to)}")
+        text = (f"{e.scope}: {e.people} {'person' if e.people == 1 else 'people'} observed, "
+                f"{period}; {e.query.window_months} months before and after each inclusion.")
+        if e.without_date:
+            text += f" {e.without_date} without an inclusion date are left out."
+        if e.comparison is not None:
+            text += f" Compared with {e.comparison_scope} ({e.comparison_people} people)."
+        self.summary.setText(text)
+        lines = []
+        for key in HEADLINE_MEASURES:
+            m = next((r for r in e.measures if r.key == key), None)
+            if m is None:
+                continue
+            lines.append(f"{m.label}: {fmt_rate(m.before_rate)} → {fmt_rate(m.after_rate)} "
+                         f"per person-year ({fmt_change(m.change)})")
+        self.headline.setText(" · ".join(lines))
+
+    def _show_engagement(self, g) -> None:
+        def share(part, whole):
+            return f"{part} of {whole} ({part / whole:.0%})" if whole else f"{part}"
+        values = {
+            "People evaluated": str(g.people),
+            "Invited to a call-in": str(g.invited),
+            "Call-in attendance": f"{share(g.attended, g.invited)}; {g.no_show} never came",
+            "Reached by the message": share(g.reached, g.people),
+            "Offers of support made": str(g.offers_made),
+            "Offers taken up": share(g.offers_taken_up, g.offers_made),
+            "Median days, call-in to first support contact":
+                f"{g.median_days_to_support:g} ({g.days_to_support_people} people)"
+                if g.median_days_to_support is not None else "–",
+        }
+        for key, text in values.items():
+            self.engagement[key].setText(text)
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        self.progress.setVisible(busy)
+        if busy:
+            self.progress.setValue(0)
+            self.summary.setText(text)
+        ready = not busy and self.evaluation is not None
+        self.report_button.setEnabled(ready)
+        self.export_button.setEnabled(ready)
+
+    def _show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def _say(self, text: str) -> None:
+        self.ctx.status_message.emit(text)
+
+    # -- saving ---------------------------------------------------------------------------
+    def _stem(self) -> str:
+        day = self.evaluation.computed_on if self.evaluation is not None else self._today
+        return f"board-report-{day.isoformat()}" if day else "board-report"
+
+    def ask_report(self) -> None:
+        if self.evaluation is None:
+            return
+        save_file_dialog(self, "Save the board report", documents() / f"{self._stem()}.pdf",
+                         ("PDF document (*.pdf)",), self.save_report)
+
+    def save_report(self, path: str) -> None:
+        target = Path(path).with_suffix(".pdf") if Path(path).suffix.lower() != ".pdf" else Path(path)
+        self._write(lambda s, q: s.evaluation.write_report(q, target), target,
+                    "Writing the board report…", "Saved the board report as {name}")
+
+    def ask_export(self) -> None:
+        if self.evaluation is None:
+            return
+        stem = self._stem().replace("board-report", "evaluation-table")
+        save_file_dialog(self, "Export the table", documents() / f"{stem}.csv", TABLE_FILTERS,
+                         self.export_table)
+
+    def export_table(self, path: str) -> None:
+        target = Path(path)
+        if target.suffix.lower() not in (".csv", ".xlsx"):
+            target = target.with_suffix(".csv")
+        if target.suffix.lower() == ".xlsx":
+            write = lambda s, q: s.evaluation.write_table_xlsx(q, target)    # noqa: E731
+        else:
+            write = lambda s, q: s.evaluation.write_table_csv(q, target)     # noqa: E731
+        self._write(write, target, "Exporting the table…", "Exported the table as {name}")
+
+    def _write(self, write, target: Path, doing: str, done: str) -> None:
+        query = self.evaluation.query
+        self._set_busy(True, doing)
+
+        def finished(_result):
+            self._set_busy(False)
+            if self.evaluation is not None:
+                self._show_summary(self.evaluation)
+            self._say(done.format(name=target.name))
+
+        def failed(exc):
+            self._set_busy(False)
+            if self.evaluation is not None:
+                self._show_summary(self.evaluation)
+            show_failure(self, exc, "Could not save")
+        self.ctx.call(lambda s: write(s, query), finished, failed, label="save evaluation")
+
+    def _quick_entry(self) -> None:
+        from ..outcomes.quick_entry import open_quick_entry
+        open_quick_entry(self.ctx, self)
+
+    # -- the page contract ----------------------------------------------------------------
+    def _on_data_changed(self, kind: str) -> None:
+        if kind in ("cohort", "group"):
+            self._choices_loaded = False          # names may have changed: fetch them again
+        super()._on_data_changed(kind)
+
+    def clear(self) -> None:
+        self._generation += 1
+        self.evaluation = None
+        self._choices_loaded = False
+        self._fill_choices([], [])
+        self.measures.clear()
+        self.compare_model.clear()
+        self.delivery.clear()
+        for box in self.charts.values():
+            box.clear()
+        for value in self.engagement.values():
+            value.setText("")
+        self.summary.setText("")
+        self.headline.setText("")
+        self.charging.setText("")
+        self._show_error("")
+        self._set_busy(False)
+        self._stale = True
+
+    def view_state(self) -> object:
+        """Ids only: whom the page evaluated, the window, the comparison cohort."""
+        return {"who": self.who.currentData(), "window": self.window_months.value(),
+                "compare": self.compare.currentData()}
+
+    def restore_view_state(self, state) -> None:
+        if isinstance(state, dict):
+            self._pending_view = state
