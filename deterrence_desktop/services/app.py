@@ -30,6 +30,8 @@ from .letters import LetterService
 from .maintenance import MaintenanceService
 from .meetings import MeetingService
 from .notifications import NotificationService
+from .evaluation import EvaluationService
+from .outcomes import OutcomeService
 from .partners import PartnerService
 from .people import PeopleService
 from .trackers import TrackerService
@@ -70,6 +72,8 @@ class WorkspaceServices:
         self.letters = LetterService(self)
         self.imports = ImportService(self)
         self.anchors = AnchorService(self)
+        self.outcomes = OutcomeService(self)
+        self.evaluation = EvaluationService(self)
 
     @property
     def clock(self) -> _clock.Clock:

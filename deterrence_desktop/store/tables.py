@@ -153,6 +153,7 @@ class CohortMemberRow(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     added_on: Mapped[date | None] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)       # left the cohort (evaluation stops)
 
 
 class InterventionRow(Base):
@@ -392,3 +393,6 @@ COUNTED_TABLES = [
     InvitationRow, MeetingRow, MeetingItemRow, CustomNotificationRow, LetterTemplateRow,
     LetterBatchRow, LetterIssueRow, SignatoryRow, AssetRow, RetentionReviewRow, SettingRow, AuditEntryRow,
 ]
+
+from .tables_outcomes import OutcomeEventRow  # noqa: E402  (issue 15: outcome events)
+COUNTED_TABLES.insert(COUNTED_TABLES.index(RetentionReviewRow), OutcomeEventRow)
