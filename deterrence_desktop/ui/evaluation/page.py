@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.errors import ValidationError, sentence
 from ...domain.evaluation import EvaluationQuery
+from ...security.roles import Can
 from ..context import AppContext
 from ..errors import show_failure
 from ..forms import parse_date
@@ -84,8 +85,7 @@ def compute(services, query: EvaluationQuery, control):
 
 
 def choices(services):
-    cohorts = [(c.id, c.name) for c in services.cohorts.list()]
-    groups = [(g.id, g.name) for g in services.groups.list()]
+    cohorts, groups = services.evaluation.scopes()
     return cohorts, groups, services.today()
 
 
@@ -344,6 +344,7 @@ class EvaluationPage(Page):
             return
         cohorts, groups, today = result
         self._today = today
+        self.quick_button.setVisible(self.ctx.permits(Can.RECORD_OUTCOMES))
         self._fill_choices(cohorts, groups)
         state, self._pending_view = self._pending_view, None
         if state:                                  # back after a lock: the same choices
@@ -483,7 +484,7 @@ class EvaluationPage(Page):
 
     def save_report(self, path: str) -> None:
         target = Path(path).with_suffix(".pdf") if Path(path).suffix.lower() != ".pdf" else Path(path)
-        self._write(lambda s, q: s.evaluation.write_report(q, target), target,
+        self._write(lambda s, q, e: s.evaluation.write_report(q, target, e), target,
                     "Writing the board report…", "Saved the board report as {name}")
 
     def ask_export(self) -> None:
@@ -498,13 +499,15 @@ class EvaluationPage(Page):
         if target.suffix.lower() not in (".csv", ".xlsx"):
             target = target.with_suffix(".csv")
         if target.suffix.lower() == ".xlsx":
-            write = lambda s, q: s.evaluation.write_table_xlsx(q, target)    # noqa: E731
+            write = lambda s, q, e: s.evaluation.write_table_xlsx(q, target, e)    # noqa: E731
         else:
-            write = lambda s, q: s.evaluation.write_table_csv(q, target)     # noqa: E731
+            write = lambda s, q, e: s.evaluation.write_table_csv(q, target, e)     # noqa: E731
         self._write(write, target, "Exporting the table…", "Exported the table as {name}")
 
     def _write(self, write, target: Path, doing: str, done: str) -> None:
-        query = self.evaluation.query
+        """Write what the page shows (the evaluation on screen) on the worker."""
+        evaluation = self.evaluation
+        query = evaluation.query
         self._set_busy(True, doing)
 
         def finished(_result):
@@ -518,7 +521,8 @@ class EvaluationPage(Page):
             if self.evaluation is not None:
                 self._show_summary(self.evaluation)
             show_failure(self, exc, "Could not save")
-        self.ctx.call(lambda s: write(s, query), finished, failed, label="save evaluation")
+        self.ctx.call(lambda s: write(s, query, evaluation), finished, failed,
+                      label="save evaluation")
 
     def _quick_entry(self) -> None:
         from ..outcomes.quick_entry import open_quick_entry

@@ -54,12 +54,17 @@ class Draft:
     occurred_on: date | None = None
     partner_id: int | None = None
     source_reference: str = ""
-    problem: str = ""
     typed_date: str = ""          # what was typed when it is not a date
-    extra: dict = field(default_factory=dict)
+    cell_problems: dict[int, str] = field(default_factory=dict)   # column -> what is wrong
+    problem: str = ""             # what the domain said of the whole row
 
     def is_blank(self) -> bool:
-        return self.person_id is None and self.kind is None and not self.source_reference
+        return self.person_id is None and self.kind is None and not self.source_reference \
+            and not self.cell_problems
+
+    @property
+    def problems(self) -> str:
+        return "; ".join([*self.cell_problems.values(), *([self.problem] if self.problem else [])])
 
     def event(self) -> OutcomeEvent:
         return OutcomeEvent(person_id=self.person_id, kind=self.kind, occurred_on=self.occurred_on,
@@ -96,6 +101,8 @@ class QuickEntryModel(QAbstractTableModel):
         return "*" if section == len(self.rows) - 1 else str(section + 1)
 
     def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         return base if index.column() == PROBLEM else base | Qt.ItemFlag.ItemIsEditable
 
@@ -111,7 +118,7 @@ class QuickEntryModel(QAbstractTableModel):
             return self._partners.get(d.partner_id, "") if d.partner_id is not None else ""
         if column == REFERENCE:
             return d.source_reference
-        return d.problem
+        return d.problems
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -134,12 +141,12 @@ class QuickEntryModel(QAbstractTableModel):
         row, column = index.row(), index.column()
         d = self.rows[row]
         text = "" if value is None else str(value)
+        d.cell_problems.pop(column, None)
+        d.problem = ""
         if column in (PERSON, KIND, PARTNER):
             chosen = pick(self.choices(column), text) if text.strip() else None
             if text.strip() and chosen is None:
-                d.problem = f"No single {HEADERS[column].lower()} matches “{text.strip()}”"
-            else:
-                d.problem = ""
+                d.cell_problems[column] = f"No single {HEADERS[column].lower()} matches “{text.strip()}”"
             if column == PERSON:
                 d.person_id = chosen
             elif column == KIND:
@@ -149,26 +156,30 @@ class QuickEntryModel(QAbstractTableModel):
         elif column == DATE:
             try:
                 d.occurred_on, d.typed_date = parse_date(text), ""
-                d.problem = ""
             except ValueError as exc:
                 d.occurred_on, d.typed_date = None, text
-                d.problem = f"Date: {exc}"
+                d.cell_problems[column] = f"Date: {exc}"
         elif column == REFERENCE:
             d.source_reference = text.strip()
         self.dataChanged.emit(self.index(row, 0), self.index(row, PROBLEM))
-        self._keep_blank_row()
+        self._keep_blank_row(row)
         return True
 
-    def _keep_blank_row(self) -> None:
-        """One blank row at the end, carrying the last row's date and partner."""
+    def _keep_blank_row(self, edited: int) -> None:
+        """One blank row at the end, carrying the date and partner of the row above it."""
         if not self.rows[-1].is_blank():
-            last = self.rows[-1]
             n = len(self.rows)
             self.beginInsertRows(QModelIndex(), n, n)
-            self.rows.append(Draft(occurred_on=last.occurred_on or self.today,
-                                   partner_id=last.partner_id))
+            self.rows.append(Draft())
             self.endInsertRows()
             self.headerDataChanged.emit(Qt.Orientation.Vertical, n - 1, n)
+        last = len(self.rows) - 1
+        if edited == last - 1:
+            above, blank = self.rows[edited], self.rows[last]
+            blank.occurred_on = above.occurred_on or self.today
+            blank.typed_date = ""
+            blank.partner_id = above.partner_id
+            self.dataChanged.emit(self.index(last, 0), self.index(last, PROBLEM))
 
     def remove_row(self, row: int) -> None:
         if 0 <= row < len(self.rows) - 1:
@@ -186,14 +197,14 @@ class QuickEntryModel(QAbstractTableModel):
         events, bad = [], False
         for i in self.filled():
             d = self.rows[i]
-            problem = d.problem
-            if not problem:
+            d.problem = problem = ""
+            if not d.cell_problems:
                 missing = [name for name, value in (("the person", d.person_id),
                                                     ("the outcome", d.kind),
                                                     ("the date", d.occurred_on)) if value is None]
                 if missing:
                     problem = "Give " + " and ".join(missing)
-            if not problem:
+            if not problem and not d.cell_problems:
                 try:
                     event = d.event()
                     event.validate(self.today)
@@ -201,7 +212,7 @@ class QuickEntryModel(QAbstractTableModel):
                 except ValidationError as exc:
                     problem = "; ".join(sentence(k, v) for k, v in exc.errors.items())
             d.problem = problem
-            bad = bad or bool(problem)
+            bad = bad or bool(d.problems)
         if self.rows:
             self.dataChanged.emit(self.index(0, PROBLEM), self.index(len(self.rows) - 1, PROBLEM))
         return None if bad else events

@@ -36,7 +36,7 @@ class OutcomesSection:
         self.table.setObjectName("personOutcomes")
         self.table.activated_id.connect(lambda _id: self.change())
         self.add_button, self.change_button, self.remove_button = view.card_buttons(
-            self.card, self.table, Can.EDIT_PEOPLE, [
+            self.card, self.table, Can.RECORD_OUTCOMES, [
                 ("Add &outcome…", self.add, "Record an arrest, a charge, a treatment entry… "
                                             "for this person", False),
                 ("Change…", self.change, "Change the selected outcome", True),
@@ -64,7 +64,7 @@ class OutcomesSection:
 
     def change(self) -> None:
         row = self.table.selected()
-        if row is not None and self.ctx.permits(Can.EDIT_PEOPLE):
+        if row is not None and self.ctx.permits(Can.RECORD_OUTCOMES):
             edit_outcome(self.ctx, self.view, row.event.person_id, self.reference, row.id)
 
     def remove(self) -> None:
