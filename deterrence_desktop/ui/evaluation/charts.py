@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
 )
 
+from ..errors import show_failure
 from ..style import set_role
 from .files import save_file_dialog
 
@@ -36,17 +37,20 @@ def placeholder_figure(text: str = "Choose who to evaluate") -> Figure:
 class ChartBox(QFrame):
     """A titled chart with Copy and Save as PNG/SVG…; ``set_figure`` swaps the drawing.
 
-    ``save`` writes through ``saver(figure, path)`` (``exports.charts.save``: atomic,
-    0600); ``file_stem`` names the suggested file."""
+    What leaves the page is ``shareable()``: the same chart drawn with cells about fewer
+    than 5 people left out, as in the board report. ``save`` writes it through
+    ``saver(figure, path)`` (``exports.charts.save``: atomic, 0600); ``file_stem`` names
+    the suggested file."""
 
     def __init__(self, title: str, file_stem: str, saver: Callable[[Figure, Path], object],
-                 start_folder: Callable[[], Path], parent: QWidget | None = None,
-                 said: Callable[[str], None] | None = None):
+                 start_folder: Callable[[], Path], shareable: Callable[[], Figure],
+                 parent: QWidget | None = None, said: Callable[[str], None] | None = None):
         super().__init__(parent)
         set_role(self, "card")
         self.setObjectName(f"chart_{file_stem}")
         self.file_stem = file_stem
         self._saver = saver
+        self._shareable = shareable
         self._start_folder = start_folder
         self._said = said or (lambda text: None)
         col = QVBoxLayout(self)
@@ -63,10 +67,12 @@ class ChartBox(QFrame):
         row = QHBoxLayout()
         row.addStretch(1)
         self.copy_button = QPushButton("Copy")
-        self.copy_button.setToolTip(f"Copy the chart “{title}” as an image")
+        self.copy_button.setToolTip(f"Copy the chart “{title}” as an image (without what is "
+                                    "about fewer than 5 people, as in the board report)")
         self.copy_button.clicked.connect(self.copy)
         self.save_button = QPushButton("Save as PNG/SVG…")
-        self.save_button.setToolTip(f"Save the chart “{title}” as a PNG image or an SVG drawing")
+        self.save_button.setToolTip(f"Save the chart “{title}” as a PNG image or an SVG drawing "
+                                    "(without what is about fewer than 5 people)")
         self.save_button.clicked.connect(self.ask_save)
         row.addWidget(self.copy_button)
         row.addWidget(self.save_button)
@@ -95,7 +101,7 @@ class ChartBox(QFrame):
 
     def image(self) -> QImage:
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=COPY_DPI)
+        self._shareable().savefig(buffer, format="png", dpi=COPY_DPI)
         return QImage.fromData(buffer.getvalue(), "PNG")
 
     def copy(self) -> None:
@@ -110,6 +116,10 @@ class ChartBox(QFrame):
         target = Path(path)
         if target.suffix.lower() not in (".png", ".svg"):
             target = target.with_suffix(".png")
-        self._saver(self.figure, target)
+        try:
+            self._saver(self._shareable(), target)
+        except Exception as exc:  # noqa: BLE001 - a refusal is said, a bug is reported
+            show_failure(self, exc, "Could not save the chart")
+            return
         self._said(f"Saved the chart as {target.name}")
 

@@ -279,7 +279,10 @@ class EvaluationPage(Page):
                 col = self._slots[key]
                 while col.count():
                     col.takeAt(0).widget().deleteLater()
-                box = module.ChartBox(title, stem, drawing.save, documents, said=self._say)
+                box = module.ChartBox(
+                    title, stem, drawing.save, documents,
+                    lambda draw=getattr(drawing, key): draw(self.evaluation, suppress=True),
+                    said=self._say)
                 col.addWidget(box)
                 self.charts[key] = box
         return self.charts

@@ -1,0 +1,146 @@
+"""Journey (issue 15): a coordinator records outcomes for three people of a cohort, one
+from the person's page and two with quick entry, opens the Evaluation page for their
+cohort, sees the before/after change, saves the board report and checks it: marked
+OFFICIAL-SENSITIVE, small numbers shown as "<5", the method note's warning that a
+before/after comparison is not an impact estimate."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QTableView
+
+from driver import (WAIT, choose, dialog, field, file_dialog, menu, navigate, press, row_of,
+                    shot, type_into)
+
+from deterrence_desktop.domain.evaluation import EvaluationQuery
+from deterrence_desktop.domain.outcomes import OutcomeKind
+
+JOURNEY = "evaluation"
+MEASURE = "Serious violence (victim)"
+
+
+def _status(win) -> str:
+    return win.statusBar().currentMessage()
+
+
+def _measure_row(page, label: str) -> int:
+    model = page.measures
+    return next(r for r in range(model.rowCount()) if model.index(r, 0).data() == label)
+
+
+def _cell(page, row: int, header: str) -> str:
+    model = page.measures
+    column = next(c for c in range(model.columnCount())
+                  if model.headerData(c, Qt.Orientation.Horizontal) == header)
+    return model.index(row, column).data()
+
+
+def _type_cell(qtbot, table: QTableView, row: int, column: int, text: str) -> None:
+    """Go to a cell with the keyboard's current index, type, and leave it with Tab."""
+    qtbot.waitUntil(lambda: table.model().rowCount() > row, timeout=WAIT)
+    rect = table.visualRect(table.model().index(row, column))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None
+                    and QApplication.focusWidget() is not table, timeout=WAIT)
+    editor = QApplication.focusWidget()
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_outcomes_for_three_people_then_the_board_report(qtbot, app_window, tmp_path):
+    win = app_window
+    today = win.ctx.call_sync(lambda s: s.today())
+    cohort = win.ctx.call_sync(lambda s: s.cohorts.list()[0])
+    members = win.ctx.call_sync(lambda s: s.cohorts.members(cohort.id))
+    three = sorted((m for m in members if m.added_on and m.added_on <= today - timedelta(days=10)),
+                   key=lambda m: m.reference)[:3]
+    assert len(three) == 3, "the demo cohort has people included long enough ago"
+    before = win.ctx.call_sync(lambda s: s.evaluation.evaluate(EvaluationQuery(cohort_id=cohort.id)))
+    was = next(m for m in before.measures if m.label == MEASURE)
+
+    # 1. the first person, from their page: Add outcome…
+    first = three[0]
+    people = win.pages["people"]
+    search = field(qtbot, people, "Search people")
+    type_into(qtbot, search, first.reference)
+    qtbot.waitUntil(lambda: people.proxy.rowCount() == 1, timeout=WAIT)
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    view = people.record_view
+    qtbot.waitUntil(lambda: view.isVisible() and view.reference == first.reference, timeout=WAIT)
+    press(qtbot, "Add outcome…")
+    form = dialog(qtbot, f"Record an outcome for {first.reference}")
+    choose(qtbot, field(qtbot, form, "Outcome"), MEASURE)
+    type_into(qtbot, field(qtbot, form, "Date"), (first.added_on + timedelta(days=3)).isoformat())
+    choose(qtbot, field(qtbot, form, "Reported by"), re.compile("Police", re.I))
+    type_into(qtbot, field(qtbot, form, "Reference"), "CR/0001/26 (fictional)")
+    shot(win, JOURNEY, "outcome-form")
+    press(qtbot, "Save", root=form)
+    qtbot.waitUntil(lambda: _status(win).startswith("Recorded serious violence"), timeout=WAIT)
+    outcomes = view.findChild(QTableView, "personOutcomes")
+    row_of(qtbot, outcomes, MEASURE)
+    shot(win, JOURNEY, "person-outcomes")
+
+    # 2. the other two at once: Edit → Record outcomes for many people…
+    menu(qtbot, win, "Edit", "Record outcomes for many people…")
+    quick = dialog(qtbot, "Record outcomes for many people")
+    table = quick.findChild(QTableView, "quickEntryTable")
+    for row, person in enumerate(three[1:]):
+        _type_cell(qtbot, table, row, 0, person.reference)
+        _type_cell(qtbot, table, row, 1, "victim")
+        _type_cell(qtbot, table, row, 2, (person.added_on + timedelta(days=5)).strftime("%d/%m/%Y"))
+        _type_cell(qtbot, table, row, 4, f"CR/{row + 2:04d}/26")
+    model = table.model()
+    assert model.rowCount() == 3                      # two rows and the blank one
+    assert model.index(0, 0).data().startswith(three[1].reference)
+    assert model.index(1, 1).data() == MEASURE
+    shot(win, JOURNEY, "quick-entry")
+    press(qtbot, "Record outcomes", root=quick)
+    qtbot.waitUntil(lambda: _status(win) == "Recorded 2 outcomes", timeout=WAIT)
+    recorded = win.ctx.call_sync(lambda s: [o for m in three for o in s.outcomes.for_person(m.person_id)
+                                            if o.event.kind == OutcomeKind.VIOLENCE_VICTIM])
+    assert len(recorded) >= 3
+
+    # 3. the Evaluation page for their cohort: the change is there
+    page = navigate(qtbot, win, "Evaluation")
+    who = field(qtbot, page, "Who")
+    qtbot.waitUntil(lambda: who.count() > 1, timeout=WAIT)
+    choose(qtbot, who, f"Cohort: {cohort.name}")
+    qtbot.waitUntil(lambda: page.evaluation is not None
+                    and page.evaluation.query.cohort_id == cohort.id
+                    and not page.progress.isVisible(), timeout=WAIT)
+    assert page.summary.text().startswith(f"Cohort: {cohort.name}")
+    row = _measure_row(page, MEASURE)
+    assert int(_cell(page, row, "After")) == was.after_count + 3
+    assert int(_cell(page, row, "Before")) == was.before_count
+    assert _cell(page, row, "After per person-year") != "–"
+    assert "Serious violence (suspect or victim)" in page.headline.text()
+    assert set(page.charts) == {"before_after", "monthly", "delivery"}
+    for box in page.charts.values():
+        box.draw_now()
+    shot(win, JOURNEY, "page")
+
+    # 4. Save board report…
+    out = tmp_path / "board-report.pdf"
+    press(qtbot, "Save board report…")
+    file_dialog(qtbot, "Save the board report", out)
+    qtbot.waitUntil(lambda: _status(win) == "Saved the board report as board-report.pdf",
+                    timeout=WAIT)
+    assert out.stat().st_mode & 0o777 == 0o600
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    flat = re.sub(r"\s+", " ", text)
+    pages = text.split("\f")
+    assert all("OFFICIAL-SENSITIVE" in p for p in pages if p.strip())
+    assert "<5" in flat                           # our three people, at least, are too few
+    assert re.search(r"not an impact estimate", flat, re.I)
+    assert cohort.name in flat
+    for m in three:                               # aggregates only: no reference, no name
+        assert m.reference not in flat and m.name not in flat
+    audit = win.ctx.call_sync(lambda s: s.audit_log.entries(5))
+    assert any(e.entity == "evaluation" and "board report" in e.detail for e in audit)
