@@ -9,10 +9,10 @@ nothing. One Ctrl+Z takes the whole batch back.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QStringListModel, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QComboBox, QCompleter, QDialog, QDialogButtonBox, QHeaderView, QLabel,
+    QAbstractItemView, QApplication, QComboBox, QDialog, QDialogButtonBox, QHeaderView, QLabel,
     QLineEdit, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget,
 )
 
@@ -22,7 +22,7 @@ from ..errors import show_failure
 from ..forms import ServiceCommand
 from ..style import set_role
 from .editors import OUTCOME_KINDS
-from .quick_model import DATE, KIND, PARTNER, PERSON, QuickEntryModel
+from .quick_model import DATE, KIND, PARTNER, PERSON, REFERENCE, QuickEntryModel
 
 TITLE = "Record outcomes for many people"
 
@@ -45,11 +45,9 @@ class _CellDelegate(QStyledItemDelegate):
         combo.setEditable(True)
         combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         combo.addItems([text for _value, text in choices])
-        completer = QCompleter(QStringListModel([text for _v, text in choices], combo), combo)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        combo.setCompleter(completer)
+        # Completes inline as one types ("fd-00" -> "FD-0012 · …"); a part from the middle
+        # ("victim") is matched when the cell is left (quick_model.pick). F4 opens the list.
+        combo.completer().setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         return combo
 
     def setEditorData(self, editor, index):
@@ -63,6 +61,8 @@ class _CellDelegate(QStyledItemDelegate):
             editor.selectAll()
 
     def setModelData(self, editor, model, index):
+        if not index.isValid():
+            return
         text = editor.currentText() if isinstance(editor, QComboBox) else editor.text()
         if text != (index.data(Qt.ItemDataRole.EditRole) or ""):
             model.setData(index, text)
@@ -70,9 +70,6 @@ class _CellDelegate(QStyledItemDelegate):
     def eventFilter(self, editor, event):
         if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
                 and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            popup = editor.completer().popup() if isinstance(editor, QComboBox) and editor.completer() else None
-            if popup is not None and popup.isVisible():
-                return super().eventFilter(editor, event)      # take the completion first
             self.commitData.emit(editor)
             self.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
             self.next_row.emit()
@@ -99,6 +96,20 @@ class QuickEntryTable(QTableView):
         model = self.model()
         if 0 < row < model.rowCount():
             self.setCurrentIndex(model.index(row, PERSON))
+
+    def moveCursor(self, action, modifiers):
+        """Tab from the last cell one types into goes on to the next row (the Problem
+        column is only read); Shift+Tab from the first goes back to the row above."""
+        current = self.currentIndex()
+        model = self.model()
+        if current.isValid() and action == QAbstractItemView.CursorAction.MoveNext \
+                and current.column() >= REFERENCE:
+            row = min(current.row() + 1, model.rowCount() - 1)
+            return model.index(row, PERSON)
+        if current.isValid() and action == QAbstractItemView.CursorAction.MovePrevious \
+                and current.column() == PERSON and current.row() > 0:
+            return model.index(current.row() - 1, REFERENCE)
+        return super().moveCursor(action, modifiers)
 
     def commit_open_editor(self) -> None:
         """Keep what is typed in the cell being edited (saving while still in it)."""
@@ -179,6 +190,11 @@ class QuickEntryDialog(QDialog):
         self.table.setCurrentIndex(model.index(0, PERSON))
         self.table.setFocus()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # ready to type: the first cell's editor is open when the dialog appears
+        QTimer.singleShot(0, lambda: self.table.edit(self.table.currentIndex()))
+
     def is_dirty(self) -> bool:
         return bool(self.model.filled())
 
@@ -210,7 +226,7 @@ class QuickEntryDialog(QDialog):
             self.ctx.data_changed.emit(kind)
         n = len(ids)
         self.ctx.status_message.emit(f"Recorded {n} outcome{'s' if n != 1 else ''}")
-        self.model.rows = self.model.rows[-1:]          # nothing left unsaved
+        self.model.start_again()          # nothing left unsaved (and the open editor closes)
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:

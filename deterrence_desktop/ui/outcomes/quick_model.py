@@ -181,6 +181,12 @@ class QuickEntryModel(QAbstractTableModel):
             blank.partner_id = above.partner_id
             self.dataChanged.emit(self.index(last, 0), self.index(last, PROBLEM))
 
+    def start_again(self) -> None:
+        """One blank row, as when the table opened (the rows were recorded)."""
+        self.beginResetModel()
+        self.rows = [Draft(occurred_on=self.today)]
+        self.endResetModel()
+
     def remove_row(self, row: int) -> None:
         if 0 <= row < len(self.rows) - 1:
             self.beginRemoveRows(QModelIndex(), row, row)
