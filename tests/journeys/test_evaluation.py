@@ -35,8 +35,8 @@ def _measure_row(page, label: str) -> int:
 
 def _cell(page, row: int, header: str) -> str:
     model = page.measures
-    column = next(c for c in range(model.columnCount())
-                  if model.headerData(c, Qt.Orientation.Horizontal) == header)
+    column = next(c for c in range(model.columnCount())          # headers run on two lines
+                  if " ".join(model.headerData(c, Qt.Orientation.Horizontal).split()) == header)
     return model.index(row, column).data()
 
 

@@ -106,7 +106,8 @@ def test_measures_model_shows_each_measure_with_its_comparison(qtmodeltester, ev
     model.set_evaluation(evaluation)
     qtmodeltester.check(model)
     assert model.rowCount() == len(evaluation.measures)
-    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    headers = [model.headerData(c, Qt.Orientation.Horizontal).replace("\n", " ")
+               for c in range(model.columnCount())]
     assert headers[:7] == ["Measure", "People", "Before", "Before per person-year", "After",
                            "After per person-year", "Change"]
     assert headers[7:] == ["Comparison before", "Comparison after", "Comparison change"]

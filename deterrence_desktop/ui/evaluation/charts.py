@@ -58,12 +58,11 @@ class ChartBox(QFrame):
         heading = QLabel(title)
         set_role(heading, "subheading")
         col.addWidget(heading)
-        self.figure = placeholder_figure()
-        self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.canvas.setMinimumHeight(220)
-        self.canvas.setAccessibleName(title)
-        col.addWidget(self.canvas, 1)
+        self._col = col
+        self.figure: Figure | None = None
+        self.canvas: FigureCanvasQTAgg | None = None
+        self._margins = (0.0, 0.0, 0.0, 0.0)
+        self._title = title
         row = QHBoxLayout()
         row.addStretch(1)
         self.copy_button = QPushButton("Copy")
@@ -77,6 +76,7 @@ class ChartBox(QFrame):
         row.addWidget(self.copy_button)
         row.addWidget(self.save_button)
         col.addLayout(row)
+        self.set_figure(placeholder_figure())
         self.set_ready(False)
 
     def set_ready(self, ready: bool) -> None:
@@ -84,12 +84,32 @@ class ChartBox(QFrame):
         self.save_button.setEnabled(ready)
 
     def set_figure(self, figure: Figure) -> None:
-        """Show ``figure`` (made on the worker): the canvas takes it over and redraws."""
-        self.figure = figure
-        figure.set_canvas(self.canvas)
-        self.canvas.figure = figure
-        self.canvas.draw_idle()
+        """Show ``figure`` (made on the worker) on a canvas of its own, which fits it to
+        the space here keeping its margins in inches (labels never cut off)."""
+        canvas = FigureCanvasQTAgg(figure)
+        canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        canvas.setMinimumHeight(220)
+        canvas.setAccessibleName(self._title)
+        w, h = figure.get_size_inches()
+        p = figure.subplotpars
+        self._margins = (p.left * w, (1 - p.right) * w, p.bottom * h, (1 - p.top) * h)
+        canvas.mpl_connect("resize_event", self._keep_margins)
+        old = self.canvas
+        if old is None:
+            self._col.insertWidget(1, canvas, 1)          # under the title, above the buttons
+        else:
+            self._col.replaceWidget(old, canvas)
+            old.hide()
+            old.deleteLater()
+        self.figure, self.canvas = figure, canvas
         self.set_ready(True)
+
+    def _keep_margins(self, _event=None) -> None:
+        w, h = self.figure.get_size_inches()
+        left, right, bottom, top = self._margins
+        if w > left + right + 0.5 and h > bottom + top + 0.5:
+            self.figure.subplots_adjust(left=left / w, right=1 - right / w,
+                                        bottom=bottom / h, top=1 - top / h)
 
     def clear(self) -> None:
         self.set_figure(placeholder_figure())

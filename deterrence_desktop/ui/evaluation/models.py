@@ -53,19 +53,19 @@ MEASURE_CELLS = (
          "People observed in either window"),
     Cell("Before", lambda r: str(r.before_count), _before_small,
          "Events in the window before each person's inclusion"),
-    Cell("Before per person-year", lambda r: fmt_rate(r.before_rate), _before_small),
+    Cell("Before\nper person-year", lambda r: fmt_rate(r.before_rate), _before_small),
     Cell("After", lambda r: str(r.after_count), _after_small,
          "Events in the window from each person's inclusion"),
-    Cell("After per person-year", lambda r: fmt_rate(r.after_rate), _after_small),
+    Cell("After\nper person-year", lambda r: fmt_rate(r.after_rate), _after_small),
     Cell("Change", lambda r: fmt_change(r.change), lambda r: _before_small(r) or _after_small(r),
          "The after rate against the before rate"),
 )
 COMPARISON_CELLS = (
-    Cell("Comparison before", lambda r: fmt_rate(r.before_rate), _before_small,
+    Cell("Comparison\nbefore", lambda r: fmt_rate(r.before_rate), _before_small,
          "The comparison cohort: events per person-year before inclusion"),
-    Cell("Comparison after", lambda r: fmt_rate(r.after_rate), _after_small,
+    Cell("Comparison\nafter", lambda r: fmt_rate(r.after_rate), _after_small,
          "The comparison cohort: events per person-year after inclusion"),
-    Cell("Comparison change", lambda r: fmt_change(r.change),
+    Cell("Comparison\nchange", lambda r: fmt_change(r.change),
          lambda r: _before_small(r) or _after_small(r)),
 )
 CHANGE_COLUMN = 6
@@ -135,8 +135,8 @@ class MeasuresModel(QAbstractTableModel):
 class CompareModel(QAbstractTableModel):
     """Attended against no-show, one row per measure: each group's rates before and after."""
 
-    HEADERS = ("Measure", "Attended: before", "Attended: after", "Attended: change",
-               "No-show: before", "No-show: after", "No-show: change")
+    HEADERS = ("Measure", "Attended\nbefore", "Attended\nafter", "Attended\nchange",
+               "No-show\nbefore", "No-show\nafter", "No-show\nchange")
 
     def __init__(self, parent=None):
         super().__init__(parent)

@@ -15,6 +15,7 @@ proves it).
 from __future__ import annotations
 
 import importlib
+import inspect
 from datetime import date
 from pathlib import Path
 
@@ -58,8 +59,10 @@ def _table(model, name: str) -> QTableView:
     view.verticalHeader().hide()
     view.setWordWrap(False)
     header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)     # the measure's name
+    header.setStretchLastSection(False)
+    header.setMinimumSectionSize(60)
     return view
 
 
@@ -71,15 +74,17 @@ def _labelled(form: QHBoxLayout, text: str, widget: QWidget) -> QWidget:
     return widget
 
 
-def compute(services, query: EvaluationQuery, control):
-    """On the worker: the evaluation and its three figures (matplotlib is imported here,
-    off the GUI thread, the first time)."""
+def compute(services, query: EvaluationQuery, control, widths: dict[str, float]):
+    """On the worker: the evaluation and its three figures, drawn as wide (in inches) as
+    where they will be shown (matplotlib is imported here, off the GUI thread, the first
+    time)."""
     control.report(0, STEPS, "Counting outcomes before and after inclusion…")
     evaluation = services.evaluation.evaluate(query)
     control.report(1, STEPS, "Drawing the charts…")
     from ...exports import charts
     importlib.import_module(CHARTS_MODULE)          # the canvas module, ready for the GUI
-    figures = {key: getattr(charts, key)(evaluation) for key, _title, _file in CHARTS}
+    figures = {key: getattr(charts, key)(evaluation, width=widths.get(key, 7.5))
+               for key, _title, _file in CHARTS}
     control.report(STEPS, STEPS, "")
     return evaluation, figures
 
@@ -269,6 +274,12 @@ class EvaluationPage(Page):
         self._slots[key] = col
         return holder
 
+    def _chart_width(self, key: str) -> float:
+        """Inches across the place a chart will be shown (a tab never shown yet: 7.5)."""
+        holder = self._slots[key].parentWidget()
+        px = holder.width() - 24                # the chart card's margins
+        return max(4.0, px / 100) if holder.isVisible() or px > 300 else 7.5
+
     def _chart_boxes(self) -> dict[str, QWidget]:
         """The chart widgets, made the first time a result arrives (their module, and
         matplotlib with it, was imported on the worker)."""
@@ -279,13 +290,18 @@ class EvaluationPage(Page):
                 col = self._slots[key]
                 while col.count():
                     col.takeAt(0).widget().deleteLater()
-                box = module.ChartBox(
-                    title, stem, drawing.save, documents,
-                    lambda draw=getattr(drawing, key): draw(self.evaluation, suppress=True),
-                    said=self._say)
+                box = module.ChartBox(title, stem, drawing.save, documents,
+                                      self._shareable(getattr(drawing, key)), said=self._say)
                 col.addWidget(box)
                 self.charts[key] = box
         return self.charts
+
+    def _shareable(self, draw):
+        """The chart as it may leave the page: drawn with what is about fewer than 5
+        people left out, where the drawing counts people at all."""
+        takes_suppress = "suppress" in inspect.signature(draw).parameters
+        return lambda: draw(self.evaluation, suppress=True) if takes_suppress \
+            else draw(self.evaluation)
 
     # -- the question ---------------------------------------------------------------------
     def query(self) -> EvaluationQuery:
@@ -334,9 +350,10 @@ class EvaluationPage(Page):
         if self._task is not None and not self._task.done:
             self._task.cancel()              # an older choice still waiting: never mind it
         services = self.ctx.services
+        widths = {key: self._chart_width(key) for key in self._slots}
         self._set_busy(True, "Counting outcomes before and after inclusion…")
         self._task = self.ctx.runner.run_with_progress(
-            lambda control: compute(services, query, control),
+            lambda control: compute(services, query, control, widths),
             lambda result: self._arrived(generation, result),
             lambda exc: self._failed(generation, exc),
             lambda done, total, text: self._progressed(generation, done, text),
@@ -408,11 +425,8 @@ class EvaluationPage(Page):
         for key, figure in figures.items():
             boxes[key].set_figure(figure)
         self.measures.set_evaluation(evaluation)
-        self.measures_view.resizeColumnsToContents()
         self.compare_model.set_evaluation(evaluation)
-        self.compare_view.resizeColumnsToContents()
         self.delivery.set_rows(evaluation.delivery)
-        self.delivery_view.resizeColumnsToContents()
         self._show_engagement(evaluation.engagement)
         self._show_summary(evaluation)
         median = evaluation.charge_median_days
