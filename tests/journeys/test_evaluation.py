@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QTableView
+from PySide6.QtWidgets import QApplication, QScrollArea, QTableView
 
 from driver import (WAIT, choose, dialog, field, file_dialog, menu, navigate, press, row_of,
                     shot, type_into)
@@ -86,11 +86,12 @@ def test_outcomes_for_three_people_then_the_board_report(qtbot, app_window, tmp_
     type_into(qtbot, field(qtbot, form, "Date"), (first.added_on + timedelta(days=3)).isoformat())
     choose(qtbot, field(qtbot, form, "Reported by"), re.compile("Police", re.I))
     type_into(qtbot, field(qtbot, form, "Reference"), "CR/0001/26 (fictional)")
-    shot(win, JOURNEY, "outcome-form")
+    shot(form, JOURNEY, "outcome-form")
     press(qtbot, "Save", root=form)
     qtbot.waitUntil(lambda: _status(win).startswith("Recorded serious violence"), timeout=WAIT)
     outcomes = view.findChild(QTableView, "personOutcomes")
     row_of(qtbot, outcomes, MEASURE)
+    view.findChild(QScrollArea).ensureWidgetVisible(outcomes, 0, 200)    # scrolled down to it
     shot(win, JOURNEY, "person-outcomes")
 
     # 2. the other two at once: Edit → Record outcomes for many people…
@@ -104,7 +105,7 @@ def test_outcomes_for_three_people_then_the_board_report(qtbot, app_window, tmp_
     assert model.rowCount() == 3                      # two rows and the blank one
     assert model.index(0, 0).data().startswith(three[1].reference)
     assert model.index(1, 1).data() == MEASURE
-    shot(win, JOURNEY, "quick-entry")
+    shot(quick, JOURNEY, "quick-entry")
     press(qtbot, "Record outcomes", root=quick)
     qtbot.waitUntil(lambda: _status(win) == "Recorded 2 outcomes", timeout=WAIT)
     recorded = win.ctx.call_sync(lambda s: [o for m in three for o in s.outcomes.for_person(m.person_id)
@@ -121,9 +122,9 @@ def test_outcomes_for_three_people_then_the_board_report(qtbot, app_window, tmp_
                     and not page.progress.isVisible(), timeout=WAIT)
     assert page.summary.text().startswith(f"Cohort: {cohort.name}")
     row = _measure_row(page, MEASURE)
-    assert int(_cell(page, row, "After")) == was.after_count + 3
-    assert int(_cell(page, row, "Before")) == was.before_count
-    assert _cell(page, row, "After per person-year") != "–"
+    assert int(_cell(page, row, "After events")) == was.after_count + 3
+    assert int(_cell(page, row, "Before events")) == was.before_count
+    assert _cell(page, row, "After rate") != "–"
     assert "Serious violence (suspect or victim)" in page.headline.text()
     assert set(page.charts) == {"before_after", "monthly", "delivery"}
     for box in page.charts.values():

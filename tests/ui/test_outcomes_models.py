@@ -108,8 +108,8 @@ def test_measures_model_shows_each_measure_with_its_comparison(qtmodeltester, ev
     assert model.rowCount() == len(evaluation.measures)
     headers = [model.headerData(c, Qt.Orientation.Horizontal).replace("\n", " ")
                for c in range(model.columnCount())]
-    assert headers[:7] == ["Measure", "People", "Before", "Before per person-year", "After",
-                           "After per person-year", "Change"]
+    assert headers[:7] == ["Measure", "People", "Before events", "Before rate", "After events",
+                           "After rate", "Change"]
     assert headers[7:] == ["Comparison before", "Comparison after", "Comparison change"]
     arrest = next(i for i, r in enumerate(evaluation.measures) if r.key == "arrest")
     row = evaluation.measures[arrest]

@@ -198,8 +198,8 @@ class EvaluationPage(Page):
                                         "Rates are events per person-year observed. Grey cells "
                                         "are about fewer than 5 people: the report shows “<5”."))
         split.addWidget(self._slot("before_after"))
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
         self.tabs.addTab(split, "&Measures")
         # Over time
         self.tabs.addTab(self._slot("monthly"), "Over &time")
