@@ -264,28 +264,46 @@ TABLE_HEADER = ("Measure", "People observed", "Before: events", "Before: person-
                 "After: rate per person-year", "Change in rate")
 
 
-def suppressed_row(row: MeasureRow) -> tuple[str, ...]:
-    """The row as the report, the CSV and the workbook show it: every cell about 1 to 4
-    people replaced by "<5" (person-years are suppressed with the people they are about)."""
-    small_b = is_small(row.before_people)
-    small_a = is_small(row.after_people)
+def suppressed_values(row: MeasureRow) -> tuple:
+    """The row's cells as values (int, float, None where there is nothing to show) with
+    every cell about 1 to 4 people replaced by "<5"; person-years are suppressed with the
+    people they are about, and a rate or change with the count it comes from."""
+    small_b, small_a = is_small(row.before_people), is_small(row.after_people)
     b_hidden = small_b or is_small(row.before_people_with)
     a_hidden = small_a or is_small(row.after_people_with)
-    if b_hidden or a_hidden or row.change is None:
-        change = SUPPRESSED if (b_hidden or a_hidden) else "–"
-    else:
-        change = f"{row.change:+.0%}"
+
+    def num(value: float | None, digits: int):
+        return None if value is None else round(value, digits)
     return (
         row.label,
-        people_cell(row.people),
-        count_cell(row.before_count, row.before_people_with, row.before_people),
-        SUPPRESSED if small_b else f"{row.before_person_years:.1f}",
-        rate_cell(row.before_rate, row.before_people_with, row.before_people),
-        count_cell(row.after_count, row.after_people_with, row.after_people),
-        SUPPRESSED if small_a else f"{row.after_person_years:.1f}",
-        rate_cell(row.after_rate, row.after_people_with, row.after_people),
-        change,
+        SUPPRESSED if is_small(row.people) else row.people,
+        SUPPRESSED if b_hidden else row.before_count,
+        SUPPRESSED if small_b else num(row.before_person_years, 1),
+        SUPPRESSED if b_hidden else num(row.before_rate, 2),
+        SUPPRESSED if a_hidden else row.after_count,
+        SUPPRESSED if small_a else num(row.after_person_years, 1),
+        SUPPRESSED if a_hidden else num(row.after_rate, 2),
+        SUPPRESSED if (b_hidden or a_hidden) else num(row.change, 3),
     )
+
+
+def suppressed_row(row: MeasureRow) -> tuple[str, ...]:
+    """The row as the report shows it: :func:`suppressed_values` as text."""
+    out = [row.label]
+    for i, v in enumerate(suppressed_values(row)[1:], 1):
+        if v == SUPPRESSED:
+            out.append(v)
+        elif v is None:
+            out.append("–")
+        elif i == 8:
+            out.append(f"{v:+.0%}")
+        elif i in (3, 6):
+            out.append(f"{v:.1f}")
+        elif i in (4, 7):
+            out.append(f"{v:.2f}")
+        else:
+            out.append(str(v))
+    return tuple(out)
 
 
 # -- medians and the days from arrest to charge ---------------------------------------------

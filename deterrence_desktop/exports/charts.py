@@ -123,6 +123,7 @@ def monthly(evaluation: Evaluation, suppress: bool = False, keys: tuple[str, ...
         ax.grid(axis="x", visible=False)
         months = [p.month for p in points]
         hidden_any = False
+        highest = 1
         for colour, key in zip(st.SERIES, keys):
             label = next((m.label for m in evaluation.measures if m.key == key), key)
             ys = []
@@ -133,18 +134,23 @@ def monthly(evaluation: Evaluation, suppress: bool = False, keys: tuple[str, ...
                     hidden_any = True
                 else:
                     ys.append(n)
+                    highest = max(highest, n)
             ax.plot(months, ys, color=colour, linewidth=1.4, marker="o", markersize=2.5,
                     label=label)
         ax.set_ylabel("Events")
-        ax.set_ylim(0, max([1] + [v for p in points for v in p.counts.values()]) * 1.15)
+        ax.set_ylim(0, highest * 1.25)
         ax.legend(loc="upper left", ncols=2)
         if hidden_any:
-            shown_any = any(v > 0 and not is_small(p.people_with.get(k, 0))
-                            for p in points for k, v in p.counts.items() if k in keys)
-            note = ("gaps: months about fewer than 5 people (<5)" if shown_any else
-                    "Every month counts fewer than 5 people: not shown outside the partnership (<5)")
-            ax.text(1.0, 1.02, note, ha="right", va="bottom", transform=ax.transAxes,
-                    fontsize=7, color=st.TEXT)
+            shown_any = highest > 1 or any(
+                p.counts.get(k, 0) and not is_small(p.people_with.get(k, 0))
+                for p in points for k in keys)
+            if shown_any:
+                ax.text(1.0, 0.98, "gaps: months about fewer than 5 people (<5)", ha="right",
+                        va="top", transform=ax.transAxes, fontsize=7, color=st.TEXT)
+            else:
+                ax.text(0.5, 0.45, "Every month counts fewer than 5 people:\n"
+                        "not shown outside the partnership (<5)", ha="center", va="center",
+                        transform=ax.transAxes, fontsize=9, color=st.TEXT)
         counts = [p.included for p in points]
         shown = [0 if suppress and is_small(c) else c for c in counts]
         inc.bar(months, shown, width=20, color=st.LIGHT, edgecolor=st.GREY, linewidth=0.4)

@@ -301,50 +301,47 @@ class EvaluationService(Service):
                                                   .order_by(GroupRow.name))]
             return cohorts, groups
 
-    def marking(self) -> tuple[str, str]:
-        """The partnership's name and protective marking, for the report."""
-        with self.tx() as uow:
-            row = uow.session.scalar(select(PartnershipRow).limit(1))
-            if row is None:
-                return "", "OFFICIAL-SENSITIVE"
-            return row.name, row.protective_marking or "OFFICIAL-SENSITIVE"
-
     # -- what leaves the partnership ------------------------------------------------------
     def write_report(self, query: EvaluationQuery, path: Path | str,
                      evaluation: Evaluation | None = None) -> Path:
         """The board report PDF (charts, tables suppressed below 5 people, method note),
-        written atomically, mode 0600; audited as a disclosure of aggregates."""
+        written atomically, mode 0600. The disclosure of aggregates is audited in the same
+        transaction as the file's audit anchor (no entry if the file could not be written).
+        ``evaluation``: one the page already computed for ``query``."""
         from ..exports import board_report
-        self.require(*self.READERS, operation=AuditOperation.DISCLOSURE, entity="evaluation")
-        evaluation = evaluation or self.evaluate(query)
-        partnership, marking = self.marking()
-        out = board_report.write_report(evaluation, path, partnership=partnership,
-                                        marking=marking)
-        self._audit_disclosure("board report", evaluation)
-        return out
+        return self._disclose("board report PDF", query, evaluation, path,
+                              lambda e, marking, anchor, name: board_report.write_report(
+                                  e, path, partnership=name, marking=marking,
+                                  audit_anchor=anchor, produced_by=self.actor.display_name))
 
     def write_table_csv(self, query: EvaluationQuery, path: Path | str,
                         evaluation: Evaluation | None = None) -> Path:
+        """The aggregate table as CSV, suppressed as the report is."""
         from ..exports import evaluation_table
-        self.require(*self.READERS, operation=AuditOperation.DISCLOSURE, entity="evaluation")
-        evaluation = evaluation or self.evaluate(query)
-        _, marking = self.marking()
-        out = evaluation_table.write_csv(evaluation, path, marking=marking)
-        self._audit_disclosure("table csv", evaluation)
-        return out
+        return self._disclose("table CSV", query, evaluation, path,
+                              lambda e, marking, anchor, name: evaluation_table.write_csv(
+                                  e, path, marking=marking))
 
     def write_table_xlsx(self, query: EvaluationQuery, path: Path | str,
                          evaluation: Evaluation | None = None) -> Path:
+        """The aggregate table as an xlsx workbook, suppressed as the report is."""
         from ..exports import evaluation_table
+        return self._disclose("table xlsx", query, evaluation, path,
+                              lambda e, marking, anchor, name: evaluation_table.write_xlsx(
+                                  e, path, marking=marking))
+
+    def _disclose(self, what: str, query: EvaluationQuery, evaluation: Evaluation | None,
+                  path: Path | str, write) -> Path:
         self.require(*self.READERS, operation=AuditOperation.DISCLOSURE, entity="evaluation")
         evaluation = evaluation or self.evaluate(query)
-        _, marking = self.marking()
-        out = evaluation_table.write_xlsx(evaluation, path, marking=marking)
-        self._audit_disclosure("table xlsx", evaluation)
-        return out
-
-    def _audit_disclosure(self, what: str, evaluation: Evaluation) -> None:
         with self.tx() as uow:
+            row = uow.session.scalar(select(PartnershipRow).limit(1))
+            name = row.name if row else ""
+            marking = (row.protective_marking if row else "") or "OFFICIAL-SENSITIVE"
+            anchor = self.app.anchors.take(uow, f"evaluation {Path(path).name}").token
+            out = write(evaluation, marking, anchor, name)
             q = evaluation.query
             uow.audit(AuditOperation.DISCLOSURE, "evaluation", q.cohort_id or q.group_id or "",
-                      f"{what}: aggregates, people={evaluation.people}, suppressed below 5")
+                      f"{what}: aggregates of {evaluation.scope.split(':')[0].lower()}, "
+                      f"people={evaluation.people}, cells under 5 people suppressed")
+            return out
