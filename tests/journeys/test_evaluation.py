@@ -11,11 +11,11 @@ import subprocess
 from datetime import timedelta
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QScrollArea, QTableView
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QScrollArea, QTableView
 
-from driver import (WAIT, choose, dialog, field, file_dialog, menu, navigate, press, row_of,
-                    shot, type_into)
+from driver import WAIT, choose, dialog, field, menu, navigate, press, row_of, shot, type_into
 
 from deterrence_desktop.domain.evaluation import EvaluationQuery
 from deterrence_desktop.domain.outcomes import OutcomeKind
@@ -38,6 +38,19 @@ def _cell(page, row: int, header: str) -> str:
     column = next(c for c in range(model.columnCount())          # headers run on two lines
                   if " ".join(model.headerData(c, Qt.Orientation.Horizontal).split()) == header)
     return model.index(row, column).data()
+
+
+def _save_as(qtbot, title: str, path) -> None:
+    """In Qt's file dialog, paste the full path into the file name and press Save. (Typed
+    key by key, the dialog's completion walks into each folder of the path on the way
+    and offers Open instead of Save; pasting is what a person does with a long path.)"""
+    dlg = dialog(qtbot, title, QFileDialog)
+    name = dlg.findChild(QLineEdit, "fileNameEdit")
+    name.setFocus()
+    name.selectAll()
+    name.insert(str(path))                      # Ctrl+V
+    press(qtbot, "Save", root=dlg)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dlg) or not dlg.isVisible(), timeout=WAIT)
 
 
 def _focused(qtbot, table: QTableView):
@@ -134,7 +147,7 @@ def test_outcomes_for_three_people_then_the_board_report(qtbot, app_window, tmp_
     # 4. Save board report…
     out = tmp_path / "board-report.pdf"
     press(qtbot, "Save board report…")
-    file_dialog(qtbot, "Save the board report", out)
+    _save_as(qtbot, "Save the board report", out)
     qtbot.waitUntil(lambda: _status(win) == "Saved the board report as board-report.pdf",
                     timeout=WAIT)
     assert out.stat().st_mode & 0o777 == 0o600

@@ -23,12 +23,12 @@ def save_file_dialog(parent: QWidget, title: str, start: Path, filters: Sequence
                      chosen: Callable[[str], None]) -> QFileDialog:
     """Ask for a file to save, without blocking: ``chosen(path)`` runs when one is accepted.
     The first filter's extension is added when none is typed."""
-    dialog = QFileDialog(parent, title, str(start.parent))
+    dialog = QFileDialog(parent, title, str(start))
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.setNameFilters(list(filters))
     dialog.setDefaultSuffix(start.suffix.lstrip(".") or "pdf")
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.selectFile(start.name)
     dialog.filterSelected.connect(lambda f: dialog.setDefaultSuffix(_suffix(f)))
     dialog.fileSelected.connect(chosen)
