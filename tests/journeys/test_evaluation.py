@@ -15,7 +15,8 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QScrollArea, QTableView
 
-from driver import WAIT, choose, dialog, field, menu, navigate, press, row_of, shot, type_into
+from driver import (SCREENSHOTS, WAIT, choose, click_row, dialog, field, keys, menu, navigate,
+                    press, row_of, shot, tab, type_into)
 
 from deterrence_desktop.domain.evaluation import EvaluationQuery
 from deterrence_desktop.domain.outcomes import OutcomeKind
@@ -86,6 +87,7 @@ def test_outcomes_for_three_people_then_the_board_report(qtbot, app_window, tmp_
 
     # 1. the first person, from their page: Add outcome…
     first = three[0]
+    had = len(win.ctx.call_sync(lambda s: s.outcomes.for_person(first.person_id)))
     people = win.pages["people"]
     search = field(qtbot, people, "Search people")
     type_into(qtbot, search, first.reference)
@@ -103,9 +105,19 @@ def test_outcomes_for_three_people_then_the_board_report(qtbot, app_window, tmp_
     press(qtbot, "Save", root=form)
     qtbot.waitUntil(lambda: _status(win).startswith("Recorded serious violence"), timeout=WAIT)
     outcomes = view.findChild(QTableView, "personOutcomes")
-    row_of(qtbot, outcomes, MEASURE)
+    qtbot.waitUntil(lambda: outcomes.model().rowCount() == had + 1, timeout=WAIT)
+    row_of(qtbot, outcomes, "CR/0001/26 (fictional)")
     view.findChild(QScrollArea).ensureWidgetVisible(outcomes, 0, 200)    # scrolled down to it
     shot(win, JOURNEY, "person-outcomes")
+    # removed by mistake, and put back with Ctrl+Z
+    click_row(qtbot, outcomes, "CR/0001/26 (fictional)")
+    press(qtbot, "Remove", root=view.outcomes.card)
+    qtbot.waitUntil(lambda: _status(win) == f"Removed an outcome of {first.reference}", timeout=WAIT)
+    qtbot.waitUntil(lambda: outcomes.model().rowCount() == had, timeout=WAIT)
+    keys(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: _status(win) == f"Undone: remove an outcome of {first.reference}",
+                    timeout=WAIT)
+    row_of(qtbot, outcomes, "CR/0001/26 (fictional)")
 
     # 2. the other two at once: Edit → Record outcomes for many people…
     menu(qtbot, win, "Edit", "Record outcomes for many people…")
@@ -143,6 +155,10 @@ def test_outcomes_for_three_people_then_the_board_report(qtbot, app_window, tmp_
     for box in page.charts.values():
         box.draw_now()
     shot(win, JOURNEY, "page")
+    for name in ("Over time", "Engagement", "Delivery"):
+        tab(qtbot, page, name)
+        shot(win, JOURNEY, "page-" + name.lower().replace(" ", "-"))
+    tab(qtbot, page, "Measures")
 
     # 4. Save board report…
     out = tmp_path / "board-report.pdf"
@@ -161,5 +177,9 @@ def test_outcomes_for_three_people_then_the_board_report(qtbot, app_window, tmp_
     assert cohort.name in flat
     for m in three:                               # aggregates only: no reference, no name
         assert m.reference not in flat and m.name not in flat
+    if shutil.which("pdftoppm"):                  # page 1 as the board sees it, to look at
+        target = SCREENSHOTS / f"{JOURNEY}-report-page"
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(out),
+                        str(target)], check=True)
     audit = win.ctx.call_sync(lambda s: s.audit_log.entries(5))
     assert any(e.entity == "evaluation" and "board report" in e.detail for e in audit)
