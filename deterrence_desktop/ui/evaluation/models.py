@@ -190,12 +190,12 @@ def delivery_columns() -> Sequence[Column]:
     return [
         text_column("Partner", "name"),
         number_column("Done", "done"),
-        Column("Done on time", lambda d: f"{d.done_on_time} ({d.done_on_time / d.done:.0%})"
+        Column("On time", lambda d: f"{d.done_on_time} ({d.done_on_time / d.done:.0%})"
                if d.done else "0", lambda d: d.done_on_time / d.done if d.done else 0,
-               align_right=True),
+               align_right=True, tooltip="Actions done by their due date"),
         number_column("Open", "open"),
         number_column("Overdue", "overdue", foreground=lambda d: ERROR if d.overdue else None),
-        Column("Overloaded", lambda d: "⚑ Overloaded" if d.flagged else "",
+        Column("Flag", lambda d: "⚑ Overloaded" if d.flagged else "",
                lambda d: d.flagged, foreground=lambda d: ERROR if d.flagged else None,
                tooltip="Flagged as the action board flags an overloaded partner"),
     ]

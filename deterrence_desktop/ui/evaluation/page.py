@@ -44,6 +44,7 @@ CHARTS_MODULE = "deterrence_desktop.ui.evaluation.charts"
 CHARTS = (("before_after", "Before and after inclusion, per person-year", "before-after"),
           ("monthly", "Month by month, with the inclusion dates marked", "monthly"),
           ("delivery", "Delivery per partner", "delivery"))
+CHART_SHARES = {"before_after": 0.5, "monthly": 1.0, "delivery": 0.6}   # of the tabs' width
 HEADLINE_MEASURES = ("serious_violence", "arrest", "treatment_entry")
 TABLE_FILTERS = ("CSV table (*.csv)", "Excel workbook (*.xlsx)")
 STEPS = 3
@@ -223,14 +224,16 @@ class EvaluationPage(Page):
         left = QVBoxLayout()
         left.addWidget(card)
         left.addStretch(1)
-        row.addLayout(left, 2)
+        card.setMaximumWidth(440)
+        row.addLayout(left, 1)
         self.compare_model = CompareModel(self)
         self.compare_view = _table(self.compare_model, "attendedTable")
         row.addWidget(self._with_note(self.compare_view, "Attended the call-in against invited "
                                                          "but never came: events per person-year."),
                       3)
         self.tabs.addTab(engage, "&Engagement")
-        # Delivery
+        # Delivery: the table beside the chart, which takes the larger share (its partner
+        # names and legend need the width; squeezed in height it overlaps itself)
         deliver = QSplitter(Qt.Orientation.Horizontal)
         self.delivery = DeliveryModel(self)
         self.delivery_view = _table(self.delivery, "deliveryTable")
@@ -244,8 +247,9 @@ class EvaluationPage(Page):
         col.addWidget(self.charging)
         deliver.addWidget(box)
         deliver.addWidget(self._slot("delivery"))
-        deliver.setStretchFactor(0, 1)
-        deliver.setStretchFactor(1, 1)
+        deliver.setStretchFactor(0, 2)
+        deliver.setStretchFactor(1, 3)
+        deliver.setSizes([460, 540])            # scaled to the width the tab gets
         self.tabs.addTab(deliver, "&Delivery")
         self._set_busy(False)
 
@@ -275,10 +279,12 @@ class EvaluationPage(Page):
         return holder
 
     def _chart_width(self, key: str) -> float:
-        """Inches across the place a chart will be shown (a tab never shown yet: 7.5)."""
+        """Inches across the place a chart will be shown; for a tab not shown yet, its
+        share of the tabs' width."""
         holder = self._slots[key].parentWidget()
-        px = holder.width() - 24                # the chart card's margins
-        return max(4.0, px / 100) if holder.isVisible() or px > 300 else 7.5
+        px = holder.width() if holder.isVisible() else \
+            self.tabs.width() * CHART_SHARES[key]
+        return max(4.0, (px - 24) / 100)       # less the chart card's margins; 100 dpi
 
     def _chart_boxes(self) -> dict[str, QWidget]:
         """The chart widgets, made the first time a result arrives (their module, and
