@@ -316,3 +316,15 @@ def test_charts_save_png_and_svg(demo_app, tmp_path):
     from deterrence_desktop.domain.errors import DeterrenceError
     with pytest.raises(DeterrenceError):
         charts.save(fig, tmp_path / "chart.bmp")
+
+
+def test_erasing_a_person_erases_their_outcomes(demo_app):
+    person = demo_app.people.list()[3]
+    demo_app.outcomes.record_many([OutcomeEvent(person.id, K.ARREST, date(2026, 5, 5)),
+                                   OutcomeEvent(person.id, K.HOUSING_SECURED, date(2026, 6, 6))])
+    n = len(demo_app.outcomes.for_person(person.id))
+    assert demo_app.retention.erasure_preview(person.id).counts["outcomes"] == n >= 2
+    before = sum(demo_app.outcomes.counts_by_kind().values())
+    report = demo_app.retention.erase(person.id, "Fictional test: retention period over")
+    assert report.counts["outcomes"] == n
+    assert sum(demo_app.outcomes.counts_by_kind().values()) == before - n
