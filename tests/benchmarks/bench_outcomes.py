@@ -39,6 +39,8 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=10_000)
     ap.add_argument("--events", type=int, default=200_000)
     ap.add_argument("--actions", type=int, default=200_000)
+    ap.add_argument("--keep", type=Path, metavar="FILE.ddw",
+                    help="keep the bench workspace in FILE (made on the first run, reused after)")
     args = ap.parse_args()
 
     from deterrence_desktop.domain.clock import FixedClock, set_clock
@@ -52,16 +54,22 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        path = tmp / "bench.ddw"
+        path = args.keep or tmp / "bench.ddw"
         t0 = time.perf_counter()
-        app = create_demo_workspace(path, PASSPHRASE, size=bench_size(args.people, args.actions),
-                                    today=TODAY)
+        if path.exists():
+            from deterrence_desktop.services.app import WorkspaceServices
+            from deterrence_desktop.store.workspace import Workspace
+            app = WorkspaceServices(Workspace.open(path, PASSPHRASE)).as_user("demo.coordinator")
+        else:
+            app = create_demo_workspace(path, PASSPHRASE,
+                                        size=bench_size(args.people, args.actions), today=TODAY)
+            with app.workspace.session() as s:
+                have = s.scalar(select(func.count()).select_from(OutcomeEventRow))
+                add_bulk_outcomes(s, TODAY, max(0, args.events - have))
         with app.workspace.session() as s:
-            have = s.scalar(select(func.count()).select_from(OutcomeEventRow))
-            add_bulk_outcomes(s, TODAY, max(0, args.events - have))
             total = s.scalar(select(func.count()).select_from(OutcomeEventRow))
-        print(f"bench workspace: {args.people:,} people, {args.actions:,} actions, "
-              f"{total:,} outcome events: {time.perf_counter() - t0:.1f} s to generate")
+        print(f"bench workspace: {len(app.people.list()):,} people, {total:,} outcome events: "
+              f"{time.perf_counter() - t0:.1f} s to make or open")
         try:
             cohorts = app.cohorts.list()
             biggest = max(cohorts, key=lambda c: c.members)
