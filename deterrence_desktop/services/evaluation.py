@@ -56,8 +56,8 @@ class EvaluationService(Service):
             s = uow.session
             scope, members = self._selection(s, query.cohort_id, query.group_id)
             inclusions, without = self._inclusions(members, query)
-            people = sorted({i.person_id for i in inclusions})
-            events, died = self._events(s, query, people)
+            people = self._people_sql(query.cohort_id, query.group_id, query)
+            events, died = self._events(s, people)
             inclusions = [Inclusion(i.person_id, i.included_on, i.left_on, died.get(i.person_id))
                           for i in inclusions]
             observed = ev.observe(inclusions, query.window_months, cutoff)
@@ -92,8 +92,8 @@ class EvaluationService(Service):
             if query.comparison_cohort_id is not None:
                 comparison_scope, c_members = self._selection(s, query.comparison_cohort_id, None)
                 c_inclusions, _ = self._inclusions(c_members, query)
-                c_people = sorted({i.person_id for i in c_inclusions})
-                c_events, c_died = self._events(s, query, c_people)
+                c_events, c_died = self._events(
+                    s, self._people_sql(query.comparison_cohort_id, None, query))
                 c_inclusions = [Inclusion(i.person_id, i.included_on, i.left_on,
                                           c_died.get(i.person_id)) for i in c_inclusions]
                 c_observed = ev.observe(c_inclusions, query.window_months, cutoff)
@@ -152,6 +152,27 @@ class EvaluationService(Service):
         return "Everyone in a cohort", [(pid, added, None) for pid, added in rows]
 
     @staticmethod
+    def _people_sql(cohort_id: int | None, group_id: int | None, query: EvaluationQuery):
+        """The same people as :meth:`_selection` + :meth:`_inclusions` (those with an
+        inclusion date in the period), as a subquery the other tables are filtered by."""
+        def within(day):
+            conds = [day.is_not(None)]
+            if query.date_from is not None:
+                conds.append(day >= query.date_from)
+            if query.date_to is not None:
+                conds.append(day <= query.date_to)
+            return conds
+        if cohort_id is not None:
+            return select(CohortMemberRow.person_id).where(
+                CohortMemberRow.cohort_id == cohort_id, *within(CohortMemberRow.added_on))
+        if group_id is not None:
+            return (select(MembershipRow.person_id).where(MembershipRow.group_id == group_id)
+                    .group_by(MembershipRow.person_id)
+                    .having(*within(func.min(MembershipRow.start))))
+        return (select(CohortMemberRow.person_id).group_by(CohortMemberRow.person_id)
+                .having(*within(func.min(CohortMemberRow.added_on))))
+
+    @staticmethod
     def _inclusions(members, query: EvaluationQuery) -> tuple[list[Inclusion], int]:
         out, without = [], 0
         for pid, included_on, left_on in members:
@@ -166,9 +187,9 @@ class EvaluationService(Service):
         return out, without
 
     # -- what happened -------------------------------------------------------------------
-    def _events(self, s: Session, query: EvaluationQuery, people: list[int]
-                ) -> tuple[list[tuple], dict[int, date]]:
-        """(person id, kind, day) of every outcome of ``people`` as plain tuples, and each
+    def _events(self, s: Session, people) -> tuple[list[tuple], dict[int, date]]:
+        """(person id, kind, day) of every outcome of ``people`` (a subquery of person ids)
+        as plain tuples, and each
         one's recorded death. Days are read as text and parsed once per distinct day (the
         ORM's date conversion costs more than the evaluation itself at 200,000 events)."""
         day_text = type_coerce(OutcomeEventRow.occurred_on, String)
@@ -180,15 +201,8 @@ class EvaluationService(Service):
             if d is None:
                 d = memo[text] = date.fromisoformat(text[:10])
             return d
-        if query.cohort_id is None and query.group_id is None and \
-                query.date_from is None and query.date_to is None:
-            wanted = set(people)
-            events = [(p, k, parse(d)) for p, k, d in s.execute(base) if p in wanted]
-        else:
-            events = []
-            for chunk in _chunks(people):
-                events.extend((p, k, parse(d)) for p, k, d in
-                              s.execute(base.where(OutcomeEventRow.person_id.in_(chunk))))
+        events = [(p, k, parse(d)) for p, k, d in
+                  s.execute(base.where(OutcomeEventRow.person_id.in_(people)))]
         death = OutcomeKind.DEATH.value
         died: dict[int, date] = {}
         for p, k, d in events:
@@ -197,61 +211,59 @@ class EvaluationService(Service):
         return events, died
 
     @staticmethod
-    def _charges(s: Session, people: list[int]) -> list[tuple]:
+    def _charges(s: Session, people) -> list[tuple]:
         """(person id, "charge", day, arrested on) of the charges of ``people``."""
-        out: list[tuple] = []
-        for chunk in _chunks(people):
-            out.extend(tuple(r) for r in s.execute(
-                select(OutcomeEventRow.person_id, OutcomeEventRow.kind,
-                       OutcomeEventRow.occurred_on, OutcomeEventRow.arrested_on)
-                .where(OutcomeEventRow.person_id.in_(chunk),
-                       OutcomeEventRow.kind == OutcomeKind.CHARGE.value)))
-        return out
+        return [tuple(r) for r in s.execute(
+            select(OutcomeEventRow.person_id, OutcomeEventRow.kind, OutcomeEventRow.occurred_on,
+                   OutcomeEventRow.arrested_on)
+            .where(OutcomeEventRow.kind == OutcomeKind.CHARGE.value,
+                   OutcomeEventRow.person_id.in_(people)))]
 
     @staticmethod
-    def _attendance(s: Session, people: list[int], cutoff: date) -> tuple[set[int], set[int]]:
+    def _attendance(s: Session, people, cutoff: date) -> tuple[set[int], set[int]]:
         """People who attended a call-in, and people invited who never attended."""
         attended: set[int] = set()
         invited: set[int] = set()
         last = datetime.combine(cutoff + ONE_DAY, datetime.min.time())
-        for chunk in _chunks(people):
-            for pid, attendance in s.execute(
-                    select(InvitationRow.person_id, InvitationRow.attendance)
-                    .join(CallInRow, CallInRow.id == InvitationRow.call_in_id)
-                    .where(InvitationRow.person_id.in_(chunk), CallInRow.starts_at < last,
-                           CallInRow.status != "cancelled")):
-                invited.add(pid)
-                if attendance in _ATTENDED:
-                    attended.add(pid)
+        for pid, attendance in s.execute(
+                select(InvitationRow.person_id, InvitationRow.attendance)
+                .join(CallInRow, CallInRow.id == InvitationRow.call_in_id)
+                .where(InvitationRow.person_id.in_(people), CallInRow.starts_at < last,
+                       CallInRow.status != "cancelled")):
+            invited.add(pid)
+            if attendance in _ATTENDED:
+                attended.add(pid)
         no_show = {p for p in invited if p not in attended}
         return attended, no_show
 
     @staticmethod
-    def _engagement(s: Session, people: list[int], observed: int, attended: set[int],
+    def _engagement(s: Session, people, observed: int, attended: set[int],
                     no_show: set[int], counts: ev.PersonCounts, cutoff: date) -> Engagement:
-        """People counts, each from one aggregate query per chunk of people."""
+        """People counts, each from one aggregate query."""
         last = datetime.combine(cutoff + ONE_DAY, datetime.min.time())
         given = CommunicationRow.outcome.in_(tuple(MESSAGE_GIVEN))
         reached: set[int] = set()
         offered: set[int] = set()
         taken: set[int] = set()
-        for chunk in _chunks(people):
-            mine = CommunicationRow.person_id.in_(chunk)
-            reached.update(s.scalars(select(CommunicationRow.person_id).distinct().where(
-                mine, given, CommunicationRow.deterrence_message.is_(True),
-                CommunicationRow.occurred_at < last)))
-            offered.update(s.scalars(select(CommunicationRow.person_id).distinct().where(
-                mine, given, CommunicationRow.support_offer.is_(True),
-                CommunicationRow.occurred_at < last)))
-            for pid, done in s.execute(
-                    select(ActionRow.person_id,
-                           func.max(case((ActionRow.status == "done", 1), else_=0)))
-                    .where(ActionRow.person_id.in_(chunk),
-                           ActionRow.kind == ActionKind.SUPPORT.value)
-                    .group_by(ActionRow.person_id)):
+        mine = CommunicationRow.person_id.in_(people)
+        for pid, deterrence, support in s.execute(
+                select(CommunicationRow.person_id,
+                       func.max(case((CommunicationRow.deterrence_message.is_(True), 1), else_=0)),
+                       func.max(case((CommunicationRow.support_offer.is_(True), 1), else_=0)))
+                .where(mine, given, CommunicationRow.occurred_at < last)
+                .group_by(CommunicationRow.person_id)):
+            if deterrence:
+                reached.add(pid)
+            if support:
                 offered.add(pid)
-                if done:
-                    taken.add(pid)
+        for pid, done in s.execute(
+                select(ActionRow.person_id,
+                       func.max(case((ActionRow.status == "done", 1), else_=0)))
+                .where(ActionRow.person_id.in_(people), ActionRow.kind == ActionKind.SUPPORT.value)
+                .group_by(ActionRow.person_id)):
+            offered.add(pid)
+            if done:
+                taken.add(pid)
         # Help taken up after inclusion: treatment, housing, work or opioid substitution.
         for pid, (_before, after) in counts.items():
             if any(k in after for k in _TAKE_UP):
@@ -286,26 +298,23 @@ class EvaluationService(Service):
                           days_to_support_people=len(delays))
 
     @staticmethod
-    def _delivery(s: Session, people: list[int], today: date) -> list[PartnerDelivery]:
+    def _delivery(s: Session, people, today: date) -> list[PartnerDelivery]:
         """Per partner, the actions about the people evaluated: done (and on time: by its
         due date, going by its last change), open, overdue, and the board's overload flag.
-        Counted in SQL, a chunk of people at a time."""
+        Counted in SQL."""
         names = dict(s.execute(select(PartnerRow.id, PartnerRow.name)).all())
         is_open = ActionRow.status.in_(("planned", "in_progress", "blocked"))
         is_done = ActionRow.status == "done"
         on_time = and_(is_done, or_(ActionRow.due_date.is_(None), ActionRow.updated_at.is_(None),
                                     func.substr(ActionRow.updated_at, 1, 10) <= ActionRow.due_date))
         overdue_now = and_(is_open, ActionRow.due_date < today)
-        totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-        for chunk in _chunks(people):
-            for partner_id, *values in s.execute(
-                    select(ActionRow.partner_id,
-                           *(func.sum(case((c, 1), else_=0))
-                             for c in (is_done, on_time, is_open, overdue_now)))
-                    .where(ActionRow.person_id.in_(chunk)).group_by(ActionRow.partner_id)):
-                t = totals[partner_id]
-                for i, v in enumerate(values):
-                    t[i] += int(v or 0)
+        totals: dict[int, list[int]] = {}
+        for partner_id, *values in s.execute(
+                select(ActionRow.partner_id,
+                       *(func.sum(case((c, 1), else_=0))
+                         for c in (is_done, on_time, is_open, overdue_now)))
+                .where(ActionRow.person_id.in_(people)).group_by(ActionRow.partner_id)):
+            totals[partner_id] = [int(v or 0) for v in values]
         open_ = {p: t[2] for p, t in totals.items() if t[2]}
         flagged = flagged_partners(open_, {p: t[3] for p, t in totals.items()})
         partners = sorted((p for p, t in totals.items() if t[0] or t[2]),
