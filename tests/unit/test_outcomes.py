@@ -328,3 +328,21 @@ def test_erasing_a_person_erases_their_outcomes(demo_app):
     report = demo_app.retention.erase(person.id, "Fictional test: retention period over")
     assert report.counts["outcomes"] == n
     assert sum(demo_app.outcomes.counts_by_kind().values()) == before - n
+
+
+def test_an_evaluation_sees_every_write_since_the_last(small):
+    """The events are kept between evaluations only while nothing was written: an outcome
+    recorded, changed or removed in between is counted at once."""
+    app, police, people, treated, compared = small
+    q = EvaluationQuery(cohort_id=treated)
+    assert app.evaluation.evaluate(q).measure("arrest").after_count == 0
+    assert app.evaluation.evaluate(q).measure("arrest").after_count == 0     # kept
+    oid = app.outcomes.record(OutcomeEvent(people[0], K.ARREST, date(2025, 2, 2)))
+    assert app.evaluation.evaluate(q).measure("arrest").after_count == 1
+    event = app.outcomes.get(oid)
+    event.occurred_on = date(2024, 2, 2)
+    app.outcomes.update(oid, event)
+    e = app.evaluation.evaluate(q).measure("arrest")
+    assert (e.before_count, e.after_count) == (1, 0)
+    app.outcomes.remove(oid)
+    assert app.evaluation.evaluate(q).measure("arrest").before_count == 0
