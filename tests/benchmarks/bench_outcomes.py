@@ -69,13 +69,18 @@ def main() -> None:
         with app.workspace.session() as s:
             total = s.scalar(select(func.count()).select_from(OutcomeEventRow))
         print(f"bench workspace: {len(app.people.list()):,} people, {total:,} outcome events: "
-              f"{time.perf_counter() - t0:.1f} s to make or open")
+              f"{time.perf_counter() - t0:.1f} s to make or open; load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         try:
             cohorts = app.cohorts.list()
             biggest = max(cohorts, key=lambda c: c.members)
             other = next(c for c in cohorts if c.id != biggest.id)
+            t0 = time.perf_counter()
+            app.evaluation.evaluate(EvaluationQuery())
+            print(f"evaluate, everyone in a cohort, first (reads every event): "
+                  f"{(time.perf_counter() - t0) * 1000:.0f} ms")
             for label, query in (
-                    ("everyone in a cohort", EvaluationQuery()),
+                    ("everyone in a cohort, again", EvaluationQuery()),
                     (f"one cohort ({biggest.members:,} people)", EvaluationQuery(cohort_id=biggest.id)),
                     ("cohort + comparison cohort",
                      EvaluationQuery(cohort_id=biggest.id, comparison_cohort_id=other.id))):
