@@ -184,44 +184,74 @@ def measure_rows(inclusions: Iterable[Inclusion], events: Iterable[EventTuple], 
     return tally(observed, events, measures)
 
 
-def tally(observed: dict[int, tuple[Span | None, Span | None]], events: Iterable[EventTuple],
-          measures: tuple[Measure, ...]) -> list[MeasureRow]:
-    before_days = after_days = before_people = after_people = 0
-    for b, a in observed.values():
+Observed = dict[int, tuple[Span | None, Span | None]]
+PersonCounts = dict[int, tuple[dict[str, int], dict[str, int]]]
+
+
+def person_counts(observed: Observed, events: Iterable[EventTuple]) -> PersonCounts:
+    """For each person observed: their events by kind in the before window and in the
+    after window. One pass over the events; every table is then made from these."""
+    out: PersonCounts = {}
+    for person_id, kind, day in events:
+        spans = observed.get(person_id)
+        if spans is None:
+            continue
+        b, a = spans
+        if b is not None and b.first <= day <= b.last:
+            which = 0
+        elif a is not None and a.first <= day <= a.last:
+            which = 1
+        else:
+            continue
+        counts = out.get(person_id)
+        if counts is None:
+            counts = out[person_id] = ({}, {})
+        side = counts[which]
+        side[kind] = side.get(kind, 0) + 1
+    return out
+
+
+def rows_from_counts(observed: Observed, counts: PersonCounts, people: Iterable[int] | None = None,
+                     measures: tuple[Measure, ...] = MEASURES) -> list[MeasureRow]:
+    """The measure rows for ``people`` (default: everyone observed) from their counts."""
+    ids = observed.keys() if people is None else [p for p in people if p in observed]
+    before_days = after_days = before_people = after_people = n_people = 0
+    n = len(measures)
+    measures_of: dict[str, tuple[int, ...]] = defaultdict(tuple)
+    for i, m in enumerate(measures):
+        for k in m.kinds:
+            measures_of[str(k)] += (i,)
+    b_count, a_count, b_with, a_with = [0] * n, [0] * n, [0] * n, [0] * n
+    for pid in ids:
+        b, a = observed[pid]
+        n_people += 1
         if b is not None:
             before_days += b.days
             before_people += 1
         if a is not None:
             after_days += a.days
             after_people += 1
-    keys_of_kind: dict[str, list[int]] = defaultdict(list)
-    for i, m in enumerate(measures):
-        for k in m.kinds:
-            keys_of_kind[str(k)].append(i)
-    n = len(measures)
-    b_count, a_count = [0] * n, [0] * n
-    b_with: list[set[int]] = [set() for _ in range(n)]
-    a_with: list[set[int]] = [set() for _ in range(n)]
-    for person_id, kind, day in events:
-        spans = observed.get(person_id)
-        if spans is None:
+        mine = counts.get(pid)
+        if mine is None:
             continue
-        idx = keys_of_kind.get(kind)
-        if not idx:
-            continue
-        b, a = spans
-        if b is not None and b.first <= day <= b.last:
-            for i in idx:
-                b_count[i] += 1
-                b_with[i].add(person_id)
-        elif a is not None and a.first <= day <= a.last:
-            for i in idx:
-                a_count[i] += 1
-                a_with[i].add(person_id)
-    return [MeasureRow(m.key, m.label, m.fewer_is_better, len(observed),
-                       before_people, b_count[i], len(b_with[i]), person_years(before_days),
-                       after_people, a_count[i], len(a_with[i]), person_years(after_days))
+        for side, count, with_ in ((mine[0], b_count, b_with), (mine[1], a_count, a_with)):
+            touched: set[int] = set()
+            for kind, c in side.items():
+                for i in measures_of.get(kind, ()):
+                    count[i] += c
+                    touched.add(i)
+            for i in touched:
+                with_[i] += 1
+    return [MeasureRow(m.key, m.label, m.fewer_is_better, n_people,
+                       before_people, b_count[i], b_with[i], person_years(before_days),
+                       after_people, a_count[i], a_with[i], person_years(after_days))
             for i, m in enumerate(measures)]
+
+
+def tally(observed: Observed, events: Iterable[EventTuple],
+          measures: tuple[Measure, ...] = MEASURES) -> list[MeasureRow]:
+    """Counts, person-years and people for each measure over everyone ``observed``."""
+    return rows_from_counts(observed, person_counts(observed, events), None, measures)
 
 
 def deaths(events: Iterable[EventTuple]) -> dict[int, date]:
@@ -396,10 +426,13 @@ def monthly_series(inclusions: Iterable[Inclusion], events: Iterable[EventTuple]
             keys_of_kind[str(k)].append(m.key)
     counts = [defaultdict(int) for _ in months]
     withs: list[dict[str, set]] = [defaultdict(set) for _ in months]
+    month_of: dict[date, int | None] = {}          # a day's month, worked out once per day
     for person_id, kind, day in events:
-        if person_id not in people or not first <= day <= last:
+        if person_id not in people:
             continue
-        i = index.get(month_start(day))
+        i = month_of.get(day, -1)
+        if i == -1:
+            i = month_of[day] = index.get(month_start(day)) if first <= day <= last else None
         if i is None:
             continue
         for key in keys_of_kind.get(kind, ()):

@@ -37,8 +37,8 @@ RULES: dict[Role, frozenset[Can]] = {
     Role.COORDINATOR: _ALL,
     Role.ANALYST: frozenset({Can.SEE_ALL_PEOPLE, Can.EDIT_GROUPS, Can.EDIT_COHORTS,
                              Can.SEE_RETENTION_QUEUE, Can.SEE_AUDIT_LOG, Can.SEE_EVALUATION}),
-    Role.PARTNER_OFFICER: frozenset({Can.EDIT_ACTIONS, Can.RECORD_COMMUNICATIONS, Can.RECORD_OUTCOMES,
-                                     Can.EXPORT_NAMES, Can.PRINT_LETTERS}),
+    Role.PARTNER_OFFICER: frozenset({Can.EDIT_ACTIONS, Can.RECORD_COMMUNICATIONS,
+                                     Can.RECORD_OUTCOMES, Can.EXPORT_NAMES, Can.PRINT_LETTERS}),
 }
 
 

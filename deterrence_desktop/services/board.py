@@ -194,7 +194,7 @@ def flagged_partners(per_open: dict[int, int], per_overdue: dict[int, int]) -> s
     partners = list(per_open)
     mean = (sum(per_overdue.get(p, 0) for p in partners) / len(partners)) if partners else 0
     return {p for p in partners
-            if per_overdue.get(p, 0) >= FLAG_MIN_OVERDUE and per_overdue.get(p, 0) >= FLAG_RATIO * mean}
+            if per_overdue.get(p, 0) >= max(FLAG_MIN_OVERDUE, FLAG_RATIO * mean)}
 
 
 def summarise(cards: list[BoardCard] | tuple[BoardCard, ...], today: date,

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..domain import evaluation as ev
@@ -20,12 +20,13 @@ from ..domain.errors import NotFoundError
 from ..domain.enums import ActionKind, AttendanceStatus, AuditOperation, Role
 from ..domain.evaluation import Engagement, Evaluation, EvaluationQuery, Inclusion, PartnerDelivery
 from ..domain.model import MESSAGE_GIVEN
-from ..domain.outcomes import TAKE_UP_KINDS
+from ..domain.outcomes import TAKE_UP_KINDS, OutcomeKind
 from ..store.tables import (
     ActionRow, CallInRow, CohortMemberRow, CohortRow, CommunicationRow, GroupRow, InvitationRow,
     MembershipRow, PartnerRow, PartnershipRow,
 )
 from ..store.tables_outcomes import OutcomeEventRow
+from . import audit
 from .base import Service
 from .board import flagged_partners
 
@@ -56,29 +57,29 @@ class EvaluationService(Service):
             s = uow.session
             scope, members = self._selection(s, query.cohort_id, query.group_id)
             inclusions, without = self._inclusions(members, query)
-            people = sorted({i.person_id for i in inclusions})
-            events = self._events(s, query, people)
-            died = ev.deaths(events)
+            people = self._people_sql(query.cohort_id, query.group_id, query)
+            everyone_events = self._all_events(s)
+            events, died = self._of_people(everyone_events, inclusions)
             inclusions = [Inclusion(i.person_id, i.included_on, i.left_on, died.get(i.person_id))
                           for i in inclusions]
             observed = ev.observe(inclusions, query.window_months, cutoff)
-            measures = ev.tally(observed, events, ev.MEASURES)
+            counts = ev.person_counts(observed, events)
+            measures = ev.rows_from_counts(observed, counts)
 
             attended, no_show = self._attendance(s, people, cutoff)
-            engagement = self._engagement(s, people, len(observed), attended, no_show, events,
+            engagement = self._engagement(s, people, len(observed), attended, no_show, counts,
                                           cutoff)
             delivery = self._delivery(s, people, today)
-            charge_rows = [(p, k, d, a) for p, k, d, a in self._charges(s, query, people)]
-            delays = ev.charge_delays(charge_rows)
+            arrest = OutcomeKind.ARREST.value
+            charge_rows = [(p, k, d, None) for p, k, d in events if k == arrest]
+            delays = ev.charge_delays(charge_rows + self._charges(s, people))
             if query.date_from is not None:
                 delays = [d for d in delays if d[0] >= query.date_from]
             delays = [d for d in delays if d[0] <= cutoff]
             charging = ev.timeliness_by_month(delays)
 
-            att_rows = ev.tally({p: w for p, w in observed.items() if p in attended},
-                                events, ev.MEASURES)
-            ns_rows = ev.tally({p: w for p, w in observed.items() if p in no_show},
-                               events, ev.MEASURES)
+            att_rows = ev.rows_from_counts(observed, counts, attended)
+            ns_rows = ev.rows_from_counts(observed, counts, no_show)
 
             dates = sorted(i.included_on for i in inclusions if i.person_id in observed)
             first = query.date_from or (
@@ -93,9 +94,7 @@ class EvaluationService(Service):
             if query.comparison_cohort_id is not None:
                 comparison_scope, c_members = self._selection(s, query.comparison_cohort_id, None)
                 c_inclusions, _ = self._inclusions(c_members, query)
-                c_people = sorted({i.person_id for i in c_inclusions})
-                c_events = self._events(s, query, c_people)
-                c_died = ev.deaths(c_events)
+                c_events, c_died = self._of_people(everyone_events, c_inclusions)
                 c_inclusions = [Inclusion(i.person_id, i.included_on, i.left_on,
                                           c_died.get(i.person_id)) for i in c_inclusions]
                 c_observed = ev.observe(c_inclusions, query.window_months, cutoff)
@@ -106,6 +105,8 @@ class EvaluationService(Service):
                       query.cohort_id or query.group_id or "",
                       f"aggregates: people={len(observed)}"
                       + (f" comparison={comparison_people}" if comparison is not None else ""))
+            # Nothing was written since the events were read but this consultation.
+            self._cache = (audit.head(s)[0], everyone_events)
         return Evaluation(
             query=query, scope=scope, period_from=query.date_from or (dates[0] if dates else None),
             period_to=cutoff, computed_on=today, people=len(observed), without_date=without,
@@ -154,6 +155,27 @@ class EvaluationService(Service):
         return "Everyone in a cohort", [(pid, added, None) for pid, added in rows]
 
     @staticmethod
+    def _people_sql(cohort_id: int | None, group_id: int | None, query: EvaluationQuery):
+        """The same people as :meth:`_selection` + :meth:`_inclusions` (those with an
+        inclusion date in the period), as a subquery the other tables are filtered by."""
+        def within(day):
+            conds = [day.is_not(None)]
+            if query.date_from is not None:
+                conds.append(day >= query.date_from)
+            if query.date_to is not None:
+                conds.append(day <= query.date_to)
+            return conds
+        if cohort_id is not None:
+            return select(CohortMemberRow.person_id).where(
+                CohortMemberRow.cohort_id == cohort_id, *within(CohortMemberRow.added_on))
+        if group_id is not None:
+            return (select(MembershipRow.person_id).where(MembershipRow.group_id == group_id)
+                    .group_by(MembershipRow.person_id)
+                    .having(*within(func.min(MembershipRow.start))))
+        return (select(CohortMemberRow.person_id).group_by(CohortMemberRow.person_id)
+                .having(*within(func.min(CohortMemberRow.added_on))))
+
+    @staticmethod
     def _inclusions(members, query: EvaluationQuery) -> tuple[list[Inclusion], int]:
         out, without = [], 0
         for pid, included_on, left_on in members:
@@ -168,91 +190,116 @@ class EvaluationService(Service):
         return out, without
 
     # -- what happened -------------------------------------------------------------------
-    def _events(self, s: Session, query: EvaluationQuery, people: list[int]) -> list[tuple]:
-        """(person id, kind, day) of every outcome of ``people``, as plain tuples."""
-        base = select(OutcomeEventRow.person_id, OutcomeEventRow.kind, OutcomeEventRow.occurred_on)
-        if query.cohort_id is None and query.group_id is None and \
-                query.date_from is None and query.date_to is None:
-            wanted = set(people)
-            return [tuple(r) for r in s.execute(base) if r[0] in wanted]
-        out: list[tuple] = []
-        for chunk in _chunks(people):
-            out.extend(tuple(r) for r in s.execute(base.where(OutcomeEventRow.person_id.in_(chunk))))
-        return out
+    def _all_events(self, s: Session) -> list[tuple]:
+        """(person id, kind, day) of every outcome, as plain tuples. Kept between two
+        evaluations while nothing at all was written to the workspace (every write is
+        audited, so the audit chain's head says so): switching cohort then costs no read.
+        Days are read as text and parsed once per distinct day (the ORM's date conversion
+        costs more than the evaluation itself at 200,000 events)."""
+        cached = getattr(self, "_cache", None)
+        if cached is not None and cached[0] == audit.head(s)[0]:
+            return cached[1]
+        memo: dict[str, date] = {}
+
+        def parse(text: str) -> date:
+            d = memo.get(text)
+            if d is None:
+                d = memo[text] = date.fromisoformat(text[:10])
+            return d
+        day_text = type_coerce(OutcomeEventRow.occurred_on, String)
+        return [(p, k, parse(d)) for p, k, d in s.execute(
+            select(OutcomeEventRow.person_id, OutcomeEventRow.kind, day_text))]
 
     @staticmethod
-    def _charges(s: Session, query: EvaluationQuery, people: list[int]) -> list[tuple]:
-        out: list[tuple] = []
-        for chunk in _chunks(people):
-            out.extend(tuple(r) for r in s.execute(
-                select(OutcomeEventRow.person_id, OutcomeEventRow.kind,
-                       OutcomeEventRow.occurred_on, OutcomeEventRow.arrested_on)
-                .where(OutcomeEventRow.person_id.in_(chunk),
-                       OutcomeEventRow.kind.in_(("arrest", "charge")))))
-        return out
+    def _of_people(events: list[tuple], inclusions: list[Inclusion]
+                   ) -> tuple[list[tuple], dict[int, date]]:
+        """The events of the people included, and each one's recorded death."""
+        wanted = {i.person_id for i in inclusions}
+        mine = [e for e in events if e[0] in wanted]
+        death = OutcomeKind.DEATH.value
+        died: dict[int, date] = {}
+        for p, k, d in mine:
+            if k == death and (p not in died or d < died[p]):
+                died[p] = d
+        return mine, died
 
     @staticmethod
-    def _attendance(s: Session, people: list[int], cutoff: date) -> tuple[set[int], set[int]]:
+    def _charges(s: Session, people) -> list[tuple]:
+        """(person id, "charge", day, arrested on) of the charges of ``people``."""
+        return [tuple(r) for r in s.execute(
+            select(OutcomeEventRow.person_id, OutcomeEventRow.kind, OutcomeEventRow.occurred_on,
+                   OutcomeEventRow.arrested_on)
+            .where(OutcomeEventRow.kind == OutcomeKind.CHARGE.value,
+                   OutcomeEventRow.person_id.in_(people)))]
+
+    @staticmethod
+    def _attendance(s: Session, people, cutoff: date) -> tuple[set[int], set[int]]:
         """People who attended a call-in, and people invited who never attended."""
         attended: set[int] = set()
         invited: set[int] = set()
         last = datetime.combine(cutoff + ONE_DAY, datetime.min.time())
-        for chunk in _chunks(people):
-            for pid, attendance in s.execute(
-                    select(InvitationRow.person_id, InvitationRow.attendance)
-                    .join(CallInRow, CallInRow.id == InvitationRow.call_in_id)
-                    .where(InvitationRow.person_id.in_(chunk), CallInRow.starts_at < last,
-                           CallInRow.status != "cancelled")):
-                invited.add(pid)
-                if attendance in _ATTENDED:
-                    attended.add(pid)
+        for pid, attendance in s.execute(
+                select(InvitationRow.person_id, InvitationRow.attendance)
+                .join(CallInRow, CallInRow.id == InvitationRow.call_in_id)
+                .where(InvitationRow.person_id.in_(people), CallInRow.starts_at < last,
+                       CallInRow.status != "cancelled")):
+            invited.add(pid)
+            if attendance in _ATTENDED:
+                attended.add(pid)
         no_show = {p for p in invited if p not in attended}
         return attended, no_show
 
     @staticmethod
-    def _engagement(s: Session, people: list[int], observed: int, attended: set[int],
-                    no_show: set[int], events: list[tuple], cutoff: date) -> Engagement:
+    def _engagement(s: Session, people, observed: int, attended: set[int],
+                    no_show: set[int], counts: ev.PersonCounts, cutoff: date) -> Engagement:
+        """People counts, each from one aggregate query."""
         last = datetime.combine(cutoff + ONE_DAY, datetime.min.time())
+        given = CommunicationRow.outcome.in_(tuple(MESSAGE_GIVEN))
         reached: set[int] = set()
         offered: set[int] = set()
         taken: set[int] = set()
-        first_callin: dict[int, date] = {}
-        support_days: dict[int, list[date]] = defaultdict(list)
-        for chunk in _chunks(people):
-            for pid, starts in s.execute(
-                    select(InvitationRow.person_id, CallInRow.starts_at)
-                    .join(CallInRow, CallInRow.id == InvitationRow.call_in_id)
-                    .where(InvitationRow.person_id.in_(chunk), CallInRow.starts_at < last,
-                           InvitationRow.attendance.in_(_ATTENDED))):
-                d = starts.date()
-                if pid not in first_callin or d < first_callin[pid]:
-                    first_callin[pid] = d
-            for pid, when, channel, deterrence, support, outcome in s.execute(
-                    select(CommunicationRow.person_id, CommunicationRow.occurred_at,
-                           CommunicationRow.channel, CommunicationRow.deterrence_message,
-                           CommunicationRow.support_offer, CommunicationRow.outcome)
-                    .where(CommunicationRow.person_id.in_(chunk),
-                           CommunicationRow.occurred_at < last)):
-                if outcome not in MESSAGE_GIVEN:
-                    continue
-                if deterrence:
-                    reached.add(pid)
-                if support:
-                    offered.add(pid)
-                    if channel != "call_in":
-                        support_days[pid].append(when.date())
-            for pid, status in s.execute(
-                    select(ActionRow.person_id, ActionRow.status)
-                    .where(ActionRow.person_id.in_(chunk),
-                           ActionRow.kind == ActionKind.SUPPORT.value)):
+        mine = CommunicationRow.person_id.in_(people)
+        for pid, deterrence, support in s.execute(
+                select(CommunicationRow.person_id,
+                       func.max(case((CommunicationRow.deterrence_message.is_(True), 1), else_=0)),
+                       func.max(case((CommunicationRow.support_offer.is_(True), 1), else_=0)))
+                .where(mine, given, CommunicationRow.occurred_at < last)
+                .group_by(CommunicationRow.person_id)):
+            if deterrence:
+                reached.add(pid)
+            if support:
                 offered.add(pid)
-                if status == "done":
-                    taken.add(pid)
-        for pid, kind, _day in events:
-            if kind in _TAKE_UP:
+        for pid, done in s.execute(
+                select(ActionRow.person_id,
+                       func.max(case((ActionRow.status == "done", 1), else_=0)))
+                .where(ActionRow.person_id.in_(people), ActionRow.kind == ActionKind.SUPPORT.value)
+                .group_by(ActionRow.person_id)):
+            offered.add(pid)
+            if done:
+                taken.add(pid)
+        # Help taken up after inclusion: treatment, housing, work or opioid substitution.
+        for pid, (_before, after) in counts.items():
+            if any(k in after for k in _TAKE_UP):
                 taken.add(pid)
         offered |= taken                 # taking help up means it was offered
+        # Days from a person's first call-in attended to their first support contact after it.
+        first_callin: dict[int, date] = {}
+        for pid, starts in s.execute(
+                select(InvitationRow.person_id, func.min(CallInRow.starts_at))
+                .join(CallInRow, CallInRow.id == InvitationRow.call_in_id)
+                .where(InvitationRow.person_id.in_(sorted(attended)), CallInRow.starts_at < last,
+                       InvitationRow.attendance.in_(_ATTENDED))
+                .group_by(InvitationRow.person_id)):
+            first_callin[pid] = starts.date()
         delays = []
+        support_days: dict[int, list[date]] = defaultdict(list)
+        for chunk in _chunks(sorted(first_callin)):
+            for pid, when in s.execute(
+                    select(CommunicationRow.person_id, CommunicationRow.occurred_at).where(
+                        CommunicationRow.person_id.in_(chunk), given,
+                        CommunicationRow.support_offer.is_(True),
+                        CommunicationRow.channel != "call_in", CommunicationRow.occurred_at < last)):
+                support_days[pid].append(when.date())
         for pid, callin_day in first_callin.items():
             after = [d for d in support_days.get(pid, ()) if d >= callin_day]
             if after:
@@ -264,30 +311,29 @@ class EvaluationService(Service):
                           days_to_support_people=len(delays))
 
     @staticmethod
-    def _delivery(s: Session, people: list[int], today: date) -> list[PartnerDelivery]:
+    def _delivery(s: Session, people, today: date) -> list[PartnerDelivery]:
         """Per partner, the actions about the people evaluated: done (and on time: by its
-        due date, going by its last change), open, overdue, and the board's overload flag."""
+        due date, going by its last change), open, overdue, and the board's overload flag.
+        Counted in SQL."""
         names = dict(s.execute(select(PartnerRow.id, PartnerRow.name)).all())
-        done: dict[int, int] = defaultdict(int)
-        on_time: dict[int, int] = defaultdict(int)
-        open_: dict[int, int] = defaultdict(int)
-        overdue: dict[int, int] = defaultdict(int)
-        for chunk in _chunks(people):
-            for partner_id, status, due, updated in s.execute(
-                    select(ActionRow.partner_id, ActionRow.status, ActionRow.due_date,
-                           ActionRow.updated_at).where(ActionRow.person_id.in_(chunk))):
-                if status == "done":
-                    done[partner_id] += 1
-                    if due is None or updated is None or updated.date() <= due:
-                        on_time[partner_id] += 1
-                elif status in ("planned", "in_progress", "blocked"):
-                    open_[partner_id] += 1
-                    if due is not None and due < today:
-                        overdue[partner_id] += 1
-        flagged = flagged_partners(open_, overdue)
-        partners = sorted(set(done) | set(open_), key=lambda p: names.get(p, ""))
-        return [PartnerDelivery(p, names.get(p, str(p)), done[p], on_time[p], open_[p],
-                                overdue[p], p in flagged) for p in partners]
+        is_open = ActionRow.status.in_(("planned", "in_progress", "blocked"))
+        is_done = ActionRow.status == "done"
+        on_time = and_(is_done, or_(ActionRow.due_date.is_(None), ActionRow.updated_at.is_(None),
+                                    func.substr(ActionRow.updated_at, 1, 10) <= ActionRow.due_date))
+        overdue_now = and_(is_open, ActionRow.due_date < today)
+        totals: dict[int, list[int]] = {}
+        for partner_id, *values in s.execute(
+                select(ActionRow.partner_id,
+                       *(func.sum(case((c, 1), else_=0))
+                         for c in (is_done, on_time, is_open, overdue_now)))
+                .where(ActionRow.person_id.in_(people)).group_by(ActionRow.partner_id)):
+            totals[partner_id] = [int(v or 0) for v in values]
+        open_ = {p: t[2] for p, t in totals.items() if t[2]}
+        flagged = flagged_partners(open_, {p: t[3] for p, t in totals.items()})
+        partners = sorted((p for p, t in totals.items() if t[0] or t[2]),
+                          key=lambda p: names.get(p, ""))
+        return [PartnerDelivery(p, names.get(p, str(p)), totals[p][0], totals[p][1],
+                                totals[p][2], totals[p][3], p in flagged) for p in partners]
 
     # -- choices for the page --------------------------------------------------------------
     def scopes(self) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:

@@ -50,10 +50,8 @@ def _poisson(rnd: random.Random, mean: float) -> int:
         k += 1
 
 
-def add_demo_outcomes(s: Session, today: date, seed: int = 15, total: int | None = None) -> int:
-    """Add fictional outcomes for the people in cohorts; with ``total``, top up with
-    evenly spread outcomes for everyone until there are that many (the benchmark).
-    Returns how many were added."""
+def add_demo_outcomes(s: Session, today: date, seed: int = 15) -> int:
+    """Add fictional outcomes for the people in cohorts; returns how many were added."""
     rnd = random.Random(seed)
     partners = {t: i for t, i in s.execute(select(PartnerRow.type, PartnerRow.id))}
     fallback = next(iter(partners.values()), None)
@@ -114,12 +112,26 @@ def add_demo_outcomes(s: Session, today: date, seed: int = 15, total: int | None
         death_day = next(r["occurred_on"] for r in rows
                          if r["person_id"] == died and r["kind"] == K.DEATH.value)
         rows = [r for r in rows if r["person_id"] != died or r["occurred_on"] <= death_day]
-    if total is not None and len(rows) < total:
-        everyone = list(s.scalars(select(PersonRow.id)))
-        kinds = list(RATES)
-        for _ in range(total - len(rows)):
-            rows.append(event(rnd.choice(everyone), rnd.choice(kinds),
-                              today - timedelta(days=rnd.randint(1, 3 * 365))))
+    _insert(s, rows)
+    return len(rows)
+
+
+def add_bulk_outcomes(s: Session, today: date, count: int, seed: int = 16) -> int:
+    """``count`` fictional outcomes spread evenly over everyone and the last three years
+    (the benchmark's bulk)."""
+    rnd = random.Random(seed)
+    everyone = list(s.scalars(select(PersonRow.id)))
+    partner = s.scalar(select(PartnerRow.id).limit(1))
+    kinds = [k.value for k in RATES]
+    rows = [dict(person_id=rnd.choice(everyone), kind=rnd.choice(kinds),
+                 occurred_on=today - timedelta(days=rnd.randint(1, 3 * 365)), partner_id=partner,
+                 source_reference=f"BULK-{i:07d}", cps_decision=None, arrested_on=None,
+                 disposal="", incident_id=None, death_cause=None, notes="")
+            for i in range(count)]
+    _insert(s, rows)
+    return len(rows)
+
+
+def _insert(s: Session, rows: list[dict]) -> None:
     for start in range(0, len(rows), 20_000):
         s.execute(insert(OutcomeEventRow), rows[start:start + 20_000])
-    return len(rows)

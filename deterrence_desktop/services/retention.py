@@ -35,6 +35,7 @@ from ..store.tables import (
     InfluencerRow, InvitationRow, LetterIssueRow, MeetingItemRow, MembershipRow, PartnershipRow,
     PersonRow, RetentionReviewRow,
 )
+from ..store.tables_outcomes import OutcomeEventRow
 from .actions import OPEN_STATUSES
 from .base import Service
 
@@ -51,6 +52,7 @@ ONLY_ABOUT_THE_PERSON = [
     ("meeting_items", MeetingItemRow, MeetingItemRow.person_id),
     ("letters", LetterIssueRow, LetterIssueRow.person_id),
     ("communications", CommunicationRow, CommunicationRow.person_id),
+    ("outcomes", OutcomeEventRow, OutcomeEventRow.person_id),
 ]
 
 # Keys of call_in.details that map str(person_id) to a plan for that person.

@@ -15,7 +15,8 @@ class OutcomeEventRow(Base):
     the person erases their outcomes; aggregate reports already written keep only counts."""
     __tablename__ = "outcome_event"
     __table_args__ = (
-        Index("ix_outcome_event_person_time", "person_id", "occurred_on"),
+        # Covers what an evaluation reads, so reading 200,000 events never touches the rows.
+        Index("ix_outcome_event_person_kind_time", "person_id", "kind", "occurred_on"),
         Index("ix_outcome_event_kind_time", "kind", "occurred_on"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -316,3 +316,33 @@ def test_charts_save_png_and_svg(demo_app, tmp_path):
     from deterrence_desktop.domain.errors import DeterrenceError
     with pytest.raises(DeterrenceError):
         charts.save(fig, tmp_path / "chart.bmp")
+
+
+def test_erasing_a_person_erases_their_outcomes(demo_app):
+    person = demo_app.people.list()[3]
+    demo_app.outcomes.record_many([OutcomeEvent(person.id, K.ARREST, date(2026, 5, 5)),
+                                   OutcomeEvent(person.id, K.HOUSING_SECURED, date(2026, 6, 6))])
+    n = len(demo_app.outcomes.for_person(person.id))
+    assert demo_app.retention.erasure_preview(person.id).counts["outcomes"] == n >= 2
+    before = sum(demo_app.outcomes.counts_by_kind().values())
+    report = demo_app.retention.erase(person.id, "Fictional test: retention period over")
+    assert report.counts["outcomes"] == n
+    assert sum(demo_app.outcomes.counts_by_kind().values()) == before - n
+
+
+def test_an_evaluation_sees_every_write_since_the_last(small):
+    """The events are kept between evaluations only while nothing was written: an outcome
+    recorded, changed or removed in between is counted at once."""
+    app, police, people, treated, compared = small
+    q = EvaluationQuery(cohort_id=treated)
+    assert app.evaluation.evaluate(q).measure("arrest").after_count == 0
+    assert app.evaluation.evaluate(q).measure("arrest").after_count == 0     # kept
+    oid = app.outcomes.record(OutcomeEvent(people[0], K.ARREST, date(2025, 2, 2)))
+    assert app.evaluation.evaluate(q).measure("arrest").after_count == 1
+    event = app.outcomes.get(oid)
+    event.occurred_on = date(2024, 2, 2)
+    app.outcomes.update(oid, event)
+    e = app.evaluation.evaluate(q).measure("arrest")
+    assert (e.before_count, e.after_count) == (1, 0)
+    app.outcomes.remove(oid)
+    assert app.evaluation.evaluate(q).measure("arrest").before_count == 0

@@ -39,7 +39,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outcome_event', schema=None) as batch_op:
         batch_op.create_index('ix_outcome_event_kind_time', ['kind', 'occurred_on'], unique=False)
-        batch_op.create_index('ix_outcome_event_person_time', ['person_id', 'occurred_on'], unique=False)
+        batch_op.create_index('ix_outcome_event_person_kind_time', ['person_id', 'kind', 'occurred_on'], unique=False)
     with op.batch_alter_table('cohort_member', schema=None) as batch_op:
         batch_op.add_column(sa.Column('left_on', sa.Date(), nullable=True))
 
@@ -48,6 +48,6 @@ def downgrade() -> None:
     with op.batch_alter_table('cohort_member', schema=None) as batch_op:
         batch_op.drop_column('left_on')
     with op.batch_alter_table('outcome_event', schema=None) as batch_op:
-        batch_op.drop_index('ix_outcome_event_person_time')
+        batch_op.drop_index('ix_outcome_event_person_kind_time')
         batch_op.drop_index('ix_outcome_event_kind_time')
     op.drop_table('outcome_event')
