@@ -152,11 +152,14 @@ def test_outcomes_for_three_people_then_the_board_report(qtbot, app_window, tmp_
     assert _cell(page, row, "After rate") != "–"
     assert "Serious violence (suspect or victim)" in page.headline.text()
     assert set(page.charts) == {"before_after", "monthly", "delivery"}
-    for box in page.charts.values():
-        box.draw_now()
+    qtbot.waitUntil(lambda: page.chart_is_current("before_after"), timeout=WAIT)
+    page.charts["before_after"].draw_now()
     shot(win, JOURNEY, "page")
-    for name in ("Over time", "Engagement", "Delivery"):
+    for name, chart in (("Over time", "monthly"), ("Engagement", None), ("Delivery", "delivery")):
         tab(qtbot, page, name)
+        if chart:
+            qtbot.waitUntil(lambda: page.chart_is_current(chart), timeout=WAIT)
+            page.charts[chart].draw_now()
         shot(win, JOURNEY, "page-" + name.lower().replace(" ", "-"))
     tab(qtbot, page, "Measures")
 

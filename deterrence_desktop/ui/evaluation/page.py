@@ -44,6 +44,7 @@ CHARTS_MODULE = "deterrence_desktop.ui.evaluation.charts"
 CHARTS = (("before_after", "Before and after inclusion, per person-year", "before-after"),
           ("monthly", "Month by month, with the inclusion dates marked", "monthly"),
           ("delivery", "Delivery per partner", "delivery"))
+TAB_CHARTS = {0: "before_after", 1: "monthly", 3: "delivery"}        # tab index -> its chart
 CHART_SHARES = {"before_after": 0.5, "monthly": 1.0, "delivery": 0.6}   # of the tabs' width
 HEADLINE_MEASURES = ("serious_violence", "arrest", "treatment_entry")
 TABLE_FILTERS = ("CSV table (*.csv)", "Excel workbook (*.xlsx)")
@@ -75,17 +76,22 @@ def _labelled(form: QHBoxLayout, text: str, widget: QWidget) -> QWidget:
     return widget
 
 
-def compute(services, query: EvaluationQuery, control, widths: dict[str, float]):
-    """On the worker: the evaluation and its three figures, drawn as wide (in inches) as
-    where they will be shown (matplotlib is imported here, off the GUI thread, the first
-    time)."""
-    control.report(0, STEPS, "Counting outcomes before and after inclusion…")
-    evaluation = services.evaluation.evaluate(query)
-    control.report(1, STEPS, "Drawing the charts…")
+def draw(evaluation, widths: dict[str, float]) -> dict:
+    """The figures of ``widths``' charts, each drawn as wide (in inches) as where it will
+    be shown. On the worker: matplotlib is imported here the first time, not on the GUI
+    thread."""
     from ...exports import charts
     importlib.import_module(CHARTS_MODULE)          # the canvas module, ready for the GUI
-    figures = {key: getattr(charts, key)(evaluation, width=widths.get(key, 7.5))
-               for key, _title, _file in CHARTS}
+    return {key: getattr(charts, key)(evaluation, width=width) for key, width in widths.items()}
+
+
+def compute(services, query: EvaluationQuery, control, widths: dict[str, float]):
+    """On the worker: the evaluation, and the figure of the chart in view (the others
+    are drawn when their tab is first shown)."""
+    control.report(0, STEPS, "Counting outcomes before and after inclusion…")
+    evaluation = services.evaluation.evaluate(query)
+    control.report(1, STEPS, "Drawing the chart…")
+    figures = draw(evaluation, widths)
     control.report(STEPS, STEPS, "")
     return evaluation, figures
 
@@ -188,6 +194,8 @@ class EvaluationPage(Page):
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("evaluationTabs")
+        self._drawn: dict[str, object] = {}    # chart key -> the evaluation it was drawn for
+        self._shown: dict[str, object] = {}    # chart key -> the evaluation it shows
         outer.addWidget(self.tabs, 1)
         self._slots: dict[str, QVBoxLayout] = {}
 
@@ -251,6 +259,7 @@ class EvaluationPage(Page):
         deliver.setStretchFactor(1, 3)
         deliver.setSizes([460, 540])            # scaled to the width the tab gets
         self.tabs.addTab(deliver, "&Delivery")
+        self.tabs.currentChanged.connect(self._draw_missing)
         self._set_busy(False)
 
     # -- building ------------------------------------------------------------------------
@@ -356,7 +365,8 @@ class EvaluationPage(Page):
         if self._task is not None and not self._task.done:
             self._task.cancel()              # an older choice still waiting: never mind it
         services = self.ctx.services
-        widths = {key: self._chart_width(key) for key in self._slots}
+        shown = self._chart_in_view()
+        widths = {shown: self._chart_width(shown)} if shown else {}
         self._set_busy(True, "Counting outcomes before and after inclusion…")
         self._task = self.ctx.runner.run_with_progress(
             lambda control: compute(services, query, control, widths),
@@ -427,9 +437,8 @@ class EvaluationPage(Page):
     def show_evaluation(self, evaluation, figures) -> None:
         """Put a computed evaluation and its figures on screen."""
         self.evaluation = evaluation
-        boxes = self._chart_boxes()
-        for key, figure in figures.items():
-            boxes[key].set_figure(figure)
+        self._drawn = dict.fromkeys(figures, evaluation)
+        self._show_figures(evaluation, figures)
         self.measures.set_evaluation(evaluation)
         self.compare_model.set_evaluation(evaluation)
         self.delivery.set_rows(evaluation.delivery)
@@ -477,6 +486,36 @@ class EvaluationPage(Page):
         }
         for key, text in values.items():
             self.engagement[key].setText(text)
+
+    def _show_figures(self, evaluation, figures) -> None:
+        if evaluation is not self.evaluation:
+            return                             # a newer evaluation is on screen
+        boxes = self._chart_boxes()
+        for key, figure in figures.items():
+            boxes[key].set_figure(figure)
+            self._shown[key] = evaluation
+
+    def chart_is_current(self, key: str) -> bool:
+        """Whether the chart ``key`` shows the evaluation on screen (charts of tabs not
+        looked at are drawn when their tab is shown)."""
+        return self.evaluation is not None and self._shown.get(key) is self.evaluation
+
+    def _chart_in_view(self) -> str | None:
+        return TAB_CHARTS.get(self.tabs.currentIndex())
+
+    def _draw_missing(self, *_args) -> None:
+        """A tab shown whose chart is not drawn for the evaluation on screen: draw it on
+        the worker (charts of tabs not looked at cost nothing)."""
+        evaluation = self.evaluation
+        key = self._chart_in_view()
+        if evaluation is None or key is None or self._drawn.get(key) is evaluation:
+            return
+        self._drawn[key] = evaluation          # asked for: not twice
+        widths = {key: self._chart_width(key)}
+        self.ctx.runner.run(lambda: draw(evaluation, widths),
+                            lambda figures: self._show_figures(evaluation, figures),
+                            lambda exc: show_failure(self, exc, "Could not draw the chart"),
+                            label="draw chart")
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         self.progress.setVisible(busy)
@@ -560,6 +599,7 @@ class EvaluationPage(Page):
     def clear(self) -> None:
         self._generation += 1
         self.evaluation = None
+        self._drawn, self._shown = {}, {}
         self._choices_loaded = False
         self._fill_choices([], [])
         self.measures.clear()
