@@ -86,7 +86,7 @@ class EvaluationService(Service):
                 add_months(dates[0], -query.window_months) if dates else cutoff)
             first = min(first, cutoff)
             monthly = ev.monthly_series([i for i in inclusions if i.person_id in observed],
-                                        events, first, cutoff)
+                                        events, first, cutoff, ev.MONTHLY_MEASURES)
 
             comparison = None
             comparison_scope = ""
