@@ -248,7 +248,7 @@ def test_board_report_pdf(demo_app, tmp_path):
     assert SUPPRESSED in text
     flat = " ".join(text.split())
     assert "A before/after comparison is not an impact estimate without a comparison group" in flat
-    assert "Comparison: Cohort: Call-in cohort B" in flat
+    assert "Comparison cohort: Call-in cohort B" in flat
     assert "Period covered:" in flat and "Method note" in flat
     assert "Events per person-year in the window before" in flat
     for person in demo_app.people.list():
