@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 
 from .dates import add_months
 from .errors import ValidationError
-from .outcomes import MEASURES, Measure, OutcomeKind
+from .outcomes import MEASURE_BY_KEY, MEASURES, Measure, OutcomeKind
 
 DAYS_PER_YEAR = 365.25
 SUPPRESS_BELOW = 5
@@ -391,6 +391,10 @@ def timeliness_by_month(delays: list[tuple[date, int]], date_from: date | None =
 
 
 # -- monthly series ---------------------------------------------------------------------------
+# The measures followed month by month (the chart's lines): harm, offending, help.
+MONTHLY_KEYS = ("serious_violence", "arrest", "nonfatal_overdose", "treatment_entry")
+MONTHLY_MEASURES = tuple(MEASURE_BY_KEY[k] for k in MONTHLY_KEYS)
+
 @dataclass(frozen=True)
 class MonthPoint:
     month: date                       # the first of the month
@@ -428,14 +432,15 @@ def monthly_series(inclusions: Iterable[Inclusion], events: Iterable[EventTuple]
     withs: list[dict[str, set]] = [defaultdict(set) for _ in months]
     month_of: dict[date, int | None] = {}          # a day's month, worked out once per day
     for person_id, kind, day in events:
-        if person_id not in people:
+        keys = keys_of_kind.get(kind)
+        if keys is None or person_id not in people:
             continue
         i = month_of.get(day, -1)
         if i == -1:
             i = month_of[day] = index.get(month_start(day)) if first <= day <= last else None
         if i is None:
             continue
-        for key in keys_of_kind.get(kind, ()):
+        for key in keys:
             counts[i][key] += 1
             withs[i][key].add(person_id)
     return [MonthPoint(m, dict(counts[i]), included[i], {k: len(v) for k, v in withs[i].items()})

@@ -209,7 +209,8 @@ def write_report(evaluation: Evaluation, path: Path | str, partnership: str = ""
     ]
     if e.comparison is not None:
         story += [CondPageBreak(60 * mm),
-                  _p(f"Comparison: {e.comparison_scope}", st["h2"]),
+                  _p(f"Comparison cohort: {e.comparison_scope.removeprefix('Cohort: ')}",
+                     st["h2"]),
                   _measure_table(e.comparison, st)]
     story += [CondPageBreak(90 * mm),
               _p("2. Outcomes month by month", st["h2"]),

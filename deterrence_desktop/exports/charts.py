@@ -12,14 +12,13 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
-from ..domain.evaluation import SUPPRESSED, Evaluation, MeasureRow, is_small
+from ..domain.evaluation import MONTHLY_KEYS, SUPPRESSED, Evaluation, MeasureRow, is_small
 from . import chart_style as st
 from .files import ExportError, atomic_path
 
 __all__ = ["before_after", "monthly", "delivery", "save", "chart_measures", "FORMATS"]
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
-MONTHLY_KEYS = ("serious_violence", "arrest", "nonfatal_overdose", "treatment_entry")
 MAX_BARS = 10
 
 

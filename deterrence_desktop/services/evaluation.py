@@ -86,7 +86,7 @@ class EvaluationService(Service):
                 add_months(dates[0], -query.window_months) if dates else cutoff)
             first = min(first, cutoff)
             monthly = ev.monthly_series([i for i in inclusions if i.person_id in observed],
-                                        events, first, cutoff)
+                                        events, first, cutoff, ev.MONTHLY_MEASURES)
 
             comparison = None
             comparison_scope = ""
@@ -381,6 +381,8 @@ class EvaluationService(Service):
         self.require(*self.READERS, operation=AuditOperation.DISCLOSURE, entity="evaluation")
         evaluation = evaluation or self.evaluate(query)
         with self.tx() as uow:
+            cached = getattr(self, "_cache", None)
+            fresh = cached is not None and cached[0] == audit.head(uow.session)[0]
             row = uow.session.scalar(select(PartnershipRow).limit(1))
             name = row.name if row else ""
             marking = (row.protective_marking if row else "") or "OFFICIAL-SENSITIVE"
@@ -390,4 +392,6 @@ class EvaluationService(Service):
             uow.audit(AuditOperation.DISCLOSURE, "evaluation", q.cohort_id or q.group_id or "",
                       f"{what}: aggregates of {evaluation.scope.split(':')[0].lower()}, "
                       f"people={evaluation.people}, cells under 5 people suppressed")
+            if fresh:        # this disclosure changed no outcome: the events read still hold
+                self._cache = (audit.head(uow.session)[0], cached[1])
             return out

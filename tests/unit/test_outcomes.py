@@ -248,7 +248,7 @@ def test_board_report_pdf(demo_app, tmp_path):
     assert SUPPRESSED in text
     flat = " ".join(text.split())
     assert "A before/after comparison is not an impact estimate without a comparison group" in flat
-    assert "Comparison: Cohort: Call-in cohort B" in flat
+    assert "Comparison cohort: Call-in cohort B" in flat
     assert "Period covered:" in flat and "Method note" in flat
     assert "Events per person-year in the window before" in flat
     for person in demo_app.people.list():
@@ -346,3 +346,18 @@ def test_an_evaluation_sees_every_write_since_the_last(small):
     assert (e.before_count, e.after_count) == (1, 0)
     app.outcomes.remove(oid)
     assert app.evaluation.evaluate(q).measure("arrest").before_count == 0
+
+
+def test_saving_the_report_keeps_the_events_read(small, tmp_path):
+    """A disclosure writes an audit entry but changes no outcome: the next evaluation does
+    not read every event again, and still sees an outcome recorded after it."""
+    app, police, people, treated, compared = small
+    q = EvaluationQuery(cohort_id=treated)
+    e = app.evaluation.evaluate(q)
+    cached = app.evaluation._cache[1]
+    app.evaluation.write_table_csv(q, tmp_path / "t.csv", evaluation=e)
+    app.evaluation.evaluate(q)
+    assert app.evaluation._cache[1] is cached
+    app.outcomes.record(OutcomeEvent(people[1], K.ARREST, date(2025, 2, 2)))
+    assert app.evaluation.evaluate(q).measure("arrest").after_count == 1
+    assert app.evaluation._cache[1] is not cached
