@@ -74,7 +74,7 @@ def edit_outcome(ctx: AppContext, parent: QWidget, person_id: int, reference: st
             return
         record, partners = result
         new = record.id is None
-        open_record_dialog(
+        dialog = open_record_dialog(
             ctx, parent, kind=OUTCOME_KINDS,
             title=f"Record an outcome for {reference}" if new else f"Outcome of {reference}",
             fields=OUTCOME_FIELDS, record=record,
@@ -88,6 +88,7 @@ def edit_outcome(ctx: AppContext, parent: QWidget, person_id: int, reference: st
             on_saved=on_saved,
             intro="A charge needs the CPS decision (and the arrest date, for the days to charge); "
                   "a death needs its cause category.")
+        dialog.resize(620, 470)          # nine fields scroll; this fits them without gaps
     ctx.call(load, show, lambda e: show_failure(parent, e), label="open outcome form")
 
 

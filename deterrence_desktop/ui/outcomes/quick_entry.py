@@ -169,7 +169,8 @@ class QuickEntryDialog(QDialog):
         col.addWidget(intro)
         self.table = QuickEntryTable()
         self.table.setModel(model)
-        for column, width in ((PERSON, 230), (KIND, 210), (DATE, 110), (PARTNER, 190)):
+        for column, width in ((PERSON, 230), (KIND, 210), (DATE, 110), (PARTNER, 190),
+                              (REFERENCE, 130)):
             self.table.setColumnWidth(column, width)
         col.addWidget(self.table, 1)
         self.message = QLabel()
@@ -186,7 +187,7 @@ class QuickEntryDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         col.addWidget(self.buttons)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
-        self.resize(980, 460)
+        self.resize(1100, 460)
         self.table.setCurrentIndex(model.index(0, PERSON))
         self.table.setFocus()
 
