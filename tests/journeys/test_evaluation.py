@@ -2,7 +2,9 @@
 from the person's page and two with quick entry, opens the Evaluation page for their
 cohort, sees the before/after change, saves the board report and checks it: marked
 OFFICIAL-SENSITIVE, small numbers shown as "<5", the method note's warning that a
-before/after comparison is not an impact estimate."""
+before/after comparison is not an impact estimate. On the way: an outcome removed and
+put back with Ctrl+Z, every tab of the page looked at, the table exported as a workbook
+and a chart saved as SVG."""
 from __future__ import annotations
 
 import re
@@ -184,5 +186,23 @@ def test_outcomes_for_three_people_then_the_board_report(qtbot, app_window, tmp_
         target = SCREENSHOTS / f"{JOURNEY}-report-page"
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(out),
                         str(target)], check=True)
+
+    # 5. Export table… as a workbook, and one chart saved as SVG
+    table_file = tmp_path / "measures.xlsx"
+    press(qtbot, "Export table…")
+    _save_as(qtbot, "Export the table", table_file)
+    qtbot.waitUntil(lambda: _status(win) == "Exported the table as measures.xlsx", timeout=WAIT)
+    import openpyxl
+    cells = [str(c) for row in openpyxl.load_workbook(table_file, read_only=True).active
+             .iter_rows(values_only=True) for c in row if c is not None]
+    assert MEASURE in cells and "<5" in cells
+    chart_file = tmp_path / "before-after.svg"
+    press(qtbot, "Save as PNG/SVG…", root=page.charts["before_after"])
+    _save_as(qtbot, "Save the chart", chart_file)
+    qtbot.waitUntil(lambda: _status(win) == "Saved the chart as before-after.svg", timeout=WAIT)
+    assert chart_file.read_text().lstrip().startswith("<?xml")
+    assert chart_file.stat().st_mode & 0o777 == 0o600
+
     audit = win.ctx.call_sync(lambda s: s.audit_log.entries(5))
     assert any(e.entity == "evaluation" and "board report" in e.detail for e in audit)
+    assert any(e.entity == "evaluation" and "table xlsx" in e.detail for e in audit)
