@@ -54,6 +54,10 @@ class OutcomesSection:
         def loaded(rows):
             if self.ctx.unlocked and self.view.record_id == person_id:
                 self.table.set_rows(rows)
+                # rows that come after the page was laid out: lay the card and the page
+                # out again now, or the buttons sit over the table until the next resize
+                self.card.layout_.activate()
+                self.view.grid.activate()
         self.ctx.call(lambda s: s.outcomes.for_person(person_id), loaded,
                       lambda exc: self.ctx.status_message.emit("Could not load the outcomes"),
                       label="load outcomes")
