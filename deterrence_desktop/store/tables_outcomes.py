@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .tables import Base, _now
+from .tables import ActionRow, Base, CommunicationRow, _now
 
 
 class OutcomeEventRow(Base):
@@ -33,3 +33,12 @@ class OutcomeEventRow(Base):
     death_cause: Mapped[str | None] = mapped_column(String(16))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+
+
+# What an evaluation reads of other features' tables, covered by an index each so that it
+# never reads their rows (descriptions, messages): delivery per partner, and engagement.
+Index("ix_action_evaluation", ActionRow.person_id, ActionRow.partner_id, ActionRow.status,
+      ActionRow.due_date, ActionRow.updated_at, ActionRow.kind)
+Index("ix_communication_evaluation", CommunicationRow.person_id, CommunicationRow.outcome,
+      CommunicationRow.occurred_at, CommunicationRow.deterrence_message,
+      CommunicationRow.support_offer, CommunicationRow.channel)

@@ -158,6 +158,8 @@ def test_a_0001_workspace_is_upgraded_to_keep_issued_letters_apart(demo_path):
     conn.execute("DROP INDEX ix_action_person_status")
     conn.execute("DROP TABLE outcome_event")                  # and what 0004 adds
     conn.execute("ALTER TABLE cohort_member DROP COLUMN left_on")
+    conn.execute("DROP INDEX ix_action_evaluation")
+    conn.execute("DROP INDEX ix_communication_evaluation")
     conn.execute("UPDATE alembic_version SET version_num = '0001'")
     conn.execute("COMMIT")
     conn.close()
@@ -179,6 +181,8 @@ def test_a_0002_workspace_gains_outcome_events(demo_path):
     conn.execute("BEGIN")
     conn.execute("DROP TABLE outcome_event")
     conn.execute("ALTER TABLE cohort_member DROP COLUMN left_on")
+    conn.execute("DROP INDEX ix_action_evaluation")
+    conn.execute("DROP INDEX ix_communication_evaluation")
     conn.execute("UPDATE alembic_version SET version_num = '0002'")
     conn.execute("COMMIT")
     conn.close()
@@ -187,6 +191,9 @@ def test_a_0002_workspace_gains_outcome_events(demo_path):
             assert c.exec_driver_sql("SELECT count(*) FROM outcome_event").scalar() == 0
             assert c.exec_driver_sql("SELECT count(*) FROM cohort_member "
                                      "WHERE left_on IS NULL").scalar() > 0
+            assert c.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name IN "
+                                     "('ix_action_evaluation', 'ix_communication_evaluation')"
+                                     ).scalar() == 2
     assert version_of(demo_path) == "0004"
     assert len(list(demo_path.parent.glob("demo.ddw.before-0002-*.bak"))) == 1
 

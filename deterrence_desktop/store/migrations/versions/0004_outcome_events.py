@@ -42,9 +42,21 @@ def upgrade() -> None:
         batch_op.create_index('ix_outcome_event_person_kind_time', ['person_id', 'kind', 'occurred_on'], unique=False)
     with op.batch_alter_table('cohort_member', schema=None) as batch_op:
         batch_op.add_column(sa.Column('left_on', sa.Date(), nullable=True))
+    # Covering indexes for what an evaluation reads of actions and communications.
+    with op.batch_alter_table('action', schema=None) as batch_op:
+        batch_op.create_index('ix_action_evaluation', ['person_id', 'partner_id', 'status',
+                                                       'due_date', 'updated_at', 'kind'], unique=False)
+    with op.batch_alter_table('communication', schema=None) as batch_op:
+        batch_op.create_index('ix_communication_evaluation',
+                              ['person_id', 'outcome', 'occurred_at', 'deterrence_message',
+                               'support_offer', 'channel'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('communication', schema=None) as batch_op:
+        batch_op.drop_index('ix_communication_evaluation')
+    with op.batch_alter_table('action', schema=None) as batch_op:
+        batch_op.drop_index('ix_action_evaluation')
     with op.batch_alter_table('cohort_member', schema=None) as batch_op:
         batch_op.drop_column('left_on')
     with op.batch_alter_table('outcome_event', schema=None) as batch_op:
