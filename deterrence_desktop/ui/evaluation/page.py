@@ -232,7 +232,7 @@ class EvaluationPage(Page):
         left = QVBoxLayout()
         left.addWidget(card)
         left.addStretch(1)
-        card.setMaximumWidth(440)
+        card.setMaximumWidth(480)
         row.addLayout(left, 1)
         self.compare_model = CompareModel(self)
         self.compare_view = _table(self.compare_model, "attendedTable")
@@ -476,7 +476,7 @@ class EvaluationPage(Page):
         values = {
             "People evaluated": str(g.people),
             "Invited to a call-in": str(g.invited),
-            "Call-in attendance": f"{share(g.attended, g.invited)}; {g.no_show} never came",
+            "Call-in attendance": f"{share(g.attended, g.invited)}, {g.no_show} no-show",
             "Reached by the message": share(g.reached, g.people),
             "Offers of support made": str(g.offers_made),
             "Offers taken up": share(g.offers_taken_up, g.offers_made),
