@@ -32,12 +32,12 @@ from ...security.roles import Can
 from ..context import AppContext
 from ..errors import show_failure
 from ..forms import parse_date
-from ..models import fmt_date
 from ..page import Page
 from ..style import set_role
 from ..tasks import Cancelled
 from .files import documents, save_file_dialog
-from .models import CompareModel, DeliveryModel, MeasuresModel, fmt_change, fmt_rate
+from . import texts
+from .models import CompareModel, DeliveryModel, MeasuresModel
 
 CHARTS_MODULE = "deterrence_desktop.ui.evaluation.charts"
 # (key, title, file name): the three charts, as exports.charts draws them
@@ -46,7 +46,6 @@ CHARTS = (("before_after", "Before and after inclusion, per person-year", "befor
           ("delivery", "Delivery per partner", "delivery"))
 TAB_CHARTS = {0: "before_after", 1: "monthly", 3: "delivery"}        # tab index -> its chart
 CHART_SHARES = {"before_after": 0.5, "monthly": 1.0, "delivery": 0.6}   # of the tabs' width
-HEADLINE_MEASURES = ("serious_violence", "arrest", "treatment_entry")
 TABLE_FILTERS = ("CSV table (*.csv)", "Excel workbook (*.xlsx)")
 STEPS = 3
 
@@ -219,9 +218,7 @@ class EvaluationPage(Page):
         set_role(card, "card")
         self.engagement_form = QFormLayout(card)
         self.engagement: dict[str, QLabel] = {}
-        for key in ("People evaluated", "Invited to a call-in", "Call-in attendance",
-                    "Reached by the message", "Offers of support made", "Offers taken up",
-                    "Median days, call-in to first support contact"):
+        for key in texts.ENGAGEMENT_KEYS:
             value = QLabel()
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             name = QLabel(key)
@@ -442,50 +439,14 @@ class EvaluationPage(Page):
         self.measures.set_evaluation(evaluation)
         self.compare_model.set_evaluation(evaluation)
         self.delivery.set_rows(evaluation.delivery)
-        self._show_engagement(evaluation.engagement)
+        for key, text in texts.engagement(evaluation.engagement).items():
+            self.engagement[key].setText(text)
         self._show_summary(evaluation)
-        median = evaluation.charge_median_days
-        charges = sum(m.count for m in evaluation.charging)
-        self.charging.setText(
-            f"Days from arrest to charge: median {median:g} over {charges} charge"
-            f"{'s' if charges != 1 else ''} in the period." if median is not None
-            else "Days from arrest to charge: no charge with its arrest in the period.")
+        self.charging.setText(texts.charging(evaluation))
 
     def _show_summary(self, e) -> None:
-        period = (f"people included {fmt_date(e.period_from)} to {fmt_date(e.period_to)}"
-                  if e.period_from else f"up to {fmt_date(e.period_to)}")
-        text = (f"{e.scope}: {e.people} {'person' if e.people == 1 else 'people'} observed, "
-                f"{period}; {e.query.window_months} months before and after each inclusion.")
-        if e.without_date:
-            text += f" {e.without_date} without an inclusion date are left out."
-        if e.comparison is not None:
-            text += f" Compared with {e.comparison_scope} ({e.comparison_people} people)."
-        self.summary.setText(text)
-        lines = []
-        for key in HEADLINE_MEASURES:
-            m = next((r for r in e.measures if r.key == key), None)
-            if m is None:
-                continue
-            lines.append(f"{m.label}: {fmt_rate(m.before_rate)} → {fmt_rate(m.after_rate)} "
-                         f"per person-year ({fmt_change(m.change)})")
-        self.headline.setText(" · ".join(lines))
-
-    def _show_engagement(self, g) -> None:
-        def share(part, whole):
-            return f"{part} of {whole} ({part / whole:.0%})" if whole else f"{part}"
-        values = {
-            "People evaluated": str(g.people),
-            "Invited to a call-in": str(g.invited),
-            "Call-in attendance": f"{share(g.attended, g.invited)}, {g.no_show} no-show",
-            "Reached by the message": share(g.reached, g.people),
-            "Offers of support made": str(g.offers_made),
-            "Offers taken up": share(g.offers_taken_up, g.offers_made),
-            "Median days, call-in to first support contact":
-                f"{g.median_days_to_support:g} ({g.days_to_support_people} people)"
-                if g.median_days_to_support is not None else "–",
-        }
-        for key, text in values.items():
-            self.engagement[key].setText(text)
+        self.summary.setText(texts.summary(e))
+        self.headline.setText(texts.headline(e))
 
     def _show_figures(self, evaluation, figures) -> None:
         if evaluation is not self.evaluation:
