@@ -91,12 +91,21 @@ def cmd_import_tracker(args: argparse.Namespace) -> int:
         print(f"{plan.count(RowState.CHANGE)} to change, {plan.count(RowState.CONFLICT)} in "
               f"conflict, {plan.count(RowState.ERROR)} with errors, "
               f"{plan.count(RowState.UNCHANGED)} unchanged")
+        for o in plan.outcomes:
+            print(f"  outcome row {o.line:>5}  {o.reference or '-':<9} {o.state.value:<9} "
+                  + " | ".join(p for p in (o.summary, o.message) if p))
+        if plan.outcomes:
+            print(f"Outcomes: {plan.outcome_count(RowState.CHANGE)} new, "
+                  f"{plan.outcome_count(RowState.CONFLICT)} in conflict, "
+                  f"{plan.outcome_count(RowState.ERROR)} with errors, "
+                  f"{plan.outcome_count(RowState.UNCHANGED)} already recorded")
         if not args.apply:
             print("Dry run: nothing was changed. Give --apply to apply the changes.")
-            return 1 if plan.errors else 0
+            return 1 if plan.errors or plan.outcome_count(RowState.ERROR) else 0
         result = app.trackers.apply_return(plan)
-        print(f"Applied {result.fields} changes to {result.applied} actions "
-              "(conflicts and errors were not applied).")
+        print(f"Applied {result.fields} changes to {result.applied} actions"
+              + (f" and added {result.outcomes} outcomes" if plan.outcomes else "")
+              + " (conflicts and errors were not applied).")
         return 0
     finally:
         app.close()

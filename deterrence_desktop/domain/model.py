@@ -307,10 +307,12 @@ class CohortMember(Record):
     reason: str
     added_on: date | None = None
     id: int | None = None
+    left_on: date | None = None        # the day they left the cohort; their evaluation stops
 
     def validate(self) -> None:
         r = _Rules()
         r.required("reason", self.reason)
+        r.order("added_on", self.added_on, "left_on", self.left_on)
         self._text_lengths(r, notes=("reason",))
         r.raise_if_any()
 

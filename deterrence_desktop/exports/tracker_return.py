@@ -25,6 +25,7 @@ from xml.etree import ElementTree
 
 from openpyxl import load_workbook
 
+from .tracker_outcomes import MAX_OUTCOME_ROWS, OUTCOME_HEADERS, OUTCOMES_SHEET
 from .tracker_xlsx import (
     ACTIONS_SHEET, DATA_SHEET, FORMAT, HEADERS, SEALED_META, UNSEALED_FORMATS, TrackerFileError,
     TrackerSeal, meta_text,
@@ -64,6 +65,9 @@ class ReturnedTracker:
     meta: dict[str, str] = field(default_factory=dict)   # the sealed metadata, as text
     lines: list[str] = field(default_factory=list, repr=False)  # the row lines, in order
     seal: str = ""
+    # The Outcomes sheet (not sealed: the partner writes it); empty when it is absent.
+    outcome_columns: dict[str, int] = field(default_factory=dict)
+    outcome_rows: list[tuple[int, tuple]] = field(default_factory=list)
 
     @property
     def export_id(self) -> str:
@@ -396,12 +400,53 @@ def _read_sheets(wb, limits: ReadLimits, deadline: float,
                     progress(len(out))
                 except BaseException as exc:
                     raise _ProgressStop(exc) from None
+    outcome_columns, outcome_rows = (
+        _read_outcomes(wb[OUTCOMES_SHEET], limits, deadline, notes)
+        if OUTCOMES_SHEET in names else ({}, []))
     return ReturnedTracker(
         format=str(meta.get("format")), workspace_id=str(meta.get("workspace_id") or ""),
         exported_at=str(meta.get("exported_at") or ""), partner_id=partner_id,
         names=meta.get("names") == "yes", versions=versions, digests=digests, columns=columns,
         missing_columns=missing, rows=out, notes=notes,
-        meta={k: meta_text(meta.get(k)) for k in SEALED_META}, lines=lines, seal=seal)
+        meta={k: meta_text(meta.get(k)) for k in SEALED_META}, lines=lines, seal=seal,
+        outcome_columns=outcome_columns, outcome_rows=outcome_rows)
+
+
+def _read_outcomes(ws, limits: ReadLimits, deadline: float, notes: list[str]
+                   ) -> tuple[dict[str, int], list[tuple[int, tuple]]]:
+    """The partner's rows of the Outcomes sheet, by the headers of its first row."""
+    declared = _declared_rows(ws)
+    if declared is not None and declared > MAX_OUTCOME_ROWS + limits.max_empty_run:
+        raise _refuse(f"The {OUTCOMES_SHEET} sheet declares {declared:,} rows, more than a "
+                      f"return may hold ({MAX_OUTCOME_ROWS:,}): refused")
+    rows_iter = ws.iter_rows(min_row=1, max_row=MAX_OUTCOME_ROWS + limits.max_empty_run + 1,
+                             max_col=len(OUTCOME_HEADERS), values_only=True)
+    header = next(rows_iter, None) or ()
+    known = {_norm_header(h): h for h in OUTCOME_HEADERS}
+    columns: dict[str, int] = {}
+    for pos, value in enumerate(header):
+        h = known.get(_norm_header(value))
+        if h is not None and h not in columns:
+            columns[h] = pos
+    out: list[tuple[int, tuple]] = []
+    empty_run = 0
+    for line, values in enumerate(rows_iter, 2):
+        if not any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
+            empty_run += 1
+            if empty_run >= limits.max_empty_run:
+                break
+            continue
+        empty_run = 0
+        if len(out) >= MAX_OUTCOME_ROWS:
+            raise _refuse(f"The {OUTCOMES_SHEET} sheet has more than {MAX_OUTCOME_ROWS:,} "
+                          "rows: refused")
+        out.append((line, tuple(values)))
+        if len(out) % 1000 == 0 and time.monotonic() > deadline:
+            raise _refuse("Reading the workbook took too long: refused")
+    if out and OUTCOME_HEADERS[0] not in columns:
+        notes.append(f"The {OUTCOMES_SHEET} sheet has no '{OUTCOME_HEADERS[0]}' column in its "
+                     "first row: its rows cannot be matched to people")
+    return columns, out
 
 
 def _declared_rows(ws) -> int | None:

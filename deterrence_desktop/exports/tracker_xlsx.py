@@ -59,6 +59,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.writer.excel import ExcelWriter
 
 from ..domain.enums import ActionKind, ActionStatus, label
+from .tracker_outcomes import OUTCOMES_SHEET, prepare_outcomes_sheet, write_outcomes_sheet
 from ..domain.errors import DeterrenceError
 
 __all__ = [
@@ -486,6 +487,7 @@ def write_tracker_file(tmp: Path | str, rows: Iterable[TrackerRow], meta: Tracke
 
     summary_ws = wb.create_sheet(SUMMARY_SHEET)
     actions_ws = wb.create_sheet(ACTIONS_SHEET)
+    outcomes_ws = wb.create_sheet(OUTCOMES_SHEET)      # the partner's outcomes (issue 15)
     data_ws = wb.create_sheet(DATA_SHEET)
     styles = _Styles(wb, actions_ws)
     for i, (_header, width, _wrap) in enumerate(COLUMNS):
@@ -510,6 +512,12 @@ def write_tracker_file(tmp: Path | str, rows: Iterable[TrackerRow], meta: Tracke
             actions_out = archive.open(actions_part, "w")
             _stream_sheet(actions_ws, actions_out)
             actions_ws.append([_cell(actions_ws, h, styles.header) for h in HEADERS])
+
+            # -- Outcomes: empty, for the partner to fill in; in memory -----------------
+            prepare_outcomes_sheet(outcomes_ws, meta.marking)
+            _stream_sheet(outcomes_ws, io.BytesIO())
+            write_outcomes_sheet(outcomes_ws, lambda h: _cell(outcomes_ws, h, styles.header),
+                                 meta.marking)
 
             # -- TrackerData: hidden, protected, sealed; in memory ----------------------
             _stream_sheet(data_ws, io.BytesIO())
@@ -637,6 +645,8 @@ def _write_summary(ws, styles: _Styles, meta: TrackerMeta,
     ws.append([])
     ws.append(["Update the Status, Outcome, Notes and Due date columns of the Actions sheet "
                "and send the file back. Do not rename the sheets or delete columns."])
+    ws.append(["Report outcomes (an arrest, a charge, a treatment entry, housing secured...) "
+               "for the people in this tracker on the Outcomes sheet, one per row."])
     ws.append([])
     ws.append([_cell(ws, h, styles.header)
                for h in ("Owning partner", "Kind", "Open", "Overdue", "Done")])

@@ -28,15 +28,17 @@ class Can(StrEnum):
     BACKUP_RESTORE = "backup_restore"
     SEE_AUDIT_LOG = "see_audit_log"
     CHANGE_SETTINGS = "change_settings"
+    RECORD_OUTCOMES = "record_outcomes"        # partner officers: their own agency's only
+    SEE_EVALUATION = "see_evaluation"          # aggregates, the board report, the table export
 
 
 _ALL = frozenset(Can)
 RULES: dict[Role, frozenset[Can]] = {
     Role.COORDINATOR: _ALL,
     Role.ANALYST: frozenset({Can.SEE_ALL_PEOPLE, Can.EDIT_GROUPS, Can.EDIT_COHORTS,
-                             Can.SEE_RETENTION_QUEUE, Can.SEE_AUDIT_LOG}),
+                             Can.SEE_RETENTION_QUEUE, Can.SEE_AUDIT_LOG, Can.SEE_EVALUATION}),
     Role.PARTNER_OFFICER: frozenset({Can.EDIT_ACTIONS, Can.RECORD_COMMUNICATIONS,
-                                     Can.EXPORT_NAMES, Can.PRINT_LETTERS}),
+                                     Can.RECORD_OUTCOMES, Can.EXPORT_NAMES, Can.PRINT_LETTERS}),
 }
 
 

@@ -34,6 +34,8 @@ from .maintenance import MaintenanceService
 from .meetings import MeetingService
 from .network import NetworkService
 from .notifications import NotificationService
+from .evaluation import EvaluationService
+from .outcomes import OutcomeService
 from .partners import PartnerService
 from .people import PeopleService
 from .reach import ReachService
@@ -80,6 +82,8 @@ class WorkspaceServices:
         self.reach = ReachService(self)
         self.group_audit = GroupAuditService(self)
         self.network = NetworkService(self)
+        self.outcomes = OutcomeService(self)
+        self.evaluation = EvaluationService(self)
 
     @property
     def clock(self) -> _clock.Clock:

@@ -188,6 +188,15 @@ def filter_cards(cards: tuple[BoardCard, ...] | list[BoardCard], f: BoardFilter,
     return out
 
 
+def flagged_partners(per_open: dict[int, int], per_overdue: dict[int, int]) -> set[int]:
+    """The partners that stand out as overloaded: at least FLAG_MIN_OVERDUE overdue actions
+    and FLAG_RATIO times the mean overdue of the partners with open actions."""
+    partners = list(per_open)
+    mean = (sum(per_overdue.get(p, 0) for p in partners) / len(partners)) if partners else 0
+    return {p for p in partners
+            if per_overdue.get(p, 0) >= max(FLAG_MIN_OVERDUE, FLAG_RATIO * mean)}
+
+
 def summarise(cards: list[BoardCard] | tuple[BoardCard, ...], today: date,
               partner_names: dict[int, str] | None = None) -> BoardSummary:
     """Open, overdue, done this month and due this week, and the load of each partner."""
@@ -210,13 +219,9 @@ def summarise(cards: list[BoardCard] | tuple[BoardCard, ...], today: date,
         elif a.status == "done" and a.updated_at is not None and \
                 (a.updated_at.year, a.updated_at.month) == month:
             n_done += 1
-    partners = [pid for pid in per_open]
-    mean = (sum(per_overdue.values()) / len(partners)) if partners else 0
-    loads = []
-    for pid in partners:
-        od = per_overdue.get(pid, 0)
-        flagged = od >= FLAG_MIN_OVERDUE and od >= FLAG_RATIO * mean
-        loads.append(PartnerLoad(pid, names.get(pid, str(pid)), per_open[pid], od, flagged))
+    flagged = flagged_partners(per_open, per_overdue)
+    loads = [PartnerLoad(pid, names.get(pid, str(pid)), per_open[pid], per_overdue.get(pid, 0),
+                         pid in flagged) for pid in per_open]
     loads.sort(key=lambda p: (-p.overdue, -p.open, p.name))
     return BoardSummary(n_open, n_overdue, n_done, n_week, tuple(loads))
 

@@ -1,6 +1,8 @@
 """Cohorts: named selections of people, each inclusion with its reason."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func, select
 
 from ..domain.enums import AuditOperation, Role
@@ -68,6 +70,27 @@ class CohortService(Service):
             uow.audit(AuditOperation.ALTERATION, "cohort", cohort_id,
                       f"removed person {person.reference}")
             return removed
+
+    def mark_left(self, cohort_id: int, person_id: int, left_on: date | None) -> CohortMember:
+        """Record the day a person left a cohort (None: they are back in it). Their
+        evaluation stops the day before; the membership and its history stay."""
+        self.require(Role.COORDINATOR, Role.ANALYST, entity="cohort", ref=cohort_id)
+        with self.tx() as uow:
+            row = uow.session.scalar(select(CohortMemberRow).where(
+                CohortMemberRow.cohort_id == cohort_id, CohortMemberRow.person_id == person_id))
+            if row is None:
+                raise ValidationError("person_id", "is not in this cohort")
+            if left_on is not None and left_on > self.today():
+                raise ValidationError("left_on", "must not be in the future")
+            member = to_record(row, CohortMember)
+            member.left_on = left_on
+            member.validate()
+            person = uow.get(PersonRow, person_id, "person")
+            row.left_on = left_on
+            uow.session.flush()
+            uow.audit(AuditOperation.ALTERATION, "cohort", cohort_id,
+                      f"person {person.reference} {'left' if left_on else 'back'}")
+            return to_record(row, CohortMember)
 
     def members(self, cohort_id: int) -> list[CohortMemberView]:
         if self.is_partner_officer:

@@ -28,6 +28,7 @@ from ..store.tables import (
     MembershipRow, PartnerRow, PersonRow, SettingRow, SignatoryRow, UserRow,
 )
 from .app import WorkspaceServices
+from .outcome_demo import add_demo_outcomes
 
 DEMO_PASSPHRASE = "demo workspace - fictional people only"
 AREA = "Fictionbury"
@@ -338,6 +339,7 @@ def generate(app: WorkspaceServices, size: DemoSize = DEMO, seed: int = 42,
         recorded = _levers_and_offers(s, extra, today, now, people, person_ids, chosen, partners,
                                       partner_ids[0])
         _letters(s, extra, partners)
+        add_demo_outcomes(s, today)           # issue 15: outcomes before and after inclusion
         report("letters", 82)
 
         channels = list(CommunicationChannel)

@@ -36,6 +36,7 @@ from ..store.tables import (
     PersonRow, RetentionReviewRow,
 )
 from ..store.tables_network import IncidentPersonRow, PersonLinkRow
+from ..store.tables_outcomes import OutcomeEventRow
 from .actions import OPEN_STATUSES
 from .base import Service
 
@@ -55,6 +56,7 @@ ONLY_ABOUT_THE_PERSON = [
     ("incident_involvements", IncidentPersonRow, IncidentPersonRow.person_id),   # issue 14
     ("links", PersonLinkRow, PersonLinkRow.person_id),
     ("links_to_them", PersonLinkRow, PersonLinkRow.other_person_id),
+    ("outcomes", OutcomeEventRow, OutcomeEventRow.person_id),
 ]
 
 # Keys of call_in.details that map str(person_id) to a plan for that person.

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -48,6 +49,9 @@ from ..store.tables import (
 )
 from . import audit
 from .base import Service
+
+if TYPE_CHECKING:
+    from .outcome_returns import OutcomeReturnRow
 from .partners import isa_state
 
 __all__ = [
@@ -149,6 +153,8 @@ class ReturnPlan:
     rows: tuple[ReturnRow, ...]
     problems: tuple[str, ...] = ()       # about the whole file (a missing column, ...)
     export_id: str = ""
+    # The partner's Outcomes sheet, row by row (services/outcome_returns.py).
+    outcomes: tuple["OutcomeReturnRow", ...] = ()
 
     @property
     def recipient(self) -> str:
@@ -180,12 +186,21 @@ class ReturnPlan:
         """Changes are accepted unless unticked; conflicts only when ticked."""
         return {r.action_id for r in self.rows if r.state == RowState.CHANGE}
 
+    def outcome_count(self, state: RowState) -> int:
+        return sum(1 for r in self.outcomes if r.state == state)
+
+    def default_accepted_outcomes(self) -> set[int]:
+        """New outcomes (by their row in the Outcomes sheet) are accepted unless unticked;
+        conflicts only when ticked."""
+        return {r.line for r in self.outcomes if r.state == RowState.CHANGE}
+
 
 @dataclass(frozen=True)
 class ApplyResult:
     applied: int
     fields: int
     action_ids: tuple[int, ...] = field(default=(), repr=False)
+    outcomes: int = 0                   # outcome events added from the Outcomes sheet
 
 
 class TrackerService(Service):
@@ -353,6 +368,8 @@ class TrackerService(Service):
                         ActionRow.notes, ActionRow.due_date, ActionRow.version)
                         .where(ActionRow.id.in_(chunk))):
                     current[r[0]] = tuple(r)
+            from .outcome_returns import check_outcomes
+            outcome_rows = check_outcomes(s, returned, returned.partner_id, self.today())
         problems = list(returned.notes)
         for h in returned.missing_columns:
             if h in EDITABLE:
@@ -369,7 +386,7 @@ class TrackerService(Service):
             file_name=path.name, file_sha256=returned.sha256, workspace_id=returned.workspace_id,
             partner_id=returned.partner_id, partner_name=partner_name,
             exported_at=returned.exported_at, rows=tuple(rows), problems=tuple(problems),
-            export_id=returned.export_id)
+            export_id=returned.export_id, outcomes=tuple(outcome_rows))
 
     @staticmethod
     def _compare(line: int, values: tuple, returned, current: dict[int, tuple],
@@ -451,11 +468,14 @@ class TrackerService(Service):
 
     # -- import: apply -------------------------------------------------------------------
     def apply_return(self, plan: ReturnPlan, accept: Iterable[int] | None = None,
-                     progress: Progress | None = None) -> ApplyResult:
-        """Apply the accepted rows of a dry run (default: every change, no conflict).
+                     progress: Progress | None = None,
+                     accept_outcomes: Iterable[int] | None = None) -> ApplyResult:
+        """Apply the accepted rows of a dry run (default: every change, no conflict), and
+        the accepted rows of its Outcomes sheet (by row number; default: every new one).
 
-        All or nothing: if any accepted action changed since the dry run, nothing is
-        applied (:class:`ConflictError`); check the file again.
+        All or nothing: if any accepted action changed since the dry run, or an accepted
+        outcome was recorded since, nothing is applied (:class:`ConflictError`); check the
+        file again.
         """
         self.require(Role.COORDINATOR, entity="action")
         if plan.workspace_id != self.app.workspace.workspace_id:
@@ -472,6 +492,20 @@ class TrackerService(Service):
             if not r.acceptable:
                 raise ValidationError("accept", f"row {r.line} has errors and cannot be applied")
             chosen.append(r)
+        wanted_outcomes = (plan.default_accepted_outcomes() if accept_outcomes is None
+                           else set(accept_outcomes))
+        by_line = {r.line: r for r in plan.outcomes}
+        chosen_outcomes = []
+        for line in sorted(wanted_outcomes):
+            r = by_line.get(line)
+            if r is None:
+                raise ValidationError("accept_outcomes", f"row {line} is not in the Outcomes sheet")
+            if r.state == RowState.UNCHANGED:
+                continue
+            if not r.acceptable:
+                raise ValidationError("accept_outcomes", f"row {line} of the Outcomes sheet has "
+                                      "errors and cannot be applied")
+            chosen_outcomes.append(r)
         source = (f"tracker return from partner {plan.partner_id}" if plan.partner_id is not None
                   else "tracker return (all partners)") + f"; export={plan.export_id}"
         n_fields = 0
@@ -507,7 +541,9 @@ class TrackerService(Service):
                 if progress and n % 500 == 0:
                     progress(n, len(chosen), "Applying changes")
             uow.session.flush()
-        return ApplyResult(len(chosen), n_fields, tuple(r.action_id for r in chosen))
+            from .outcome_returns import apply_outcomes
+            n_outcomes = apply_outcomes(uow, chosen_outcomes, source, plan.file_sha256)
+        return ApplyResult(len(chosen), n_fields, tuple(r.action_id for r in chosen), n_outcomes)
 
 
 def _action_id(value) -> int | None | bool:

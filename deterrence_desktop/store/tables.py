@@ -153,6 +153,7 @@ class CohortMemberRow(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     added_on: Mapped[date | None] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)       # left the cohort (evaluation stops)
 
 
 class InterventionRow(Base):
@@ -394,3 +395,5 @@ COUNTED_TABLES = [
 ]
 
 from . import tables_network  # noqa: E402,F401  (issue 14: incidents, links, group audits)
+from .tables_outcomes import OutcomeEventRow  # noqa: E402  (issue 15: outcome events)
+COUNTED_TABLES.insert(COUNTED_TABLES.index(RetentionReviewRow), OutcomeEventRow)

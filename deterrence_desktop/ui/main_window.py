@@ -77,6 +77,7 @@ PAGES: list[tuple[str, type[Page] | Deferred]] = [
     ("communications", Deferred("Communications", "communications.page", "CommunicationsPage")),
     ("letters", Deferred("Letters", "letters.page", "LettersPage")),
     ("meetings", Deferred("Meetings", "meetings.page", "MeetingsPage")),
+    ("evaluation", Deferred("Evaluation", "evaluation.page", "EvaluationPage")),
     ("audit", Deferred("Audit log", "audit.page", "AuditLogPage")),
     ("incidents", Deferred("Incidents", "incidents.page", "IncidentsPage")),
     ("group_audit", Deferred("Group audit", "group_audit.page", "GroupAuditPage")),
@@ -84,7 +85,8 @@ PAGES: list[tuple[str, type[Page] | Deferred]] = [
 ]
 # Modules of features that add menus rather than pages; imported with the deferred pages.
 FEATURE_MODULES = ("security.install", "trackers.menu", "trackers.dialogs",
-                   "communications.dialog", "imports.menu", "imports.wizard")
+                   "communications.dialog", "imports.menu", "imports.wizard",
+                   "outcomes.menu", "outcomes.quick_entry")
 
 
 def page_class(spec: type[Page] | Deferred) -> type[Page]:
@@ -215,12 +217,14 @@ class MainWindow(QMainWindow):
         retention review, backup on close). Their modules are already imported."""
         from .security.install import install as install_security
         from .imports.menu import install as install_imports
+        from .outcomes.menu import install as install_outcomes
         from .trackers.menu import install as install_trackers
         for key, spec in PAGES:
             if isinstance(spec, Deferred):
                 self.add_page(key, spec.load())
         install_trackers(self)
         install_imports(self)
+        install_outcomes(self)
         install_security(self)
         self.features_loaded = True
 

@@ -25,6 +25,7 @@ from ..security.roles import Can
 from . import editors
 from ..services.contacts import messages_label
 from .context import AppContext
+from .outcomes.section import OutcomesSection
 from .models import Column, IdRole, RowsModel, date_column, enum_column, fmt_date, text_column
 from .style import ERROR, set_role
 
@@ -350,6 +351,7 @@ class PersonView(RecordView):
         act_card, self.actions = self.table_card("Actions", action_columns(ctx, with_subject=False),
                                                  "No actions.", 12)
         self.actions.activated_id.connect(lambda aid: ctx.open_requested.emit("action", aid))
+        self.outcomes = OutcomesSection(self)
         comm_card, self.timeline = self.table_card("Communications (newest first)", [
             date_column("When", "occurred_at"), enum_column("Channel", "channel"),
             text_column("Delivered by", "delivered_by"), text_column("Partner", "partner_name"),
@@ -372,11 +374,12 @@ class PersonView(RecordView):
         g.addWidget(cohort_card, 3, 0, 1, 2)
         g.addWidget(self.links.card, 4, 0, 1, 2)
         g.addWidget(act_card, 5, 0, 1, 2)
-        g.addWidget(comm_card, 6, 0, 1, 2)
-        g.addWidget(notes, 7, 0, 1, 2)
+        g.addWidget(self.outcomes.card, 6, 0, 1, 2)
+        g.addWidget(comm_card, 7, 0, 1, 2)
+        g.addWidget(notes, 8, 0, 1, 2)
         g.setColumnStretch(0, 1)
         g.setColumnStretch(1, 1)
-        g.setRowStretch(8, 1)
+        g.setRowStretch(9, 1)
 
     def _emit(self, signal) -> None:
         if self.record_id is not None:
@@ -466,6 +469,7 @@ class PersonView(RecordView):
         self.actions.set_rows(page.actions)
         self.timeline.set_rows(page.communications)
         self.links.load(p.id)
+        self.outcomes.show(p.id, p.reference)
         by = page.deliverers()
         if by:
             parts = ", ".join(f"{who} ×{n}" for who, n in sorted(by.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -59,7 +59,7 @@ def tables_of(path: Path) -> set[str]:
         conn.close()
 
 
-SHIPPED_HEAD = "0003"        # the newest revision in store/migrations/versions
+SHIPPED_HEAD = "0004"        # the newest revision in store/migrations/versions
 TEST_REV = "9001"            # a revision only these tests add
 
 
@@ -159,6 +159,10 @@ def test_a_0001_workspace_is_upgraded_to_keep_issued_letters_apart(demo_path):
     conn.execute("DROP TABLE letter_issue")
     conn.execute("DROP TABLE letter_batch")
     conn.execute("DROP INDEX ix_action_person_status")
+    conn.execute("DROP TABLE outcome_event")                  # and what 0004 adds
+    conn.execute("ALTER TABLE cohort_member DROP COLUMN left_on")
+    conn.execute("DROP INDEX ix_action_evaluation")
+    conn.execute("DROP INDEX ix_communication_evaluation")
     conn.execute("UPDATE alembic_version SET version_num = '0001'")
     conn.execute("COMMIT")
     conn.close()
@@ -171,6 +175,30 @@ def test_a_0001_workspace_is_upgraded_to_keep_issued_letters_apart(demo_path):
                                      "name = 'ix_action_person_status'").scalar() == 1
     assert version_of(demo_path) == SHIPPED_HEAD
     assert len(list(demo_path.parent.glob("demo.ddw.before-0001-*.bak"))) == 1
+
+
+def test_a_0003_workspace_gains_outcome_events(demo_path):
+    """The 0003 -> 0004 step: outcome events get their table and cohort members the day
+    they left, after an encrypted backup, with the records intact."""
+    conn = cipher.connect(demo_path, PASSPHRASE)
+    conn.execute("BEGIN")
+    conn.execute("DROP TABLE outcome_event")
+    conn.execute("ALTER TABLE cohort_member DROP COLUMN left_on")
+    conn.execute("DROP INDEX ix_action_evaluation")
+    conn.execute("DROP INDEX ix_communication_evaluation")
+    conn.execute("UPDATE alembic_version SET version_num = '0003'")
+    conn.execute("COMMIT")
+    conn.close()
+    with Workspace.open(demo_path, PASSPHRASE) as ws:
+        with ws.engine.connect() as c:
+            assert c.exec_driver_sql("SELECT count(*) FROM outcome_event").scalar() == 0
+            assert c.exec_driver_sql("SELECT count(*) FROM cohort_member "
+                                     "WHERE left_on IS NULL").scalar() > 0
+            assert c.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name IN "
+                                     "('ix_action_evaluation', 'ix_communication_evaluation')"
+                                     ).scalar() == 2
+    assert version_of(demo_path) == SHIPPED_HEAD
+    assert len(list(demo_path.parent.glob("demo.ddw.before-0003-*.bak"))) == 1
 
 
 def test_the_migrations_build_exactly_the_tables_the_code_uses(empty_app):

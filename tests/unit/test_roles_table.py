@@ -5,6 +5,7 @@ import pytest
 
 from deterrence_desktop.domain.enums import Role
 from deterrence_desktop.domain.errors import PermissionDenied
+from deterrence_desktop.domain.evaluation import EvaluationQuery
 from deterrence_desktop.domain.model import Cohort, Group, Partner, User
 from deterrence_desktop.security.roles import Can, can
 
@@ -25,6 +26,8 @@ def _attempts(app):
         Can.SEE_RETENTION_QUEUE: lambda: app.retention.due(),
         Can.SEE_AUDIT_LOG: lambda: app.audit_log.entries(10),
         Can.CHANGE_SETTINGS: lambda: app.settings.set("idle_lock_minutes", 15),
+        Can.SEE_EVALUATION: lambda: app.evaluation.evaluate(EvaluationQuery()),
+        Can.RECORD_OUTCOMES: lambda: app.outcomes.record_many([]),
         Can.EDIT_PEOPLE: (lambda: app.people.update(person)) if person else
         (lambda: app.people.update(app.people.get(app.people.list()[0].id))),
     }

@@ -14,6 +14,7 @@ from deterrence_desktop.exports.tracker_xlsx import (
     ACTIONS_SHEET, DATA_SHEET, HEADERS, SUMMARY_SHEET, TrackerFileError,
 )
 from deterrence_desktop.services.trackers import AgreementNotInForce, RowState
+from deterrence_desktop.exports.tracker_outcomes import OUTCOMES_SHEET
 from deterrence_desktop.store.tables import ActionRow, AuditEntryRow, PersonRow
 
 POLICE = "Fictionbury Police"
@@ -52,7 +53,7 @@ def test_partner_tracker_holds_only_its_own_actions_and_references(police_export
     own = {a.id for a in app.actions.list() if a.partner_id == pid}
     assert result.rows == len(own) > 0
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == [SUMMARY_SHEET, ACTIONS_SHEET, DATA_SHEET]
+    assert wb.sheetnames == [SUMMARY_SHEET, ACTIONS_SHEET, OUTCOMES_SHEET, DATA_SHEET]
     ws = wb[ACTIONS_SHEET]
     assert [c.value for c in ws[1]] == list(HEADERS)
     ids = set(action_rows(ws))
