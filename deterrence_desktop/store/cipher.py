@@ -3,7 +3,8 @@
 The passphrase goes to SQLCipher's own key derivation (PBKDF2-HMAC-SHA512,
 256,000 iterations: the SQLCipher 4 defaults), so a workspace opens in any
 SQLCipher 4 tool with nothing but its passphrase. Nothing here writes the key
-anywhere but into the SQLCipher connection.
+anywhere but into the SQLCipher connection (the test hook ``derived_keys``, off in
+the app, keeps derived keys in the test process's memory).
 """
 from __future__ import annotations
 
