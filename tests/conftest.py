@@ -41,6 +41,27 @@ def frozen_clock():
     set_clock(previous)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _keys_derived_once():
+    """SQLCipher's key derivation (0.2 s of CPU a connection) paid once per file salt in
+    this process rather than on every connection: the test hook ``cipher.derived_keys``
+    (see store/cipher.py). Copies of one demo file share its salt. The files are the
+    same; a test about key derivation itself asks for ``real_key_derivation``."""
+    from deterrence_desktop.store import cipher
+    cipher.derived_keys = {}
+    yield
+    cipher.derived_keys = None
+
+
+@pytest.fixture
+def real_key_derivation():
+    """Every connection derives its key, as in the app (the hook off for this test)."""
+    from deterrence_desktop.store import cipher
+    saved, cipher.derived_keys = cipher.derived_keys, None
+    yield
+    cipher.derived_keys = saved
+
+
 @pytest.fixture(scope="session")
 def _demo_template(tmp_path_factory) -> Path:
     """One demo workspace made per test run; each test gets its own copy of the file."""

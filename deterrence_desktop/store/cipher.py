@@ -3,10 +3,12 @@
 The passphrase goes to SQLCipher's own key derivation (PBKDF2-HMAC-SHA512,
 256,000 iterations: the SQLCipher 4 defaults), so a workspace opens in any
 SQLCipher 4 tool with nothing but its passphrase. Nothing here writes the key
-anywhere but into the SQLCipher connection.
+anywhere but into the SQLCipher connection (the test hook ``derived_keys``, off in
+the app, keeps derived keys in the test process's memory).
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -30,6 +32,18 @@ WRONG_OR_DAMAGED = (
     "damaged (damage to its first page cannot be told from a wrong passphrase). If you are "
     "sure of the passphrase, `deterrence-desktop check` names the newest good backup.")
 CACHE_PAGES_KIB = 65536                # 64 MiB page cache: decrypted pages stay warm
+KDF_ITER, KEY_BYTES, SALT_BYTES = 256_000, 32, 16   # SQLCipher 4's PBKDF2-HMAC-SHA512 defaults
+
+# A TEST HOOK, off in the app. Every connection pays SQLCipher's key derivation (about
+# 0.2 s of CPU), and the test suite opens copies of one demo file (one salt, one
+# passphrase) over a thousand times. tests/conftest.py sets ``derived_keys`` to a dict:
+# then, from the second connection that proves a (passphrase, salt) with the passphrase,
+# this process keeps the key derived from them and keys later connections to a file
+# with that salt with it, in SQLCipher's raw-key form (x'...'). The key is the same one
+# and the file format is unchanged; a raw key that opens the file proves the derivation
+# here equals SQLCipher's. None (the app): every connection derives its key, nothing
+# keeps it.
+derived_keys: dict[tuple[str, bytes], str | None] | None = None
 
 
 def quote_key(passphrase: str) -> str:
@@ -128,17 +142,22 @@ def connect(path: Path, passphrase: str, *, create: bool = False,
         else:
             for notice in told:
                 log.warning("%s", notice)
+    key, salt = quote_key(passphrase), None
+    if derived_keys is not None and not create:
+        key, salt = _derived_key(Path(path), passphrase, key)
     conn = sqlcipher3.connect(str(path), check_same_thread=check_same_thread,
                               isolation_level=None)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f"PRAGMA key = {quote_key(passphrase)}")
+        conn.execute(f"PRAGMA key = {key}")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         if not create:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             if app_id != APPLICATION_ID:
                 raise NotAWorkspace(
                     f"{path.name} is an encrypted database, but not a Deterrence Desktop workspace")
+            if salt is not None:
+                _remember_key(passphrase, salt)
     except dbapi2.DatabaseError as exc:
         conn.close()
         if getattr(exc, "sqlite_errorcode", None) == 26 or "not a database" in str(exc):
@@ -150,6 +169,29 @@ def connect(path: Path, passphrase: str, *, create: bool = False,
         conn.close()
         raise
     return conn
+
+
+def _derived_key(path: Path, passphrase: str, key: str) -> tuple[str, bytes | None]:
+    """The test hook (see ``derived_keys``): the raw key kept for this file's salt, or
+    the passphrase's ``key`` and the salt to remember once the passphrase is proved."""
+    try:
+        with path.open("rb") as fh:
+            salt = fh.read(SALT_BYTES)
+    except OSError:
+        return key, None
+    if len(salt) < SALT_BYTES:
+        return key, None
+    raw = derived_keys.get((passphrase, salt))
+    return (quote_key(f"x'{raw}'"), None) if raw else (key, salt)
+
+
+def _remember_key(passphrase: str, salt: bytes) -> None:
+    """Seen once: note it. Seen twice: derive the key here, once, for later connections."""
+    if (passphrase, salt) in derived_keys:
+        derived_keys[(passphrase, salt)] = hashlib.pbkdf2_hmac(
+            "sha512", passphrase.encode("utf-8"), salt, KDF_ITER, KEY_BYTES).hex()
+    else:
+        derived_keys[(passphrase, salt)] = None
 
 
 def salt_blank(path: Path) -> bool:

@@ -269,7 +269,7 @@ def test_quote_key_refuses_nul():
 
 # -- the file format and the connection settings ----------------------------------------
 
-def test_sqlcipher_is_loaded_with_sqlcipher4_defaults(demo_path):
+def test_sqlcipher_is_loaded_with_sqlcipher4_defaults(demo_path, real_key_derivation):
     assert cipher.require_sqlcipher().startswith("4.")
     with Workspace.open(demo_path, PASSPHRASE) as ws:
         settings = ws.raw_cipher_settings()
