@@ -16,25 +16,12 @@ from matplotlib.figure import Figure                          # noqa: E402
 from matplotlib.lines import Line2D                           # noqa: E402
 
 from .atomic import atomic_file                               # noqa: E402
+from .network_style import (                                  # noqa: E402
+    CONFIDENCE_ALPHA, DEFAULT_EDGE, EDGE_ORDER, EDGE_STYLES, NOT_REACHED, REACHED, group_colour,
+)
 
 MARKING = "OFFICIAL-SENSITIVE"
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
-           "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#ad494a", "#637939", "#7b4173"]
-EDGE_STYLE = {                # colour, width, line style
-    "member": ("#c8cdd3", 0.6, "-"),
-    "rival": ("#c0392b", 3.0, "--"),
-    "ally": ("#27ae60", 3.0, "-"),
-    "co_offending": ("#2c3e50", 1.6, "-"),
-    "victim_of": ("#e67e22", 1.4, "-"),
-    "family": ("#2e86c1", 1.2, "-"),
-    "associate": ("#7f8c8d", 1.0, "-"),
-}
-CONFIDENCE_ALPHA = {"confirmed": 0.95, "reported": 0.75, "suspected": 0.4, "": 0.9}
 LABELLED_PEOPLE = 40          # beyond this many people, only the most connected are labelled
-
-
-def group_colours(picture) -> dict[int, str]:
-    return {gid: PALETTE[i % len(PALETTE)] for i, gid in enumerate(sorted(picture.groups))}
 
 
 def _figure(picture, marking: str, size: tuple[float, float], dpi: int) -> Figure:
@@ -43,9 +30,12 @@ def _figure(picture, marking: str, size: tuple[float, float], dpi: int) -> Figur
     ax.set_axis_off()
     ax.set_xlim(-0.05, 1.05)
     ax.set_ylim(-0.05, 1.05)
-    colours = group_colours(picture)
     at = {n.key: (n.x, n.y) for n in picture.nodes}
-    for kind, (colour, width, style) in EDGE_STYLE.items():
+    kinds = sorted({e.kind for e in picture.edges},
+                   key=lambda k: (k not in EDGE_ORDER, EDGE_ORDER.index(k) if k in EDGE_ORDER else 0, k))
+    for kind in kinds:
+        colour, width, dashed, _ = EDGE_STYLES.get(kind, DEFAULT_EDGE)
+        style = "--" if dashed else "-"
         for conf in CONFIDENCE_ALPHA:
             segs = [(at[e.a], at[e.b]) for e in picture.edges
                     if e.kind == kind and e.confidence == conf and e.a in at and e.b in at]
@@ -58,14 +48,14 @@ def _figure(picture, marking: str, size: tuple[float, float], dpi: int) -> Figur
     if people:
         ax.scatter([n.x for n in people], [n.y for n in people],
                    s=[25 + 220 * n.size for n in people],
-                   c=[colours.get(n.colour, "#95a5a6") for n in people],
-                   edgecolors=["#111111" if n.reached else "#ffffff" for n in people],
-                   linewidths=[1.6 if n.reached else 0.8 for n in people], zorder=3)
+                   c=[group_colour(n.colour) for n in people],
+                   edgecolors=[REACHED if n.reached else NOT_REACHED for n in people],
+                   linewidths=1.4, zorder=3)
     if groups:
         ax.scatter([n.x for n in groups], [n.y for n in groups], marker="s",
                    s=[300 + 500 * n.size for n in groups],
-                   c=[colours.get(n.colour, "#95a5a6") for n in groups],
-                   edgecolors=["#111111" if n.reached else "#c0392b" for n in groups],
+                   c=[group_colour(n.colour) for n in groups],
+                   edgecolors=[REACHED if n.reached else NOT_REACHED for n in groups],
                    linewidths=2.2, zorder=4)
     shown = sorted(people, key=lambda n: (-n.degree, n.reference))
     if len(people) > LABELLED_PEOPLE:
@@ -77,15 +67,14 @@ def _figure(picture, marking: str, size: tuple[float, float], dpi: int) -> Figur
         ax.annotate(n.label, (n.x, n.y), xytext=(0, 12), textcoords="offset points",
                     fontsize=9, fontweight="bold", ha="center", zorder=6,
                     bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
-    handles = [Line2D([], [], marker="s", ls="", color=colours[g], markersize=9, label=name)
+    handles = [Line2D([], [], marker="s", ls="", color=group_colour(g), markersize=9, label=name)
                for g, name in sorted(picture.groups.items(), key=lambda t: t[1])]
-    handles += [Line2D([], [], color=c, lw=w, ls=s, label=k.replace("_", "-"))
-                for k, (c, w, s) in EDGE_STYLE.items()
-                if any(e.kind == k for e in picture.edges)]
+    handles += [Line2D([], [], color=c, lw=w, ls="--" if d else "-", label=words)
+                for c, w, d, words in (EDGE_STYLES.get(k, DEFAULT_EDGE) for k in kinds)]
     handles += [Line2D([], [], marker="o", ls="", markerfacecolor="#bbbbbb",
-                       markeredgecolor="#111111", markeredgewidth=1.6, label="had the message"),
-                Line2D([], [], marker="s", ls="", markerfacecolor="#bbbbbb",
-                       markeredgecolor="#c0392b", markeredgewidth=2, label="group not reached")]
+                       markeredgecolor=REACHED, markeredgewidth=1.6, label="reached by the message"),
+                Line2D([], [], marker="o", ls="", markerfacecolor="#bbbbbb",
+                       markeredgecolor=NOT_REACHED, markeredgewidth=1.6, label="not yet reached")]
     fig.legend(handles=handles, loc="center left", bbox_to_anchor=(0.77, 0.5), fontsize=8,
                frameon=False)
     fig.text(0.5, 0.975, marking, ha="center", va="top", fontsize=11, fontweight="bold")

@@ -23,39 +23,17 @@ from PySide6.QtWidgets import (
     QStyleOptionGraphicsItem, QWidget,
 )
 
-# Colours a person can tell apart, also in print (Okabe-Ito and Tableau hues).
-GROUP_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-                 "#7F3C8D", "#3969AC", "#80BA5A", "#E68310", "#008695", "#CF1C90")
-NO_GROUP = "#8c8c8c"
-REACHED = QColor("#1b7f3b")
-NOT_REACHED = QColor("#b3261e")
+from ...exports import network_style as style
+from ...exports.network_style import DEFAULT_EDGE, EDGE_ORDER, EDGE_STYLES  # noqa: F401 (the page's legend)
 
-# How each kind of edge is drawn: colour, width (screen pixels), dashed, label for the legend.
-EDGE_STYLES: dict[str, tuple[str, float, bool, str]] = {
-    "member": ("#b9c4c9", 0.8, False, "member of"),
-    "co_offending": ("#5b4b8a", 1.6, False, "co-offending (shared incident)"),
-    "family": ("#2f7d6d", 1.4, False, "family"),
-    "associate": ("#6d7f8c", 1.2, False, "associate"),
-    "victim_of": ("#a0522d", 1.4, True, "victim of"),
-    "rival": ("#c62828", 3.0, True, "rivalry"),
-    "ally": ("#2e7d32", 3.0, False, "alliance"),
-}
-DEFAULT_EDGE = ("#7a7a7a", 1.0, False, "link")
-EDGE_ORDER = ("member", "associate", "family", "victim_of", "co_offending", "ally", "rival")
+REACHED = QColor(style.REACHED)
+NOT_REACHED = QColor(style.NOT_REACHED)
 
 LABEL_BANDS = 1.25          # zoom bands: labels are re-decided when the zoom crosses one
 
 
 def group_colour(colour_key) -> QColor:
-    """The colour of a group (a node's ``colour``: its group's id). Taken from the id, so a
-    group keeps its colour whatever the filter shows beside it."""
-    if colour_key is None or colour_key == "":
-        return QColor(NO_GROUP)
-    try:
-        n = int(colour_key) - 1
-    except (TypeError, ValueError):
-        n = sum(map(ord, str(colour_key)))
-    return QColor(GROUP_COLOURS[n % len(GROUP_COLOURS)])
+    return QColor(style.group_colour(colour_key))
 
 
 def scene_scale(n_nodes: int) -> float:
