@@ -15,7 +15,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from .letters import PRODUCER
 from .minutes import _styles
-from .atomic import atomic_file
+from .files import atomic_path
 
 MARKING = "OFFICIAL-SENSITIVE"
 PAGE = landscape(A4)
@@ -110,8 +110,8 @@ def write(path: Path, sheet: AuditSheet) -> Path:
                           + (f" - produced by {sheet.produced_by}" if sheet.produced_by else ""))
         canvas.restoreState()
 
-    with atomic_file(path, ".pdf") as tmp:
-        doc = SimpleDocTemplate(tmp, pagesize=PAGE, leftMargin=15 * mm, rightMargin=15 * mm,
+    with atomic_path(path, ".group-audit-") as tmp:
+        doc = SimpleDocTemplate(str(tmp), pagesize=PAGE, leftMargin=15 * mm, rightMargin=15 * mm,
                                 topMargin=15 * mm, bottomMargin=16 * mm,
                                 title=f"Group audit {sheet.held_on:%d %b %Y}",
                                 subject=sheet.marking, initialFontName=regular,

@@ -15,7 +15,7 @@ from matplotlib.collections import LineCollection             # noqa: E402
 from matplotlib.figure import Figure                          # noqa: E402
 from matplotlib.lines import Line2D                           # noqa: E402
 
-from .atomic import atomic_file                               # noqa: E402
+from .files import atomic_path                                # noqa: E402
 from .network_style import (                                  # noqa: E402
     CONFIDENCE_ALPHA, DEFAULT_EDGE, EDGE_ORDER, EDGE_STYLES, NOT_REACHED, REACHED, group_colour,
 )
@@ -88,7 +88,7 @@ def _figure(picture, marking: str, size: tuple[float, float], dpi: int) -> Figur
 def write_png(picture, path: Path | str, marking: str = MARKING) -> Path:
     """A 1920x1080 PNG of the picture."""
     fig = _figure(picture, marking, (16, 9), 120)
-    with atomic_file(path, ".png") as tmp:
+    with atomic_path(path, ".network-") as tmp:
         FigureCanvasAgg(fig).print_png(tmp, metadata={"Description": marking})
     return Path(path)
 
@@ -96,7 +96,7 @@ def write_png(picture, path: Path | str, marking: str = MARKING) -> Path:
 def write_pdf(picture, path: Path | str, marking: str = MARKING) -> Path:
     """An A4 landscape, vector PDF of the picture, marked top and bottom."""
     fig = _figure(picture, marking, (11.69, 8.27), 100)
-    with atomic_file(path, ".pdf") as tmp:
+    with atomic_path(path, ".network-") as tmp:
         FigureCanvasPdf(fig).print_pdf(tmp, metadata={"Title": "Network picture",
                                                       "Subject": marking,
                                                       "Creator": "Deterrence Desktop"})
@@ -109,6 +109,6 @@ def write_graphml(graph, path: Path | str, marking: str = MARKING) -> Path:
 
     graph = graph.copy()
     graph.graph["marking"] = marking
-    with atomic_file(path, ".graphml") as tmp:
+    with atomic_path(path, ".network-") as tmp:
         nx.write_graphml(graph, tmp)
     return Path(path)
