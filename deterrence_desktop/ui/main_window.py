@@ -78,6 +78,7 @@ PAGES: list[tuple[str, type[Page] | Deferred]] = [
     ("letters", Deferred("Letters", "letters.page", "LettersPage")),
     ("meetings", Deferred("Meetings", "meetings.page", "MeetingsPage")),
     ("audit", Deferred("Audit log", "audit.page", "AuditLogPage")),
+    ("release", Deferred("Release planner", "release.page", "ReleasePlannerPage")),
 ]
 # Modules of features that add menus rather than pages; imported with the deferred pages.
 FEATURE_MODULES = ("security.install", "trackers.menu", "trackers.dialogs",

@@ -361,19 +361,23 @@ class PersonView(RecordView):
         self.delivery_summary.setWordWrap(True)
         comm_card.layout_.insertWidget(1, self.delivery_summary)
 
+        from .release.custody import CustodyCard        # issue 16 (imports record_pages)
+        self.custody = CustodyCard(ctx)
+
         g = self.grid
         g.addWidget(details, 0, 0, 2, 1)
         g.addWidget(legal, 0, 1)
         g.addWidget(needs, 1, 1)
-        g.addWidget(group_card, 2, 0)
-        g.addWidget(infl_card, 2, 1)
-        g.addWidget(cohort_card, 3, 0, 1, 2)
-        g.addWidget(act_card, 4, 0, 1, 2)
-        g.addWidget(comm_card, 5, 0, 1, 2)
-        g.addWidget(notes, 6, 0, 1, 2)
+        g.addWidget(self.custody, 2, 0, 1, 2)
+        g.addWidget(group_card, 3, 0)
+        g.addWidget(infl_card, 3, 1)
+        g.addWidget(cohort_card, 4, 0, 1, 2)
+        g.addWidget(act_card, 5, 0, 1, 2)
+        g.addWidget(comm_card, 6, 0, 1, 2)
+        g.addWidget(notes, 7, 0, 1, 2)
         g.setColumnStretch(0, 1)
         g.setColumnStretch(1, 1)
-        g.setRowStretch(7, 1)
+        g.setRowStretch(8, 1)
 
     def _emit(self, signal) -> None:
         if self.record_id is not None:
@@ -461,6 +465,7 @@ class PersonView(RecordView):
         self.groups.set_rows([_Subject(m, "group_id") for m in page.memberships])
         self.cohorts.set_rows(page.cohort_memberships)
         self.actions.set_rows(page.actions)
+        self.custody.show_person(p.id, p.reference)
         self.timeline.set_rows(page.communications)
         by = page.deliverers()
         if by:
@@ -472,6 +477,7 @@ class PersonView(RecordView):
 
     def clear(self) -> None:
         super().clear()
+        self.custody.clear()
         self.reference = ""
         self.needs.setText("")
         self.notes.setText("")

@@ -1,0 +1,320 @@
+"""Custody episodes on a person's page: record a new episode (remand or sentenced), learn
+a new expected release date, record a release, and open the continuity plan.
+
+Recording an episode proposes what starts on entry into custody (a prison drug-service
+referral, a review at release) and the open community actions to pause; the
+proposals dialog lets the user accept each line.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
+    QVBoxLayout, QWidget,
+)
+
+from ...security.roles import Can
+from ..context import AppContext
+from ..errors import show_failure
+from ..forms import Field, open_record_dialog
+from ..models import Column, date_column, enum_column, fmt_date, text_column
+from ..record_pages import Card, MiniTable, ui_today
+from ..style import set_role
+from .models import release_text
+
+
+def call_while_alive(ctx, widget, fn, on_success=None, on_failure=None, label=""):
+    """The board's ``call_while_alive``, imported when first used: this card is built with
+    the People page at start-up, before the feature pages load."""
+    from ..board.page import call_while_alive as call
+    return call(ctx, widget, fn, on_success, on_failure, label)
+
+
+@dataclass
+class ReleaseDateForm:
+    """What the Learn a new release date form edits."""
+    expected_release: date | None
+    learned_on: date | None
+    id: int | None = None
+
+
+@dataclass
+class ReleaseForm:
+    """What the Record a release form edits."""
+    released_on: date | None
+    id: int | None = None
+
+
+RELEASE_DATE_FIELDS = [
+    Field("expected_release", "New e&xpected release", "date",
+          help="left empty when the release date is no longer known"),
+    Field("learned_on", "&Learned on", "date", help="the day this date became known"),
+]
+RELEASE_FIELDS = [Field("released_on", "&Released on", "date")]
+
+
+def episode_fields():
+    from ...domain.custody import CustodyKind, SentenceBand
+    return [
+        Field("kind", "&Custody", "enum", CustodyKind),
+        Field("establishment_id", "&Establishment", "choice", help="a partner of type prison"),
+        Field("prison_number", "&Prison number", placeholder="e.g. A1234BC"),
+        Field("started_on", "&Started", "date"),
+        Field("expected_release", "E&xpected release", "date",
+              help="left empty on remand with no date (the planner flags it)"),
+        Field("sentence_band", "Sentence &length", "enum", SentenceBand),
+    ]
+
+
+EPISODE_COLUMNS = [
+    enum_column("Custody", "kind"),
+    text_column("Establishment", "establishment_name"),
+    text_column("Prison number", "prison_number"),
+    date_column("Started", "started_on"),
+    Column("Expected release", lambda e: release_text(e.expected_release)
+           if e.actual_release is None else fmt_date(e.expected_release),
+           lambda e: e.expected_release or date.max),
+    date_column("Released", "actual_release"),
+    enum_column("Sentence", "sentence_band"),
+]
+
+
+class CustodyCard(Card):
+    """The person's custody episodes, newest first, with the quick buttons."""
+
+    changed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__("Custody episodes", parent)
+        self.setObjectName("custodyCard")
+        self.ctx = ctx
+        self.person_id: int | None = None
+        self.reference = ""
+        self.episodes: list = []
+        self.table = MiniTable(EPISODE_COLUMNS, "No custody episodes recorded.", max_rows=6)
+        self.table.setObjectName("custodyEpisodes")
+        self.table.activated_id.connect(lambda _id: self.open_plan())
+        self.add(self.table)
+        self.add(self.table.empty_label)
+        self.history = QLabel()
+        self.history.setObjectName("releaseDateHistory")
+        self.history.setWordWrap(True)
+        set_role(self.history, "muted")
+        self.add(self.history)
+        row = QHBoxLayout()
+        self.record_btn = QPushButton("Record custody &episode…")
+        self.record_btn.setToolTip("Remand or sentenced: what starts on entry is proposed")
+        self.learn_btn = QPushButton("Learn release &date…")
+        self.learn_btn.setToolTip("A new expected release date for the selected episode "
+                                  "(kept with the day it was learned)")
+        self.release_btn = QPushButton("Record re&lease…")
+        self.plan_btn = QPushButton("Continuity &plan…")
+        for b in (self.record_btn, self.learn_btn, self.release_btn, self.plan_btn):
+            row.addWidget(b)
+        row.addStretch(1)
+        self.layout_.addLayout(row)
+        self.record_btn.clicked.connect(lambda: self.record_episode())
+        self.learn_btn.clicked.connect(lambda: self.learn_release_date())
+        self.release_btn.clicked.connect(lambda: self.record_release())
+        self.plan_btn.clicked.connect(lambda: self.open_plan())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update())
+        self.table.model_.modelReset.connect(self._update)
+        self._update()
+
+    # -- showing -----------------------------------------------------------------------
+    def show_person(self, person_id: int, reference: str) -> None:
+        self.person_id, self.reference = person_id, reference
+        call_while_alive(self.ctx, self, lambda s: s.custody.episodes(person_id), self._loaded,
+                         lambda e: show_failure(self, e), label="custody episodes")
+
+    def _loaded(self, episodes) -> None:
+        self.episodes = list(episodes)
+        self.table.set_rows(self.episodes)
+        if self.episodes:
+            self.table.selectRow(0)             # the newest: what the buttons act on
+        self._update()
+
+    def clear(self) -> None:
+        self.person_id = None
+        self.episodes = []
+        self.table.clear_rows()
+        self.history.setText("")
+
+    def selected(self):
+        return self.table.selected()
+
+    def _update(self) -> None:
+        ep = self.selected()
+        may = self.ctx.permits(Can.EDIT_PEOPLE)
+        for b in (self.record_btn, self.learn_btn, self.release_btn, self.plan_btn):
+            b.setVisible(may or b is self.plan_btn)
+        current = ep is not None and ep.actual_release is None
+        self.learn_btn.setEnabled(current)
+        self.release_btn.setEnabled(current)
+        self.plan_btn.setEnabled(ep is not None)
+        changes = list(getattr(ep, "changes", ()) or ()) if ep is not None else []
+        if changes:
+            parts = [f"{release_text(c.expected_release)} (learned {fmt_date(c.learned_on)})"
+                     for c in changes]
+            self.history.setText("Expected release learned: " + " → ".join(parts))
+        else:
+            self.history.setText("")
+        self.history.setVisible(bool(changes))
+
+    # -- changes -----------------------------------------------------------------------
+    def _saved(self, kinds=("custody", "person", "action")) -> None:
+        for kind in kinds:
+            self.ctx.data_changed.emit(kind)
+        self.changed.emit()
+        if self.person_id is not None:
+            self.show_person(self.person_id, self.reference)
+
+    def record_episode(self) -> None:
+        pid = self.person_id
+        if pid is None:
+            return
+        from ...domain.custody import CustodyEpisode, CustodyKind
+        ctx = self.ctx
+
+        def show(partners):
+            prisons = [(None, "— not known yet —")] + [
+                (p.id, p.name) for p in partners if str(p.type) == "prison"]
+            episode = CustodyEpisode(person_id=pid, kind=CustodyKind.REMAND,
+                                     started_on=ui_today(ctx))
+            self.dialog = open_record_dialog(
+                ctx, self, kind=("custody", "person", "action"),
+                title=f"Custody episode for {self.reference}", fields=episode_fields(),
+                record=episode, create=lambda s, r: s.custody.record_episode(r),
+                update=lambda s, r: s.custody.record_episode(r),
+                choices={"establishment_id": prisons},
+                intro="What starts on entry into custody is proposed next, line by line.",
+                on_saved=self._episode_recorded, saved_text="Custody episode recorded")
+        call_while_alive(ctx, self, lambda s: s.partners.all(), show,
+                         lambda e: show_failure(self, e), label="open custody form")
+
+    def _episode_recorded(self, proposals) -> None:
+        self._saved()
+        if proposals is not None and list(getattr(proposals, "lines", ()) or ()):
+            dialog = EntryProposalsDialog(self.ctx, proposals, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.accepted_lines.connect(lambda _n: self._saved(("action", "person", "custody")))
+            self.proposals_dialog = dialog
+            dialog.open()
+
+    def learn_release_date(self) -> None:
+        ep = self.selected()
+        if ep is None or ep.actual_release is not None:
+            return
+        eid = ep.id
+        form = ReleaseDateForm(ep.expected_release, ui_today(self.ctx))
+        open_record_dialog(
+            self.ctx, self, kind=("custody", "person", "action"),
+            title=f"New release date for {self.reference}", fields=RELEASE_DATE_FIELDS,
+            record=form, create=lambda s, r: s.custody.learn_release_date(
+                eid, r.expected_release, r.learned_on),
+            update=None,
+            intro="The continuity plan's due dates move with the release date; their owners "
+                  "see the change on the board.",
+            on_saved=lambda _r: self._saved(), saved_text="Release date learned")
+
+    def record_release(self) -> None:
+        ep = self.selected()
+        if ep is None or ep.actual_release is not None:
+            return
+        eid = ep.id
+        open_record_dialog(
+            self.ctx, self, kind=("custody", "person", "action"),
+            title=f"Release of {self.reference}", fields=RELEASE_FIELDS,
+            record=ReleaseForm(ui_today(self.ctx)),
+            create=lambda s, r: s.custody.record_release(eid, r.released_on), update=None,
+            on_saved=lambda _r: self._saved(), saved_text="Release recorded")
+
+    def open_plan(self):
+        ep = self.selected()
+        if ep is None:
+            return None
+        from .plan import PlanDialog
+        dialog = PlanDialog(self.ctx, ep.id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+
+class EntryProposalsDialog(QDialog):
+    """What starts on entry into custody, and the community actions to pause: each line
+    ticked is accepted; nothing is done for a line left unticked."""
+
+    accepted_lines = Signal(int)
+
+    def __init__(self, ctx: AppContext, proposals, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.proposals = proposals
+        self.lines = list(proposals.lines)
+        self.setWindowTitle("On entry into custody")
+        self.resize(640, 420)
+        col = QVBoxLayout(self)
+        intro = QLabel("Help starts on entry into prison. Tick each line to accept it; "
+                       "open community actions that cannot be delivered in custody are paused, "
+                       "not left to go overdue.")
+        intro.setWordWrap(True)
+        col.addWidget(intro)
+        self.list = QListWidget()
+        self.list.setObjectName("entryProposals")
+        for line in self.lines:
+            item = QListWidgetItem(line.text)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            item.setToolTip(getattr(line, "reason", "") or "")
+            self.list.addItem(item)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+        col.addWidget(self.list, 1)
+        self.error = QLabel()
+        set_role(self.error, "error")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        col.addWidget(self.error)
+        self.buttons = QDialogButtonBox()
+        self.accept_button = self.buttons.addButton("Accept ticked", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.accept_button.setDefault(True)
+        self.buttons.addButton("Not now", QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.accepted.connect(self.accept_ticked)
+        self.buttons.rejected.connect(self.reject)
+        col.addWidget(self.buttons)
+        self.list.itemChanged.connect(lambda _i: self._count())
+        self._count()
+
+    def ticked(self) -> list[int]:
+        return [i for i in range(self.list.count())
+                if self.list.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _count(self) -> None:
+        n = len(self.ticked())
+        self.accept_button.setText(f"Accept {n} ticked" if n != 1 else "Accept 1 ticked")
+        self.accept_button.setEnabled(n > 0)
+
+    def accept_ticked(self) -> None:
+        chosen = [self.lines[i] for i in self.ticked()]
+        if not chosen:
+            return
+        self.accept_button.setEnabled(False)
+        proposals = self.proposals
+
+        def done(_):
+            n = len(chosen)
+            self.ctx.status_message.emit(f"{n} proposal{'s' if n != 1 else ''} accepted")
+            self.accepted_lines.emit(n)
+            self.accept()
+
+        def failed(exc):
+            self._count()
+            show_failure(self, exc)
+        call_while_alive(self.ctx, self, lambda s: s.custody.accept_proposals(proposals, chosen),
+                         done, failed, label="accept entry proposals")
+
+    def close_quietly(self) -> None:
+        self.reject()

@@ -1,0 +1,133 @@
+"""What the release screens show, as columns over the services' plain rows.
+
+No widget here: the planner's and a plan's columns, the flags in words, and the
+one-line notes the board and the meeting agenda show for an incomplete plan.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtGui import QColor
+
+from ...domain.enums import label
+from ..models import Column, date_column, fmt_date, text_column
+from ..style import ERROR, WARNING
+
+# Flag names, in the order they are shown, with the words a person reads.
+FLAG_WORDS = {
+    "friday": "Friday release",
+    "before_bank_holiday": "Day before a bank holiday",
+    "long_sentence": "Sentence of 12 months or more",
+    "remand_no_date": "Remand, no date",
+}
+FLAG_HELP = ("Friday: services close for the weekend. Day before a bank holiday (or a local "
+             "closure): the same. Sentence of 12 months or more: particular provision on "
+             "release. Remand, no date: often released at short notice.")
+
+
+def flag_names(row) -> list[str]:
+    """The flags of a planner row, in :data:`FLAG_WORDS` order."""
+    flags = getattr(row, "flags", ())
+    if isinstance(flags, (set, frozenset, list, tuple)):
+        have = {str(f) for f in flags}
+    else:                                   # an object of booleans
+        have = {name for name in FLAG_WORDS if getattr(flags, name, False)}
+    return [name for name in FLAG_WORDS if name in have]
+
+
+def flags_text(row) -> str:
+    return " · ".join(FLAG_WORDS[n] for n in flag_names(row))
+
+
+def days_text(days: int | None) -> str:
+    if days is None:
+        return "no date"
+    if days == 0:
+        return "today"
+    if days < 0:
+        return f"{-days} day{'s' if days != -1 else ''} ago"
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
+def release_text(day: date | None) -> str:
+    """'Fri 04 Dec 2026' (the weekday matters here), or 'No date'."""
+    return day.strftime("%a %d %b %Y") if day is not None else "No date"
+
+
+PLAN_STATUS_WORDS = {"none": "No plan", "incomplete": "Incomplete", "complete": "Complete"}
+
+
+def plan_status_text(status: str | None) -> str:
+    return PLAN_STATUS_WORDS.get(str(status or "none"), label(status))
+
+
+def _status_colour(row) -> QColor | None:
+    status = str(getattr(row, "plan_status", "none") or "none")
+    if status == "complete":
+        return None
+    days = getattr(row, "days_to_go", None)
+    return ERROR if days is not None and days <= 7 else WARNING
+
+
+PLANNER_COLUMNS = [
+    Column("Release", lambda r: release_text(r.release_date),
+           lambda r: (r.release_date is None, r.release_date or date.max),
+           tooltip="Expected release date; remand with no date last"),
+    Column("In", lambda r: days_text(r.days_to_go),
+           lambda r: (r.days_to_go is None, r.days_to_go or 0), align_right=True),
+    text_column("Reference", "reference"),
+    text_column("Name", "name"),
+    Column("Custody", lambda r: label(r.kind), lambda r: str(r.kind)),
+    text_column("Establishment", "establishment"),
+    Column("Flags", flags_text, lambda r: (-len(flag_names(r)), flags_text(r)),
+           tooltip=FLAG_HELP, foreground=lambda r: ERROR if flag_names(r) else None),
+    Column("Continuity plan", lambda r: plan_status_text(r.plan_status),
+           lambda r: str(r.plan_status), foreground=_status_colour),
+]
+
+
+def step_columns() -> list[Column]:
+    """A plan's steps: what, for whom, when, and where its action stands."""
+    return [
+        text_column("Step", "title"),
+        Column("Partner", lambda s: s.partner_name or label(s.partner_type),
+               lambda s: (s.partner_name or label(s.partner_type)).casefold()),
+        Column("When", lambda s: offset_text(s.offset_days), lambda s: s.offset_days),
+        Column("Due", lambda s: release_text(s.due_date) if s.due_date else "",
+               lambda s: s.due_date or date.max),
+        Column("Action", lambda s: label(s.action_status) if s.action_status else "Not created",
+               lambda s: str(s.action_status or "")),
+    ]
+
+
+def offset_text(days: int) -> str:
+    """-7 -> '7 days before release', 0 -> 'day of release', 1 -> '1 day after release'."""
+    if days == 0:
+        return "Day of release"
+    n = abs(days)
+    return f"{n} day{'s' if n != 1 else ''} {'before' if days < 0 else 'after'} release"
+
+
+def template_step_columns() -> list[Column]:
+    return [
+        text_column("Step", "title"),
+        Column("Partner", lambda s: label(s.partner_type), lambda s: str(s.partner_type)),
+        Column("Kind", lambda s: label(s.kind), lambda s: str(s.kind)),
+        Column("When", lambda s: offset_text(s.offset_days), lambda s: s.offset_days),
+        Column("Off a closed day", lambda s: shift_text(s.shift), lambda s: str(s.shift)),
+    ]
+
+
+def shift_text(shift) -> str:
+    return "Earlier" if str(shift) == "earlier" else "Later"
+
+
+def plan_note(plan) -> str:
+    """'FD-0012: release Fri 04 Dec 2026, 3 of 7 steps not done' (a reference, never a name)."""
+    return (f"{plan.reference}: release {release_text(plan.release_date)}, "
+            f"{plan.open_steps} of {plan.total_steps} steps not done")
+
+
+__all__ = ["FLAG_WORDS", "PLANNER_COLUMNS", "flag_names", "flags_text", "days_text",
+           "release_text", "plan_status_text", "step_columns", "template_step_columns",
+           "offset_text", "shift_text", "plan_note", "fmt_date"]

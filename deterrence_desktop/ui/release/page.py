@@ -1,0 +1,204 @@
+"""The release planner: everyone released in the next N weeks and everyone on remand,
+soonest first, flagged plainly, with each person's continuity plan status.
+
+Select rows and press Apply continuity plan… to create a template's actions for those
+releases in one undoable step; the selected release's plan shows on the right.
+Local closures and the continuity templates are edited from here too.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QSplitter,
+    QTableView, QVBoxLayout, QWidget,
+)
+
+from ..board.page import call_while_alive
+from ..context import AppContext
+from ..errors import show_failure
+from ..models import RowsModel
+from ..page import Page
+from ..style import set_role
+from .models import PLANNER_COLUMNS, flag_names
+from .plan import PlanPanel
+
+DEFAULT_WEEKS = 6
+
+
+class _PlannerRow:
+    """A planner row whose id is its custody episode (one person may have had several)."""
+
+    def __init__(self, row):
+        self._r = row
+        self.id = row.episode_id
+
+    def __getattr__(self, name):
+        return getattr(self._r, name)
+
+
+def planner_model(parent=None) -> RowsModel:
+    return RowsModel(PLANNER_COLUMNS, parent=parent)
+
+
+class ReleasePlannerPage(Page):
+    title = "Release planner"
+    data_kinds = ("custody", "continuity", "action", "person")
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.setObjectName("release_planner")
+        self.selected_id: int | None = None
+        outer = QVBoxLayout(self)
+        top = QHBoxLayout()
+        heading = QLabel("Release planner")
+        set_role(heading, "heading")
+        top.addWidget(heading)
+        top.addSpacing(16)
+        weeks_label = QLabel("&Weeks ahead")
+        self.weeks = QSpinBox()
+        self.weeks.setRange(1, 52)
+        self.weeks.setValue(DEFAULT_WEEKS)
+        self.weeks.setAccessibleName("Weeks ahead")
+        self.weeks.setToolTip("Releases expected within this many weeks (remand is always listed)")
+        weeks_label.setBuddy(self.weeks)
+        self.weeks.valueChanged.connect(lambda _v: self.reload())
+        top.addWidget(weeks_label)
+        top.addWidget(self.weeks)
+        top.addStretch(1)
+        self.apply_btn = QPushButton("&Apply continuity plan…")
+        self.apply_btn.setToolTip("Create a template's actions for the selected releases "
+                                  "(one step; Ctrl+Z undoes it)")
+        self.closures_btn = QPushButton("Local &closures…")
+        self.templates_btn = QPushButton("&Templates…")
+        for b in (self.apply_btn, self.closures_btn, self.templates_btn):
+            top.addWidget(b)
+        outer.addLayout(top)
+        self.counts = QLabel()
+        self.counts.setObjectName("plannerCounts")
+        self.counts.setWordWrap(True)
+        set_role(self.counts, "muted")
+        outer.addWidget(self.counts)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.model = planner_model(self)
+        self.table = QTableView()
+        self.table.setObjectName("releasePlanner")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)        # soonest first
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.table.doubleClicked.connect(self._open_person)
+        split.addWidget(self.table)
+        self.plan = PlanPanel(ctx)
+        split.addWidget(self.plan)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([700, 460])
+        outer.addWidget(split, 1)
+        hint = QLabel("Select one or more releases (Ctrl or Shift with a click) and press Apply "
+                      "continuity plan…. Double-click a row to open the person.")
+        set_role(hint, "muted")
+        hint.setWordWrap(True)
+        outer.addWidget(hint)
+
+        self.apply_btn.clicked.connect(lambda: self.apply_plan())
+        self.closures_btn.clicked.connect(lambda: self.edit_closures())
+        self.templates_btn.clicked.connect(lambda: self.edit_templates())
+        self._selection_changed()
+
+    # -- Page contract ---------------------------------------------------------------
+    def reload(self) -> None:
+        weeks = self.weeks.value()
+        call_while_alive(self.ctx, self, lambda s: s.release_planner.rows(weeks=weeks),
+                         self._listed, lambda e: show_failure(self, e), label="release planner")
+
+    def clear(self) -> None:
+        self.model.clear()
+        self.counts.setText("")
+        self.plan.clear()
+
+    def view_state(self) -> object:
+        return {"weeks": self.weeks.value(), "selected": self.selected_id}
+
+    def restore_view_state(self, state: object) -> None:
+        if isinstance(state, dict):
+            self.selected_id = state.get("selected")
+            self.weeks.blockSignals(True)
+            self.weeks.setValue(int(state.get("weeks") or DEFAULT_WEEKS))
+            self.weeks.blockSignals(False)
+
+    # -- loading ---------------------------------------------------------------------
+    def _listed(self, rows) -> None:
+        keep = self.selected_id
+        self.model.set_rows([_PlannerRow(r) for r in rows])
+        dated = sum(1 for r in rows if r.release_date is not None)
+        remand = len(rows) - dated
+        flagged = sum(1 for r in rows if flag_names(r))
+        no_plan = sum(1 for r in rows if str(r.plan_status) != "complete")
+        self.counts.setText(
+            f"{dated} release{'s' if dated != 1 else ''} in the next {self.weeks.value()} weeks "
+            f"and {remand} on remand with no date · {flagged} flagged · "
+            f"{no_plan} without a complete continuity plan")
+        self.plan.episode_id = None             # the plan may have changed too: show it afresh
+        if keep is not None and self.model.row_of_id(keep) >= 0:
+            self.table.selectRow(self.model.row_of_id(keep))
+        else:
+            self._selection_changed()
+
+    def selected_rows(self) -> list:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.row_object(r) for r in rows]
+
+    def _selection_changed(self) -> None:
+        rows = self.selected_rows()
+        with_date = [r for r in rows if r.release_date is not None]
+        self.apply_btn.setEnabled(bool(with_date) and self.ctx.unlocked)
+        self.apply_btn.setToolTip(
+            "Create a template's actions for the selected releases (one step; Ctrl+Z undoes it)"
+            if with_date or not rows else "A plan needs an expected release date: learn it first")
+        current = rows[0] if len(rows) == 1 else None
+        self.selected_id = current.id if current is not None else None
+        if current is None:
+            self.plan.clear()
+        elif current.id != self.plan.episode_id:
+            self.plan.show_episode(current.id)
+
+    def _open_person(self, index) -> None:
+        row = self.model.row_object(index.row())
+        if row is not None:
+            self.ctx.open_requested.emit("person", row.person_id)
+
+    # -- actions -----------------------------------------------------------------------
+    def apply_plan(self):
+        rows = [r for r in self.selected_rows() if r.release_date is not None]
+        if not rows:
+            return None
+        from .dialogs import ApplyPlanDialog
+        dialog = ApplyPlanDialog(self.ctx, rows, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.applied.connect(lambda _r: self.plan.show_episode(self.plan.episode_id))
+        dialog.open()
+        return dialog
+
+    def edit_closures(self):
+        from .dialogs import ClosuresDialog
+        dialog = ClosuresDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def edit_templates(self):
+        from .templates import TemplatesDialog
+        dialog = TemplatesDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
