@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
-    QLineEdit, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
+    QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
 
 from ...domain.errors import DeterrenceError, readable
@@ -58,7 +58,7 @@ class ApplyPlanDialog(QDialog):
         who.setMaximumHeight(110)
         for r in rows:
             flags = flags_text(r)
-            QListWidgetItem(f"{r.reference} · {release_text(r.release_date)}"
+            QListWidgetItem(f"{r.reference} · {release_text(r.release)}"
                             + (f" · {flags}" if flags else ""), who)
         col.addWidget(who)
         form = QFormLayout()
@@ -94,7 +94,7 @@ class ApplyPlanDialog(QDialog):
         self.templates = list(templates)
         self.template.clear()
         for t in self.templates:
-            self.template.addItem(t.name, t.id)
+            self.template.addItem(t.template.name, t.template.id)
         self.apply_button.setEnabled(bool(self.templates))
         if not self.templates:
             self.steps.setText("No templates yet: add one with Templates… on the planner.")
@@ -106,7 +106,8 @@ class ApplyPlanDialog(QDialog):
             self.steps.setText("")
             return
         lines = [f"• {s.title}: {offset_text(s.offset_days).lower()}" for s in t.steps]
-        self.steps.setText((t.description + "\n" if t.description else "") + "\n".join(lines))
+        about = t.template.description
+        self.steps.setText((about + "\n\n" if about else "") + "\n".join(lines))
 
     def apply(self) -> None:
         tid = self.template.currentData()
@@ -123,9 +124,14 @@ class ApplyPlanDialog(QDialog):
             ctx.undo_stack.push(ApplyPlanCommand(ctx, text, tid, ids, result))
             for kind in ("action", "continuity"):
                 ctx.data_changed.emit(kind)
-            made = len(getattr(result, "action_ids", ()) or ())
-            ctx.status_message.emit(f"Continuity plan applied: {made} actions created "
-                                    "(Ctrl+Z undoes)")
+            ctx.status_message.emit(f"Continuity plan applied: {result.summary} (Ctrl+Z undoes)")
+            if result.skipped or result.missing_partners:
+                why = [f"• {reason}" for _eid, reason in result.skipped]
+                if result.missing_partners:
+                    why.append("• No partner of type " + ", ".join(result.missing_partners)
+                               + ": add one under Partners, then apply again for those steps.")
+                QMessageBox.information(self.parentWidget(), "Continuity plan applied",
+                                        f"{result.summary}.\n\n" + "\n".join(why))
             self.applied.emit(result)
             self.accept()
 
@@ -205,7 +211,7 @@ class ClosuresDialog(QDialog):
         self.list.clear()
         for c in self.closures:
             item = QListWidgetItem(f"{release_text(c.on)} · {c.description}")
-            item.setData(Qt.ItemDataRole.UserRole, c.on)
+            item.setData(Qt.ItemDataRole.UserRole, c.id)
             self.list.addItem(item)
 
     def _say(self, message: str) -> None:
@@ -247,7 +253,7 @@ class ClosuresDialog(QDialog):
         item = self.list.currentItem()
         if item is None:
             return
-        on = item.data(Qt.ItemDataRole.UserRole)
-        call_while_alive(self.ctx, self, lambda s: s.release_planner.remove_closure(on),
+        cid = item.data(Qt.ItemDataRole.UserRole)
+        call_while_alive(self.ctx, self, lambda s: s.release_planner.remove_closure(cid),
                          lambda _: (self.ctx.data_changed.emit("continuity"), self.reload()),
                          lambda e: show_failure(self, e), label="remove a local closure")

@@ -10,7 +10,7 @@ from datetime import date
 from PySide6.QtGui import QColor
 
 from ...domain.enums import label
-from ..models import Column, date_column, fmt_date, text_column
+from ..models import Column, fmt_date, text_column
 from ..style import ERROR, WARNING
 
 # Flag names, in the order they are shown, with the words a person reads.
@@ -70,13 +70,13 @@ def _status_colour(row) -> QColor | None:
 
 
 PLANNER_COLUMNS = [
-    Column("Release", lambda r: release_text(r.release_date),
-           lambda r: (r.release_date is None, r.release_date or date.max),
+    Column("Release", lambda r: release_text(r.release),
+           lambda r: (r.release is None, r.release or date.max),
            tooltip="Expected release date; remand with no date last"),
     Column("In", lambda r: days_text(r.days_to_go),
            lambda r: (r.days_to_go is None, r.days_to_go or 0), align_right=True),
     text_column("Reference", "reference"),
-    text_column("Name", "name"),
+    text_column("Name", "person_name"),
     Column("Custody", lambda r: label(r.kind), lambda r: str(r.kind)),
     text_column("Establishment", "establishment"),
     Column("Flags", flags_text, lambda r: (-len(flag_names(r)), flags_text(r)),
@@ -90,13 +90,11 @@ def step_columns() -> list[Column]:
     """A plan's steps: what, for whom, when, and where its action stands."""
     return [
         text_column("Step", "title"),
-        Column("Partner", lambda s: s.partner_name or label(s.partner_type),
-               lambda s: (s.partner_name or label(s.partner_type)).casefold()),
+        text_column("Partner", "partner_name"),
         Column("When", lambda s: offset_text(s.offset_days), lambda s: s.offset_days),
-        Column("Due", lambda s: release_text(s.due_date) if s.due_date else "",
-               lambda s: s.due_date or date.max),
-        Column("Action", lambda s: label(s.action_status) if s.action_status else "Not created",
-               lambda s: str(s.action_status or "")),
+        Column("Due", lambda s: release_text(s.action.due_date),
+               lambda s: s.action.due_date or date.max),
+        Column("Status", lambda s: label(s.action.status), lambda s: str(s.action.status)),
     ]
 
 
@@ -123,9 +121,13 @@ def shift_text(shift) -> str:
 
 
 def plan_note(plan) -> str:
-    """'FD-0012: release Fri 04 Dec 2026, 3 of 7 steps not done' (a reference, never a name)."""
-    return (f"{plan.reference}: release {release_text(plan.release_date)}, "
-            f"{plan.open_steps} of {plan.total_steps} steps not done")
+    """'FD-0012: release Fri 04 Dec 2026, 3 actions open' (a reference, never a name)."""
+    if str(plan.status) == "none":
+        state = "no plan yet"
+    else:
+        n = plan.open_actions
+        state = f"{n} action{'s' if n != 1 else ''} open"
+    return f"{plan.reference}: release {release_text(plan.release)}, {state}"
 
 
 __all__ = ["FLAG_WORDS", "PLANNER_COLUMNS", "flag_names", "flags_text", "days_text",

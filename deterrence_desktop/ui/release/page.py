@@ -140,7 +140,7 @@ class ReleasePlannerPage(Page):
     def _listed(self, rows) -> None:
         keep = self.selected_id
         self.model.set_rows([_PlannerRow(r) for r in rows])
-        dated = sum(1 for r in rows if r.release_date is not None)
+        dated = sum(1 for r in rows if r.release is not None)
         remand = len(rows) - dated
         flagged = sum(1 for r in rows if flag_names(r))
         no_plan = sum(1 for r in rows if str(r.plan_status) != "complete")
@@ -160,7 +160,7 @@ class ReleasePlannerPage(Page):
 
     def _selection_changed(self) -> None:
         rows = self.selected_rows()
-        with_date = [r for r in rows if r.release_date is not None]
+        with_date = [r for r in rows if r.release is not None]
         self.apply_btn.setEnabled(bool(with_date) and self.ctx.unlocked)
         self.apply_btn.setToolTip(
             "Create a template's actions for the selected releases (one step; Ctrl+Z undoes it)"
@@ -179,7 +179,7 @@ class ReleasePlannerPage(Page):
 
     # -- actions -----------------------------------------------------------------------
     def apply_plan(self):
-        rows = [r for r in self.selected_rows() if r.release_date is not None]
+        rows = [r for r in self.selected_rows() if r.release is not None]
         if not rows:
             return None
         from .dialogs import ApplyPlanDialog

@@ -25,8 +25,7 @@ class PlanPanel(QWidget):
         self.card = Card("Continuity plan")
         self.info = KeyValues(["Person", "Release", "Template", "Status"])
         self.card.add(self.info)
-        self.steps = MiniTable(step_columns(), "No continuity plan yet: select the release and "
-                               "press Apply continuity plan….", max_rows=12)
+        self.steps = MiniTable(step_columns(), "The plan has no actions.", max_rows=12)
         self.steps.setObjectName("planSteps")
         self.steps.activated_id.connect(lambda aid: ctx.open_requested.emit("action", aid))
         self.card.add(self.steps)
@@ -46,27 +45,31 @@ class PlanPanel(QWidget):
             self.show_plan(None)
             return
         call_while_alive(self.ctx, self, lambda s: s.continuity.plan(episode_id),
-                         self._loaded, lambda e: show_failure(self, e), label="continuity plan")
+                         lambda plan: self._loaded(plan, episode_id), lambda e: show_failure(self, e), label="continuity plan")
 
-    def _loaded(self, plan) -> None:
-        if plan is not None and plan.episode_id != self.episode_id:
+    def _loaded(self, plan, episode_id: int) -> None:
+        if episode_id != self.episode_id:
             return                                  # another row was chosen meanwhile
         self.show_plan(plan)
+        if plan is None:
+            self.empty.setText("No continuity plan for this release yet: select it and press "
+                               "Apply continuity plan….")
 
     def show_plan(self, plan) -> None:
         self.plan = plan
         self.card.setVisible(plan is not None)
         self.empty.setVisible(plan is None)
+        self.empty.setText("Choose a release to see its continuity plan.")
         if plan is None:
             self.info.clear()
             self.steps.clear_rows()
             return
-        self.info.set("Person", f"{plan.reference} · {plan.name}")
-        self.info.set("Release", release_text(plan.release_date))
-        self.info.set("Template", plan.template_name or "None applied")
+        self.info.set("Person", f"{plan.person_reference} · {plan.person_name}")
+        self.info.set("Release", release_text(plan.release))
+        self.info.set("Template", plan.template_name or "—")
         status = plan_status_text(plan.status)
         if plan.status == "incomplete":
-            status += f": {plan.open_steps} of {plan.total_steps} steps not done"
+            status += f": {plan.open_steps} of {len(plan.steps)} actions open"
         self.info.set("Status", status)
         self.steps.set_rows([_StepRow(s) for s in plan.steps])
 
@@ -80,7 +83,7 @@ class _StepRow:
 
     def __init__(self, step):
         self._s = step
-        self.id = getattr(step, "action_id", None)
+        self.id = step.action.id
 
     def __getattr__(self, name):
         return getattr(self._s, name)

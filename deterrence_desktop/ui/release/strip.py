@@ -23,8 +23,8 @@ def strip_text(plans) -> str:
     if more > 0:
         shown.append(f"and {more} more")
     n = len(plans)
-    return (f"<b>Continuity plan{'s' if n != 1 else ''} incomplete within {WITHIN_DAYS} days of "
-            f"release</b> ({n}): " + "&nbsp;&nbsp;|&nbsp;&nbsp;".join(shown))
+    return (f"<b>Continuity plan{'s' if n != 1 else ''} not complete, release within "
+            f"{WITHIN_DAYS} days</b> ({n}): " + "&nbsp;&nbsp;|&nbsp;&nbsp;".join(shown))
 
 
 class IncompletePlansStrip(QLabel):
@@ -56,4 +56,4 @@ def agenda_note(plans, person_id: int | None) -> str:
     if person_id is None:
         return ""
     mine = [p for p in plans or [] if p.person_id == person_id]
-    return "Continuity plan incomplete: " + "; ".join(plan_note(p) for p in mine) if mine else ""
+    return "Continuity plan not complete: " + "; ".join(plan_note(p) for p in mine) if mine else ""
