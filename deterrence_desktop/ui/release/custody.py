@@ -23,7 +23,7 @@ from ..forms import Field, open_record_dialog
 from ..models import Column, date_column, enum_column, fmt_date, text_column
 from ..record_pages import Card, MiniTable, ui_today
 from ..style import set_role
-from .models import release_text
+from .models import FLAG_HELP, plan_status_text, release_text
 
 
 def call_while_alive(ctx, widget, fn, on_success=None, on_failure=None, label=""):
@@ -44,7 +44,9 @@ class ReleaseDateForm:
 @dataclass
 class ReleaseForm:
     """What the Record a release form edits."""
-    released_on: date | None
+    actual_release: date | None
+    status_after: str = "none"
+    status_end: date | None = None
     id: int | None = None
 
 
@@ -53,7 +55,13 @@ RELEASE_DATE_FIELDS = [
           help="left empty when the release date is no longer known"),
     Field("learned_on", "&Learned on", "date", help="the day this date became known"),
 ]
-RELEASE_FIELDS = [Field("released_on", "&Released on", "date")]
+RELEASE_FIELDS = [
+    Field("actual_release", "&Released on", "date"),
+    Field("status_after", "Legal status &after", "choice"),
+    Field("status_end", "Licence or probation &ends", "date"),
+]
+STATUS_AFTER = [("none", "None"), ("licence", "Licence"), ("probation", "Probation"),
+                ("bail", "Bail")]
 
 
 def episode_fields():
@@ -69,9 +77,23 @@ def episode_fields():
     ]
 
 
+class _EpisodeRow:
+    """An episode view read as its episode's fields too (the table's columns)."""
+
+    def __init__(self, view):
+        self.view = view
+        self.id = view.id
+
+    def __getattr__(self, name):
+        try:
+            return getattr(self.view, name)
+        except AttributeError:
+            return getattr(self.view.episode, name)
+
+
 EPISODE_COLUMNS = [
     enum_column("Custody", "kind"),
-    text_column("Establishment", "establishment_name"),
+    text_column("Establishment", "establishment"),
     text_column("Prison number", "prison_number"),
     date_column("Started", "started_on"),
     Column("Expected release", lambda e: release_text(e.expected_release)
@@ -79,6 +101,8 @@ EPISODE_COLUMNS = [
            lambda e: e.expected_release or date.max),
     date_column("Released", "actual_release"),
     enum_column("Sentence", "sentence_band"),
+    Column("Flags", lambda e: str(e.flags) if e.actual_release is None else "", tooltip=FLAG_HELP),
+    Column("Continuity plan", lambda e: plan_status_text(e.plan_status)),
 ]
 
 
@@ -131,7 +155,7 @@ class CustodyCard(Card):
                          lambda e: show_failure(self, e), label="custody episodes")
 
     def _loaded(self, episodes) -> None:
-        self.episodes = list(episodes)
+        self.episodes = [_EpisodeRow(v) for v in episodes]
         self.table.set_rows(self.episodes)
         if self.episodes:
             self.table.selectRow(0)             # the newest: what the buttons act on
@@ -155,14 +179,21 @@ class CustodyCard(Card):
         self.learn_btn.setEnabled(current)
         self.release_btn.setEnabled(current)
         self.plan_btn.setEnabled(ep is not None)
-        changes = list(getattr(ep, "changes", ()) or ()) if ep is not None else []
-        if changes:
-            parts = [f"{release_text(c.expected_release)} (learned {fmt_date(c.learned_on)})"
-                     for c in changes]
-            self.history.setText("Expected release learned: " + " → ".join(parts))
-        else:
-            self.history.setText("")
-        self.history.setVisible(bool(changes))
+        self.history.setVisible(False)
+        if ep is not None and ep.date_changes:
+            eid = ep.id
+            call_while_alive(self.ctx, self, lambda s: s.custody.date_changes(eid),
+                             lambda changes: self._show_history(eid, changes),
+                             lambda e: show_failure(self, e), label="release date changes")
+
+    def _show_history(self, episode_id: int, changes) -> None:
+        ep = self.selected()
+        if ep is None or ep.id != episode_id:
+            return
+        parts = [f"{release_text(c.expected_release)} (learned {fmt_date(c.learned_on)})"
+                 for c in changes]
+        self.history.setText("Expected release, as learned: " + " → ".join(parts))
+        self.history.setVisible(bool(parts))
 
     # -- changes -----------------------------------------------------------------------
     def _saved(self, kinds=("custody", "person", "action")) -> None:
@@ -197,7 +228,7 @@ class CustodyCard(Card):
 
     def _episode_recorded(self, proposals) -> None:
         self._saved()
-        if proposals is not None and list(getattr(proposals, "lines", ()) or ()):
+        if proposals is not None and proposals.proposals:
             dialog = EntryProposalsDialog(self.ctx, proposals, self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.accepted_lines.connect(lambda _n: self._saved(("action", "person", "custody")))
@@ -228,8 +259,9 @@ class CustodyCard(Card):
         open_record_dialog(
             self.ctx, self, kind=("custody", "person", "action"),
             title=f"Release of {self.reference}", fields=RELEASE_FIELDS,
-            record=ReleaseForm(ui_today(self.ctx)),
-            create=lambda s, r: s.custody.record_release(eid, r.released_on), update=None,
+            record=ReleaseForm(ui_today(self.ctx)), choices={"status_after": STATUS_AFTER},
+            create=lambda s, r: s.custody.record_release(eid, r.actual_release, r.status_after,
+                                                         r.status_end), update=None,
             on_saved=lambda _r: self._saved(), saved_text="Release recorded")
 
     def open_plan(self):
@@ -243,6 +275,17 @@ class CustodyCard(Card):
         return dialog
 
 
+PROPOSAL_WORDS = {"referral": "Start", "review": "Start", "pause": "Pause"}
+
+
+def proposal_text(p) -> str:
+    """'Start: Referral to the prison drug service … (HMP Example, due 28 Nov 2026)'."""
+    extra = ", ".join(x for x in (p.partner_name, f"due {fmt_date(p.due_date)}" if p.due_date
+                                  else "") if x)
+    return f"{PROPOSAL_WORDS.get(p.what, p.what.capitalize())}: {p.description}" + \
+        (f" ({extra})" if extra else "")
+
+
 class EntryProposalsDialog(QDialog):
     """What starts on entry into custody, and the community actions to pause: each line
     ticked is accepted; nothing is done for a line left unticked."""
@@ -253,7 +296,7 @@ class EntryProposalsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.proposals = proposals
-        self.lines = list(proposals.lines)
+        self.lines = list(proposals.proposals)
         self.setWindowTitle("On entry into custody")
         self.resize(640, 420)
         col = QVBoxLayout(self)
@@ -265,10 +308,9 @@ class EntryProposalsDialog(QDialog):
         self.list = QListWidget()
         self.list.setObjectName("entryProposals")
         for line in self.lines:
-            item = QListWidgetItem(line.text)
+            item = QListWidgetItem(proposal_text(line))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked)
-            item.setToolTip(getattr(line, "reason", "") or "")
             self.list.addItem(item)
         if self.list.count():
             self.list.setCurrentRow(0)
@@ -302,7 +344,7 @@ class EntryProposalsDialog(QDialog):
         if not chosen:
             return
         self.accept_button.setEnabled(False)
-        proposals = self.proposals
+        episode_id = self.proposals.episode.id
 
         def done(_):
             n = len(chosen)
@@ -313,7 +355,7 @@ class EntryProposalsDialog(QDialog):
         def failed(exc):
             self._count()
             show_failure(self, exc)
-        call_while_alive(self.ctx, self, lambda s: s.custody.accept_proposals(proposals, chosen),
+        call_while_alive(self.ctx, self, lambda s: s.custody.accept_proposals(episode_id, chosen),
                          done, failed, label="accept entry proposals")
 
     def close_quietly(self) -> None:
