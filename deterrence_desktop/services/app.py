@@ -24,6 +24,8 @@ from .catalogue import CatalogueService
 from .cohorts import CohortService
 from .communications import CommunicationService
 from .contacts import ContactService
+from .continuity import ContinuityService
+from .custody import CustodyService
 from .groups import GroupService
 from .imports.service import ImportService
 from .letters import LetterService
@@ -32,6 +34,7 @@ from .meetings import MeetingService
 from .notifications import NotificationService
 from .partners import PartnerService
 from .people import PeopleService
+from .release_planner import ReleasePlannerService
 from .trackers import TrackerService
 from .users import PartnershipService, UserService
 
@@ -70,6 +73,9 @@ class WorkspaceServices:
         self.letters = LetterService(self)
         self.imports = ImportService(self)
         self.anchors = AnchorService(self)
+        self.custody = CustodyService(self)
+        self.continuity = ContinuityService(self)
+        self.release_planner = ReleasePlannerService(self)
 
     @property
     def clock(self) -> _clock.Clock:

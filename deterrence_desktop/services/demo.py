@@ -28,6 +28,7 @@ from ..store.tables import (
     MembershipRow, PartnerRow, PersonRow, SettingRow, SignatoryRow, UserRow,
 )
 from .app import WorkspaceServices
+from .custody_demo import add_custody_demo
 
 DEMO_PASSPHRASE = "demo workspace - fictional people only"
 AREA = "Fictionbury"
@@ -360,6 +361,8 @@ def generate(app: WorkspaceServices, size: DemoSize = DEMO, seed: int = 42,
                 comms.clear()
         if comms:
             s.execute(insert(CommunicationRow), comms)
+
+        add_custody_demo(s, app.actor, today, now, seed)    # episodes, closures, a continuity plan
 
         from . import audit
         audit.append(s, app.actor.username, AuditOperation.COLLECTION, "workspace", "demo",

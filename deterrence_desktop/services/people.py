@@ -145,9 +145,9 @@ class PeopleService(Service):
 
     def update(self, person: Person) -> Person:
         self.require(Role.COORDINATOR, entity="person", ref=person.reference)
-        person.validate()
         with self.tx() as uow:
             row = uow.get(PersonRow, person.id, "person")
+            person.validate(release_unknown=remand_without_date(uow.session, row.id))
             self._check_unique(uow.session, person)
             uow.alter(row, person, "person", row.reference)
             return to_record(row, Person)
@@ -196,6 +196,14 @@ class PeopleService(Service):
         if person.supervising_partner_id is not None and \
                 session.get(PartnerRow, person.supervising_partner_id) is None:
             raise ValidationError("supervising_partner_id", "choose a partner that exists")
+
+
+def remand_without_date(session: Session, person_id: int) -> bool:
+    """Whether the person's current custody episode is remand with no release date yet."""
+    from ..store.tables_custody import CustodyEpisodeRow
+    return session.scalar(select(CustodyEpisodeRow.id).where(
+        CustodyEpisodeRow.person_id == person_id, CustodyEpisodeRow.actual_release.is_(None),
+        CustodyEpisodeRow.kind == "remand", CustodyEpisodeRow.expected_release.is_(None))) is not None
 
 
 def keep_id(session: Session, table: type, record_id: int | None) -> tuple[str, ...]:

@@ -39,6 +39,8 @@ OPTIONS: dict[str, Option] = {o.key: o for o in [
     Option("letterhead_address", str, "", "Letterhead: the partnership's return address (one line each)"),
     Option("letterhead_phone", str, "", "Letterhead: phone number for people who get a letter"),
     Option("letterhead_email", str, "", "Letterhead: email address for people who get a letter"),
+    Option("partnership_nation", str, "england",
+           "The partnership's nation, whose bank holidays releases are planned around"),
 ]}
 
 

@@ -392,3 +392,7 @@ COUNTED_TABLES = [
     InvitationRow, MeetingRow, MeetingItemRow, CustomNotificationRow, LetterTemplateRow,
     LetterBatchRow, LetterIssueRow, SignatoryRow, AssetRow, RetentionReviewRow, SettingRow, AuditEntryRow,
 ]
+
+
+# Tables of the features that keep their own module (they register on Base.metadata).
+from . import tables_custody  # noqa: E402,F401  custody episodes and continuity plans
