@@ -130,8 +130,11 @@ class ApplyPlanDialog(QDialog):
                 if result.missing_partners:
                     why.append("• No partner of type " + ", ".join(result.missing_partners)
                                + ": add one under Partners, then apply again for those steps.")
-                QMessageBox.information(self.parentWidget(), "Continuity plan applied",
-                                        f"{result.summary}.\n\n" + "\n".join(why))
+                box = QMessageBox(QMessageBox.Icon.Information, "Continuity plan applied",
+                                  f"{result.summary}.\n\n" + "\n".join(why),
+                                  QMessageBox.StandardButton.Ok, self.parentWidget())
+                box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                box.open()                              # never blocks the worker's answers
             self.applied.emit(result)
             self.accept()
 
