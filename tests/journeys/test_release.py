@@ -24,6 +24,8 @@ TUESDAY = datetime(2026, 12, 1, 9, 0)
 FRIDAY = date(2026, 12, 4)              # three days ahead
 CHRISTMAS_EVE = date(2026, 12, 24)      # a Thursday; Fri 25 and Mon 28 (for Sat 26) are bank holidays
 
+FLAGS, PLAN = 4, 5                      # the planner's Flags and Plan columns
+
 # The example template's steps (offset, direction off a closed day) and their due dates,
 # worked out by hand from the calendar.
 DUE = {
@@ -99,7 +101,7 @@ def test_remand_then_a_friday_release_with_its_continuity_plan(qtbot, tuesday, f
 
     # what starts on entry is proposed line by line; the coordinator accepts them
     proposals = dialog(qtbot, "On entry into custody")
-    shot(win, "release", "entry-proposals")
+    shot(proposals, "release", "entry-proposals")
     lines = proposals.list.count()
     assert lines >= 1
     assert "Start: Referral to the prison drug service" in proposals.list.item(0).text()
@@ -116,7 +118,7 @@ def test_remand_then_a_friday_release_with_its_continuity_plan(qtbot, tuesday, f
     # -- remand with no date is on the planner, flagged ---------------------------------------
     planner = navigate(qtbot, win, "Release planner")
     row = row_of(qtbot, planner.table, ref, column=2).row()
-    assert planner.model.index(row, 6).data() == "Remand, no date"
+    assert planner.model.index(row, FLAGS).data() == "Remand, no date"
     assert planner.model.index(row, 0).data() == "No date"
 
     # -- the release date is learned: Friday, three days ahead ---------------------------------
@@ -130,9 +132,9 @@ def test_remand_then_a_friday_release_with_its_continuity_plan(qtbot, tuesday, f
     qtbot.waitUntil(lambda: planner.model.index(row_of(qtbot, planner.table, ref, column=2).row(), 0)
                     .data() == "Fri 04 Dec 2026", timeout=WAIT)
     row = row_of(qtbot, planner.table, ref, column=2).row()
-    assert "Friday release" in planner.model.index(row, 6).data()
+    assert "Friday" in planner.model.index(row, FLAGS).data()
     assert planner.model.index(row, 1).data() == "3 days"
-    assert planner.model.index(row, 7).data() == "No plan"
+    assert planner.model.index(row, PLAN).data() == "No plan"
     assert planner.model.index(0, 0).data() != "No date"          # dated releases first
     click_row(qtbot, planner.table, ref, column=2)
     press(qtbot, "Apply continuity plan…")
@@ -154,7 +156,7 @@ def test_remand_then_a_friday_release_with_its_continuity_plan(qtbot, tuesday, f
     qtbot.waitUntil(lambda: planner.plan.plan is not None and planner.plan.steps.isVisible(),
                     timeout=WAIT)
     row = row_of(qtbot, planner.table, ref, column=2).row()
-    assert planner.model.index(row, 7).data() == "Incomplete"
+    assert planner.model.index(row, PLAN).data() == "Incomplete"
     n = len(expected)
     see(qtbot, f"Incomplete: {n} of {n} actions open", planner)
     assert win.statusBar().currentMessage().startswith(f"Continuity plan applied: {n} actions")
@@ -183,12 +185,12 @@ def test_remand_then_a_friday_release_with_its_continuity_plan(qtbot, tuesday, f
     qtbot.waitUntil(lambda: planner.model.index(row_of(qtbot, planner.table, ref, column=2).row(), 0)
                     .data() == "Thu 24 Dec 2026", timeout=WAIT)
     row = row_of(qtbot, planner.table, ref, column=2).row()
-    assert planner.model.index(row, 6).data() == "Day before a bank holiday"
+    assert planner.model.index(row, FLAGS).data() == "Before bank holiday"
     click_row(qtbot, planner.table, ref, column=2)
     steps = planner.plan.steps
     qtbot.waitUntil(lambda: steps.isVisible() and steps.model_.rowCount() == n, timeout=WAIT)
-    family = row_of(qtbot, steps, "Family support contact", column=0).row()
-    qtbot.waitUntil(lambda: steps.model_.index(family, 3).data() == "Tue 29 Dec 2026", timeout=WAIT)
+    family = row_of(qtbot, steps, "Family support contact", column=1).row()     # Due, Step, …
+    qtbot.waitUntil(lambda: steps.model_.index(family, 0).data() == "Tue 29 Dec", timeout=WAIT)
     shot(win, "release", "planner-moved")
 
     # -- the plan view from the person's page ---------------------------------------------------

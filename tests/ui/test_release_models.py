@@ -44,7 +44,7 @@ ROWS = [
     Row(4, "FD-0004", "Łukasz Nettlebury", 40, "sentenced", "", date(2026, 12, 24), 23,
         ReleaseFlags(before_bank_holiday=True), "none"),
 ]
-RELEASE, IN, REFERENCE, FLAGS, PLAN = 0, 1, 2, 6, 7
+RELEASE, IN, REFERENCE, FLAGS, PLAN = 0, 1, 2, 4, 5
 
 
 def shown(model, column):
@@ -65,14 +65,13 @@ def test_the_planner_lists_soonest_first_with_remand_without_a_date_last(qapp):
 def test_flags_are_said_in_words_and_coloured(qapp):
     model = planner_model()
     model.set_rows([_PlannerRow(r) for r in ROWS])
-    assert shown(model, FLAGS) == ["Remand, no date",
-                                   "Friday release · Sentence of 12 months or more", "",
-                                   "Day before a bank holiday"]
+    assert shown(model, FLAGS) == ["Remand, no date", "Friday, Long sentence", "",
+                                   "Before bank holiday"]
     assert model.index(0, FLAGS).data(Qt.ItemDataRole.ForegroundRole) is not None
     assert model.index(2, FLAGS).data(Qt.ItemDataRole.ForegroundRole) is None
     assert shown(model, PLAN) == ["No plan", "Incomplete", "Complete", "No plan"]
     header = model.headerData(FLAGS, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
-    assert "Friday" in header and "12 months" in header
+    assert "Friday" in header and "12 months" in header and "short notice" in header
     model.sort(FLAGS, Qt.SortOrder.AscendingOrder)      # the most flagged first
     assert shown(model, REFERENCE)[0] == "FD-0001"
 

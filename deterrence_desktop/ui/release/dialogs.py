@@ -198,6 +198,8 @@ class ClosuresDialog(QDialog):
         self.add_button = self.buttons.addButton("&Add closure", QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.rejected.connect(self.reject)
         col.addWidget(self.buttons)
+        for b in self.buttons.buttons() + [self.remove_button]:
+            b.setAutoDefault(False)          # Enter in a field moves on or adds, as below
         self.add_button.clicked.connect(self.add)
         self.remove_button.clicked.connect(self.remove)
         self.on.returnPressed.connect(self.description.setFocus)

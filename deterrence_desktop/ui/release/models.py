@@ -13,30 +13,19 @@ from ...domain.enums import label
 from ..models import Column, fmt_date, text_column
 from ..style import ERROR, WARNING
 
-# Flag names, in the order they are shown, with the words a person reads.
-FLAG_WORDS = {
-    "friday": "Friday release",
-    "before_bank_holiday": "Day before a bank holiday",
-    "long_sentence": "Sentence of 12 months or more",
-    "remand_no_date": "Remand, no date",
-}
-FLAG_HELP = ("Friday: services close for the weekend. Day before a bank holiday (or a local "
-             "closure): the same. Sentence of 12 months or more: particular provision on "
-             "release. Remand, no date: often released at short notice.")
+FLAG_HELP = ("Friday: services close for the weekend. Before bank holiday: the next closed "
+             "days include a bank holiday or a local closure. Long sentence: 12 months or "
+             "more, particular provision on release. Remand, no date: often released at "
+             "short notice.")
 
 
-def flag_names(row) -> list[str]:
-    """The flags of a planner row, in :data:`FLAG_WORDS` order."""
-    flags = getattr(row, "flags", ())
-    if isinstance(flags, (set, frozenset, list, tuple)):
-        have = {str(f) for f in flags}
-    else:                                   # an object of booleans
-        have = {name for name in FLAG_WORDS if getattr(flags, name, False)}
-    return [name for name in FLAG_WORDS if name in have]
+def flag_names(row) -> tuple[str, ...]:
+    """The flags of a planner row in words (``ReleaseFlags.labels``)."""
+    return row.flags.labels()
 
 
 def flags_text(row) -> str:
-    return " · ".join(FLAG_WORDS[n] for n in flag_names(row))
+    return str(row.flags)
 
 
 def days_text(days: int | None) -> str:
@@ -69,7 +58,7 @@ def _status_colour(row) -> QColor | None:
     return ERROR if days is not None and days <= 7 else WARNING
 
 
-PLANNER_COLUMNS = [
+PLANNER_COLUMNS = [                # what a coordinator scans first comes first
     Column("Release", lambda r: release_text(r.release),
            lambda r: (r.release is None, r.release or date.max),
            tooltip="Expected release date; remand with no date last"),
@@ -77,24 +66,26 @@ PLANNER_COLUMNS = [
            lambda r: (r.days_to_go is None, r.days_to_go or 0), align_right=True),
     text_column("Reference", "reference"),
     text_column("Name", "person_name"),
-    Column("Custody", lambda r: label(r.kind), lambda r: str(r.kind)),
-    text_column("Establishment", "establishment"),
     Column("Flags", flags_text, lambda r: (-len(flag_names(r)), flags_text(r)),
            tooltip=FLAG_HELP, foreground=lambda r: ERROR if flag_names(r) else None),
-    Column("Continuity plan", lambda r: plan_status_text(r.plan_status),
-           lambda r: str(r.plan_status), foreground=_status_colour),
+    Column("Plan", lambda r: plan_status_text(r.plan_status),
+           lambda r: str(r.plan_status), foreground=_status_colour,
+           tooltip="The release's continuity plan: none yet, incomplete or complete"),
+    Column("Custody", lambda r: label(r.kind), lambda r: str(r.kind)),
+    text_column("Establishment", "establishment"),
 ]
 
 
 def step_columns() -> list[Column]:
     """A plan's steps: what, for whom, when, and where its action stands."""
     return [
+        Column("Due", lambda s: s.action.due_date.strftime("%a %d %b") if s.action.due_date else "",
+               lambda s: s.action.due_date or date.max, tooltip="Moved off weekends, bank "
+               "holidays and local closures as the template says"),
         text_column("Step", "title"),
+        Column("Status", lambda s: label(s.action.status), lambda s: str(s.action.status)),
         text_column("Partner", "partner_name"),
         Column("When", lambda s: offset_text(s.offset_days), lambda s: s.offset_days),
-        Column("Due", lambda s: release_text(s.action.due_date),
-               lambda s: s.action.due_date or date.max),
-        Column("Status", lambda s: label(s.action.status), lambda s: str(s.action.status)),
     ]
 
 
@@ -130,6 +121,6 @@ def plan_note(plan) -> str:
     return f"{plan.reference}: release {release_text(plan.release)}, {state}"
 
 
-__all__ = ["FLAG_WORDS", "PLANNER_COLUMNS", "flag_names", "flags_text", "days_text",
+__all__ = ["FLAG_HELP", "PLANNER_COLUMNS", "flag_names", "flags_text", "days_text",
            "release_text", "plan_status_text", "step_columns", "template_step_columns",
            "offset_text", "shift_text", "plan_note", "fmt_date"]

@@ -23,6 +23,7 @@ from .models import PLANNER_COLUMNS, flag_names
 from .plan import PlanPanel
 
 DEFAULT_WEEKS = 6
+COLUMN_WIDTHS = (122, 76, 92, 140, 150, 90, 90)      # Release … Custody; Establishment stretches
 
 
 class _PlannerRow:
@@ -93,8 +94,10 @@ class ReleasePlannerPage(Page):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)        # soonest first
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate(COLUMN_WIDTHS):   # the flags and plan stay in view at 1366
+            header.resizeSection(column, width)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.table.doubleClicked.connect(self._open_person)
         split.addWidget(self.table)
@@ -140,13 +143,15 @@ class ReleasePlannerPage(Page):
     def _listed(self, rows) -> None:
         keep = self.selected_id
         self.model.set_rows([_PlannerRow(r) for r in rows])
-        dated = sum(1 for r in rows if r.release is not None)
-        remand = len(rows) - dated
+        weeks = self.weeks.value()
+        soon = sum(1 for r in rows if r.days_to_go is not None and r.days_to_go <= 7 * weeks)
+        remand = sum(1 for r in rows if str(r.kind) == "remand")
+        no_date = sum(1 for r in rows if r.release is None)
         flagged = sum(1 for r in rows if flag_names(r))
         no_plan = sum(1 for r in rows if str(r.plan_status) != "complete")
         self.counts.setText(
-            f"{dated} release{'s' if dated != 1 else ''} in the next {self.weeks.value()} weeks "
-            f"and {remand} on remand with no date · {flagged} flagged · "
+            f"{soon} release{'s' if soon != 1 else ''} in the next {weeks} weeks · "
+            f"{remand} on remand, {no_date} with no date · {flagged} flagged · "
             f"{no_plan} without a complete continuity plan")
         self.plan.episode_id = None             # the plan may have changed too: show it afresh
         if keep is not None and self.model.row_of_id(keep) >= 0:

@@ -12,6 +12,9 @@ from ..style import set_role
 from .models import plan_status_text, release_text, step_columns
 
 
+STEP_WIDTH = 250          # the step's title column, so its status shows beside the planner
+
+
 class PlanPanel(QWidget):
     """The plan of one custody episode (``show_episode``), loaded on the worker."""
 
@@ -72,6 +75,7 @@ class PlanPanel(QWidget):
             status += f": {plan.open_steps} of {len(plan.steps)} actions open"
         self.info.set("Status", status)
         self.steps.set_rows([_StepRow(s) for s in plan.steps])
+        self.steps.setColumnWidth(1, min(self.steps.columnWidth(1), STEP_WIDTH))
 
     def clear(self) -> None:
         self.episode_id = None
@@ -95,7 +99,7 @@ class PlanDialog(QDialog):
     def __init__(self, ctx: AppContext, episode_id: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Continuity plan")
-        self.resize(820, 520)
+        self.resize(940, 520)
         col = QVBoxLayout(self)
         self.panel = PlanPanel(ctx, self)
         col.addWidget(self.panel, 1)

@@ -1,0 +1,141 @@
+"""The release screens on the demo workspace, driven from the keyboard: the planner and its
+weeks, the local closures, a template's steps, and entry proposals accepted line by line."""
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from conftest import save_screenshot
+from deterrence_desktop.domain.custody import CustodyEpisode, CustodyKind
+from deterrence_desktop.ui.release.custody import EntryProposalsDialog
+from deterrence_desktop.ui.release.dialogs import ClosuresDialog
+from deterrence_desktop.ui.release.page import ReleasePlannerPage
+from deterrence_desktop.ui.release.templates import TemplatesDialog
+
+WAIT = 20_000
+
+
+def _references(page) -> list[str]:
+    return [page.model.index(r, 2).data() for r in range(page.model.rowCount())]
+
+
+def test_the_planner_lists_soonest_first_and_follows_the_weeks(qtbot, ctx):
+    page = ReleasePlannerPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1180, 640)
+    page.show()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 4, timeout=WAIT)
+    # the demo, on Thursday 26 November 2026: a Friday release tomorrow after a long sentence,
+    # one the day before Christmas, and two on remand (one far off, one with no date)
+    assert _references(page) == ["FD-0033", "FD-0037", "FD-0013", "FD-0036"]
+    assert [page.model.index(r, 4).data() for r in range(4)] == [
+        "Friday, Long sentence", "Before bank holiday", "", "Remand, no date"]
+    assert page.model.index(0, 0).data() == "Fri 27 Nov 2026"
+    assert page.model.index(0, 1).data() == "1 day"
+    assert page.counts.text().startswith("2 releases in the next 6 weeks · 2 on remand, 1 with no date")
+    save_screenshot(page, "release", "planner")
+
+    # fewer weeks: the release at Christmas drops out, remand stays
+    page.weeks.setFocus()
+    qtbot.keyClick(page.weeks, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(page.weeks, "2")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=WAIT)
+    assert "FD-0037" not in _references(page)
+
+    # one selected release: its plan shows beside the list; Apply needs a dated release
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=page.table.visualRect(page.model.index(0, 2)).center())
+    qtbot.waitUntil(lambda: page.plan.plan is not None, timeout=WAIT)
+    assert page.plan.plan.person_reference == "FD-0033" and page.apply_btn.isEnabled()
+    last = page.model.rowCount() - 1
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=page.table.visualRect(page.model.index(last, 2)).center())
+    qtbot.waitUntil(lambda: not page.apply_btn.isEnabled(), timeout=WAIT)
+    assert "learn it first" in page.apply_btn.toolTip()
+
+
+def test_closures_are_added_and_removed_from_the_keyboard(qtbot, ctx, demo_app):
+    dialog = ClosuresDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=WAIT)      # the demo's closure
+    dialog.on.setFocus()
+    qtbot.keyClicks(dialog.on, "31/02/2027")
+    qtbot.keyClick(dialog.on, Qt.Key.Key_Return)                         # on to the description
+    assert dialog.focusWidget() is dialog.description
+    qtbot.keyClicks(dialog.description, "Council closure day (fictional)")
+    qtbot.keyClick(dialog.description, Qt.Key.Key_Return)
+    assert dialog.error.isVisible() and "YYYY-MM-DD" in dialog.error.text()
+    assert dialog.description.text() == "Council closure day (fictional)"    # nothing lost
+
+    dialog.on.selectAll()
+    qtbot.keyClicks(dialog.on, "2026-12-29")
+    qtbot.keyClick(dialog.on, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog.description, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.list.count() == 2, timeout=WAIT)
+    assert not dialog.error.isVisible() and dialog.on.text() == ""
+    closures = ctx.call_sync(lambda s: s.release_planner.closures())
+    assert (date(2026, 12, 29), "Council closure day (fictional)") in [(c.on, c.description) for c in closures]
+    save_screenshot(dialog, "release", "closures")
+
+    row = next(i for i in range(dialog.list.count()) if "29 Dec" in dialog.list.item(i).text())
+    dialog.list.setCurrentRow(row)
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=WAIT)
+    assert date(2026, 12, 29) not in [c.on for c in ctx.call_sync(lambda s: s.release_planner.closures())]
+
+
+def test_a_step_is_added_to_a_template_and_saved_with_it(qtbot, ctx):
+    dialog = TemplatesDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.steps.model_.rowCount() == 8, timeout=WAIT)
+    assert not dialog.save_btn.isEnabled()
+    qtbot.mouseClick(dialog.add_step_btn, Qt.MouseButton.LeftButton)
+    form = next(w for w in QApplication.topLevelWidgets()
+                if w.isVisible() and w.windowTitle().startswith("New step of"))
+    qtbot.keyClicks(form.fields["title"].widget, "Bank account opened (fictional)")
+    offset = form.fields["offset_days"].widget
+    offset.selectAll()
+    qtbot.keyClicks(offset, "a week")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.fields["offset_days"].error.isVisible(), timeout=WAIT)
+    assert "whole number" in form.fields["offset_days"].error.text()
+    offset.selectAll()
+    qtbot.keyClicks(offset, "14")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.steps.model_.rowCount() == 9, timeout=WAIT)
+    assert dialog.steps.model_.index(8, 3).data() == "14 days after release"
+    assert dialog.save_btn.isEnabled()
+    save_screenshot(dialog, "release", "templates")
+    qtbot.mouseClick(dialog.save_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.save_btn.isEnabled(), timeout=WAIT)
+    steps = ctx.call_sync(lambda s: s.continuity.templates())[0].steps
+    assert steps[-1].title == "Bank account opened (fictional)" and steps[-1].offset_days == 14
+
+
+def test_entry_proposals_are_accepted_line_by_line(qtbot, ctx, demo_app):
+    person = next(p for p in demo_app.people.list() if demo_app.custody.current(p.id) is None)
+    proposals = demo_app.custody.record_episode(CustodyEpisode(
+        person_id=person.id, kind=CustodyKind.REMAND, started_on=demo_app.today()))
+    assert len(proposals.proposals) >= 2
+    before = {a.id for a in demo_app.people.page(person.id).actions}
+    dialog = EntryProposalsDialog(ctx, proposals)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    n = dialog.list.count()
+    assert dialog.accept_button.text() == f"Accept {n} ticked"
+    dialog.list.setFocus()
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Space)                # the first line: not now
+    assert dialog.accept_button.text() == f"Accept {n - 1} ticked"
+    save_screenshot(dialog, "release", "entry-proposals")
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Return)               # the default button
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
+    actions = demo_app.people.page(person.id).actions
+    new = [a for a in actions if a.id not in before]
+    first = proposals.proposals[0]
+    assert first.what == "referral" and not any(a.description == first.description for a in new)
+    made = [p for p in proposals.proposals[1:] if p.what != "pause"]
+    assert {a.description for a in new} == {p.description for p in made}
