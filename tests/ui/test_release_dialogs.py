@@ -61,6 +61,14 @@ def test_closures_are_added_and_removed_from_the_keyboard(qtbot, ctx, demo_app):
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=WAIT)      # the demo's closure
+    assert dialog.nation.currentText() == "England"
+    assert "Fri 25 Dec 2026 (Christmas Day)" in dialog.holidays.text()
+    assert "Andrew" not in dialog.holidays.text()
+    dialog.nation.setFocus()
+    qtbot.keyClicks(dialog.nation, "S")                                    # Scotland
+    qtbot.waitUntil(lambda: "Mon 30 Nov 2026 (Saint Andrew's Day)" in dialog.holidays.text(),
+                    timeout=WAIT)
+    assert ctx.call_sync(lambda s: s.release_planner.nation()) == "scotland"
     dialog.on.setFocus()
     qtbot.keyClicks(dialog.on, "31/02/2027")
     qtbot.keyClick(dialog.on, Qt.Key.Key_Return)                         # on to the description

@@ -298,7 +298,7 @@ class EntryProposalsDialog(QDialog):
         self.proposals = proposals
         self.lines = list(proposals.proposals)
         self.setWindowTitle("On entry into custody")
-        self.resize(640, 420)
+        self.resize(780, 420)
         col = QVBoxLayout(self)
         intro = QLabel("Help starts on entry into prison. Tick each line to accept it; "
                        "open community actions that cannot be delivered in custody are paused, "
@@ -307,6 +307,7 @@ class EntryProposalsDialog(QDialog):
         col.addWidget(intro)
         self.list = QListWidget()
         self.list.setObjectName("entryProposals")
+        self.list.setWordWrap(True)
         for line in self.lines:
             item = QListWidgetItem(proposal_text(line))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)

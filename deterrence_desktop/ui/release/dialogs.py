@@ -2,6 +2,8 @@
 undoable step), and the local closures that move due dates as bank holidays do."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
@@ -9,6 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.errors import DeterrenceError, readable
+from ...services.release_planner import NATION_LABELS
 from ..board.page import call_while_alive
 from ..context import AppContext
 from ..errors import show_failure
@@ -149,24 +152,40 @@ class ApplyPlanDialog(QDialog):
                          label="apply continuity plan")
 
 
+HOLIDAYS_AHEAD = 120         # days of bank holidays the closures dialog lists
+
+
 class ClosuresDialog(QDialog):
-    """Days the partnership's services are closed beyond the bank holidays (a council
-    closure day, a strike): due dates move off them, and a release the day before is
-    flagged."""
+    """The closed days due dates move off: the bank holidays of the partnership's nation,
+    and the days local services are closed beyond them (a council closure day, a strike);
+    a release the day before one is flagged."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.closures: list = []
-        self.setWindowTitle("Local closures")
-        self.resize(520, 420)
+        self.setWindowTitle("Bank holidays and local closures")
+        self.resize(640, 480)
         col = QVBoxLayout(self)
-        intro = QLabel("Bank holidays come from the calendar for the partnership's nation. Add "
-                       "the local days services are closed too.")
-        intro.setWordWrap(True)
-        set_role(intro, "muted")
-        col.addWidget(intro)
+        top = QFormLayout()
+        self.nation = QComboBox()
+        self.nation.setObjectName("nation")
+        for key, text in NATION_LABELS.items():
+            self.nation.addItem(text, key)
+        nation_label = QLabel("&Bank holidays of")
+        nation_label.setBuddy(self.nation)
+        top.addRow(nation_label, self.nation)
+        col.addLayout(top)
+        self.holidays = QLabel()
+        self.holidays.setObjectName("nextBankHolidays")
+        self.holidays.setWordWrap(True)
+        set_role(self.holidays, "muted")
+        col.addWidget(self.holidays)
+        heading = QLabel("Local closures: the days services here are closed too")
+        set_role(heading, "subheading")
+        col.addWidget(heading)
         self.list = QListWidget()
+        self.list.setWordWrap(True)
         self.list.setObjectName("closures")
         col.addWidget(self.list, 1)
         self.remove_button = QPushButton("&Remove")
@@ -202,16 +221,34 @@ class ClosuresDialog(QDialog):
             b.setAutoDefault(False)          # Enter in a field moves on or adds, as below
         self.add_button.clicked.connect(self.add)
         self.remove_button.clicked.connect(self.remove)
+        self.nation.currentIndexChanged.connect(self._nation_chosen)   # not while loading
         self.on.returnPressed.connect(self.description.setFocus)
         self.description.returnPressed.connect(self.add)
         self.on.setFocus()
         self.reload()
 
     def reload(self) -> None:
-        call_while_alive(self.ctx, self, lambda s: s.release_planner.closures(), self._loaded,
-                         lambda e: show_failure(self, e), label="local closures")
+        def load(s):
+            today = s.today()
+            return (s.release_planner.closures(), s.release_planner.nation(),
+                    s.release_planner.bank_holidays(today, today + timedelta(days=HOLIDAYS_AHEAD)))
+        call_while_alive(self.ctx, self, load, self._loaded, lambda e: show_failure(self, e),
+                         label="local closures")
 
-    def _loaded(self, closures) -> None:
+    def _nation_chosen(self, _index: int) -> None:
+        nation = self.nation.currentData()
+        call_while_alive(self.ctx, self, lambda s: s.release_planner.set_nation(nation),
+                         lambda _: (self.ctx.data_changed.emit("continuity"), self.reload()),
+                         lambda e: show_failure(self, e), label="partnership's nation")
+
+    def _loaded(self, loaded) -> None:
+        closures, nation, holidays = loaded
+        self.nation.blockSignals(True)
+        self.nation.setCurrentIndex(max(0, self.nation.findData(nation)))
+        self.nation.blockSignals(False)
+        self.holidays.setText("Next bank holidays: " + (", ".join(
+            f"{release_text(d)} ({name})" for d, name in holidays) or "none in the next "
+            f"{HOLIDAYS_AHEAD} days") + ".")
         self.closures = list(closures)
         self.list.clear()
         for c in self.closures:

@@ -79,7 +79,7 @@ class TemplatesDialog(QDialog):
         self.steps_of: dict[int, list] = {}       # template id -> its steps as edited here
         self.dirty: set[int] = set()
         self.setWindowTitle("Continuity templates")
-        self.resize(940, 520)
+        self.resize(1100, 540)
         col = QVBoxLayout(self)
         intro = QLabel("Each step becomes an action for the partner of its type, due the given "
                        "number of days from the release day, moved off weekends, bank holidays "
@@ -91,7 +91,8 @@ class TemplatesDialog(QDialog):
         left = QVBoxLayout()
         self.list = QListWidget()
         self.list.setObjectName("templates")
-        self.list.setMaximumWidth(260)
+        self.list.setMaximumWidth(300)
+        self.list.setWordWrap(True)
         left.addWidget(self.list, 1)
         row = QHBoxLayout()
         self.new_btn = QPushButton("&New template…")
