@@ -249,6 +249,8 @@ def test_planner_lists_releases_within_weeks_and_remand_sorted_by_date(demo_app)
     assert len(demo_app.release_planner.rows(weeks=1)) < len(rows)
     incomplete = demo_app.continuity.incomplete_plans(7)
     assert [(p.reference, p.status) for p in incomplete] == [(friday.reference, "incomplete")]
+    assert demo_app.continuity.incomplete_plans(7, person_id=friday.person_id) == incomplete
+    assert demo_app.continuity.incomplete_plans(7, person_id=rows[-1].person_id) == []
     with pytest.raises(ValidationError):
         demo_app.release_planner.rows(weeks=0)
 
