@@ -416,9 +416,10 @@ class ContinuityService(Service):
                             display_name(person.given_name, person.preferred_name, person.family_name),
                             episode.expected_release, steps)
 
-    def incomplete_plans(self, within_days: int = 7) -> list[IncompletePlan]:
+    def incomplete_plans(self, within_days: int = 7,
+                         person_id: int | None = None) -> list[IncompletePlan]:
         """Releases in the next ``within_days`` days whose plan is missing or incomplete:
-        for the board's summary strip and the meeting agenda."""
+        for the board's summary strip and (``person_id``) a meeting's agenda item."""
         today = self.today()
         with self.tx() as uow:
             s = uow.session
@@ -429,6 +430,8 @@ class ContinuityService(Service):
                  .where(CustodyEpisodeRow.actual_release.is_(None),
                         CustodyEpisodeRow.expected_release >= today,
                         CustodyEpisodeRow.expected_release <= today + timedelta(days=within_days)))
+            if person_id is not None:
+                q = q.where(CustodyEpisodeRow.person_id == person_id)
             visible = self.officer_people()
             if visible is not None:
                 q = q.where(CustodyEpisodeRow.person_id.in_(visible))

@@ -11,7 +11,8 @@ counts them by hour of day and day of week.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
@@ -39,7 +40,8 @@ from .release_planner import closed_days
 
 __all__ = [
     "CustodyService", "EpisodeView", "EntryProposals", "Proposal", "ReleaseChange",
-    "SuiteCounts", "SUITE_OUTCOMES", "COMMUNITY_PARTNER_TYPES",
+    "SuiteCounts", "SUITE_OUTCOMES", "COMMUNITY_PARTNER_TYPES", "CustodyAddress",
+    "custody_addresses",
 ]
 
 # Open actions of these partners need the person in the community: proposed for pausing.
@@ -51,6 +53,7 @@ COMMUNITY_PARTNER_TYPES = frozenset({
 SUITE_OUTCOMES = (CommunicationOutcome.REFERRAL_MADE, CommunicationOutcome.REFERRAL_ACCEPTED,
                   CommunicationOutcome.REFERRAL_DECLINED)
 PAUSED_NOTE = "Paused: in custody from {:%d %b %Y}; to pick up on release."
+POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,55 @@ class SuiteCounts:
     @property
     def total(self) -> int:
         return sum(self.by_hour)
+
+
+@dataclass(frozen=True)
+class CustodyAddress:
+    """Where a letter to someone in custody goes: the establishment, with their prison
+    number; or why it cannot go (``blocked``)."""
+    status: str                       # remand, custody
+    establishment: str = ""
+    prison_number: str = ""
+    lines: tuple[str, ...] = ()       # the establishment's postal address, postcode last
+    blocked: str = ""
+
+    def envelope(self, name: str) -> tuple[str, ...]:
+        return (name, self.prison_number, *self.lines)
+
+
+def custody_addresses(s, people: Iterable) -> dict[int, CustodyAddress]:
+    """For each of ``people`` (rows with ``id`` and ``legal_status``) who is in custody or on
+    remand, where their letters go. The establishment's postal address is its partner's
+    contact details, ending with the postcode."""
+    held = {p.id: p.legal_status for p in people}
+    if not held:
+        return {}
+    out: dict[int, CustodyAddress] = {}
+    ids = list(held)
+    for start in range(0, len(ids), 5000):
+        for e, name, details in s.execute(
+                select(CustodyEpisodeRow, PartnerRow.name, PartnerRow.contact_details)
+                .outerjoin(PartnerRow, PartnerRow.id == CustodyEpisodeRow.establishment_id)
+                .where(CustodyEpisodeRow.person_id.in_(ids[start:start + 5000]),
+                       CustodyEpisodeRow.actual_release.is_(None))):
+            status = legal_status_for(e.kind).value
+            lines = tuple(x.strip() for x in (details or "").replace("\r", "").split("\n") if x.strip())
+            if name and lines and name.lower() not in lines[0].lower():
+                lines = (name, *lines)
+            why = ""
+            if name is None:
+                why = "no establishment is recorded for their custody episode"
+            elif not e.prison_number:
+                why = "no prison number is recorded for their custody episode"
+            elif not lines or not POSTCODE.match(lines[-1]):
+                why = (f"the establishment ({name}) has no postal address ending with a postcode "
+                       "in its contact details")
+            out[e.person_id] = CustodyAddress(status, name or "", e.prison_number, lines, why)
+    for pid, status in held.items():
+        if pid not in out and status in (LegalStatus.CUSTODY.value, LegalStatus.REMAND.value):
+            out[pid] = CustodyAddress(status, blocked=f"in {status}, but no custody episode is "
+                                      "recorded: the establishment and prison number are not known")
+    return out
 
 
 class CustodyService(Service):

@@ -28,7 +28,8 @@ from .continuity import apply_in, create_example_template
 from .release_planner import bank_holidays
 
 Held = namedtuple("Held", "id legal_status custody_release")
-FIRST_FEATURED = 30       # people changed here come after the call-ins' invitees (the first 30)
+FIRST_FEATURED = 30
+PRISON_ADDRESS = "HMP Fictionbury (fictional)\n1 Example Gate Road\nFictionbury\nZZ99 9ZZ"       # people changed here come after the call-ins' invitees (the first 30)
 
 
 def band_for(started: date, release: date) -> SentenceBand:
@@ -54,6 +55,9 @@ def add_custody_demo(s: Session, actor: Actor, today: date, now: datetime, seed:
     held = [Held(*r) for r in held]
     if not held:
         return 0
+    if prison is not None:      # letters to people in custody go to the establishment's address
+        s.execute(PartnerRow.__table__.update().where(PartnerRow.id == prison).values(
+            contact_details=PRISON_ADDRESS))
     first_id = s.scalar(select(PersonRow.id).order_by(PersonRow.id).limit(1))
     remands = [r.id for r in held if r.legal_status == LegalStatus.REMAND.value]
     sentenced = sorted((r.id for r in held if r.legal_status == LegalStatus.CUSTODY.value),
