@@ -147,3 +147,39 @@ def test_entry_proposals_are_accepted_line_by_line(qtbot, ctx, demo_app):
     assert first.what == "referral" and not any(a.description == first.description for a in new)
     made = [p for p in proposals.proposals[1:] if p.what != "pause"]
     assert {a.description for a in new} == {p.description for p in made}
+
+
+def test_an_incomplete_plan_shows_on_the_board_strip_and_on_the_agenda_item(qtbot, demo_app):
+    from deterrence_desktop.domain.model import Meeting
+    from deterrence_desktop.services.meetings import AgendaEntry
+    from deterrence_desktop.ui.board.page import BoardPage
+    from deterrence_desktop.ui.meetings import MeetingsPage
+    from tests.ui.board_support import open_page, wait_idle
+
+    # the demo's release tomorrow (Friday) after a long sentence has an incomplete plan
+    leaving = next(p for p in demo_app.people.list() if p.reference == "FD-0033")
+    ctx, board = open_page(qtbot, demo_app, BoardPage)
+    strip = board.incomplete_plans
+    qtbot.waitUntil(lambda: strip.isVisible(), timeout=WAIT)
+    assert "FD-0033: release Fri 27 Nov 2026, 7 actions open" in strip.text()
+    assert leaving.family_name not in strip.text()
+    wait_idle(qtbot, ctx)
+    ctx.runner.shutdown()
+
+    ctx, page = open_page(qtbot, demo_app, MeetingsPage)
+    wait_idle(qtbot, ctx)
+    other = next(p for p in demo_app.people.list() if p.id != leaving.id)
+    page.create_meeting(Meeting(title="Release planning (fictional)", held_on=demo_app.today(),
+                                attendees=[demo_app.partners.all()[0].id]),
+                        [AgendaEntry(person_id=leaving.id), AgendaEntry(person_id=other.id)])
+    note = page.mode.release_note
+    qtbot.waitUntil(lambda: note.isVisible(), timeout=WAIT)
+    assert note.text() == ("Continuity plan not complete: FD-0033: release Fri 27 Nov 2026, "
+                           "7 actions open")
+    save_screenshot(page, "release", "agenda-item")
+    page.mode.select_item(1)
+    qtbot.waitUntil(lambda: page.mode.brief is not None
+                    and page.mode.brief.item.person_id == other.id, timeout=WAIT)
+    wait_idle(qtbot, ctx)
+    assert not note.isVisible()
+    ctx.runner.shutdown()

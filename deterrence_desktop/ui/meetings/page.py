@@ -227,7 +227,7 @@ class MeetingModeWidget(QWidget):
                 current.person_id == person_id else ""
             self.release_note.setText(note)
             self.release_note.setVisible(bool(note))
-        self._call(lambda s: s.continuity.incomplete_plans(within_days=WITHIN_DAYS), shown,
+        self._call(lambda s: s.continuity.incomplete_plans(WITHIN_DAYS, person_id), shown,
                    lambda _e: None, label="continuity plan")
 
     def _brief_loaded(self, brief) -> None:
