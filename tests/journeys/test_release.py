@@ -126,6 +126,7 @@ def test_remand_then_a_friday_release_with_its_continuity_plan(qtbot, tuesday, f
     qtbot.waitUntil(lambda: win.ctx.call_sync(
         lambda s: s.custody.current(person.id)).episode.expected_release == FRIDAY, timeout=WAIT)
     see(qtbot, "Expected release, as learned: Fri 04 Dec 2026", view)
+    shot(win, "release", "person-custody")
 
     # -- the planner flags it; the template is applied to that release --------------------------
     planner = navigate(qtbot, win, "Release planner")

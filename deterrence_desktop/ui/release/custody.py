@@ -94,7 +94,7 @@ class _EpisodeRow:
 EPISODE_COLUMNS = [
     enum_column("Custody", "kind"),
     text_column("Establishment", "establishment"),
-    text_column("Prison number", "prison_number"),
+    text_column("Prison no.", "prison_number"),
     date_column("Started", "started_on"),
     Column("Expected release", lambda e: release_text(e.expected_release)
            if e.actual_release is None else fmt_date(e.expected_release),
@@ -102,7 +102,7 @@ EPISODE_COLUMNS = [
     date_column("Released", "actual_release"),
     enum_column("Sentence", "sentence_band"),
     Column("Flags", lambda e: str(e.flags) if e.actual_release is None else "", tooltip=FLAG_HELP),
-    Column("Continuity plan", lambda e: plan_status_text(e.plan_status)),
+    Column("Plan", lambda e: plan_status_text(e.plan_status), tooltip="Continuity plan"),
 ]
 
 

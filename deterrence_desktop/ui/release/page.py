@@ -101,7 +101,7 @@ class ReleasePlannerPage(Page):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.table.doubleClicked.connect(self._open_person)
         split.addWidget(self.table)
-        self.plan = PlanPanel(ctx)
+        self.plan = PlanPanel(ctx, narrow=True)
         split.addWidget(self.plan)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)

@@ -18,9 +18,10 @@ STEP_WIDTH = 250          # the step's title column, so its status shows beside 
 class PlanPanel(QWidget):
     """The plan of one custody episode (``show_episode``), loaded on the worker."""
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, narrow: bool = False):
         super().__init__(parent)
         self.ctx = ctx
+        self.narrow = narrow              # beside the planner: the step's title is cut short
         self.episode_id: int | None = None
         self.plan = None
         col = QVBoxLayout(self)
@@ -55,8 +56,8 @@ class PlanPanel(QWidget):
             return                                  # another row was chosen meanwhile
         self.show_plan(plan)
         if plan is None:
-            self.empty.setText("No continuity plan for this release yet: select it and press "
-                               "Apply continuity plan….")
+            self.empty.setText("No continuity plan for this release yet: select it on the "
+                               "Release planner and press Apply continuity plan….")
 
     def show_plan(self, plan) -> None:
         self.plan = plan
@@ -75,7 +76,8 @@ class PlanPanel(QWidget):
             status += f": {plan.open_steps} of {len(plan.steps)} actions open"
         self.info.set("Status", status)
         self.steps.set_rows([_StepRow(s) for s in plan.steps])
-        self.steps.setColumnWidth(1, min(self.steps.columnWidth(1), STEP_WIDTH))
+        if self.narrow:
+            self.steps.setColumnWidth(1, min(self.steps.columnWidth(1), STEP_WIDTH))
 
     def clear(self) -> None:
         self.episode_id = None
