@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QListWidget
 
 from conftest import save_screenshot
 from deterrence_desktop.domain.custody import CustodyEpisode, CustodyKind
@@ -183,3 +183,63 @@ def test_an_incomplete_plan_shows_on_the_board_strip_and_on_the_agenda_item(qtbo
     wait_idle(qtbot, ctx)
     assert not note.isVisible()
     ctx.runner.shutdown()
+
+
+def _top(title: str):
+    found = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w.windowTitle() == title]
+    return found[0] if found else None
+
+
+def test_a_plan_applied_from_the_planner_is_undone_in_one_step(qtbot, ctx, demo_app):
+    page = ReleasePlannerPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1180, 640)
+    page.show()
+    qtbot.waitUntil(lambda: "FD-0037" in _references(page), timeout=WAIT)
+    row = _references(page).index("FD-0037")                     # Thu 24 Dec, no plan yet
+    episode_id = page.model.row_object(row).episode_id
+    actions_before = len(demo_app.actions.list())
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=page.table.visualRect(page.model.index(row, 2)).center())
+    qtbot.mouseClick(page.apply_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _top("Apply continuity plan") is not None, timeout=WAIT)
+    apply = _top("Apply continuity plan")
+    qtbot.waitUntil(lambda: apply.apply_button.isEnabled(), timeout=WAIT)
+    assert "Before bank holiday" in apply.findChild(QListWidget, "applyReleases").item(0).text()
+    qtbot.mouseClick(apply.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctx.call_sync(lambda s: s.continuity.plan(episode_id)) is not None,
+                    timeout=WAIT)
+    made = len(demo_app.actions.list()) - actions_before
+    assert made >= 7 and ctx.undo_stack.canUndo()
+    qtbot.waitUntil(lambda: page.model.index(_references(page).index("FD-0037"), 5).data()
+                    == "Incomplete", timeout=WAIT)
+    box = _top("Continuity plan applied")                       # the demo has no health partner
+    if box is not None:
+        box.close()
+
+    ctx.undo_stack.undo()                                       # Ctrl+Z: one step takes it all back
+    qtbot.waitUntil(lambda: ctx.call_sync(lambda s: s.continuity.plan(episode_id)) is None,
+                    timeout=WAIT)
+    assert len(demo_app.actions.list()) == actions_before
+    qtbot.waitUntil(lambda: page.model.index(_references(page).index("FD-0037"), 5).data()
+                    == "No plan", timeout=WAIT)
+
+
+def test_a_release_date_is_learned_from_the_planners_list(qtbot, ctx):
+    page = ReleasePlannerPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: "FD-0036" in _references(page), timeout=WAIT)
+    row = _references(page).index("FD-0036")                     # remand, no date
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=page.table.visualRect(page.model.index(row, 2)).center())
+    qtbot.mouseClick(page.learn_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _top("New release date for FD-0036") is not None, timeout=WAIT)
+    form = _top("New release date for FD-0036")
+    qtbot.keyClicks(form.fields["expected_release"].widget, "2026-12-11")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.model.index(_references(page).index("FD-0036"), 0).data()
+                    == "Fri 11 Dec 2026", timeout=WAIT)
+    # a Friday, and the Monday after is the demo's council closure day (14 Dec)
+    assert page.model.index(_references(page).index("FD-0036"), 4).data() == \
+        "Friday, Before bank holiday"

@@ -106,6 +106,34 @@ EPISODE_COLUMNS = [
 ]
 
 
+CHANGED_KINDS = ("custody", "person", "action")     # an episode moves status, dates, plans
+
+
+def learn_release_date(ctx: AppContext, parent: QWidget, episode_id: int, reference: str,
+                       expected: date | None, on_saved) -> None:
+    """The form for a new expected release date (empty: no longer known), kept with the
+    day it was learned; the plan's due dates follow it."""
+    open_record_dialog(
+        ctx, parent, kind=CHANGED_KINDS, title=f"New release date for {reference}",
+        fields=RELEASE_DATE_FIELDS, record=ReleaseDateForm(expected, ui_today(ctx)),
+        create=lambda s, r: s.custody.learn_release_date(episode_id, r.expected_release,
+                                                         r.learned_on), update=None,
+        intro="The continuity plan's due dates move with the release date; their owners "
+              "see the change on the board.",
+        on_saved=on_saved, saved_text="Release date learned")
+
+
+def record_release(ctx: AppContext, parent: QWidget, episode_id: int, reference: str,
+                   on_saved) -> None:
+    """The form for a release that happened, with the legal status that follows it."""
+    open_record_dialog(
+        ctx, parent, kind=CHANGED_KINDS, title=f"Release of {reference}", fields=RELEASE_FIELDS,
+        record=ReleaseForm(ui_today(ctx)), choices={"status_after": STATUS_AFTER},
+        create=lambda s, r: s.custody.record_release(episode_id, r.actual_release,
+                                                     r.status_after, r.status_end), update=None,
+        on_saved=on_saved, saved_text="Release recorded")
+
+
 class CustodyCard(Card):
     """The person's custody episodes, newest first, with the quick buttons."""
 
@@ -196,9 +224,8 @@ class CustodyCard(Card):
         self.history.setVisible(bool(parts))
 
     # -- changes -----------------------------------------------------------------------
-    def _saved(self, kinds=("custody", "person", "action")) -> None:
-        for kind in kinds:
-            self.ctx.data_changed.emit(kind)
+    def _saved(self) -> None:
+        """The form emitted its kinds already; show the episodes afresh here too."""
         self.changed.emit()
         if self.person_id is not None:
             self.show_person(self.person_id, self.reference)
@@ -216,7 +243,7 @@ class CustodyCard(Card):
             episode = CustodyEpisode(person_id=pid, kind=CustodyKind.REMAND,
                                      started_on=ui_today(ctx))
             self.dialog = open_record_dialog(
-                ctx, self, kind=("custody", "person", "action"),
+                ctx, self, kind=CHANGED_KINDS,
                 title=f"Custody episode for {self.reference}", fields=episode_fields(),
                 record=episode, create=lambda s, r: s.custody.record_episode(r),
                 update=lambda s, r: s.custody.record_episode(r),
@@ -231,38 +258,20 @@ class CustodyCard(Card):
         if proposals is not None and proposals.proposals:
             dialog = EntryProposalsDialog(self.ctx, proposals, self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            dialog.accepted_lines.connect(lambda _n: self._saved(("action", "person", "custody")))
+            dialog.accepted_lines.connect(lambda _n: self._saved())
             self.proposals_dialog = dialog
             dialog.open()
 
     def learn_release_date(self) -> None:
         ep = self.selected()
-        if ep is None or ep.actual_release is not None:
-            return
-        eid = ep.id
-        form = ReleaseDateForm(ep.expected_release, ui_today(self.ctx))
-        open_record_dialog(
-            self.ctx, self, kind=("custody", "person", "action"),
-            title=f"New release date for {self.reference}", fields=RELEASE_DATE_FIELDS,
-            record=form, create=lambda s, r: s.custody.learn_release_date(
-                eid, r.expected_release, r.learned_on),
-            update=None,
-            intro="The continuity plan's due dates move with the release date; their owners "
-                  "see the change on the board.",
-            on_saved=lambda _r: self._saved(), saved_text="Release date learned")
+        if ep is not None and ep.actual_release is None:
+            learn_release_date(self.ctx, self, ep.id, self.reference, ep.expected_release,
+                               lambda _r: self._saved())
 
     def record_release(self) -> None:
         ep = self.selected()
-        if ep is None or ep.actual_release is not None:
-            return
-        eid = ep.id
-        open_record_dialog(
-            self.ctx, self, kind=("custody", "person", "action"),
-            title=f"Release of {self.reference}", fields=RELEASE_FIELDS,
-            record=ReleaseForm(ui_today(self.ctx)), choices={"status_after": STATUS_AFTER},
-            create=lambda s, r: s.custody.record_release(eid, r.actual_release, r.status_after,
-                                                         r.status_end), update=None,
-            on_saved=lambda _r: self._saved(), saved_text="Release recorded")
+        if ep is not None and ep.actual_release is None:
+            record_release(self.ctx, self, ep.id, self.reference, lambda _r: self._saved())
 
     def open_plan(self):
         ep = self.selected()
@@ -349,6 +358,8 @@ class EntryProposalsDialog(QDialog):
 
         def done(_):
             n = len(chosen)
+            for kind in ("action", "person"):
+                self.ctx.data_changed.emit(kind)
             self.ctx.status_message.emit(f"{n} proposal{'s' if n != 1 else ''} accepted")
             self.accepted_lines.emit(n)
             self.accept()

@@ -20,6 +20,7 @@ from ..models import RowsModel
 from ..page import Page
 from ..style import set_role
 from .models import PLANNER_COLUMNS, flag_names
+from .custody import learn_release_date, record_release
 from .plan import PlanPanel
 
 DEFAULT_WEEKS = 6
@@ -69,9 +70,13 @@ class ReleasePlannerPage(Page):
         self.apply_btn = QPushButton("&Apply continuity plan…")
         self.apply_btn.setToolTip("Create a template's actions for the selected releases "
                                   "(one step; Ctrl+Z undoes it)")
+        self.learn_btn = QPushButton("Learn release &date…")
+        self.learn_btn.setToolTip("A new expected release date for the selected person")
+        self.release_btn = QPushButton("Record re&lease…")
         self.closures_btn = QPushButton("Local &closures…")
         self.templates_btn = QPushButton("&Templates…")
-        for b in (self.apply_btn, self.closures_btn, self.templates_btn):
+        for b in (self.apply_btn, self.learn_btn, self.release_btn, self.closures_btn,
+                  self.templates_btn):
             top.addWidget(b)
         outer.addLayout(top)
         self.counts = QLabel()
@@ -114,6 +119,8 @@ class ReleasePlannerPage(Page):
         outer.addWidget(hint)
 
         self.apply_btn.clicked.connect(lambda: self.apply_plan())
+        self.learn_btn.clicked.connect(lambda: self.learn_release_date())
+        self.release_btn.clicked.connect(lambda: self.record_release())
         self.closures_btn.clicked.connect(lambda: self.edit_closures())
         self.templates_btn.clicked.connect(lambda: self.edit_templates())
         self._selection_changed()
@@ -172,6 +179,8 @@ class ReleasePlannerPage(Page):
             if with_date or not rows else "A plan needs an expected release date: learn it first")
         current = rows[0] if len(rows) == 1 else None
         self.selected_id = current.id if current is not None else None
+        self.learn_btn.setEnabled(current is not None)
+        self.release_btn.setEnabled(current is not None)
         if current is None:
             self.plan.clear()
         elif current.id != self.plan.episode_id:
@@ -193,6 +202,17 @@ class ReleasePlannerPage(Page):
         dialog.applied.connect(lambda _r: self.plan.show_episode(self.plan.episode_id))
         dialog.open()
         return dialog
+
+    def learn_release_date(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) == 1:
+            r = rows[0]
+            learn_release_date(self.ctx, self, r.episode_id, r.reference, r.release, None)
+
+    def record_release(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) == 1:
+            record_release(self.ctx, self, rows[0].episode_id, rows[0].reference, None)
 
     def edit_closures(self):
         from .dialogs import ClosuresDialog
