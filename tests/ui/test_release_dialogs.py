@@ -2,7 +2,7 @@
 weeks, the local closures, a template's steps, and entry proposals accepted line by line."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QListWidget
@@ -243,3 +243,28 @@ def test_a_release_date_is_learned_from_the_planners_list(qtbot, ctx):
     # a Friday, and the Monday after is the demo's council closure day (14 Dec)
     assert page.model.index(_references(page).index("FD-0036"), 4).data() == \
         "Friday, Before bank holiday"
+
+
+def test_custody_suite_contacts_by_day_and_hour(qtbot, ctx, demo_app):
+    from deterrence_desktop.ui.release.suite import SuiteCountsDialog
+    dialog = SuiteCountsDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.model.counts is not None, timeout=WAIT)
+    first, last = date(2026, 11, 26) - timedelta(weeks=12), date(2026, 11, 26)
+    counts = demo_app.custody.custody_suite_counts(first, last)
+    assert counts.total > 0                                   # the demo's drug workers' contacts
+    assert dialog.model.rowCount() == 8 and dialog.model.columnCount() == 25
+    assert dialog.model.index(7, 24).data() == str(counts.total)
+    day, hour = next((d, h) for d in range(7) for h in range(24) if counts.grid[d][h])
+    assert dialog.model.index(day, hour).data() == str(counts.grid[day][hour])
+    assert dialog.model.index(day, hour).data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert f"{counts.total} contacts: Referral made" in dialog.summary.text()
+    save_screenshot(dialog, "release", "custody-suite")
+
+    dialog.date_from.setFocus()
+    dialog.date_from.selectAll()
+    qtbot.keyClicks(dialog.date_from, "2026-12-01")            # after the end: a clear message
+    qtbot.keyClick(dialog.date_from, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=WAIT)
+    assert "before the start" in dialog.error.text()

@@ -73,17 +73,24 @@ class ReleasePlannerPage(Page):
         self.learn_btn = QPushButton("Learn release &date…")
         self.learn_btn.setToolTip("A new expected release date for the selected person")
         self.release_btn = QPushButton("Record re&lease…")
-        self.closures_btn = QPushButton("Local &closures…")
-        self.templates_btn = QPushButton("&Templates…")
-        for b in (self.apply_btn, self.learn_btn, self.release_btn, self.closures_btn,
-                  self.templates_btn):
+        for b in (self.apply_btn, self.learn_btn, self.release_btn):
             top.addWidget(b)
         outer.addLayout(top)
+        second = QHBoxLayout()
         self.counts = QLabel()
         self.counts.setObjectName("plannerCounts")
         self.counts.setWordWrap(True)
         set_role(self.counts, "muted")
-        outer.addWidget(self.counts)
+        second.addWidget(self.counts, 1)
+        self.closures_btn = QPushButton("Local &closures…")
+        self.closures_btn.setToolTip("The partnership's bank holidays and local closure days")
+        self.templates_btn = QPushButton("&Templates…")
+        self.templates_btn.setToolTip("The continuity templates: actions relative to release")
+        self.suite_btn = QPushButton("Custody &suite contacts…")
+        self.suite_btn.setToolTip("Drug workers' custody suite contacts by day and hour")
+        for b in (self.closures_btn, self.templates_btn, self.suite_btn):
+            second.addWidget(b)
+        outer.addLayout(second)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         self.model = planner_model(self)
@@ -123,6 +130,7 @@ class ReleasePlannerPage(Page):
         self.release_btn.clicked.connect(lambda: self.record_release())
         self.closures_btn.clicked.connect(lambda: self.edit_closures())
         self.templates_btn.clicked.connect(lambda: self.edit_templates())
+        self.suite_btn.clicked.connect(lambda: self.show_suite_counts())
         self._selection_changed()
 
     # -- Page contract ---------------------------------------------------------------
@@ -217,6 +225,13 @@ class ReleasePlannerPage(Page):
     def edit_closures(self):
         from .dialogs import ClosuresDialog
         dialog = ClosuresDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def show_suite_counts(self):
+        from .suite import SuiteCountsDialog
+        dialog = SuiteCountsDialog(self.ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
