@@ -300,9 +300,8 @@ class ContinuityService(Service):
         id are updated, new ones added, the ones left out removed. One audited transaction."""
         self.require(Role.COORDINATOR, entity="continuity_template", ref=template.id or "")
         template.validate()
-        for i, st in enumerate(steps):
-            st.position = i
-            st.template_id = template.id or 0
+        steps = [replace(st, position=i, template_id=template.id or 0) for i, st in enumerate(steps)]
+        for st in steps:
             st.validate()
         with self.tx() as uow:
             s = uow.session

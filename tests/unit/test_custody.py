@@ -274,7 +274,7 @@ def test_closures_and_nation_move_the_flags(demo_app):
 
 
 def test_template_editing(town):
-    app, _, template_id = town
+    app, person, template_id = town
     view = app.continuity.template(template_id)
     steps = list(view.steps)
     steps[0] = replace(steps[0], offset_days=-1)
@@ -286,8 +286,16 @@ def test_template_editing(town):
         app.continuity.save_template(replace(view.template, id=None), [])     # same name
     with pytest.raises(ValidationError):
         app.continuity.save_template(view.template, [replace(steps[0], title="")])
+    # A plan made from the template outlives the template and its steps.
+    e = app.custody.record_episode(CustodyEpisode(
+        person.id, "sentenced", D(2026, 5, 1), prison_of(app), expected_release=D(2026, 12, 11))).episode
+    app.continuity.apply(template_id, [e.id])
     app.continuity.delete_template(template_id)
     assert app.continuity.templates() == []
+    plan = app.continuity.plan(e.id)
+    assert plan.template_name == "" and len(plan.steps) == 7
+    assert "Probation appointment on the day of release" in {st.title for st in plan.steps}
+    assert app.custody.learn_release_date(e.id, D(2026, 12, 18)).moved      # still follows
 
 
 def test_custody_suite_contacts_counted_by_hour_and_weekday(town):
