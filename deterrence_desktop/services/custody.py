@@ -41,7 +41,7 @@ from .release_planner import closed_days
 __all__ = [
     "CustodyService", "EpisodeView", "EntryProposals", "Proposal", "ReleaseChange",
     "SuiteCounts", "SUITE_OUTCOMES", "COMMUNITY_PARTNER_TYPES", "CustodyAddress",
-    "custody_addresses",
+    "custody_addresses", "release_edited",
 ]
 
 # Open actions of these partners need the person in the community: proposed for pausing.
@@ -158,6 +158,28 @@ def custody_addresses(s, people: Iterable) -> dict[int, CustodyAddress]:
             out[pid] = CustodyAddress(status, blocked=f"in {status}, but no custody episode is "
                                       "recorded: the establishment and prison number are not known")
     return out
+
+
+def release_edited(uow: UnitOfWork, person: PersonRow, today: date, now: datetime) -> None:
+    """An expected release typed on the person's page is a release date learned today: the
+    current episode takes it, the change is kept, and the plan's actions follow it."""
+    s = uow.session
+    e = s.scalar(select(CustodyEpisodeRow).where(CustodyEpisodeRow.person_id == person.id,
+                                                 CustodyEpisodeRow.actual_release.is_(None)))
+    new = person.custody_release
+    if e is None or e.expected_release == new:
+        return
+    if new is not None and new < e.started_on:
+        raise ValidationError("custody_release", "must not be before the custody episode started "
+                              f"({e.started_on:%d %b %Y})")
+    s.add(ReleaseDateChangeRow(episode_id=e.id, expected_release=new, learned_on=today,
+                               previous=e.expected_release))
+    e.expected_release = new
+    s.flush()
+    uow.audit(AuditOperation.ALTERATION, "custody_episode", e.id,
+              "fields=expected_release; from the person's page")
+    if new is not None:
+        redate(uow, e.id, new, today, now)
 
 
 class CustodyService(Service):

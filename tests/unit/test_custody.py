@@ -314,3 +314,21 @@ def test_custody_suite_contacts_counted_by_hour_and_weekday(town):
     assert counts.grid[5][22] == 1
     assert counts.by_outcome == {"referral_made": 1, "ref_accepted": 1, "ref_declined": 1}
     assert app.custody.custody_suite_counts(D(2026, 11, 21), D(2026, 11, 21)).total == 1
+
+
+def test_a_release_date_typed_on_the_persons_page_is_kept_on_the_episode(demo_app):
+    app = demo_app
+    row = next(r for r in app.release_planner.rows() if r.plan_status == "incomplete")
+    record = app.people.get(row.person_id)
+    before = len(app.custody.date_changes(row.episode_id))
+    app.people.update(replace(record, custody_release=D(2026, 12, 4)))
+    changes = app.custody.date_changes(row.episode_id)
+    assert len(changes) == before + 1
+    assert (changes[-1].previous, changes[-1].expected_release, changes[-1].learned_on) == (
+        D(2026, 11, 27), D(2026, 12, 4), D(2026, 11, 26))
+    assert app.custody.current(row.person_id).episode.expected_release == D(2026, 12, 4)
+    plan = app.continuity.plan(row.episode_id)
+    naloxone = next(s.action for s in plan.steps if s.title == "Naloxone at the gate")
+    assert naloxone.due_date == D(2026, 12, 4) and "release date changed" in naloxone.notes
+    with pytest.raises(ValidationError):
+        app.people.update(replace(record, custody_release=D(2020, 1, 1)))
