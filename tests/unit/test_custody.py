@@ -332,3 +332,19 @@ def test_a_release_date_typed_on_the_persons_page_is_kept_on_the_episode(demo_ap
     assert naloxone.due_date == D(2026, 12, 4) and "release date changed" in naloxone.notes
     with pytest.raises(ValidationError):
         app.people.update(replace(record, custody_release=D(2020, 1, 1)))
+
+
+def test_erasing_a_person_erases_their_custody_episodes_dates_and_plans(demo_app):
+    from deterrence_desktop.store.tables_custody import (
+        ContinuityPlanRow, CustodyEpisodeRow, PlanActionRow, ReleaseDateChangeRow,
+    )
+    row = next(r for r in demo_app.release_planner.rows() if r.plan_status == "incomplete")
+    assert demo_app.retention.erasure_preview(row.person_id).counts["custody_episodes"] == 1
+    report = demo_app.retention.erase(row.person_id, "Retention review: no longer needed (fictional)")
+    assert report.counts["custody_episodes"] == 1
+    with demo_app.workspace.session() as s:
+        for table, column in ((CustodyEpisodeRow, CustodyEpisodeRow.id),
+                              (ReleaseDateChangeRow, ReleaseDateChangeRow.episode_id),
+                              (ContinuityPlanRow, ContinuityPlanRow.episode_id)):
+            assert s.scalar(select(func.count()).select_from(table).where(column == row.episode_id)) == 0
+        assert s.scalar(select(func.count()).select_from(PlanActionRow)) == 0
