@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..domain.custody import (
@@ -203,37 +203,37 @@ def apply_in(uow: UnitOfWork, template_id: int, episode_ids: Sequence[int], toda
         return ApplyResult(template_id, (), (), (), tuple(skipped), tuple(missing))
     dates = [e.expected_release for e in ready]
     closed = closed_days(s, min(dates) - timedelta(days=400), max(dates) + timedelta(days=400))
-    plans = [ContinuityPlanRow(episode_id=e.id, template_id=template_id, applied_on=today)
-             for e in ready]
-    s.add_all(plans)
-    s.flush()
+    # Core inserts with RETURNING: 50 releases x 8 steps stay well under a second.
+    plan_ids = list(s.scalars(
+        insert(ContinuityPlanRow).returning(ContinuityPlanRow.id, sort_by_parameter_order=True),
+        [dict(episode_id=e.id, template_id=template_id, applied_on=today) for e in ready]))
     actions, links = [], []
-    for e, plan in zip(ready, plans):
+    for e, plan_id in zip(ready, plan_ids):
+        release = f"release on {e.expected_release:%a %d %b %Y}."
         for st in steps:
             partner = (e.establishment_id if st.partner_type == PartnerType.PRISON.value
                        and e.establishment_id else partners.get(st.partner_type))
             if partner is None:
                 continue
-            due = due_date_for(e.expected_release, st.offset_days, st.shift, closed)
-            note = (f"Continuity plan ({template.name}): {_offset_text(st.offset_days)} "
-                    f"release on {e.expected_release:%a %d %b %Y}.")
-            row = ActionRow(partner_id=partner, kind=st.kind, person_id=e.person_id,
-                            description=st.title + (f"\n{st.description}" if st.description else ""),
-                            due_date=due, status=ActionStatus.PLANNED.value, notes=note,
-                            intervention_id=st.intervention_id, assignee="", outcome="",
-                            updated_at=now, version=1)
-            actions.append(row)
-            links.append((plan, st, row))
-    s.add_all(actions)
-    s.flush()
-    s.add_all([PlanActionRow(plan_id=plan.id, action_id=row.id, step_id=st.id,
-                             offset_days=st.offset_days, shift=st.shift)
-               for plan, st, row in links])
-    s.flush()
+            actions.append(dict(
+                partner_id=partner, kind=st.kind, person_id=e.person_id, group_id=None,
+                description=st.title + (f"\n{st.description}" if st.description else ""),
+                due_date=due_date_for(e.expected_release, st.offset_days, st.shift, closed),
+                status=ActionStatus.PLANNED.value, intervention_id=st.intervention_id,
+                notes=f"Continuity plan ({template.name}): {_offset_text(st.offset_days)} {release}",
+                assignee="", outcome="", meeting_id=None, call_in_id=None, updated_at=now, version=1))
+            links.append(dict(plan_id=plan_id, step_id=st.id, offset_days=st.offset_days,
+                              shift=st.shift))
+    action_ids = list(s.scalars(
+        insert(ActionRow).returning(ActionRow.id, sort_by_parameter_order=True), actions)) \
+        if actions else []
+    if links:
+        s.execute(insert(PlanActionRow), [dict(link, action_id=aid)
+                                          for link, aid in zip(links, action_ids)])
     uow.audit(AuditOperation.COLLECTION, "continuity_plan", template_id,
-              f"template applied: {len(plans)} plans, {len(actions)} actions; "
+              f"template applied: {len(plan_ids)} plans, {len(action_ids)} actions; "
               f"episodes={','.join(str(e.id) for e in ready)}")
-    return ApplyResult(template_id, tuple(p.id for p in plans), tuple(a.id for a in actions),
+    return ApplyResult(template_id, tuple(plan_ids), tuple(action_ids),
                        tuple(e.id for e in ready), tuple(skipped), tuple(missing))
 
 
@@ -300,9 +300,8 @@ class ContinuityService(Service):
         id are updated, new ones added, the ones left out removed. One audited transaction."""
         self.require(Role.COORDINATOR, entity="continuity_template", ref=template.id or "")
         template.validate()
-        for i, st in enumerate(steps):
-            st.position = i
-            st.template_id = template.id or 0
+        steps = [replace(st, position=i, template_id=template.id or 0) for i, st in enumerate(steps)]
+        for st in steps:
             st.validate()
         with self.tx() as uow:
             s = uow.session

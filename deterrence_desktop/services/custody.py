@@ -31,7 +31,7 @@ from ..domain.model import Person
 from ..store.mapping import to_record
 from ..store.tables import ActionRow, CohortMemberRow, CommunicationRow, PartnerRow, PersonRow
 from ..store.tables_custody import (
-    ContinuityPlanRow, CustodyEpisodeRow, PlanActionRow, ReleaseDateChangeRow,
+    CustodyEpisodeRow, PlanActionRow, ReleaseDateChangeRow,
 )
 from .actions import OPEN_STATUSES
 from .base import Service, UnitOfWork
@@ -41,7 +41,7 @@ from .release_planner import closed_days
 __all__ = [
     "CustodyService", "EpisodeView", "EntryProposals", "Proposal", "ReleaseChange",
     "SuiteCounts", "SUITE_OUTCOMES", "COMMUNITY_PARTNER_TYPES", "CustodyAddress",
-    "custody_addresses",
+    "custody_addresses", "release_edited",
 ]
 
 # Open actions of these partners need the person in the community: proposed for pausing.
@@ -121,6 +121,10 @@ class CustodyAddress:
     lines: tuple[str, ...] = ()       # the establishment's postal address, postcode last
     blocked: str = ""
 
+    @property
+    def situation(self) -> str:
+        return "on remand" if self.status == LegalStatus.REMAND.value else "in custody"
+
     def envelope(self, name: str) -> tuple[str, ...]:
         return (name, self.prison_number, *self.lines)
 
@@ -155,9 +159,37 @@ def custody_addresses(s, people: Iterable) -> dict[int, CustodyAddress]:
             out[e.person_id] = CustodyAddress(status, name or "", e.prison_number, lines, why)
     for pid, status in held.items():
         if pid not in out and status in (LegalStatus.CUSTODY.value, LegalStatus.REMAND.value):
-            out[pid] = CustodyAddress(status, blocked=f"in {status}, but no custody episode is "
-                                      "recorded: the establishment and prison number are not known")
+            out[pid] = CustodyAddress(status)
+            out[pid] = replace(out[pid], blocked=f"{out[pid].situation}, but no custody episode is "
+                               "recorded: the establishment and prison number are not known")
     return out
+
+
+def release_edited(uow: UnitOfWork, person: PersonRow, today: date, now: datetime) -> None:
+    """An expected release typed on the person's page is a release date learned today: the
+    current episode takes it, the change is kept, and the plan's actions follow it."""
+    s = uow.session
+    e = s.scalar(select(CustodyEpisodeRow).where(CustodyEpisodeRow.person_id == person.id,
+                                                 CustodyEpisodeRow.actual_release.is_(None)))
+    new = person.custody_release
+    if e is None or e.expected_release == new:
+        return
+    if new is not None and new < e.started_on:
+        raise ValidationError("custody_release", "must not be before the custody episode started "
+                              f"({e.started_on:%d %b %Y})")
+    _learn(uow, e, new, today, now, "; from the person's page")
+
+
+def _learn(uow: UnitOfWork, e: CustodyEpisodeRow, new: date | None, learned_on: date,
+           now: datetime, how: str = "") -> tuple[ReleaseDateChangeRow, list[MovedAction]]:
+    """Keep a new expected release with the day it was learned; the plan follows it."""
+    change = ReleaseDateChangeRow(episode_id=e.id, expected_release=new, learned_on=learned_on,
+                                  previous=e.expected_release)
+    uow.session.add(change)
+    e.expected_release = new
+    uow.session.flush()
+    uow.audit(AuditOperation.ALTERATION, "custody_episode", e.id, "fields=expected_release" + how)
+    return change, (redate(uow, e.id, new, learned_on, now) if new is not None else [])
 
 
 class CustodyService(Service):
@@ -321,7 +353,6 @@ class CustodyService(Service):
         if learned_on > self.today():
             raise ValidationError("learned_on", "must not be in the future")
         with self.tx() as uow:
-            s = uow.session
             e = uow.get(CustodyEpisodeRow, episode_id, "custody episode")
             if e.actual_release is not None:
                 raise ValidationError("expected_release", "this person has been released already")
@@ -329,16 +360,8 @@ class CustodyService(Service):
             episode.validate()
             if new_date == e.expected_release:
                 raise ValidationError("expected_release", "is the date already recorded")
-            previous = e.expected_release
-            e.expected_release = new_date
-            change = ReleaseDateChangeRow(episode_id=e.id, expected_release=new_date,
-                                          learned_on=learned_on, previous=previous)
-            s.add(change)
-            s.flush()
-            uow.audit(AuditOperation.ALTERATION, "custody_episode", e.id, "fields=expected_release")
-            person = uow.get(PersonRow, e.person_id, "person")
-            self._follow(uow, person, e)
-            moved = redate(uow, e.id, new_date, learned_on, self.now()) if new_date else []
+            change, moved = _learn(uow, e, new_date, learned_on, self.now())
+            self._follow(uow, uow.get(PersonRow, e.person_id, "person"), e)
             return ReleaseChange(to_record(change, ReleaseDateChange), tuple(moved))
 
     def record_release(self, episode_id: int, on: date,

@@ -1,10 +1,12 @@
 """The demo's custody episodes, closures, continuity template and plan (plainly fictional).
 
 Everyone the demo has in custody or on remand gets an episode at HMP Fictionbury. Then,
-so the release planner shows what it is for: one person is on remand with no date, one
-on remand whose date moved twice, one sentenced person leaves on the Friday after next
-(with the example continuity plan applied), one the day before the next bank holiday,
-and the custody channel's contacts are drug workers' custody suite referrals.
+so the release planner shows what it is for: one person remanded three days ago with no
+date, one on remand whose date moved twice, one sentenced person (12 months or more) leaving
+on this week's Friday with the example continuity plan applied and still incomplete, one
+leaving the day before the next bank holiday; a local closure; and the custody channel's
+contacts are drug workers' custody suite referrals. The prison's contact details hold its
+postal address, where letters to the people it holds go.
 """
 from __future__ import annotations
 
@@ -28,8 +30,8 @@ from .continuity import apply_in, create_example_template
 from .release_planner import bank_holidays
 
 Held = namedtuple("Held", "id legal_status custody_release")
-FIRST_FEATURED = 30
-PRISON_ADDRESS = "HMP Fictionbury (fictional)\n1 Example Gate Road\nFictionbury\nZZ99 9ZZ"       # people changed here come after the call-ins' invitees (the first 30)
+FIRST_FEATURED = 30       # people changed here come after the call-ins' invitees (the first 30)
+PRISON_ADDRESS = "HMP Fictionbury (fictional)\n1 Example Gate Road\nFictionbury\nZZ99 9ZZ"
 
 
 def band_for(started: date, release: date) -> SentenceBand:

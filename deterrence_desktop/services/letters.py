@@ -1150,7 +1150,7 @@ class LetterService(Service):
         for p in ctx.people:
             held = ctx.custody.get(p.id)
             if held is not None and not held.blocked:
-                warnings.append(Problem(p.id, p.reference, "custody", f"in {held.status}: the letter "
+                warnings.append(Problem(p.id, p.reference, "custody", f"{held.situation}: the letter "
                                         f"goes to {held.establishment}, with their prison number",
                                         warning=True))
         return Preflight(tuple((p.id, p.reference) for p in ctx.people),

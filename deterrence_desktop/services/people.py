@@ -149,7 +149,11 @@ class PeopleService(Service):
             row = uow.get(PersonRow, person.id, "person")
             person.validate(release_unknown=remand_without_date(uow.session, row.id))
             self._check_unique(uow.session, person)
+            previous_release = row.custody_release
             uow.alter(row, person, "person", row.reference)
+            if row.custody_release != previous_release:     # kept on the custody episode too
+                from .custody import release_edited
+                release_edited(uow, row, self.today(), self.now())
             return to_record(row, Person)
 
     def add_influencer(self, influencer: Influencer) -> Influencer:

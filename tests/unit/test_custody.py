@@ -274,7 +274,7 @@ def test_closures_and_nation_move_the_flags(demo_app):
 
 
 def test_template_editing(town):
-    app, _, template_id = town
+    app, person, template_id = town
     view = app.continuity.template(template_id)
     steps = list(view.steps)
     steps[0] = replace(steps[0], offset_days=-1)
@@ -286,8 +286,16 @@ def test_template_editing(town):
         app.continuity.save_template(replace(view.template, id=None), [])     # same name
     with pytest.raises(ValidationError):
         app.continuity.save_template(view.template, [replace(steps[0], title="")])
+    # A plan made from the template outlives the template and its steps.
+    e = app.custody.record_episode(CustodyEpisode(
+        person.id, "sentenced", D(2026, 5, 1), prison_of(app), expected_release=D(2026, 12, 11))).episode
+    app.continuity.apply(template_id, [e.id])
     app.continuity.delete_template(template_id)
     assert app.continuity.templates() == []
+    plan = app.continuity.plan(e.id)
+    assert plan.template_name == "" and len(plan.steps) == 7
+    assert "Probation appointment on the day of release" in {st.title for st in plan.steps}
+    assert app.custody.learn_release_date(e.id, D(2026, 12, 18)).moved      # still follows
 
 
 def test_custody_suite_contacts_counted_by_hour_and_weekday(town):
@@ -306,3 +314,37 @@ def test_custody_suite_contacts_counted_by_hour_and_weekday(town):
     assert counts.grid[5][22] == 1
     assert counts.by_outcome == {"referral_made": 1, "ref_accepted": 1, "ref_declined": 1}
     assert app.custody.custody_suite_counts(D(2026, 11, 21), D(2026, 11, 21)).total == 1
+
+
+def test_a_release_date_typed_on_the_persons_page_is_kept_on_the_episode(demo_app):
+    app = demo_app
+    row = next(r for r in app.release_planner.rows() if r.plan_status == "incomplete")
+    record = app.people.get(row.person_id)
+    before = len(app.custody.date_changes(row.episode_id))
+    app.people.update(replace(record, custody_release=D(2026, 12, 4)))
+    changes = app.custody.date_changes(row.episode_id)
+    assert len(changes) == before + 1
+    assert (changes[-1].previous, changes[-1].expected_release, changes[-1].learned_on) == (
+        D(2026, 11, 27), D(2026, 12, 4), D(2026, 11, 26))
+    assert app.custody.current(row.person_id).episode.expected_release == D(2026, 12, 4)
+    plan = app.continuity.plan(row.episode_id)
+    naloxone = next(s.action for s in plan.steps if s.title == "Naloxone at the gate")
+    assert naloxone.due_date == D(2026, 12, 4) and "release date changed" in naloxone.notes
+    with pytest.raises(ValidationError):
+        app.people.update(replace(record, custody_release=D(2020, 1, 1)))
+
+
+def test_erasing_a_person_erases_their_custody_episodes_dates_and_plans(demo_app):
+    from deterrence_desktop.store.tables_custody import (
+        ContinuityPlanRow, CustodyEpisodeRow, PlanActionRow, ReleaseDateChangeRow,
+    )
+    row = next(r for r in demo_app.release_planner.rows() if r.plan_status == "incomplete")
+    assert demo_app.retention.erasure_preview(row.person_id).counts["custody_episodes"] == 1
+    report = demo_app.retention.erase(row.person_id, "Retention review: no longer needed (fictional)")
+    assert report.counts["custody_episodes"] == 1
+    with demo_app.workspace.session() as s:
+        for table, column in ((CustodyEpisodeRow, CustodyEpisodeRow.id),
+                              (ReleaseDateChangeRow, ReleaseDateChangeRow.episode_id),
+                              (ContinuityPlanRow, ContinuityPlanRow.episode_id)):
+            assert s.scalar(select(func.count()).select_from(table).where(column == row.episode_id)) == 0
+        assert s.scalar(select(func.count()).select_from(PlanActionRow)) == 0
