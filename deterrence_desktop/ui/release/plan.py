@@ -12,7 +12,7 @@ from ..style import set_role
 from .models import plan_status_text, release_text, step_columns
 
 
-STEP_WIDTH = 250          # the step's title column, so its status shows beside the planner
+STEP_WIDTH = 250          # the step title's least width beside the planner
 
 
 class PlanPanel(QWidget):
@@ -76,8 +76,10 @@ class PlanPanel(QWidget):
             status += f": {plan.open_steps} of {len(plan.steps)} actions open"
         self.info.set("Status", status)
         self.steps.set_rows([_StepRow(s) for s in plan.steps])
-        if self.narrow:
-            self.steps.setColumnWidth(1, min(self.steps.columnWidth(1), STEP_WIDTH))
+        if self.narrow:                     # the due date, step and status in view together
+            room = (self.steps.viewport().width() - self.steps.columnWidth(0)
+                    - self.steps.columnWidth(2))
+            self.steps.setColumnWidth(1, min(self.steps.columnWidth(1), max(STEP_WIDTH, room)))
 
     def clear(self) -> None:
         self.episode_id = None
