@@ -204,6 +204,10 @@ class CustodyCard(Card):
         for b in (self.record_btn, self.learn_btn, self.release_btn, self.plan_btn):
             b.setVisible(may or b is self.plan_btn)
         current = ep is not None and ep.actual_release is None
+        in_custody = any(e.actual_release is None for e in self.episodes)
+        self.record_btn.setEnabled(self.person_id is not None and not in_custody)
+        self.record_btn.setToolTip("Record the release of the current episode first" if in_custody
+                                   else "Remand or sentenced: what starts on entry is proposed")
         self.learn_btn.setEnabled(current)
         self.release_btn.setEnabled(current)
         self.plan_btn.setEnabled(ep is not None)
@@ -245,8 +249,7 @@ class CustodyCard(Card):
             self.dialog = open_record_dialog(
                 ctx, self, kind=CHANGED_KINDS,
                 title=f"Custody episode for {self.reference}", fields=episode_fields(),
-                record=episode, create=lambda s, r: s.custody.record_episode(r),
-                update=lambda s, r: s.custody.record_episode(r),
+                record=episode, create=lambda s, r: s.custody.record_episode(r), update=None,
                 choices={"establishment_id": prisons},
                 intro="What starts on entry into custody is proposed next, line by line.",
                 on_saved=self._episode_recorded, saved_text="Custody episode recorded")
@@ -325,11 +328,6 @@ class EntryProposalsDialog(QDialog):
         if self.list.count():
             self.list.setCurrentRow(0)
         col.addWidget(self.list, 1)
-        self.error = QLabel()
-        set_role(self.error, "error")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        col.addWidget(self.error)
         self.buttons = QDialogButtonBox()
         self.accept_button = self.buttons.addButton("Accept ticked", QDialogButtonBox.ButtonRole.AcceptRole)
         self.accept_button.setDefault(True)
@@ -346,7 +344,7 @@ class EntryProposalsDialog(QDialog):
 
     def _count(self) -> None:
         n = len(self.ticked())
-        self.accept_button.setText(f"Accept {n} ticked" if n != 1 else "Accept 1 ticked")
+        self.accept_button.setText(f"Accept {n} ticked")
         self.accept_button.setEnabled(n > 0)
 
     def accept_ticked(self) -> None:

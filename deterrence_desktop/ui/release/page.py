@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QTableView, QVBoxLayout, QWidget,
 )
 
+from ...security.roles import Can
 from ..board.page import call_while_alive
 from ..context import AppContext
 from ..errors import show_failure
@@ -150,9 +151,7 @@ class ReleasePlannerPage(Page):
     def restore_view_state(self, state: object) -> None:
         if isinstance(state, dict):
             self.selected_id = state.get("selected")
-            self.weeks.blockSignals(True)
-            self.weeks.setValue(int(state.get("weeks") or DEFAULT_WEEKS))
-            self.weeks.blockSignals(False)
+            self.weeks.setValue(int(state.get("weeks") or DEFAULT_WEEKS))   # reloads if changed
 
     # -- loading ---------------------------------------------------------------------
     def _listed(self, rows) -> None:
@@ -189,6 +188,9 @@ class ReleasePlannerPage(Page):
         self.selected_id = current.id if current is not None else None
         self.learn_btn.setEnabled(current is not None)
         self.release_btn.setEnabled(current is not None)
+        may = self.ctx.permits(Can.EDIT_PEOPLE)       # the services refuse others anyway
+        for b in (self.apply_btn, self.learn_btn, self.release_btn):
+            b.setVisible(may)
         if current is None:
             self.plan.clear()
         elif current.id != self.plan.episode_id:

@@ -42,6 +42,7 @@ class IncompletePlansStrip(QLabel):
         self.hide()
 
     def reload(self) -> None:
+        """Quietly empty when the plans cannot be read: the board reports its own errors."""
         call_while_alive(self.ctx, self, lambda s: s.continuity.incomplete_plans(within_days=WITHIN_DAYS),
                          self.show_plans, lambda _e: self.show_plans([]), label="incomplete plans")
 
