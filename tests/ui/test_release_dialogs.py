@@ -49,6 +49,9 @@ def test_the_planner_lists_soonest_first_and_follows_the_weeks(qtbot, ctx):
                      pos=page.table.visualRect(page.model.index(0, 2)).center())
     qtbot.waitUntil(lambda: page.plan.plan is not None, timeout=WAIT)
     assert page.plan.plan.person_reference == "FD-0033" and page.apply_btn.isEnabled()
+    with qtbot.waitSignal(ctx.open_requested, timeout=WAIT) as opened:     # Enter: the person
+        qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    assert opened.args == ["person", page.model.row_object(0).person_id]
     last = page.model.rowCount() - 1
     qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton,
                      pos=page.table.visualRect(page.model.index(last, 2)).center())

@@ -7,7 +7,7 @@ Local closures and the continuity templates are edited from here too.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QSplitter,
     QTableView, QVBoxLayout, QWidget,
@@ -37,6 +37,18 @@ class _PlannerRow:
 
     def __getattr__(self, name):
         return getattr(self._r, name)
+
+
+class PlannerTable(QTableView):
+    """The planner's table: Enter opens the current row's person."""
+
+    enter_pressed = Signal()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.enter_pressed.emit()
+            return
+        super().keyPressEvent(event)
 
 
 def planner_model(parent=None) -> RowsModel:
@@ -95,7 +107,7 @@ class ReleasePlannerPage(Page):
 
         split = QSplitter(Qt.Orientation.Horizontal)
         self.model = planner_model(self)
-        self.table = QTableView()
+        self.table = PlannerTable()
         self.table.setObjectName("releasePlanner")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -113,6 +125,7 @@ class ReleasePlannerPage(Page):
             header.resizeSection(column, width)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.table.doubleClicked.connect(self._open_person)
+        self.table.enter_pressed.connect(lambda: self._open_person(self.table.currentIndex()))
         split.addWidget(self.table)
         self.plan = PlanPanel(ctx, narrow=True)
         split.addWidget(self.plan)
@@ -121,7 +134,7 @@ class ReleasePlannerPage(Page):
         split.setSizes([700, 460])
         outer.addWidget(split, 1)
         hint = QLabel("Select one or more releases (Ctrl or Shift with a click) and press Apply "
-                      "continuity plan…. Double-click a row to open the person.")
+                      "continuity plan…. Enter or a double-click opens the person.")
         set_role(hint, "muted")
         hint.setWordWrap(True)
         outer.addWidget(hint)
@@ -197,7 +210,7 @@ class ReleasePlannerPage(Page):
             self.plan.show_episode(current.id)
 
     def _open_person(self, index) -> None:
-        row = self.model.row_object(index.row())
+        row = self.model.row_object(index.row()) if index.isValid() else None
         if row is not None:
             self.ctx.open_requested.emit("person", row.person_id)
 
