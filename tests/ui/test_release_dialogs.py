@@ -271,3 +271,26 @@ def test_custody_suite_contacts_by_day_and_hour(qtbot, ctx, demo_app):
     qtbot.keyClick(dialog.date_from, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=WAIT)
     assert "before the start" in dialog.error.text()
+
+
+def test_an_episode_is_recorded_from_the_planner_for_a_person_chosen_there(qtbot, ctx, demo_app):
+    person = next(p for p in demo_app.people.list() if demo_app.custody.current(p.id) is None
+                  and str(p.legal_status) not in ("custody", "remand"))
+    page = ReleasePlannerPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 4, timeout=WAIT)
+    qtbot.mouseClick(page.record_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _top("Custody episode") is not None, timeout=WAIT)
+    form = _top("Custody episode")
+    who = form.fields["person_id"].widget
+    who.setCurrentIndex(who.findData(person.id))
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _top("On entry into custody") is not None, timeout=WAIT)
+    proposals = _top("On entry into custody")
+    not_now = next(b for b in proposals.buttons.buttons() if b.text() == "Not now")
+    qtbot.mouseClick(not_now, Qt.MouseButton.LeftButton)            # nothing proposed is done
+    qtbot.waitUntil(lambda: person.reference in _references(page), timeout=WAIT)
+    row = _references(page).index(person.reference)
+    assert page.model.index(row, 4).data() == "Remand, no date"
+    assert str(demo_app.custody.current(person.id).episode.kind) == "remand"

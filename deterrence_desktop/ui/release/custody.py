@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import shiboken6
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
@@ -134,6 +136,49 @@ def record_release(ctx: AppContext, parent: QWidget, episode_id: int, reference:
         on_saved=on_saved, saved_text="Release recorded")
 
 
+def record_episode(ctx: AppContext, parent: QWidget, on_changed, person_id: int | None = None,
+                   reference: str = "") -> None:
+    """The form for entry into custody (for ``person_id``, or a person chosen in it), then
+    what starts on entry, proposed line by line. ``on_changed(proposals)`` after each step."""
+    from ...domain.custody import CustodyEpisode, CustodyKind
+
+    def load(s):
+        people = None if person_id is not None else [
+            (p.id, f"{p.reference} · {p.given_name} {p.family_name}") for p in s.people.list()
+            if str(p.legal_status) not in ("custody", "remand")]
+        return s.partners.all(), people
+
+    def show(loaded):
+        partners, people = loaded
+        prisons = [(None, "— not known yet —")] + [
+            (p.id, p.name) for p in partners if str(p.type) == "prison"]
+        choices = {"establishment_id": prisons}
+        fields = episode_fields()
+        if people is not None:
+            choices["person_id"] = people
+            fields.insert(0, Field("person_id", "Pe&rson", "choice",
+                                   help="those not in custody already"))
+        episode = CustodyEpisode(person_id=person_id or (people[0][0] if people else 0),
+                                 kind=CustodyKind.REMAND, started_on=ui_today(ctx))
+        parent.episode_dialog = open_record_dialog(
+            ctx, parent, kind=CHANGED_KINDS, fields=fields, record=episode, update=None,
+            title=f"Custody episode for {reference}" if reference else "Custody episode",
+            create=lambda s, r: s.custody.record_episode(r), choices=choices,
+            intro="What starts on entry into custody is proposed next, line by line.",
+            on_saved=recorded, saved_text="Custody episode recorded")
+
+    def recorded(proposals) -> None:
+        on_changed(proposals)
+        if proposals.proposals and shiboken6.isValid(parent):
+            dialog = EntryProposalsDialog(ctx, proposals, parent)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.accepted_lines.connect(lambda _n: on_changed(proposals))
+            parent.proposals_dialog = dialog
+            dialog.open()
+    call_while_alive(ctx, parent, load, show, lambda e: show_failure(parent, e),
+                     label="open custody form")
+
+
 class CustodyCard(Card):
     """The person's custody episodes, newest first, with the quick buttons."""
 
@@ -235,35 +280,9 @@ class CustodyCard(Card):
             self.show_person(self.person_id, self.reference)
 
     def record_episode(self) -> None:
-        pid = self.person_id
-        if pid is None:
-            return
-        from ...domain.custody import CustodyEpisode, CustodyKind
-        ctx = self.ctx
-
-        def show(partners):
-            prisons = [(None, "— not known yet —")] + [
-                (p.id, p.name) for p in partners if str(p.type) == "prison"]
-            episode = CustodyEpisode(person_id=pid, kind=CustodyKind.REMAND,
-                                     started_on=ui_today(ctx))
-            self.dialog = open_record_dialog(
-                ctx, self, kind=CHANGED_KINDS,
-                title=f"Custody episode for {self.reference}", fields=episode_fields(),
-                record=episode, create=lambda s, r: s.custody.record_episode(r), update=None,
-                choices={"establishment_id": prisons},
-                intro="What starts on entry into custody is proposed next, line by line.",
-                on_saved=self._episode_recorded, saved_text="Custody episode recorded")
-        call_while_alive(ctx, self, lambda s: s.partners.all(), show,
-                         lambda e: show_failure(self, e), label="open custody form")
-
-    def _episode_recorded(self, proposals) -> None:
-        self._saved()
-        if proposals is not None and proposals.proposals:
-            dialog = EntryProposalsDialog(self.ctx, proposals, self)
-            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            dialog.accepted_lines.connect(lambda _n: self._saved())
-            self.proposals_dialog = dialog
-            dialog.open()
+        if self.person_id is not None:
+            record_episode(self.ctx, self, lambda _p: self._saved(), self.person_id,
+                           self.reference)
 
     def learn_release_date(self) -> None:
         ep = self.selected()

@@ -21,7 +21,7 @@ from ..models import RowsModel
 from ..page import Page
 from ..style import set_role
 from .models import PLANNER_COLUMNS, flag_names
-from .custody import learn_release_date, record_release
+from .custody import learn_release_date, record_episode, record_release
 from .plan import PlanPanel
 
 DEFAULT_WEEKS = 6
@@ -83,10 +83,12 @@ class ReleasePlannerPage(Page):
         self.apply_btn = QPushButton("&Apply continuity plan…")
         self.apply_btn.setToolTip("Create a template's actions for the selected releases "
                                   "(one step; Ctrl+Z undoes it)")
+        self.record_btn = QPushButton("Record custody &episode…")
+        self.record_btn.setToolTip("Someone has gone into custody: choose them in the form")
         self.learn_btn = QPushButton("Learn release &date…")
         self.learn_btn.setToolTip("A new expected release date for the selected person")
         self.release_btn = QPushButton("Record re&lease…")
-        for b in (self.apply_btn, self.learn_btn, self.release_btn):
+        for b in (self.apply_btn, self.record_btn, self.learn_btn, self.release_btn):
             top.addWidget(b)
         outer.addLayout(top)
         second = QHBoxLayout()
@@ -140,6 +142,7 @@ class ReleasePlannerPage(Page):
         outer.addWidget(hint)
 
         self.apply_btn.clicked.connect(lambda: self.apply_plan())
+        self.record_btn.clicked.connect(lambda: record_episode(self.ctx, self, lambda _p: None))
         self.learn_btn.clicked.connect(lambda: self.learn_release_date())
         self.release_btn.clicked.connect(lambda: self.record_release())
         self.closures_btn.clicked.connect(lambda: self.edit_closures())
@@ -202,7 +205,7 @@ class ReleasePlannerPage(Page):
         self.learn_btn.setEnabled(current is not None)
         self.release_btn.setEnabled(current is not None)
         may = self.ctx.permits(Can.EDIT_PEOPLE)       # the services refuse others anyway
-        for b in (self.apply_btn, self.learn_btn, self.release_btn):
+        for b in (self.apply_btn, self.record_btn, self.learn_btn, self.release_btn):
             b.setVisible(may)
         if current is None:
             self.plan.clear()
