@@ -5,6 +5,7 @@ one-line notes the board and the meeting agenda show for an incomplete plan.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtGui import QColor
@@ -76,12 +77,14 @@ PLANNER_COLUMNS = [                # what a coordinator scans first comes first
 ]
 
 
-def step_columns() -> list[Column]:
-    """A plan's steps: what, for whom, when, and where its action stands."""
+def step_columns(today: Callable[[], date]) -> list[Column]:
+    """A plan's steps: when (red once overdue on ``today()``), what, where its action
+    stands, for whom."""
     return [
         Column("Due", lambda s: s.action.due_date.strftime("%a %d %b") if s.action.due_date else "",
                lambda s: s.action.due_date or date.max, tooltip="Moved off weekends, bank "
-               "holidays and local closures as the template says"),
+               "holidays and local closures as the template says. Red: overdue",
+               foreground=lambda s: ERROR if s.action.is_overdue(today()) else None),
         text_column("Step", "title"),
         Column("Status", lambda s: label(s.action.status), lambda s: str(s.action.status)),
         text_column("Partner", "partner_name"),

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 from ..board.page import call_while_alive
 from ..context import AppContext
 from ..errors import show_failure
-from ..record_pages import Card, KeyValues, MiniTable
+from ..record_pages import Card, KeyValues, MiniTable, ui_today
 from ..style import set_role
 from .models import plan_status_text, release_text, step_columns
 
@@ -29,7 +29,8 @@ class PlanPanel(QWidget):
         self.card = Card("Continuity plan")
         self.info = KeyValues(["Person", "Release", "Template", "Status"])
         self.card.add(self.info)
-        self.steps = MiniTable(step_columns(), "The plan has no actions.", max_rows=12)
+        self.steps = MiniTable(step_columns(lambda: ui_today(ctx)), "The plan has no actions.",
+                               max_rows=12)
         self.steps.setObjectName("planSteps")
         self.steps.activated_id.connect(lambda aid: ctx.open_requested.emit("action", aid))
         self.card.add(self.steps)
