@@ -329,7 +329,7 @@ class EntryProposalsDialog(QDialog):
         self.proposals = proposals
         self.lines = list(proposals.proposals)
         self.setWindowTitle("On entry into custody")
-        self.resize(780, 420)
+        self.resize(780, 320)
         col = QVBoxLayout(self)
         intro = QLabel("Help starts on entry into prison. Tick each line to accept it; "
                        "open community actions that cannot be delivered in custody are paused, "
