@@ -11,7 +11,7 @@ from datetime import date
 from PySide6.QtGui import QColor
 
 from ...domain.enums import label
-from ..models import Column, fmt_date, text_column
+from ..models import Column, text_column
 from ..style import ERROR, WARNING
 
 FLAG_HELP = ("Friday: services close for the weekend. Before bank holiday: the next closed "
@@ -126,4 +126,4 @@ def plan_note(plan) -> str:
 
 __all__ = ["FLAG_HELP", "PLANNER_COLUMNS", "flag_names", "flags_text", "days_text",
            "release_text", "plan_status_text", "step_columns", "template_step_columns",
-           "offset_text", "shift_text", "plan_note", "fmt_date"]
+           "offset_text", "shift_text", "plan_note"]
