@@ -200,5 +200,8 @@ def test_remand_then_a_friday_release_with_its_continuity_plan(qtbot, tuesday, f
     plan_dialog = dialog(qtbot, "Continuity plan")
     qtbot.waitUntil(lambda: plan_dialog.panel.plan is not None, timeout=WAIT)
     see(qtbot, "Thu 24 Dec 2026", plan_dialog)
+    steps = plan_dialog.panel.steps
+    treatment = row_of(qtbot, steps, "Treatment appointment within 1 day of release", column=1).row()
+    assert steps.model_.index(treatment, 4).data() == "1 day after release, moved off Fri 25 Dec"
     shot(plan_dialog, "release", "plan")
     press(qtbot, "Close", plan_dialog)

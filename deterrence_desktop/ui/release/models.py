@@ -6,7 +6,7 @@ one-line notes the board and the meeting agenda show for an incomplete plan.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtGui import QColor
 
@@ -88,8 +88,21 @@ def step_columns(today: Callable[[], date]) -> list[Column]:
         text_column("Step", "title"),
         Column("Status", lambda s: label(s.action.status), lambda s: str(s.action.status)),
         text_column("Partner", "partner_name"),
-        Column("When", lambda s: offset_text(s.offset_days), lambda s: s.offset_days),
+        Column("When", step_when_text, lambda s: s.offset_days,
+               tooltip="Relative to the release day, and the closed day it was moved off"),
     ]
+
+
+def step_when_text(step) -> str:
+    """'1 day after release, moved off Fri 25 Dec' when the due date is not the raw offset
+    (``step.release``: the plan's release day)."""
+    text = offset_text(step.offset_days)
+    release, due = getattr(step, "release", None), step.action.due_date
+    if release is not None and due is not None:
+        raw = release + timedelta(days=step.offset_days)
+        if raw != due:
+            text += f", moved off {raw:%a %d %b}"
+    return text
 
 
 def offset_text(days: int) -> str:

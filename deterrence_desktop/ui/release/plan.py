@@ -76,7 +76,7 @@ class PlanPanel(QWidget):
         if plan.status == "incomplete":
             status += f": {plan.open_steps} of {len(plan.steps)} actions open"
         self.info.set("Status", status)
-        self.steps.set_rows([_StepRow(s) for s in plan.steps])
+        self.steps.set_rows([_StepRow(s, plan.release) for s in plan.steps])
         if self.narrow:                     # the due date, step and status in view together
             room = (self.steps.viewport().width() - self.steps.columnWidth(0)
                     - self.steps.columnWidth(2))
@@ -88,11 +88,13 @@ class PlanPanel(QWidget):
 
 
 class _StepRow:
-    """A step with its action's id as the row id (double-click opens the action)."""
+    """A step with its action's id as the row id (double-click opens the action) and the
+    plan's release day (to say when a due date was moved off a closed day)."""
 
-    def __init__(self, step):
+    def __init__(self, step, release):
         self._s = step
         self.id = step.action.id
+        self.release = release
 
     def __getattr__(self, name):
         return getattr(self._s, name)
@@ -104,7 +106,7 @@ class PlanDialog(QDialog):
     def __init__(self, ctx: AppContext, episode_id: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Continuity plan")
-        self.resize(940, 520)
+        self.resize(1140, 480)
         col = QVBoxLayout(self)
         self.panel = PlanPanel(ctx, self)
         col.addWidget(self.panel, 1)
