@@ -294,3 +294,41 @@ def test_an_episode_is_recorded_from_the_planner_for_a_person_chosen_there(qtbot
     row = _references(page).index(person.reference)
     assert page.model.index(row, 4).data() == "Remand, no date"
     assert str(demo_app.custody.current(person.id).episode.kind) == "remand"
+
+
+def test_a_release_is_recorded_from_the_persons_custody_card(qtbot, ctx, demo_app):
+    from deterrence_desktop.ui.record_pages import PersonView
+    person = next(p for p in demo_app.people.list() if p.reference == "FD-0033")
+    view = PersonView(ctx)
+    qtbot.addWidget(view)
+    view.resize(1180, 900)
+    view.show()
+    view.show_page(demo_app.people.page(person.id))
+    card = view.custody
+    qtbot.waitUntil(lambda: card.table.model_.rowCount() == 1, timeout=WAIT)
+    assert card.table.model_.index(0, 0).data() == "Sentenced"
+    assert card.table.model_.index(0, 1).data() == "Fri 27 Nov 2026"
+    assert card.table.model_.index(0, 2).data() == "Friday, Long sentence"
+    assert card.learn_btn.isEnabled() and card.release_btn.isEnabled()
+    assert not card.record_btn.isEnabled() and "current episode first" in card.record_btn.toolTip()
+    qtbot.waitUntil(lambda: card.history.isVisible(), timeout=WAIT)
+    assert card.history.text().startswith("Expected release, as learned:")
+    save_screenshot(view, "release", "person-custody-card")
+
+    qtbot.mouseClick(card.release_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _top("Release of FD-0033") is not None, timeout=WAIT)
+    form = _top("Release of FD-0033")
+    status = form.fields["status_after"].widget
+    status.setCurrentIndex(status.findText("Licence"))
+    qtbot.keyClicks(form.fields["status_end"].widget, "2027-11-26")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    # on licence needs their supervising partner, named on the person's own form: said plainly
+    qtbot.waitUntil(lambda: form.general_error.isVisible(), timeout=WAIT)
+    assert "supervising partner" in form.general_error.text()
+    status.setCurrentIndex(status.findText("None"))
+    form.fields["status_end"].widget.clear()
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: card.table.model_.index(0, 7).data() == "26 Nov 2026", timeout=WAIT)
+    assert not card.learn_btn.isEnabled() and card.record_btn.isEnabled()
+    after = demo_app.people.get(person.id)
+    assert (str(after.legal_status), after.custody_release) == ("none", None)

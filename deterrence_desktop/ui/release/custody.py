@@ -93,18 +93,18 @@ class _EpisodeRow:
             return getattr(self.view.episode, name)
 
 
-EPISODE_COLUMNS = [
+EPISODE_COLUMNS = [             # what matters for a release first: when, flags, plan
     enum_column("Custody", "kind"),
-    text_column("Establishment", "establishment"),
-    text_column("Prison no.", "prison_number"),
-    date_column("Started", "started_on"),
     Column("Expected release", lambda e: release_text(e.expected_release)
            if e.actual_release is None else fmt_date(e.expected_release),
            lambda e: e.expected_release or date.max),
-    date_column("Released", "actual_release"),
-    enum_column("Sentence", "sentence_band"),
     Column("Flags", lambda e: str(e.flags) if e.actual_release is None else "", tooltip=FLAG_HELP),
     Column("Plan", lambda e: plan_status_text(e.plan_status), tooltip="Continuity plan"),
+    text_column("Establishment", "establishment"),
+    text_column("Prison no.", "prison_number"),
+    date_column("Started", "started_on"),
+    date_column("Released", "actual_release"),
+    enum_column("Sentence", "sentence_band"),
 ]
 
 
@@ -133,6 +133,8 @@ def record_release(ctx: AppContext, parent: QWidget, episode_id: int, reference:
         record=ReleaseForm(ui_today(ctx)), choices={"status_after": STATUS_AFTER},
         create=lambda s, r: s.custody.record_release(episode_id, r.actual_release,
                                                      r.status_after, r.status_end), update=None,
+        intro="On licence or probation after release needs the person's supervising partner "
+              "(Edit… on their page).",
         on_saved=on_saved, saved_text="Release recorded")
 
 
