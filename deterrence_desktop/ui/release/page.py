@@ -142,7 +142,7 @@ class ReleasePlannerPage(Page):
         outer.addWidget(hint)
 
         self.apply_btn.clicked.connect(lambda: self.apply_plan())
-        self.record_btn.clicked.connect(lambda: record_episode(self.ctx, self, lambda _p: None))
+        self.record_btn.clicked.connect(lambda: self.new_record())
         self.learn_btn.clicked.connect(lambda: self.learn_release_date())
         self.release_btn.clicked.connect(lambda: self.record_release())
         self.closures_btn.clicked.connect(lambda: self.edit_closures())
@@ -168,6 +168,16 @@ class ReleasePlannerPage(Page):
         if isinstance(state, dict):
             self.selected_id = state.get("selected")
             self.weeks.setValue(int(state.get("weeks") or DEFAULT_WEEKS))   # reloads if changed
+
+    def new_record(self) -> None:
+        """Ctrl+N: someone has gone into custody."""
+        if self.record_btn.isVisible():
+            record_episode(self.ctx, self, lambda _p: None)
+
+    def edit_current(self) -> None:
+        """Ctrl+E: a new release date for the selected person."""
+        if self.learn_btn.isVisible() and self.learn_btn.isEnabled():
+            self.learn_release_date()
 
     # -- loading ---------------------------------------------------------------------
     def _listed(self, rows) -> None:
