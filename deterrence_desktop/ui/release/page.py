@@ -2,8 +2,10 @@
 soonest first, flagged plainly, with each person's continuity plan status.
 
 Select rows and press Apply continuity plan… to create a template's actions for those
-releases in one undoable step; the selected release's plan shows on the right.
-Local closures and the continuity templates are edited from here too.
+releases in one undoable step; the selected release's plan shows on the right. Custody
+episodes (entry, a new release date, a release) are recorded from here as from a
+person's page; the bank holidays and local closures, the continuity templates and the
+custody suite contacts are reached from here too.
 """
 from __future__ import annotations
 
