@@ -120,6 +120,11 @@ class CommunicationOutcome(StrEnum):
     ATTENDED = "attended"
     NO_SHOW = "no_show"
     SENT = "sent"
+    # A drug worker's contact in a custody suite (channel custody). The stored column is
+    # 16 characters wide, hence the short values; label() gives the words.
+    REFERRAL_MADE = "referral_made"
+    REFERRAL_ACCEPTED = "ref_accepted"
+    REFERRAL_DECLINED = "ref_declined"
 
 
 class AttendanceStatus(StrEnum):
@@ -154,6 +159,8 @@ _LABEL_OVERRIDES = {
     "no_show": "No-show",
     "in_custody": "In custody",
     "very_high": "Very high",
+    "ref_accepted": "Referral accepted",
+    "ref_declined": "Referral declined",
 }
 
 

@@ -185,7 +185,9 @@ class Person(Record):
     def display_name(self) -> str:
         return display_name(self.given_name, self.preferred_name, self.family_name)
 
-    def validate(self) -> None:
+    def validate(self, release_unknown: bool = False) -> None:
+        """``release_unknown``: the current custody episode says remand with no release
+        date yet (a flag for the release planner, not an error)."""
         r = _Rules()
         r.required("reference", self.reference)
         if self.reference and not REFERENCE_PATTERN.match(self.reference):
@@ -206,7 +208,8 @@ class Person(Record):
             elif self.date_of_birth.year < 1900:
                 r.fail("date_of_birth", "must be after 1900")
         status = self.legal_status
-        if status in (LegalStatus.CUSTODY, LegalStatus.REMAND) and self.custody_release is None:
+        if status in (LegalStatus.CUSTODY, LegalStatus.REMAND) and self.custody_release is None \
+                and not (release_unknown and status == LegalStatus.REMAND):
             r.fail("custody_release", "give the expected release date for custody or remand")
         if status in (LegalStatus.LICENCE, LegalStatus.PROBATION) and self.legal_status_end is None:
             r.fail("legal_status_end", "give the end date of the licence or probation")

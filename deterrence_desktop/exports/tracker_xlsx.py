@@ -92,14 +92,15 @@ COLUMNS: tuple[tuple[str, float, bool], ...] = (
     ("Owning partner", 30, False),
     ("Assignee", 18, False),
     ("Due date", 12, False),
+    ("Release date", 12, False),     # a continuity plan's action: the release it is timed by
     ("Status", 13, False),
     ("Outcome", 36, True),
     ("Notes", 36, True),
     ("Last updated", 17, False),
 )
 HEADERS = tuple(c[0] for c in COLUMNS)
-LAST_COL = "L"
-DUE_COL, STATUS_COL = "H", "I"
+LAST_COL = chr(ord("A") + len(HEADERS) - 1)
+DUE_COL, STATUS_COL = (chr(ord("A") + HEADERS.index(h)) for h in ("Due date", "Status"))
 
 STATUS_LABELS: dict[str, str] = {s.value: label(s) for s in ActionStatus}
 OPEN_LABELS = tuple(STATUS_LABELS[s.value] for s in ActionStatus if s.is_open)
@@ -172,6 +173,7 @@ class TrackerRow:
     notes: str
     updated_at: datetime | None
     version: int
+    release_date: date | None = None      # the expected release a continuity plan's action follows
 
 
 @dataclass(frozen=True)
@@ -540,6 +542,7 @@ def write_tracker_file(tmp: Path | str, rows: Iterable[TrackerRow], meta: Tracke
             # One styled cell per column, refilled for every row (see _direct_rows).
             desc_c, outcome_c, notes_c = (_cell(actions_ws, None, styles.wrap) for _ in range(3))
             due_c = _cell(actions_ws, None, styles.date)
+            release_c = _cell(actions_ws, None, styles.date)
             updated_c = _cell(actions_ws, None, styles.datetime)
             for r in rows:
                 status_label = STATUS_LABELS.get(r.status, r.status)
@@ -553,6 +556,7 @@ def write_tracker_file(tmp: Path | str, rows: Iterable[TrackerRow], meta: Tracke
                     _text_cell(actions_ws, r.partner, styles, False),
                     _text_cell(actions_ws, r.assignee, styles, False),
                     None if r.due_date is None else _set(due_c, r.due_date),
+                    None if r.release_date is None else _set(release_c, r.release_date),
                     status_label,
                     _text_cell(actions_ws, r.outcome, styles, True, outcome_c),
                     _text_cell(actions_ws, r.notes, styles, True, notes_c),

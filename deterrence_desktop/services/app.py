@@ -25,6 +25,8 @@ from .cohorts import CohortService
 from .communications import CommunicationService
 from .contacts import ContactService
 from .group_audit import GroupAuditService
+from .continuity import ContinuityService
+from .custody import CustodyService
 from .groups import GroupService
 from .incidents import IncidentService
 from .links import LinkService
@@ -39,6 +41,7 @@ from .outcomes import OutcomeService
 from .partners import PartnerService
 from .people import PeopleService
 from .reach import ReachService
+from .release_planner import ReleasePlannerService
 from .trackers import TrackerService
 from .users import PartnershipService, UserService
 
@@ -84,6 +87,9 @@ class WorkspaceServices:
         self.network = NetworkService(self)
         self.outcomes = OutcomeService(self)
         self.evaluation = EvaluationService(self)
+        self.custody = CustodyService(self)
+        self.continuity = ContinuityService(self)
+        self.release_planner = ReleasePlannerService(self)
 
     @property
     def clock(self) -> _clock.Clock:

@@ -29,6 +29,7 @@ from ..store.tables import (
 )
 from .app import WorkspaceServices
 from .outcome_demo import add_demo_outcomes
+from .custody_demo import add_custody_demo
 
 DEMO_PASSPHRASE = "demo workspace - fictional people only"
 AREA = "Fictionbury"
@@ -365,6 +366,8 @@ def generate(app: WorkspaceServices, size: DemoSize = DEMO, seed: int = 42,
 
         from . import audit, network_demo
         network_demo.add(s, random.Random(seed + 2), today, app.actor.username)   # issue 14
+        add_custody_demo(s, app.actor, today, now, seed)    # episodes, closures, a continuity plan
+
         audit.append(s, app.actor.username, AuditOperation.COLLECTION, "workspace", "demo",
                      f"fictional demo data: {size.people} people, {size.groups} groups, "
                      f"{size.actions + recorded} actions ({recorded} recording levers and offers), "

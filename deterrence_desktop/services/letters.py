@@ -71,6 +71,7 @@ from ..store.tables import (
 )
 from . import audit
 from .base import Service, UnitOfWork
+from .custody import CustodyAddress, custody_addresses
 from .settings import SettingsService
 
 __all__ = [
@@ -413,8 +414,9 @@ FIXES = {
     "template": "Choose one of the templates in Letters \u2192 Templates (--template NAME)",
     "people": "Choose who the letters are for",
     "cohort": "Choose a cohort (--cohort NAME)",
-    "custody": ("Send it through the prison or the supervising partner instead (leave them out "
-                "here), or update their legal status on their page (People \u2192 {ref} \u2192 Edit)"),
+    "custody": ("Check the establishment (a partner of type prison, its postal address in its "
+                "contact details) and the prison number on {ref}'s page (People \u2192 {ref} "
+                "\u2192 Custody), or leave them out"),
     "letterhead": FIX_LETTERHEAD,
 }
 FIX_PERSON_FIELD = "Fill it in on {ref}'s page (People \u2192 {ref} \u2192 Edit), or leave them out"
@@ -450,6 +452,7 @@ class _Context:
     letterhead: pdf.Letterhead
     images: dict[str, bytes]
     problems: list[Problem] = field(default_factory=list)
+    custody: dict[int, CustodyAddress] = field(default_factory=dict)   # who is in custody
 
 
 def _address_lines(p: PersonRow) -> tuple[str, ...]:
@@ -462,6 +465,15 @@ def _address_lines(p: PersonRow) -> tuple[str, ...]:
 def _postal_address(p: PersonRow) -> tuple[str, ...]:
     """The envelope-window block: the person's name, then the address and postcode."""
     return (f"{p.given_name} {p.family_name}".strip(),) + _address_lines(p)
+
+
+def _envelope(ctx: _Context, p: PersonRow) -> tuple[str, ...]:
+    """The envelope-window block: to the establishment, with the prison number, for someone
+    in custody; else to the person's own address."""
+    held = ctx.custody.get(p.id)
+    if held is not None and not held.blocked:
+        return held.envelope(f"{p.given_name} {p.family_name}".strip())
+    return _postal_address(p)
 
 
 def _lever_text(i: InterventionRow) -> str:
@@ -1000,7 +1012,7 @@ class LetterService(Service):
         images.update(sig_images)
         return _Context(templates, included, excluded, s.scalar(select(PartnershipRow).limit(1)),
                         call_in, levers, offers, all_levers, groups, signatories, letterhead,
-                        images, problems)
+                        images, problems, custody=custody_addresses(s, included))
 
     def _letterhead(self, s: Session) -> tuple[pdf.Letterhead, dict[str, bytes]]:
         partnership = s.scalar(select(PartnershipRow).limit(1))
@@ -1064,7 +1076,7 @@ class LetterService(Service):
             "levers": tuple(_lever_text(i) for i in ctx.levers.get(p.id, ())),
             "all_levers": tuple(_lever_text(i) for i in ctx.all_levers),
             "offers": tuple(_offer_text(i) for i in ctx.offers.get(p.id, ())),
-            "person.address": _address_lines(p),
+            "person.address": _envelope(ctx, p)[1:],
         }
         values["person.address"] = ", ".join(lists["person.address"])
         for name in LIST_FIELDS:
@@ -1104,8 +1116,17 @@ class LetterService(Service):
         per_person = [f for f in used if f != "person.address" and (
             f.startswith(("person.", "group.")) or f in ("levers", "offers"))]
         for p in ctx.people:
-            # Every letter goes in a window envelope: the address is always checked.
-            if not (p.address or "").strip():
+            # Every letter goes in a window envelope: the address is always checked. Someone in
+            # custody is written to at the establishment, with their prison number, or not at all.
+            held = ctx.custody.get(p.id)
+            if held is not None:
+                if held.blocked:
+                    problems.append(Problem(p.id, p.reference, "custody", held.blocked))
+                elif len(_envelope(ctx, p)) > pdf.ADDRESS_MAX_LINES:
+                    problems.append(Problem(p.id, p.reference, "custody", f"the establishment's address "
+                                            f"takes more than {pdf.ADDRESS_MAX_LINES - 2} lines: it "
+                                            "will not fit the envelope window"))
+            elif not (p.address or "").strip():
                 problems.append(Problem(p.id, p.reference, "person.address", EMPTY_MESSAGES["person.address"]))
             elif not (p.postcode or "").strip():
                 problems.append(Problem(p.id, p.reference, "person.address", "no postcode recorded"))
@@ -1127,9 +1148,11 @@ class LetterService(Service):
             warnings.append(Problem(None, "", "letterhead", "the letters give no return address, "
                                     "phone or email for the reader to get in touch", warning=True))
         for p in ctx.people:
-            if p.legal_status in (LegalStatus.CUSTODY.value, LegalStatus.REMAND.value):
-                warnings.append(Problem(p.id, p.reference, "custody", f"in {p.legal_status}: the "
-                                        "letter would go to their home address", warning=True))
+            held = ctx.custody.get(p.id)
+            if held is not None and not held.blocked:
+                warnings.append(Problem(p.id, p.reference, "custody", f"{held.situation}: the letter "
+                                        f"goes to {held.establishment}, with their prison number",
+                                        warning=True))
         return Preflight(tuple((p.id, p.reference) for p in ctx.people),
                          tuple((p.id, p.reference) for p in ctx.excluded),
                          tuple(_fixed(x) for x in problems), request.template,
@@ -1147,7 +1170,7 @@ class LetterService(Service):
             sections.append(pdf.Section(lang, _substitute(row.title, values),
                                         build_blocks(row.body, values, lists)))
         layout = request.layout if len(langs) == 2 else "single"
-        return pdf.Letter(reference, self._date_text(langs), _postal_address(p), tuple(sections),
+        return pdf.Letter(reference, self._date_text(langs), _envelope(ctx, p), tuple(sections),
                           layout, tuple(ctx.signatories))
 
     @staticmethod

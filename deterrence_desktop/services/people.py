@@ -145,11 +145,15 @@ class PeopleService(Service):
 
     def update(self, person: Person) -> Person:
         self.require(Role.COORDINATOR, entity="person", ref=person.reference)
-        person.validate()
         with self.tx() as uow:
             row = uow.get(PersonRow, person.id, "person")
+            person.validate(release_unknown=remand_without_date(uow.session, row.id))
             self._check_unique(uow.session, person)
+            previous_release = row.custody_release
             uow.alter(row, person, "person", row.reference)
+            if row.custody_release != previous_release:     # kept on the custody episode too
+                from .custody import release_edited
+                release_edited(uow, row, self.today(), self.now())
             return to_record(row, Person)
 
     def add_influencer(self, influencer: Influencer) -> Influencer:
@@ -196,6 +200,14 @@ class PeopleService(Service):
         if person.supervising_partner_id is not None and \
                 session.get(PartnerRow, person.supervising_partner_id) is None:
             raise ValidationError("supervising_partner_id", "choose a partner that exists")
+
+
+def remand_without_date(session: Session, person_id: int) -> bool:
+    """Whether the person's current custody episode is remand with no release date yet."""
+    from ..store.tables_custody import CustodyEpisodeRow
+    return session.scalar(select(CustodyEpisodeRow.id).where(
+        CustodyEpisodeRow.person_id == person_id, CustodyEpisodeRow.actual_release.is_(None),
+        CustodyEpisodeRow.kind == "remand", CustodyEpisodeRow.expected_release.is_(None))) is not None
 
 
 def keep_id(session: Session, table: type, record_id: int | None) -> tuple[str, ...]:

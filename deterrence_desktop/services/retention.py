@@ -37,6 +37,7 @@ from ..store.tables import (
 )
 from ..store.tables_network import IncidentPersonRow, PersonLinkRow
 from ..store.tables_outcomes import OutcomeEventRow
+from ..store.tables_custody import CustodyEpisodeRow
 from .actions import OPEN_STATUSES
 from .base import Service
 
@@ -49,6 +50,7 @@ ONLY_ABOUT_THE_PERSON = [
     ("cohort_memberships", CohortMemberRow, CohortMemberRow.person_id),
     ("invitations", InvitationRow, InvitationRow.person_id),
     ("custom_notifications", CustomNotificationRow, CustomNotificationRow.person_id),
+    ("custody_episodes", CustodyEpisodeRow, CustodyEpisodeRow.person_id),   # their dates, plans
     ("actions", ActionRow, ActionRow.person_id),
     ("meeting_items", MeetingItemRow, MeetingItemRow.person_id),
     ("letters", LetterIssueRow, LetterIssueRow.person_id),

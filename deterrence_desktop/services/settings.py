@@ -41,6 +41,8 @@ OPTIONS: dict[str, Option] = {o.key: o for o in [
     Option("letterhead_email", str, "", "Letterhead: email address for people who get a letter"),
     Option("reach_threshold", float, 1 / 3, "A group counts as reached once this share of its "
                                              "current members has had the message"),
+    Option("partnership_nation", str, "england",
+           "The partnership's nation, whose bank holidays releases are planned around"),
 ]}
 
 

@@ -47,6 +47,7 @@ from ..store.mapping import to_record
 from ..store.tables import (
     ActionRow, GroupRow, PartnerRow, PartnershipRow, PersonRow, WorkspaceMeta,
 )
+from ..store.tables_custody import ContinuityPlanRow, CustodyEpisodeRow, PlanActionRow
 from . import audit
 from .base import Service
 
@@ -259,8 +260,8 @@ class TrackerService(Service):
                     tmp, self._tracker_rows(s.execute(q.execution_options(yield_per=2000)), names),
                     meta, report, seal_key=key)
                 fields = ["id", "person_reference", "group_name", "description", "kind",
-                          "partner", "assignee", "due_date", "status", "outcome", "notes",
-                          "updated_at", "version"]
+                          "partner", "assignee", "due_date", "release_date", "status", "outcome",
+                          "notes", "updated_at", "version"]
                 if names:
                     fields.insert(2, "person_name")
                 detail = (f"tracker; export={export_id}; rows={stats.rows}; "
@@ -294,12 +295,17 @@ class TrackerService(Service):
         cols = [ActionRow.id, PersonRow.reference, GroupRow.name, ActionRow.description,
                 ActionRow.kind, PartnerRow.name, ActionRow.assignee, ActionRow.due_date,
                 ActionRow.status, ActionRow.outcome, ActionRow.notes, ActionRow.updated_at,
-                ActionRow.version, ActionRow.person_id]
+                ActionRow.version, ActionRow.person_id,
+                func.coalesce(CustodyEpisodeRow.actual_release, CustodyEpisodeRow.expected_release)]
         if names:       # names are read only when the coordinator chose to send them
             cols += [PersonRow.given_name, PersonRow.preferred_name, PersonRow.family_name]
         q = (select(*cols).join(PartnerRow, PartnerRow.id == ActionRow.partner_id)
              .outerjoin(PersonRow, PersonRow.id == ActionRow.person_id)
-             .outerjoin(GroupRow, GroupRow.id == ActionRow.group_id))
+             .outerjoin(GroupRow, GroupRow.id == ActionRow.group_id)
+             # an action of a continuity plan shows the release date it depends on
+             .outerjoin(PlanActionRow, PlanActionRow.action_id == ActionRow.id)
+             .outerjoin(ContinuityPlanRow, ContinuityPlanRow.id == PlanActionRow.plan_id)
+             .outerjoin(CustodyEpisodeRow, CustodyEpisodeRow.id == ContinuityPlanRow.episode_id))
         if partner_id is not None:
             q = q.where(ActionRow.partner_id == partner_id)
         return q.order_by(PartnerRow.name, ActionRow.due_date.is_(None), ActionRow.due_date,
@@ -310,7 +316,7 @@ class TrackerService(Service):
         for r in result:
             if r[13] is not None:        # about a person
                 if names:
-                    subject = f"{r[15] or r[14]} {r[16]}".strip()
+                    subject = f"{r[16] or r[15]} {r[17]}".strip()
                 else:
                     subject = "Person"
                 reference = r[1] or ""
@@ -319,7 +325,8 @@ class TrackerService(Service):
             yield TrackerRow(
                 action_id=r[0], reference=reference, subject=subject, description=r[3],
                 kind=r[4], partner=r[5], assignee=r[6] or "", due_date=r[7], status=r[8],
-                outcome=r[9] or "", notes=r[10] or "", updated_at=r[11], version=r[12])
+                outcome=r[9] or "", notes=r[10] or "", updated_at=r[11], version=r[12],
+                release_date=r[14])
 
     # -- import: dry run ------------------------------------------------------------
     def check_return(self, path: Path | str, progress: Progress | None = None,

@@ -394,6 +394,8 @@ COUNTED_TABLES = [
     LetterBatchRow, LetterIssueRow, SignatoryRow, AssetRow, RetentionReviewRow, SettingRow, AuditEntryRow,
 ]
 
-from . import tables_network  # noqa: E402,F401  (issue 14: incidents, links, group audits)
-from .tables_outcomes import OutcomeEventRow  # noqa: E402  (issue 15: outcome events)
+# Tables of the features that keep their own module (they register on Base.metadata).
+from . import tables_network  # noqa: E402,F401  incidents, links, group audits
+from .tables_outcomes import OutcomeEventRow  # noqa: E402  outcome events
+from . import tables_custody  # noqa: E402,F401  custody episodes and continuity plans
 COUNTED_TABLES.insert(COUNTED_TABLES.index(RetentionReviewRow), OutcomeEventRow)

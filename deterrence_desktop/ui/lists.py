@@ -350,7 +350,7 @@ class ListPage(Page):
 class PeoplePage(ListPage):
     title = "People"
     kind = "person"
-    data_kinds = ("person", "action", "group", "communication")
+    data_kinds = ("person", "action", "group", "communication", "custody")
     fit_columns = False
     search_hint = "Search by reference, name or alias"
     new_text = "&New person…"

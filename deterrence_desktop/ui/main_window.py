@@ -82,6 +82,7 @@ PAGES: list[tuple[str, type[Page] | Deferred]] = [
     ("incidents", Deferred("Incidents", "incidents.page", "IncidentsPage")),
     ("group_audit", Deferred("Group audit", "group_audit.page", "GroupAuditPage")),
     ("network", Deferred("Network", "network.page", "NetworkPage")),
+    ("release", Deferred("Release planner", "release.page", "ReleasePlannerPage")),
 ]
 # Modules of features that add menus rather than pages; imported with the deferred pages.
 FEATURE_MODULES = ("security.install", "trackers.menu", "trackers.dialogs",

@@ -365,21 +365,25 @@ class PersonView(RecordView):
         from .incidents.links_card import PersonLinksCard
         self.links = PersonLinksCard(self)
 
+        from .release.custody import CustodyCard        # issue 16 (imports record_pages)
+        self.custody = CustodyCard(ctx)
+
         g = self.grid
         g.addWidget(details, 0, 0, 2, 1)
         g.addWidget(legal, 0, 1)
         g.addWidget(needs, 1, 1)
-        g.addWidget(group_card, 2, 0)
-        g.addWidget(infl_card, 2, 1)
-        g.addWidget(cohort_card, 3, 0, 1, 2)
-        g.addWidget(self.links.card, 4, 0, 1, 2)
-        g.addWidget(act_card, 5, 0, 1, 2)
-        g.addWidget(self.outcomes.card, 6, 0, 1, 2)
-        g.addWidget(comm_card, 7, 0, 1, 2)
-        g.addWidget(notes, 8, 0, 1, 2)
+        g.addWidget(self.custody, 2, 0, 1, 2)
+        g.addWidget(group_card, 3, 0)
+        g.addWidget(infl_card, 3, 1)
+        g.addWidget(cohort_card, 4, 0, 1, 2)
+        g.addWidget(self.links.card, 5, 0, 1, 2)
+        g.addWidget(act_card, 6, 0, 1, 2)
+        g.addWidget(self.outcomes.card, 7, 0, 1, 2)
+        g.addWidget(comm_card, 8, 0, 1, 2)
+        g.addWidget(notes, 9, 0, 1, 2)
         g.setColumnStretch(0, 1)
         g.setColumnStretch(1, 1)
-        g.setRowStretch(9, 1)
+        g.setRowStretch(10, 1)
 
     def _emit(self, signal) -> None:
         if self.record_id is not None:
@@ -467,6 +471,7 @@ class PersonView(RecordView):
         self.groups.set_rows([_Subject(m, "group_id") for m in page.memberships])
         self.cohorts.set_rows(page.cohort_memberships)
         self.actions.set_rows(page.actions)
+        self.custody.show_person(p.id, p.reference)
         self.timeline.set_rows(page.communications)
         self.links.load(p.id)
         self.outcomes.show(p.id, p.reference)
@@ -480,6 +485,7 @@ class PersonView(RecordView):
 
     def clear(self) -> None:
         super().clear()
+        self.custody.clear()
         self.reference = ""
         self.needs.setText("")
         self.notes.setText("")

@@ -106,8 +106,9 @@ def test_demo_file_reads_with_nothing_but_the_key(cli_demo):
         conn.execute(f'SELECT * FROM "{t}"').fetchall()
     levers = conn.execute("SELECT count(*) FROM action WHERE intervention_id IS NOT NULL").fetchone()[0]
     conn.close()
-    # 150 actions, plus the levers and offers the demo records for its letters
-    assert counts["person"] == 40 and counts["action"] == 150 + levers and counts["communication"] == 200
+    # 150 actions, plus the levers and offers the demo records for its letters and its continuity plan
+    assert counts["person"] == 40 and counts["communication"] == 200
+    assert counts["action"] == 150 + levers + counts["plan_action"]
     assert counts["signatory"] == 2
 
 

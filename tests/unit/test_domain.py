@@ -100,6 +100,7 @@ def test_dates_in_range():
 def test_legal_status_needs_its_dates():
     assert set(errors_of(person(legal_status=LegalStatus.CUSTODY))) == {"custody_release"}
     assert set(errors_of(person(legal_status=LegalStatus.REMAND))) == {"custody_release"}
+    person(legal_status=LegalStatus.REMAND).validate(release_unknown=True)     # remand, no date: a flag
     assert set(errors_of(person(legal_status=LegalStatus.LICENCE))) == {
         "legal_status_end", "supervising_partner_id"}
     person(legal_status=LegalStatus.BAIL).validate()

@@ -226,7 +226,9 @@ def test_call_in_invitations_read_back_page_by_page(app, tmp_path):
         first = letters[ref][0]
         person = people[person_ref]
         assert f"Dear {person.preferred_name or person.given_name}," in first
-        assert person.family_name in first and person.postcode in first
+        held = app.custody.current(person.id)     # in custody: to the establishment, prison number
+        envelope = (held.episode.prison_number, "ZZ99 9ZZ") if held else (person.postcode,)
+        assert person.family_name in first and all(line in first for line in envelope)
         assert "Thursday 10 December 2026" in first and "6:30pm" in first
         assert "Fictionbury Magistrates' Court" in first
         assert "Insp. Avery Demo" in " ".join(letters[ref]) and "Sam Sampleton" in " ".join(letters[ref])

@@ -188,7 +188,7 @@ def test_preflight_says_where_to_fix_and_warns_about_custody(demo_app):
     (sig,) = [p for p in check.problems if p.field == "signatories"]
     assert "Letters → Signatories" in sig.fix and "letters signatory add" in sig.fix
     assert all(p.fix for p in check.problems)
-    # A letter to someone in custody is printed, with a warning that says what to do.
+    # A letter to someone in custody goes to the establishment, with a warning that says so.
     with demo_app.workspace.session() as s:
         invited = set(s.scalars(select(InvitationRow.person_id).where(InvitationRow.call_in_id == 2)))
     held = [p for p in demo_app.people.list() if p.id in invited and p.legal_status in ("custody", "remand")]
@@ -197,7 +197,8 @@ def test_preflight_says_where_to_fix_and_warns_about_custody(demo_app):
     assert check.ok
     warned = {w.reference for w in check.warnings if w.field == "custody"}
     assert warned == {p.reference for p in held}
-    assert all("home address" in w.message and "prison" in w.fix for w in check.warnings)
+    assert all("goes to HMP Fictionbury, with their prison number" in w.message
+               and "prison" in w.fix for w in check.warnings)
     # No contact details on the letterhead: a warning, with where to add them.
     L.set_letterhead("", "", "")
     check = L.preflight(invitations())

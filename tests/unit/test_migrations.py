@@ -59,7 +59,7 @@ def tables_of(path: Path) -> set[str]:
         conn.close()
 
 
-SHIPPED_HEAD = "0004"        # the newest revision in store/migrations/versions
+SHIPPED_HEAD = "0005"        # the newest revision in store/migrations/versions
 TEST_REV = "9001"            # a revision only these tests add
 
 
@@ -148,21 +148,34 @@ def test_read_only_open_of_an_older_workspace_is_refused(demo_path, newer_migrat
     assert not list(demo_path.parent.glob("*.bak"))
 
 
+def undo_0004(conn) -> None:
+    """Take out what migration 0004 adds (outcome events, the day a person left a cohort)."""
+    conn.execute("DROP TABLE outcome_event")
+    conn.execute("ALTER TABLE cohort_member DROP COLUMN left_on")
+    conn.execute("DROP INDEX ix_action_evaluation")
+    conn.execute("DROP INDEX ix_communication_evaluation")
+
+
+def undo_0005(conn) -> None:
+    """Take out what migration 0005 adds (custody episodes and continuity plans)."""
+    for table in ("plan_action", "continuity_plan", "template_step", "continuity_template",
+                  "local_closure", "release_date_change", "custody_episode"):
+        conn.execute(f"DROP TABLE {table}")
+
+
 def test_a_0001_workspace_is_upgraded_to_keep_issued_letters_apart(demo_path):
     """The real 0001 -> 0002 step: a file made before letter issues had their own
     tables gets them, after an encrypted backup, with its records intact."""
     conn = cipher.connect(demo_path, PASSPHRASE)
     conn.execute("BEGIN")
+    undo_0005(conn)                                # what later steps add, made again on the way up
+    undo_0004(conn)
     for table in ("incident_person", "incident_group", "incident", "person_link",
-                  "group_audit"):                  # 0003's tables, made again on the way up
+                  "group_audit"):                  # 0003's tables
         conn.execute(f"DROP TABLE {table}")
     conn.execute("DROP TABLE letter_issue")
     conn.execute("DROP TABLE letter_batch")
     conn.execute("DROP INDEX ix_action_person_status")
-    conn.execute("DROP TABLE outcome_event")                  # and what 0004 adds
-    conn.execute("ALTER TABLE cohort_member DROP COLUMN left_on")
-    conn.execute("DROP INDEX ix_action_evaluation")
-    conn.execute("DROP INDEX ix_communication_evaluation")
     conn.execute("UPDATE alembic_version SET version_num = '0001'")
     conn.execute("COMMIT")
     conn.close()
@@ -182,10 +195,8 @@ def test_a_0003_workspace_gains_outcome_events(demo_path):
     they left, after an encrypted backup, with the records intact."""
     conn = cipher.connect(demo_path, PASSPHRASE)
     conn.execute("BEGIN")
-    conn.execute("DROP TABLE outcome_event")
-    conn.execute("ALTER TABLE cohort_member DROP COLUMN left_on")
-    conn.execute("DROP INDEX ix_action_evaluation")
-    conn.execute("DROP INDEX ix_communication_evaluation")
+    undo_0005(conn)
+    undo_0004(conn)
     conn.execute("UPDATE alembic_version SET version_num = '0003'")
     conn.execute("COMMIT")
     conn.close()

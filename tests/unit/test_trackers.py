@@ -78,10 +78,10 @@ def test_workbook_layout_dates_validation_formatting_print(police_export):
     wb = openpyxl.load_workbook(out)
     ws = wb[ACTIONS_SHEET]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:L{result.rows + 1}"
+    assert ws.auto_filter.ref == f"A1:M{result.rows + 1}"
     dv = ws.data_validations.dataValidation
     assert len(dv) == 1 and dv[0].type == "list" and "In progress" in dv[0].formula1
-    assert str(dv[0].sqref) == f"I2:I{result.rows + 1}"
+    assert str(dv[0].sqref) == f"J2:J{result.rows + 1}"
     rules = [r for cf in ws.conditional_formatting for r in cf.rules]
     assert rules and "TODAY()" in rules[0].formula[0]
     due = [ws.cell(r, col("Due date")) for r in range(2, ws.max_row + 1)]

@@ -155,6 +155,9 @@ class BoardPage(Page):
         self.summary.setStyleSheet("QLabel#summaryStrip { background: #e3f0f0; border-radius: 6px;"
                                    " padding: 6px 10px; font-size: 10pt; }")
         lay.addWidget(self.summary)
+        from ..release.strip import IncompletePlansStrip
+        self.incomplete_plans = IncompletePlansStrip(self.ctx, self)     # issue 16
+        lay.addWidget(self.incomplete_plans)
         self.columns = BoardColumns(self, editable=True, show_names=True)
         lay.addWidget(self.columns, 1)
         self.hint = QLabel("Drag a card to another column, or select it and press Ctrl+Left / "
@@ -184,6 +187,7 @@ class BoardPage(Page):
     def reload(self) -> None:
         self._call(lambda s: (s.board.load(), s.board.saved_filter()), self._loaded,
                       self._failed, label="load the action board")
+        self.incomplete_plans.reload()
 
     def clear(self) -> None:
         self._data = None
@@ -194,6 +198,7 @@ class BoardPage(Page):
         self._filter_restored = False
         self.columns.set_cards([])
         self.summary.show_summary(None)
+        self.incomplete_plans.show_plans([])
         self.count_label.setText("")
         if self.projection is not None:
             self.projection.close()

@@ -111,6 +111,12 @@ class MeetingModeWidget(QWidget):
         self.since.setProperty("role", "muted")
         self.since.setWordWrap(True)
         rl.addWidget(self.since)
+        self.release_note = QLabel()             # issue 16: an incomplete continuity plan
+        self.release_note.setObjectName("agendaReleaseNote")
+        self.release_note.setProperty("role", "warning")
+        self.release_note.setWordWrap(True)
+        self.release_note.hide()
+        rl.addWidget(self.release_note)
         # The item's four tables scroll together when the screen is short (a laptop), so that
         # the decision and its buttons always stay in view below them.
         sections = QWidget()
@@ -207,6 +213,22 @@ class MeetingModeWidget(QWidget):
         mid = self.detail.meeting.id
         self._call(lambda s: s.meetings.item_brief(mid, item.id), self._brief_loaded,
                       self.page.show_error, label="meeting item")
+        self._show_release_note(item.person_id)
+
+    def _show_release_note(self, person_id) -> None:
+        from ..release.strip import WITHIN_DAYS, agenda_note
+        self.release_note.hide()
+        if person_id is None:
+            return
+
+        def shown(plans):
+            current = self.current_item
+            note = agenda_note(plans, person_id) if current is not None and \
+                current.person_id == person_id else ""
+            self.release_note.setText(note)
+            self.release_note.setVisible(bool(note))
+        self._call(lambda s: s.continuity.incomplete_plans(WITHIN_DAYS, person_id), shown,
+                   lambda _e: None, label="continuity plan")
 
     def _brief_loaded(self, brief) -> None:
         if self.current_item is None or brief.item.id != self.current_item.id:
