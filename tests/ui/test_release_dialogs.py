@@ -332,3 +332,41 @@ def test_a_release_is_recorded_from_the_persons_custody_card(qtbot, ctx, demo_ap
     assert not card.learn_btn.isEnabled() and card.record_btn.isEnabled()
     after = demo_app.people.get(person.id)
     assert (str(after.legal_status), after.custody_release) == ("none", None)
+
+
+def test_the_planner_shows_charging_timeliness_month_by_month(qtbot, ctx, demo_app):
+    """Item 6 of the custody issue: the median and the slowest days from arrest to the
+    charging decision per month, from the demo's arrest and charge outcomes."""
+    from PySide6.QtWidgets import QPushButton
+
+    from deterrence_desktop.domain.dates import add_months
+    from deterrence_desktop.ui.release.charging import ChargingDialog
+
+    page = ReleasePlannerPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    qtbot.waitUntil(lambda: page.charging_rows is not None, timeout=WAIT)
+    today = date(2026, 11, 26)
+    months = demo_app.outcomes.charging_timeliness(add_months(today.replace(day=1), -11), today)
+    decided = [m for m in months if m.count]
+    assert decided, "the demo records charges with their arrests"
+    last = max(decided, key=lambda m: m.month)
+    assert page.charging.text().startswith(
+        f"Arrest to charging decision: {last.month:%b %Y} median {last.median_days:g} days, "
+        f"slowest {last.slowest_days} ")
+    assert f"slowest in 12 months: {max(m.slowest_days for m in decided)} days" in page.charging.text()
+
+    button = next(b for b in page.findChildren(QPushButton)
+                  if b.text().replace("&", "") == "Charging timeliness…")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    dialog = next(w for w in QApplication.topLevelWidgets()
+                  if isinstance(w, ChargingDialog) and w.isVisible())
+    shown = {dialog.model.index(r, 0).data(): (dialog.model.index(r, 1).data(),
+                                               dialog.model.index(r, 2).data(),
+                                               dialog.model.index(r, 3).data())
+             for r in range(dialog.model.rowCount())}
+    assert shown[f"{last.month:%b %Y}"] == (str(last.count), f"{last.median_days:g}",
+                                            str(last.slowest_days))
+    save_screenshot(dialog, "release", "charging-timeliness")
+    dialog.reject()

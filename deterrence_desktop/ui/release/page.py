@@ -22,6 +22,7 @@ from ..errors import show_failure
 from ..models import RowsModel
 from ..page import Page
 from ..style import set_role
+from . import charging
 from .models import PLANNER_COLUMNS, flag_names
 from .custody import learn_release_date, record_episode, record_release
 from .plan import PlanPanel
@@ -142,6 +143,16 @@ class ReleasePlannerPage(Page):
         set_role(hint, "muted")
         hint.setWordWrap(True)
         outer.addWidget(hint)
+        charging_row = QHBoxLayout()
+        self.charging = QLabel()
+        self.charging.setObjectName("chargingSummary")
+        self.charging.setWordWrap(True)
+        charging_row.addWidget(self.charging, 1)
+        self.charging_btn = QPushButton("Charging timeli&ness…")
+        self.charging_btn.setToolTip("Days from arrest to the charging decision, month by month")
+        charging_row.addWidget(self.charging_btn)
+        outer.addLayout(charging_row)
+        self.charging_rows: list | None = None
 
         self.apply_btn.clicked.connect(lambda: self.apply_plan())
         self.record_btn.clicked.connect(lambda: self.new_record())
@@ -150,6 +161,7 @@ class ReleasePlannerPage(Page):
         self.closures_btn.clicked.connect(lambda: self.edit_closures())
         self.templates_btn.clicked.connect(lambda: self.edit_templates())
         self.suite_btn.clicked.connect(lambda: self.show_suite_counts())
+        self.charging_btn.clicked.connect(lambda: self.show_charging())
         self._selection_changed()
 
     # -- Page contract ---------------------------------------------------------------
@@ -157,10 +169,19 @@ class ReleasePlannerPage(Page):
         weeks = self.weeks.value()
         call_while_alive(self.ctx, self, lambda s: s.release_planner.rows(weeks=weeks),
                          self._listed, lambda e: show_failure(self, e), label="release planner")
+        charging.load(self.ctx, self, self._charging_loaded)
+
+    def _charging_loaded(self, rows) -> None:
+        self.charging_rows = rows
+        self.charging.setText(charging.summary(rows) if rows is not None else "")
+        self.charging.setVisible(rows is not None)
+        self.charging_btn.setVisible(rows is not None)
 
     def clear(self) -> None:
         self.model.clear()
         self.counts.setText("")
+        self.charging.setText("")
+        self.charging_rows = None
         self.plan.clear()
 
     def view_state(self) -> object:
@@ -262,6 +283,12 @@ class ReleasePlannerPage(Page):
     def show_suite_counts(self):
         from .suite import SuiteCountsDialog
         dialog = SuiteCountsDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def show_charging(self):
+        dialog = charging.ChargingDialog(self.ctx, self.charging_rows or [], self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
