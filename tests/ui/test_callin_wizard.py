@@ -217,7 +217,10 @@ def test_invite_all_leaves_out_people_in_custody_and_the_box_chooses_required(qt
     all_btn = next(b for b in page.findChildren(QPushButton) if b.text() == "Invite &all")
     qtbot.mouseClick(all_btn, Qt.MouseButton.LeftButton)
     model = page.model
-    custody = {c.person_id for c in model.rows if c.legal_status == "custody"}
+    from deterrence_desktop.services.callin_warnings import in_custody_on
+    day = page.data.facts.starts_on            # in custody or on remand on the day of the call-in
+    custody = {c.person_id for c in model.rows if in_custody_on(c, day)}
+    assert {c.legal_status for c in model.rows if c.person_id in custody} == {"custody", "remand"}
     assert custody and not custody & set(model.invited)
     assert len(model.invited) == len(model.rows) - len(custody)
     assert page.notice.isVisible() and "in custody on the date" in page.notice.text()
