@@ -10,7 +10,7 @@ of its members has been reached is flagged.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 from datetime import date, datetime
 
@@ -169,7 +169,14 @@ class ReachService(Service):
     def groups(self) -> list[GroupReach]:
         return sorted(self._reach(None).values(), key=lambda r: r.name)
 
-    def _reach(self, group_ids) -> dict[int, GroupReach]:
+    def summary(self) -> list[GroupReach]:
+        """Every group's reach as figures only, with no one named in it: what the board's
+        summary strip shows on every refresh. Counts about groups consult no one's record,
+        so this is not logged as a consultation (``groups()``, which lists the people, is)."""
+        return sorted((replace(r, people=()) for r in self._reach(None, audit=False).values()),
+                      key=lambda r: r.name)
+
+    def _reach(self, group_ids, audit: bool = True) -> dict[int, GroupReach]:
         refuse_partner_officer(self, "reach")
         with self.tx() as uow:
             s = uow.session
@@ -182,9 +189,10 @@ class ReachService(Service):
             threshold = float(SettingsService.read(s, THRESHOLD_KEY))
             out = compute(data, messages(s, set(data.people) if scope is not None else None),
                           threshold, group_ids)
-            uow.audit(AuditOperation.CONSULTATION, "reach",
-                      group_ids[0] if group_ids and len(group_ids) == 1 else "",
-                      f"message reach of {len(out)} groups")
+            if audit:
+                uow.audit(AuditOperation.CONSULTATION, "reach",
+                          group_ids[0] if group_ids and len(group_ids) == 1 else "",
+                          f"message reach of {len(out)} groups")
             return out
 
 

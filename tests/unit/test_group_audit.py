@@ -335,3 +335,18 @@ def test_one_groups_reach_reads_the_same_as_every_groups(demo_app):
     for gid, reach in every.items():
         assert demo_app.reach.group(gid) == reach
     assert entries(demo_app, "reach")[-1].operation == "consultation"
+
+
+def test_the_board_strips_figures_name_no_one_and_consult_no_record(demo_app):
+    """The board refreshes its summary strip often; reach as figures (``summary``) carries
+    no people and leaves no consultation entry, while the people behind it (``groups``) do."""
+    before = len(entries(demo_app, "reach"))
+    figures = demo_app.reach.summary()
+    assert figures and all(r.people == () for r in figures)
+    assert len(entries(demo_app, "reach")) == before
+    full = demo_app.reach.groups()
+    assert [(r.name, r.reached, r.share, r.reached_flag, r.unreached_since_incident)
+            for r in full] == [(r.name, r.reached, r.share, r.reached_flag,
+                                r.unreached_since_incident) for r in figures]
+    assert any(r.people for r in full)
+    assert len(entries(demo_app, "reach")) == before + 1

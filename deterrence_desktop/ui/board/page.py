@@ -228,7 +228,7 @@ class BoardPage(Page):
     def _loaded(self, result) -> None:
         data, saved = result
         self._data = data
-        self._call(lambda s: s.reach.groups(), self.summary.show_reach, lambda e: None,
+        self._call(lambda s: s.reach.summary(), self.summary.show_reach, lambda e: None,
                    label="reach of the groups")
         self._cards = {c.id: c for c in data.cards}
         # Ids by owning partner and by person, in board order: a partner or person filter
