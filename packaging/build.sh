@@ -53,6 +53,10 @@ abs_exe=$(cd "$(dirname "$EXE")" && pwd)/$(basename "$EXE")
     "$abs_exe" network demo.ddw --out network.graphml --references
     [ -s network.png ] && [ -s network.graphml ] \
         || { echo "build: the bundled network export wrote nothing" >&2; exit 1; }
+    # matplotlib's PDF and SVG backends and reportlab together: the board report and its table.
+    "$abs_exe" report demo.ddw --out report.pdf --table table.xlsx
+    [ -s report.pdf ] && [ -s table.xlsx ] \
+        || { echo "build: the bundled board report wrote nothing" >&2; exit 1; }
 
     # The app itself starts (offscreen) on its demo workspace and keeps running.
     "$abs_exe" --demo --data-dir "$tmp/data" >gui.log 2>&1 &
