@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoCommand
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGridLayout, QLabel,
-    QLineEdit, QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget,
+    QLineEdit, QMessageBox, QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from ..domain.enums import label
@@ -155,7 +155,38 @@ class FieldWidget:
         target.style().polish(target)
 
 
-class RecordDialog(QDialog):
+class GuardedDialog(QDialog):
+    """A dialog whose typed input is not thrown away unasked: Cancel (Esc) asks while
+    ``is_dirty()`` and nothing is saving; ``close_quietly()`` closes without asking (the
+    workspace is locking and has already asked)."""
+
+    DISCARD_TITLE = "Discard your edits?"
+    DISCARD_TEXT = "The edits in this form are not saved. Discard them?"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._saving = False
+        self._quiet = False
+
+    def is_dirty(self) -> bool:
+        return False
+
+    def reject(self) -> None:
+        if not self._quiet and not self._saving and self.is_dirty():
+            answer = QMessageBox.question(
+                self, self.DISCARD_TITLE, self.DISCARD_TEXT,
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        super().reject()
+
+    def close_quietly(self) -> None:
+        self._quiet = True
+        super().reject()
+
+
+class RecordDialog(GuardedDialog):
     """Edit one domain record; ``saved(record)`` is emitted with what the service returned."""
 
     saved = Signal(object)
@@ -169,8 +200,6 @@ class RecordDialog(QDialog):
         self.setWindowTitle(title)
         self.original = record
         self._save = save
-        self._saving = False
-        self._quiet = False
         self.result_record = None
         choices = choices or {}
         outer = QVBoxLayout(self)
@@ -306,23 +335,6 @@ class RecordDialog(QDialog):
         ctx.call(lambda s: save(s, record), lambda r: ctx.data_changed.emit(kind) if kind else None,
                  failed, label="save before lock")
         return True
-
-    def reject(self) -> None:
-        """Cancel (Esc): ask before throwing away edits."""
-        if not self._quiet and not self._saving and self.is_dirty():
-            from PySide6.QtWidgets import QMessageBox
-            answer = QMessageBox.question(
-                self, "Discard your edits?", "The edits in this form are not saved. Discard them?",
-                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Discard:
-                return
-        super().reject()
-
-    def close_quietly(self) -> None:
-        """Close without asking (the workspace is locking and has already asked)."""
-        self._quiet = True
-        super().reject()
 
 
 def sentence_case(text: str) -> str:

@@ -294,9 +294,6 @@ class IncidentDialog(QDialog):
         self.message.setText("")
         self.kind.setFocus()
 
-    def close_quietly(self) -> None:
-        self.reject()
-
 
 def open_incident_dialog(ctx, parent: QWidget, incident_id: int | None = None) -> None:
     """Fetch the groups (and the incident, when editing) on the worker, then open the dialog."""

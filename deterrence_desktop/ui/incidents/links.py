@@ -136,9 +136,6 @@ class LinkDialog(QDialog):
                 show_failure(self, exc, "Could not save the link")
         call_while_alive(self.ctx, self, work, done, failed, label="save link")
 
-    def close_quietly(self) -> None:
-        self.reject()
-
 
 def _re_add(services, link: PersonLink) -> None:
     link.id = services.links.add(replace(link, id=None))

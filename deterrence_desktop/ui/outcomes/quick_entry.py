@@ -12,14 +12,14 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QComboBox, QDialog, QDialogButtonBox, QHeaderView, QLabel,
+    QAbstractItemView, QApplication, QComboBox, QDialogButtonBox, QHeaderView, QLabel,
     QLineEdit, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget,
 )
 
 from ...domain.errors import DeterrenceError, readable
 from ..context import AppContext
 from ..errors import show_failure
-from ..forms import ServiceCommand
+from ..forms import GuardedDialog, ServiceCommand
 from ..style import set_role
 from .editors import OUTCOME_KINDS
 from .quick_model import DATE, KIND, PARTNER, PERSON, REFERENCE, QuickEntryModel
@@ -147,8 +147,11 @@ class RecordBatchCommand(ServiceCommand):
             services.outcomes.remove(outcome_id)
 
 
-class QuickEntryDialog(QDialog):
+class QuickEntryDialog(GuardedDialog):
     """``open_quick_entry`` loads the people and partners, then opens this."""
+
+    DISCARD_TITLE = "Discard these rows?"
+    DISCARD_TEXT = "The rows typed here are not recorded. Discard them?"
 
     def __init__(self, ctx: AppContext, model: QuickEntryModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -156,8 +159,6 @@ class QuickEntryDialog(QDialog):
         self.setObjectName("quickEntryDialog")
         self.setWindowTitle(TITLE)
         self.model = model
-        self._saving = False
-        self._quiet = False
         col = QVBoxLayout(self)
         intro = QLabel("One row per outcome. Type a reference or part of a name, an outcome "
                        "(“arr” for Arrest), a date; Tab moves on, Enter starts the next row, "
@@ -237,21 +238,6 @@ class QuickEntryDialog(QDialog):
             self._say(f"Nothing was recorded: {readable(exc)}")
         else:
             self.ctx.runner.unhandled_error.emit(exc)
-
-    def reject(self) -> None:
-        if not self._quiet and not self._saving and self.is_dirty():
-            from PySide6.QtWidgets import QMessageBox
-            answer = QMessageBox.question(
-                self, "Discard these rows?", "The rows typed here are not recorded. Discard them?",
-                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Discard:
-                return
-        super().reject()
-
-    def close_quietly(self) -> None:
-        self._quiet = True
-        super().reject()
 
 
 def open_quick_entry(ctx: AppContext, parent: QWidget) -> None:

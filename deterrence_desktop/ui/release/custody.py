@@ -388,6 +388,3 @@ class EntryProposalsDialog(QDialog):
             show_failure(self, exc)
         call_while_alive(self.ctx, self, lambda s: s.custody.accept_proposals(episode_id, chosen),
                          done, failed, label="accept entry proposals")
-
-    def close_quietly(self) -> None:
-        self.reject()
