@@ -87,9 +87,6 @@ class NetworkPicture:
     groups: dict[int, str] = field(default_factory=dict)     # the groups shown, for a legend
     references_only: bool = False
 
-    def node(self, key: str) -> NodeView:
-        return next(n for n in self.nodes if n.key == key)
-
 
 class Bridge(NamedTuple):
     person_id: int
@@ -152,6 +149,13 @@ class NetworkService(Service):
         flt = flt or NetworkFilter()
         built = self._build(flt, "network analysis")
         return analyse(built, flt.references_only)
+
+    def picture_and_analysis(self, flt: NetworkFilter | None = None
+                             ) -> tuple[NetworkPicture, NetworkAnalysis]:
+        """Both from one build of the network (the page shows them side by side)."""
+        flt = flt or NetworkFilter()
+        built = self._build(flt, "network picture and analysis")
+        return picture_of(built, flt.references_only), analyse(built, flt.references_only)
 
     def graph(self, flt: NetworkFilter | None = None) -> nx.Graph:
         """The picture graph, with plain attributes (for GraphML, Gephi, yEd and tests)."""

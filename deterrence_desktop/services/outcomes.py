@@ -15,6 +15,7 @@ from ..store.mapping import to_record
 from ..store.tables import PartnerRow, PersonRow
 from ..store.tables_outcomes import OutcomeEventRow
 from .base import Service, UnitOfWork
+from .people import keep_id
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,8 @@ class OutcomeService(Service):
         event.validate(self.today())
         with self.tx() as uow:
             references = self._check(uow, [event])
-            exclude = () if event.id is not None and \
-                uow.session.get(OutcomeEventRow, event.id) is None else ("id",)
-            row = uow.add(OutcomeEventRow, event, exclude=exclude)
+            row = uow.add(OutcomeEventRow, event,
+                          exclude=keep_id(uow.session, OutcomeEventRow, event.id))
             uow.audit(AuditOperation.COLLECTION, "outcome", row.id,
                       f"{row.kind} for person {references[event.person_id]} (undo)")
             return row.id

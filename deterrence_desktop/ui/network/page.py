@@ -266,7 +266,7 @@ class NetworkPage(Page):
         asked = self._asked
         f = self.current_filter()
         self.count_label.setText("Drawing…")
-        call_while_alive(self.ctx, self, lambda s: (s.network.picture(f), s.network.analysis(f)),
+        call_while_alive(self.ctx, self, lambda s: s.network.picture_and_analysis(f),
                          lambda result: self._loaded(asked, result), self._failed,
                          label="network picture")
 
@@ -305,7 +305,7 @@ class NetworkPage(Page):
         if a is None:
             self.summary.setText("")
             return
-        comps = a.components if isinstance(a.components, int) else len(a.components)
+        comps = len(a.components)
         bridges = len(a.bridges)
         self.summary.setText(f"{comps} connected part{'s' if comps != 1 else ''}; "
                              f"{bridges} bridge{'s' if bridges != 1 else ''} between groups; "

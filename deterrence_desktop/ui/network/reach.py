@@ -104,8 +104,8 @@ class GroupReachCard:
         self.table.activated_id.connect(lambda pid: view.ctx.open_requested.emit("person", pid))
 
     def load(self, group_id: int) -> None:
-        self.view.ctx.call(lambda s: (s.reach.group(group_id), s.reach.threshold()),
-                           lambda result: self._shown((group_id, *result)),
+        self.view.ctx.call(lambda s: s.reach.group(group_id),         # it carries the threshold
+                           lambda r: self._shown((group_id, r, r.threshold)),
                            lambda exc: self.summary.show_reach(None), label="group reach")
 
     def _shown(self, result) -> None:
