@@ -102,8 +102,7 @@ class OutcomeService(Service):
         event.validate(self.today())
         with self.tx() as uow:
             row = uow.get(OutcomeEventRow, outcome_id, "outcome")
-            self._check(uow, [to_record(row, OutcomeEvent)])      # may they touch the old one
-            self._check(uow, [event])
+            self._check(uow, [to_record(row, OutcomeEvent), event])   # the old one and the new
             uow.alter(row, event, "outcome", outcome_id)
             return to_record(row, OutcomeEvent)
 
