@@ -13,12 +13,9 @@ from psycopg import sql
 from sqlalchemy.engine import Connection
 
 from ..domain.enums import Role
+from .server import GROUP_ROLES     # {Role.COORDINATOR: "dd_coordinator", ...}
 
-GROUP_ROLES: dict[Role, str] = {
-    Role.COORDINATOR: "dd_coordinator",
-    Role.ANALYST: "dd_analyst",
-    Role.PARTNER_OFFICER: "dd_partner_officer",
-}
+__all__ = ["GROUP_ROLES", "create_login", "ensure_group_roles", "role_of"]
 
 
 def _raw(conn: Connection):
