@@ -248,13 +248,17 @@ def test_officer_sees_only_the_people_and_groups_its_actions_concern(officer, ad
     assert one(officer, "SELECT count(*) FROM membership WHERE person_id <> ALL(%s)",
                (list(concerned),)) == 0
     groups = {r[0] for r in officer.execute("SELECT id FROM group_record")}
-    assert groups == {r[0] for r in admin.execute(
+    concerned_groups = {r[0] for r in admin.execute(
         "SELECT group_id FROM action WHERE partner_id = %s AND group_id IS NOT NULL UNION "
         "SELECT group_id FROM membership WHERE person_id = ANY(%s)", (mine, list(concerned)))}
+    related = {r[0] for r in admin.execute(
+        "SELECT other_group_id FROM group_relation WHERE group_id = ANY(%(g)s) UNION "
+        "SELECT group_id FROM group_relation WHERE other_group_id = ANY(%(g)s)",
+        {"g": list(concerned_groups)})}
+    assert groups == concerned_groups | related
     # Nor the people's details through anything else.
     assert one(officer, "SELECT count(*) FROM app_user") == 1
-    for table in ("audit_entry", "retention_review", "group_audit", "group_relation",
-                  "letter_batch"):
+    for table in ("audit_entry", "retention_review", "group_audit", "letter_batch"):
         refused(officer, f"SELECT * FROM {table}")
     refused(officer, f"UPDATE person SET notes = 'raw' WHERE id = {stranger}")
 
@@ -522,3 +526,49 @@ def test_the_services_run_under_each_roles_grants(server, user):
             app.actions.set_status(actions[0].id, ActionStatus.IN_PROGRESS, "fictional update")
     finally:
         ws.close()
+
+
+def test_the_services_write_what_each_role_may_under_the_grants(server, admin):
+    """What the services let an officer and an analyst write, the server lets them write:
+    each insert goes through its sequence, its row-level policy and dd_audit_append."""
+    from datetime import date, datetime
+
+    from deterrence_desktop.domain.enums import CommunicationChannel
+    from deterrence_desktop.domain.model import Action, Cohort, CohortMember, Communication, Group
+    from deterrence_desktop.domain.network import LinkKind, PersonLink
+    from deterrence_desktop.domain.outcomes import OutcomeEvent, OutcomeKind
+    before = one(admin, "SELECT max(seq) FROM audit_entry")
+    ws = PlainWorkspace(server.url(OFFICER, PASSWORD), OFFICER)
+    try:
+        officer = WorkspaceServices.for_server(ws)
+        person = officer.people.list()[0].id
+        partner = officer.actor.partner_id
+        officer.communications.record(Communication(
+            person_id=person, occurred_at=datetime(2026, 11, 25, 10, 0),
+            channel=CommunicationChannel.HOME_VISIT, partner_id=partner,
+            message="Fictional home visit"))
+        officer.outcomes.record_many([OutcomeEvent(person_id=person, kind=OutcomeKind.ARREST,
+                                                   occurred_on=date(2026, 11, 20),
+                                                   partner_id=partner)])
+        officer.actions.create(Action(partner_id=partner, kind="support", person_id=person,
+                                      description="Fictional follow-up"))
+    finally:
+        ws.close()
+    ws = PlainWorkspace(server.url(ANALYST, PASSWORD), ANALYST, analyst=True)
+    try:
+        analyst = WorkspaceServices.for_server(ws)
+        people = [p.id for p in analyst.people.list()[:2]]
+        analyst.groups.create(Group(name="Fictional analysts' group", type="street_group"))
+        cohort = analyst.cohorts.create(Cohort(name="Fictional analysts' cohort"))
+        analyst.cohorts.add_member(CohortMember(cohort_id=cohort.id, person_id=people[0],
+                                                reason="fictional"))
+        analyst.links.add(PersonLink(person_id=people[0], other_person_id=people[1],
+                                     kind=LinkKind.ASSOCIATE, source_partner_id=None,
+                                     reported_on=date(2026, 11, 20)))
+    finally:
+        ws.close()
+    entries = admin.execute("SELECT username, operation, detail FROM audit_entry WHERE seq > %s "
+                            "ORDER BY seq", (before,)).fetchall()
+    assert {u for u, _, _ in entries} == {OFFICER, ANALYST}
+    assert not [d for _, _, d in entries if d.startswith("changed outside")]
+    assert chain_report(admin).ok

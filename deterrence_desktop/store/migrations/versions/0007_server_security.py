@@ -77,7 +77,7 @@ _MINE = "(SELECT dd_my_people())"
 OFFICER_ROWS = {
     "action": "partner_id = dd_my_partner()",
     "person": f"id IN {_MINE}",
-    "group_record": "id IN (SELECT dd_my_groups())",
+    "group_record": "id IN (SELECT dd_my_groups())",     # see dd_my_groups
     "app_user": "username = session_user",
     "workspace_meta": "key IN ('workspace_id', 'audit_head')",
     "influencer": f"person_id IN {_MINE}",
@@ -92,8 +92,14 @@ OFFICER_ROWS = {
     "incident_person": f"person_id IN {_MINE}",
     "person_link": f"person_id IN {_MINE} AND other_person_id IN {_MINE}",
     "meeting_item": f"person_id IN {_MINE} OR group_id IN (SELECT dd_my_groups())",
+    # the groups of those people, the groups those actions concern, and their rivals and
+    # allies (a custom notification's legal risk names them)
+    "group_relation": "group_id IN (SELECT dd_my_groups()) "
+                      "AND other_group_id IN (SELECT dd_my_groups())",
     # rows hanging off rows above: their own policies apply inside these subqueries
     "incident": "id IN (SELECT incident_id FROM incident_person)",
+    "incident_group": "incident_id IN (SELECT incident_id FROM incident_person) "
+                      "AND group_id IN (SELECT dd_my_groups())",
     "release_date_change": "episode_id IN (SELECT id FROM custody_episode)",
     "continuity_plan": "episode_id IN (SELECT id FROM custody_episode)",
     "plan_action": "action_id IN (SELECT id FROM action)",
@@ -186,12 +192,19 @@ AS $fn$ SELECT DISTINCT person_id FROM action
 
 CREATE FUNCTION dd_my_groups() RETURNS SETOF integer
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-AS $fn$ SELECT group_id FROM action
-        WHERE partner_id = (SELECT partner_id FROM app_user WHERE username = session_user)
-          AND group_id IS NOT NULL
+AS $fn$ WITH mine AS (
+            SELECT group_id FROM action
+            WHERE partner_id = (SELECT partner_id FROM app_user WHERE username = session_user)
+              AND group_id IS NOT NULL
+            UNION
+            SELECT m.group_id FROM membership m WHERE m.person_id IN (SELECT dd_my_people()))
+        SELECT group_id FROM mine
         UNION
-        SELECT m.group_id FROM membership m
-        WHERE m.person_id IN (SELECT dd_my_people()) $fn$;
+        SELECT CASE WHEN r.group_id IN (SELECT group_id FROM mine) THEN r.other_group_id
+                    ELSE r.group_id END
+        FROM group_relation r
+        WHERE r.group_id IN (SELECT group_id FROM mine)
+           OR r.other_group_id IN (SELECT group_id FROM mine) $fn$;
 
 CREATE FUNCTION dd_audit_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
