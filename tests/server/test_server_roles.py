@@ -270,7 +270,11 @@ def test_officer_cannot_touch_the_audit_trail(officer):
                      " detail, recipient, prev_hash, hash) VALUES (999999, 'x', 'someone else',"
                      " 'consultation', 'person', '', '', '', 'x', 'x')")
     refused(officer, "TRUNCATE audit_entry")
-    refused(officer, "UPDATE workspace_meta SET value = '1:x' WHERE key = 'audit_head'")
+    # The recorded head: not there to update, not its to insert, not its to delete.
+    assert officer.execute("UPDATE workspace_meta SET value = '1:x' "
+                           "WHERE key = 'audit_head'").rowcount == 0
+    refused(officer, "INSERT INTO workspace_meta (key, value) VALUES ('audit_head', '1:x') "
+                     "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
     refused(officer, "DELETE FROM workspace_meta")
     refused(officer, "DROP TRIGGER audit_entry_no_delete ON audit_entry")
     refused(officer, "ALTER TABLE audit_entry DISABLE TRIGGER ALL")
@@ -552,6 +556,11 @@ def test_the_services_write_what_each_role_may_under_the_grants(server, admin):
                                                    partner_id=partner)])
         officer.actions.create(Action(partner_id=partner, kind="support", person_id=person,
                                       description="Fictional follow-up"))
+        # Its letters carry an anchor: the chain's head, read without reading the trail.
+        with officer.anchors.tx() as uow:
+            anchor = officer.anchors.take(uow, "letters fictional.pdf")
+        assert (anchor.seq, anchor.hash) == tuple(admin.execute(
+            "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone())
     finally:
         ws.close()
     ws = PlainWorkspace(server.url(ANALYST, PASSWORD), ANALYST, analyst=True)

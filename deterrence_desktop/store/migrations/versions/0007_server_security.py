@@ -79,7 +79,7 @@ OFFICER_ROWS = {
     "person": f"id IN {_MINE}",
     "group_record": "id IN (SELECT dd_my_groups())",     # see dd_my_groups
     "app_user": "username = session_user",
-    "workspace_meta": "key IN ('workspace_id', 'audit_head')",
+    "workspace_meta": "key IN ('workspace_id', 'audit_head', 'audit_anchors')",
     "influencer": f"person_id IN {_MINE}",
     "membership": f"person_id IN {_MINE}",
     "cohort_member": f"person_id IN {_MINE}",
@@ -113,7 +113,10 @@ OFFICER_WRITES = {
     "outcome_event": ("INSERT", "UPDATE", "DELETE"),
     "invitation": ("UPDATE",),
     "call_in": ("UPDATE",),
+    "workspace_meta": ("INSERT", "UPDATE"),    # the record of anchors its letters carry
 }
+# Where an officer writes fewer rows than it reads.
+OFFICER_WRITE_ROWS = {"workspace_meta": "key = 'audit_anchors'"}
 
 # Tables under row-level security: every table a partner officer reads row by row, and
 # workspace_meta (nobody but dd_audit_append moves the audit head).
@@ -329,6 +332,7 @@ def upgrade() -> None:
                "USING (true) WITH CHECK (true)")
         rule = OFFICER_ROWS[table]
         ex(f"CREATE POLICY dd_officer_read ON {table} FOR SELECT TO {OFFICER} USING ({rule})")
+        rule = OFFICER_WRITE_ROWS.get(table, rule)
         for command in OFFICER_WRITES.get(table, ()):
             using = "" if command == "INSERT" else f" USING ({rule})"
             check = "" if command == "DELETE" else f" WITH CHECK ({rule})"
