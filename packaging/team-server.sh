@@ -94,7 +94,7 @@ start)
     server_user=$(id -un)
     if [ "$(id -u)" -eq 0 ]; then
         server_user=postgres
-        su postgres -s /bin/bash -c "test -x $(printf '%q' "$DIR")" \
+        su postgres -s /bin/bash -c "test -x $(printf '%q' "$(dirname "$DIR")")" \
             || fail "the postgres user cannot reach $DIR: choose a folder it can enter (e.g. under /tmp or /srv)"
         chown postgres:postgres "$DIR"
     fi
