@@ -2,6 +2,7 @@
 # A PostgreSQL server for team mode in one command: TLS only, SCRAM passwords.
 #
 #   packaging/team-server.sh start DIR [PORT]   make (or reuse) the cluster in DIR and start it
+#                                               (PORT: default the one it had, else 54320)
 #   packaging/team-server.sh stop DIR [MODE]    stop it (pg_ctl stop -m fast; tests may ask for
 #                                               -m immediate, a crash that start recovers from)
 #
@@ -10,11 +11,12 @@
 # sets DD_PG_HOST, DD_PG_PORT, DD_PG_ADMIN, DD_PG_ADMIN_PASSWORD_FILE and DD_PG_CA, and
 # one human line on stderr with the address to give `deterrence-desktop server init`.
 #
-# What DIR holds: ca.key/ca.crt (a certificate authority made for this server; give
-# ca.crt to every client), server.key/server.crt (signed by it, for localhost and
-# 127.0.0.1), admin-password (the superuser "postgres", random, mode 0600), data/
-# (the cluster) and server.log. The server accepts only TLS connections on 127.0.0.1
-# with a SCRAM-SHA-256 password, plus the admin on the Unix socket in DIR.
+# What DIR holds: ca.key/ca.crt (a certificate authority made for this server; give ca.crt
+# to every client), server.key/server.crt (signed by it, for localhost and 127.0.0.1),
+# admin-password (the superuser "postgres", random, mode 0600), data/ (the cluster) and
+# server.log. The server accepts only TLS connections on 127.0.0.1 with a SCRAM-SHA-256
+# password, plus the admin on the Unix socket in DIR. A new cluster has an empty
+# database `deterrence`, ready for `deterrence-desktop server init`.
 #
 # For a test cluster, DD_PG_FAST=1 turns fsync off (the data does not survive a crash
 # of the machine). Run as root, the server runs as the `postgres` user, and DIR must
@@ -89,7 +91,7 @@ start)
     started=$EPOCHREALTIME
     port=${3:-}
     if [ -z "$port" ]; then
-        port=$(cat "$DIR/port" 2>/dev/null || echo 5432)
+        port=$(cat "$DIR/port" 2>/dev/null || echo 54320)
     fi
     case "$port" in
         ''|*[!0-9]*) fail "the port must be a number, not '$port'" ;;
@@ -192,6 +194,12 @@ EOF
         if ! as_server "$BIN/pg_ctl" -D "$DATA" -l "$DIR/server.log" -w -t 60 -s start; then
             tail -n 20 "$DIR/server.log" >&2
             fail "the server did not start (the end of $DIR/server.log is above)"
+        fi
+        if [ "$reused" = "new cluster" ]; then
+            # An empty database for `deterrence-desktop server init`, over the admin socket.
+            PGPASSWORD=$(cat "$DIR/admin-password") "$BIN/psql" -X -q -v ON_ERROR_STOP=1 \
+                -h "$DIR" -p "$port" -U postgres -d postgres -c "CREATE DATABASE deterrence" \
+                || fail "could not create the database deterrence"
         fi
     fi
 
