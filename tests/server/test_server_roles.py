@@ -3,125 +3,96 @@
 the app: what a partner officer or analyst with psql and their password could try."""
 from __future__ import annotations
 
-import contextlib
-import os
-import select as _select
 import threading
-import uuid
 
 import psycopg
 import pytest
-from psycopg import errors, sql
-from sqlalchemy import create_engine, text
-from sqlalchemy.orm import sessionmaker
+from psycopg import errors
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from deterrence_desktop.domain.enums import AuditOperation, Role
 from deterrence_desktop.services import audit, demo
 from deterrence_desktop.services.app import WorkspaceServices
 from deterrence_desktop.store import migrations
+from deterrence_desktop.store.server import ServerWorkspace
 from deterrence_desktop.store.server_roles import create_login, ensure_group_roles, role_of
 
 pytestmark = pytest.mark.server
 
-# The throwaway cluster of this branch until team-infra's pg_server fixture lands.
-ADMIN_URL = os.environ.get("DD_SEC_PG_URL", "postgresql+psycopg://postgres:pw@127.0.0.1:55431")
 PASSWORD = "fictional-Pa55word-for-tests"
-COORDINATOR, ANALYST, OFFICER = "demo.coordinator", "demo.analyst", "demo.officer"
 
 
 class Server:
-    """The database made for this module: its admin URL and raw connections per login."""
+    """The database made for this module on the run's server, and its three logins: the
+    demo's users renamed to names no other test on the shared server uses."""
 
-    def __init__(self, base_url: str, database: str):
-        self.base_url = base_url
+    def __init__(self, pg, database: str):
+        self.pg = pg
         self.database = database
+        self.coordinator = pg.unique_name("coordinator")
+        self.analyst = pg.unique_name("analyst")
+        self.officer = pg.unique_name("officer")
 
-    def url(self, user: str | None = None, password: str | None = None) -> str:
-        from sqlalchemy.engine import make_url
-        u = make_url(self.base_url).set(database=self.database)
-        return u.set(username=user, password=password) if user else u
+    def logins(self) -> tuple[tuple[str, Role], ...]:
+        return ((self.coordinator, Role.COORDINATOR), (self.analyst, Role.ANALYST),
+                (self.officer, Role.PARTNER_OFFICER))
+
+    def url(self, user: str | None = None, password: str | None = PASSWORD):
+        """A SQLAlchemy URL (TLS verified), the administrator's unless ``user``."""
+        return self.pg.url(self.database, user, password if user else None)
 
     def connect(self, user: str, **kw) -> psycopg.Connection:
-        u = self.url()
-        return psycopg.connect(host=u.host, port=u.port, dbname=self.database, user=user,
-                               password=PASSWORD, **kw)
+        """A login's own raw connection: what it could do with psql and its password."""
+        return psycopg.connect(host=self.pg.host, port=self.pg.port, dbname=self.database,
+                               user=user, password=PASSWORD, sslmode="verify-full",
+                               sslrootcert=self.pg.ca_file, **kw)
 
     def admin(self, **kw) -> psycopg.Connection:
-        u = self.url()
-        return psycopg.connect(host=u.host, port=u.port, dbname=self.database,
-                               user=u.username, password=u.password, **kw)
+        return psycopg.connect(host=self.pg.host, port=self.pg.port, dbname=self.database,
+                               user=self.pg.admin, password=self.pg.admin_password,
+                               sslmode="verify-full", sslrootcert=self.pg.ca_file, **kw)
 
-
-class PlainWorkspace:
-    """A server workspace without TLS, for this throwaway cluster: the duck type the services
-    use (engine, session(), username, role()). ServerWorkspace is the real one."""
-    kind = "server"
-    path = None
-    read_only = False
-    closed = False
-
-    def __init__(self, url, username: str, analyst: bool = False):
-        args = {"options": "-c search_path=dd_analyst_view,public"} if analyst else {}
-        self.engine = create_engine(url, hide_parameters=True, connect_args=args)
-        self.username = username
-        self.notices: list[str] = []
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-
-    @contextlib.contextmanager
-    def session(self):
-        s = self._sessions()
-        try:
-            with s.begin():
-                yield s
-        finally:
-            s.close()
-
-    def role(self):
-        with self.engine.connect() as c:
-            return role_of(c)
-
-    def checkpoint(self):
-        pass
-
-    def close(self):
-        self.engine.dispose()
+    def workspace(self, user: str | None = None) -> ServerWorkspace:
+        """The app's own server workspace, signed in as ``user`` (the administrator if None)."""
+        if user is None:
+            return ServerWorkspace.connect(self.pg.address(self.database),
+                                           self.pg.admin_password)
+        return ServerWorkspace.connect(self.pg.address(self.database, user), PASSWORD)
 
 
 @pytest.fixture(scope="module")
-def server():
-    """A database with the whole history migrated, the demo in it, and a login per demo
-    user made with create_login. (Switching to team-infra's pg_server: its admin_engine and
-    create_database replace the two engines here.)"""
-    base = create_engine(ADMIN_URL + "/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with base.connect() as c:
-            c.exec_driver_sql("SELECT 1")
-    except Exception:   # noqa: BLE001 - no cluster: nothing to test against
-        pytest.skip("no PostgreSQL test cluster (set DD_SEC_PG_URL)")
-    name = f"dd_sec_{uuid.uuid4().hex[:8]}"
-    with base.connect() as c:
-        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    srv = Server(ADMIN_URL, name)
-    admin = create_engine(srv.url(), hide_parameters=True)
+def server(pg_server):
+    """A database with the whole history migrated as its administrator, the demo generated
+    in it through the services, and a login per demo user made with create_login."""
+    from deterrence_desktop.domain.model import Partnership, User
+    srv = Server(pg_server, pg_server.unique_name("security"))
+    pg_server.create_database(srv.database)
+    admin = pg_server.admin_engine(srv.database)
     try:
         migrations.upgrade(admin)
-        ws = PlainWorkspace(srv.url(), admin.url.username)
-        app = WorkspaceServices(ws)
-        from deterrence_desktop.domain.model import Partnership, User
-        app.partnership.save(Partnership(name="Fictional Town Partnership", area="Fictional"))
-        app.users.create(User(username=COORDINATOR, display_name="Casey Demo (coordinator)"))
-        demo.generate(app)
-        ws.close()
+        ws = srv.workspace()
+        try:
+            app = WorkspaceServices(ws)
+            app.partnership.save(Partnership(name="Fictional Town Partnership", area="Fictional"))
+            app.users.create(User(username=srv.coordinator, display_name="Casey Demo (coordinator)"))
+            demo.generate(app)
+        finally:
+            ws.close()
         with admin.begin() as c:
-            for user, role in ((COORDINATOR, Role.COORDINATOR), (ANALYST, Role.ANALYST),
-                               (OFFICER, Role.PARTNER_OFFICER)):
+            for demo_name, user in (("demo.analyst", srv.analyst), ("demo.officer", srv.officer)):
+                c.exec_driver_sql("UPDATE app_user SET username = %(new)s WHERE username = %(old)s",
+                                  {"new": user, "old": demo_name})
+                c.exec_driver_sql("SELECT dd_audit_append('alteration', 'user', %(new)s, "
+                                  "'fields=username', '')", {"new": user})
+            for user, role in srv.logins():
                 create_login(c, user, PASSWORD, role)
         yield srv
     finally:
-        admin.dispose()
-        with base.connect() as c:
-            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        base.dispose()
+        pg_server.drop_database(srv.database)
+        with pg_server.admin_engine().begin() as c:
+            for user, _ in srv.logins():
+                c.exec_driver_sql(f"DROP ROLE IF EXISTS {quote(user)}")
 
 
 def one(conn: psycopg.Connection, query: str, params=()):
@@ -138,19 +109,19 @@ def refused(conn: psycopg.Connection, query: str, error=errors.InsufficientPrivi
 
 @pytest.fixture
 def officer(server):
-    with server.connect(OFFICER, autocommit=True) as c:
+    with server.connect(server.officer, autocommit=True) as c:
         yield c
 
 
 @pytest.fixture
 def analyst(server):
-    with server.connect(ANALYST, autocommit=True) as c:
+    with server.connect(server.analyst, autocommit=True) as c:
         yield c
 
 
 @pytest.fixture
 def coordinator(server):
-    with server.connect(COORDINATOR, autocommit=True) as c:
+    with server.connect(server.coordinator, autocommit=True) as c:
         yield c
 
 
@@ -160,39 +131,36 @@ def admin(server):
         yield c
 
 
-def officer_partner(admin) -> int:
-    return one(admin, "SELECT partner_id FROM app_user WHERE username = %s", (OFFICER,))
+def officer_partner(server, admin) -> int:
+    return one(admin, "SELECT partner_id FROM app_user WHERE username = %s", (server.officer,))
 
 
 # -- the logins ---------------------------------------------------------------------------
 def test_each_login_is_in_its_group_and_role_of_says_which(server):
-    for user, role in ((COORDINATOR, Role.COORDINATOR), (ANALYST, Role.ANALYST),
-                       (OFFICER, Role.PARTNER_OFFICER)):
-        engine = create_engine(server.url(user, PASSWORD))
+    for user, role in server.logins():
+        engine = create_engine(server.url(user))
         with engine.connect() as c:
             assert role_of(c) is role
         engine.dispose()
-    admin = create_engine(server.url())
-    with admin.begin() as c:
+    with server.pg.admin_engine(server.database).begin() as c:
         assert role_of(c) is None          # the administrator (a superuser) is in no group
         ensure_group_roles(c)               # again: nothing to do
-        create_login(c, OFFICER, None, Role.PARTNER_OFFICER)     # exists: only regrants
+        create_login(c, server.officer, None, Role.PARTNER_OFFICER)     # exists: only regrants
         groups = c.exec_driver_sql(
             "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
-            "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = %(u)s", {"u": OFFICER}
+            "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = %(u)s", {"u": server.officer}
         ).scalars().all()
         assert groups == ["dd_partner_officer"]
         verifier = c.exec_driver_sql("SELECT rolpassword FROM pg_authid WHERE rolname = %(u)s",
-                                     {"u": OFFICER}).scalar()
+                                     {"u": server.officer}).scalar()
         assert verifier.startswith("SCRAM-SHA-256$") and PASSWORD not in verifier
-    admin.dispose()
-    with server.connect(OFFICER) as c:      # the password was kept
-        assert one(c, "SELECT session_user") == OFFICER
+    with server.connect(server.officer) as c:      # the password was kept
+        assert one(c, "SELECT session_user") == server.officer
 
 
 def test_a_name_that_needs_quoting_is_quoted(server):
-    admin = create_engine(server.url())
-    odd = 'fictional "odd"; DROP ROLE x; --'
+    admin = server.pg.admin_engine(server.database)
+    odd = server.pg.unique_name('fictional "odd"; DROP ROLE x; --')
     try:
         with admin.begin() as c:
             create_login(c, odd, PASSWORD, Role.ANALYST)
@@ -200,8 +168,9 @@ def test_a_name_that_needs_quoting_is_quoted(server):
             assert one(c, "SELECT session_user") == odd
     finally:
         with admin.begin() as c:
-            c.exec_driver_sql(f"DROP OWNED BY {quote(odd)}; DROP ROLE {quote(odd)}")
-        admin.dispose()
+            c.exec_driver_sql(f"DROP OWNED BY {quote(odd)}")
+        with server.pg.admin_engine().begin() as c:
+            c.exec_driver_sql(f"DROP ROLE {quote(odd)}")
 
 
 def quote(name: str) -> str:
@@ -209,8 +178,8 @@ def quote(name: str) -> str:
 
 
 # -- a partner officer --------------------------------------------------------------------
-def test_officer_reads_and_updates_only_its_partners_actions(officer, admin):
-    mine = officer_partner(admin)
+def test_officer_reads_and_updates_only_its_partners_actions(server, officer, admin):
+    mine = officer_partner(server, admin)
     others = one(admin, "SELECT count(*) FROM action WHERE partner_id <> %s", (mine,))
     assert others > 0
     assert one(officer, "SELECT count(*) FROM action WHERE partner_id <> %s", (mine,)) == 0
@@ -230,8 +199,8 @@ def test_officer_reads_and_updates_only_its_partners_actions(officer, admin):
             errors.InsufficientPrivilege)
 
 
-def test_officer_sees_only_the_people_and_groups_its_actions_concern(officer, admin):
-    mine = officer_partner(admin)
+def test_officer_sees_only_the_people_and_groups_its_actions_concern(server, officer, admin):
+    mine = officer_partner(server, admin)
     concerned = {r[0] for r in admin.execute(
         "SELECT DISTINCT person_id FROM action WHERE partner_id = %s AND person_id IS NOT NULL",
         (mine,))}
@@ -292,12 +261,12 @@ def test_officer_cannot_switch_row_level_security_off(officer):
     assert "row-level security" in message
 
 
-def test_the_entry_names_the_login_whatever_the_caller_says(officer, admin):
+def test_the_entry_names_the_login_whatever_the_caller_says(server, officer, admin):
     row = officer.execute("SELECT * FROM dd_audit_append('consultation', 'person', 'P-FORGED', "
-                          "'as demo.coordinator', '')").fetchone()
+                          "'as the coordinator', '')").fetchone()
     stored = admin.execute("SELECT username, detail FROM audit_entry WHERE seq = %s",
                            (row[0],)).fetchone()
-    assert row[2] == stored[0] == OFFICER
+    assert row[2] == stored[0] == server.officer
     # There is no parameter to name another user; nor a way to set the time.
     refused(officer, "SELECT * FROM dd_audit_append('consultation', 'person', '', '', '', "
                      "'demo.coordinator')", errors.UndefinedFunction)
@@ -378,24 +347,24 @@ def chain_report(admin):
 def test_the_server_hashes_as_entry_hash_does(server, admin):
     detail = ('é ü ß 漢字 😀 "quoted" \'single\' back\\slash\\ new\nline\ttab\r\x01\x08\x0c\x1f'
               '\x7f \u2028 </script> /')
-    engine = create_engine(server.url(OFFICER, PASSWORD))
+    engine = create_engine(server.url(server.officer))
     with engine.begin() as c:
-        from sqlalchemy.orm import Session
+
         with Session(bind=c) as s:
             entry = audit.append(s, "ignored on a server", AuditOperation.CONSULTATION, "person",
                                  "P-ÄÖ\\\"", detail, "Recipient «fictional»")
     engine.dispose()
     stored = admin.execute(f"SELECT {', '.join(audit.ENTRY_COLUMNS)} FROM audit_entry "
                            "WHERE seq = %s", (entry.seq,)).fetchone()
-    assert stored[2] == OFFICER and stored[6] == detail
+    assert stored[2] == server.officer and stored[6] == detail
     assert audit.entry_hash(*stored[:9]) == stored[9] == entry.hash
-    assert entry.username == OFFICER and entry.at == stored[1]
+    assert entry.username == server.officer and entry.at == stored[1]
     assert stored[1].endswith("+00:00") and len(stored[1]) == len("2026-11-27T14:20:00.000000+00:00")
     assert chain_report(admin).ok
 
 
 def test_append_many_extends_the_chain_in_order(server, admin):
-    engine = create_engine(server.url(COORDINATOR, PASSWORD))
+    engine = create_engine(server.url(server.coordinator))
     from sqlalchemy.orm import Session
     with Session(engine) as s, s.begin():
         before = audit.head(s)[0]
@@ -416,9 +385,9 @@ def test_concurrent_writers_leave_one_unbroken_chain(server, admin):
     start = threading.Barrier(2)
 
     def writer(user: str) -> None:
-        engine = create_engine(server.url(user, PASSWORD))
+        engine = create_engine(server.url(user))
         try:
-            from sqlalchemy.orm import Session
+
             start.wait()
             for i in range(100):
                 with Session(engine) as s, s.begin():
@@ -429,7 +398,7 @@ def test_concurrent_writers_leave_one_unbroken_chain(server, admin):
         finally:
             engine.dispose()
 
-    threads = [threading.Thread(target=writer, args=(u,)) for u in (COORDINATOR, OFFICER)]
+    threads = [threading.Thread(target=writer, args=(u,)) for u in (server.coordinator, server.officer)]
     for t in threads:
         t.start()
     for t in threads:
@@ -441,13 +410,13 @@ def test_concurrent_writers_leave_one_unbroken_chain(server, admin):
     assert one(admin, "SELECT count(DISTINCT prev_hash) = count(*) FROM audit_entry")
 
 
-def test_a_change_with_no_entry_of_its_own_is_written_into_the_trail(coordinator, admin):
+def test_a_change_with_no_entry_of_its_own_is_written_into_the_trail(server, coordinator, admin):
     with coordinator.transaction():
         coordinator.execute("UPDATE setting SET value = value")
         coordinator.execute("INSERT INTO setting (key, value) VALUES ('fictional_raw', '1')")
     last = admin.execute("SELECT username, operation, entity, detail FROM audit_entry "
                          "ORDER BY seq DESC LIMIT 1").fetchone()
-    assert last == (COORDINATOR, "alteration", "setting",
+    assert last == (server.coordinator, "alteration", "setting",
                     "changed outside the app's audit: table=setting")
     # One entry for the transaction, and none when the app audits its own change.
     count = one(admin, "SELECT count(*) FROM audit_entry")
@@ -459,7 +428,7 @@ def test_a_change_with_no_entry_of_its_own_is_written_into_the_trail(coordinator
 
 
 def test_changes_are_notified_by_table_name_only(server, coordinator):
-    with server.connect(OFFICER, autocommit=True) as listener:
+    with server.connect(server.officer, autocommit=True) as listener:
         listener.execute("LISTEN dd_change")
         with coordinator.transaction():
             coordinator.execute("UPDATE action SET notes = notes WHERE id = "
@@ -472,7 +441,7 @@ def test_changes_are_notified_by_table_name_only(server, coordinator):
 
 # -- check on a server --------------------------------------------------------------------------
 def test_check_on_a_server_walks_the_chain_and_the_servers_protections(server):
-    ws = PlainWorkspace(server.url(), "postgres")
+    ws = server.workspace()
     try:
         app = WorkspaceServices(ws)
         report = app.maintenance.check()
@@ -493,7 +462,7 @@ def test_check_on_a_server_walks_the_chain_and_the_servers_protections(server):
                 ("CREATE TRIGGER sneaky BEFORE INSERT ON audit_entry FOR EACH ROW "
                  "EXECUTE FUNCTION dd_notify_change()", "unexpected trigger sneaky")):
             with ws.engine.connect() as c:
-                from sqlalchemy.orm import Session
+
                 with c.begin() as tx:
                     c.exec_driver_sql(change)
                     problems = audit.trigger_problems(Session(bind=c))
@@ -506,11 +475,12 @@ def test_check_on_a_server_walks_the_chain_and_the_servers_protections(server):
 
 
 # -- the services under the server's grants -----------------------------------------------------
-@pytest.mark.parametrize("user", [COORDINATOR, ANALYST, OFFICER])
-def test_the_services_run_under_each_roles_grants(server, user):
+@pytest.mark.parametrize("who", ["coordinator", "analyst", "officer"])
+def test_the_services_run_under_each_roles_grants(server, who):
     """The pages each role opens most, through the services, signed in as the role's login."""
     from deterrence_desktop.services.actions import ActionFilter
-    ws = PlainWorkspace(server.url(user, PASSWORD), user, analyst=user == ANALYST)
+    user = getattr(server, who)
+    ws = server.workspace(user)
     try:
         app = WorkspaceServices.for_server(ws)
         assert app.actor.username == user
@@ -522,10 +492,10 @@ def test_the_services_run_under_each_roles_grants(server, user):
         app.board.load()
         app.groups.list()
         app.partners.all()
-        if user == ANALYST:
+        if who == "analyst":
             assert all((p.given_name, p.family_name) == ("", p.reference) for p in people)
             app.audit_log.entries(10)
-        if user == OFFICER:
+        if who == "officer":
             from deterrence_desktop.domain.enums import ActionStatus
             app.actions.set_status(actions[0].id, ActionStatus.IN_PROGRESS, "fictional update")
     finally:
@@ -542,7 +512,7 @@ def test_the_services_write_what_each_role_may_under_the_grants(server, admin):
     from deterrence_desktop.domain.network import LinkKind, PersonLink
     from deterrence_desktop.domain.outcomes import OutcomeEvent, OutcomeKind
     before = one(admin, "SELECT max(seq) FROM audit_entry")
-    ws = PlainWorkspace(server.url(OFFICER, PASSWORD), OFFICER)
+    ws = server.workspace(server.officer)
     try:
         officer = WorkspaceServices.for_server(ws)
         person = officer.people.list()[0].id
@@ -563,7 +533,7 @@ def test_the_services_write_what_each_role_may_under_the_grants(server, admin):
             "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1").fetchone())
     finally:
         ws.close()
-    ws = PlainWorkspace(server.url(ANALYST, PASSWORD), ANALYST, analyst=True)
+    ws = server.workspace(server.analyst)
     try:
         analyst = WorkspaceServices.for_server(ws)
         people = [p.id for p in analyst.people.list()[:2]]
@@ -578,6 +548,6 @@ def test_the_services_write_what_each_role_may_under_the_grants(server, admin):
         ws.close()
     entries = admin.execute("SELECT username, operation, detail FROM audit_entry WHERE seq > %s "
                             "ORDER BY seq", (before,)).fetchall()
-    assert {u for u, _, _ in entries} == {OFFICER, ANALYST}
+    assert {u for u, _, _ in entries} == {server.officer, server.analyst}
     assert not [d for _, _, d in entries if d.startswith("changed outside")]
     assert chain_report(admin).ok

@@ -285,6 +285,8 @@ def upgrade() -> None:
     # Coordinators: every data table; analysts: read all (names through their views) and
     # write what their services write; partner officers: see OFFICER_*.
     tables = ", ".join(DATA_TABLES)
+    # Every login reads the schema's version (the app checks it when it connects).
+    ex(f"GRANT SELECT ON alembic_version TO {', '.join(GROUPS)}")
     ex(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {COORDINATOR}")
     ex(f"GRANT SELECT ON {', '.join(t for t in DATA_TABLES if t not in NAMED_TABLES)} "
        f"TO {ANALYST}")
