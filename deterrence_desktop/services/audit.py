@@ -275,7 +275,7 @@ def trigger_problems(session: Session) -> list[str]:
 # security that must stay so.
 SERVER_APPEND_ONLY_TRIGGERS = ("audit_entry_no_delete", "audit_entry_no_truncate",
                                "audit_entry_no_update")
-SERVER_APPEND_SOURCE_SHA256 = "a610a07bc68b1696699871c30d2a65c12649e2f19068c5095c72e72a824c1170"
+SERVER_APPEND_SOURCE_SHA256 = "06e666c9aabc488c3976196764171689509f3aa2988e2fceb6582de6544f3779"
 SERVER_RLS_TABLES = ("action", "app_user", "person", "workspace_meta")
 
 

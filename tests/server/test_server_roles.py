@@ -424,6 +424,13 @@ def test_a_change_with_no_entry_of_its_own_is_written_into_the_trail(server, coo
         coordinator.execute("DELETE FROM setting WHERE key = 'fictional_raw'")
         coordinator.execute("SELECT dd_audit_append('erasure', 'setting', 'fictional_raw', '', '')")
     assert one(admin, "SELECT count(*) FROM audit_entry") == count + 1
+    # A consultation does not cover a change, and no client can mark its transaction as
+    # audited but through dd_audit_append.
+    with coordinator.transaction():
+        coordinator.execute("SELECT dd_audit_append('consultation', 'setting', '', '', '')")
+        coordinator.execute("UPDATE setting SET value = value")
+    assert one(admin, "SELECT count(*) FROM audit_entry") == count + 3
+    refused(coordinator, "INSERT INTO dd_private.audited_xact VALUES (pg_current_xact_id())")
     assert chain_report(admin).ok
 
 

@@ -174,9 +174,14 @@ BEGIN
             v_hash);
     INSERT INTO workspace_meta AS m (key, value) VALUES ('audit_head', v_seq || ':' || v_hash)
     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
-    -- This transaction audited a change of its own (read by dd_unaudited_change at commit).
+    -- This transaction audited a change of its own (read by dd_unaudited_change at commit,
+    -- in a table no client can write, so none can claim it); the marks of transactions
+    -- that have ended go.
     IF v_op <> 'consultation' THEN
-        PERFORM set_config('dd.audited', 'on', true);
+        DELETE FROM dd_private.audited_xact
+        WHERE xact < pg_snapshot_xmin(pg_current_snapshot());
+        INSERT INTO dd_private.audited_xact (xact) VALUES (pg_current_xact_id())
+        ON CONFLICT DO NOTHING;
     END IF;
     RETURN QUERY SELECT v_seq, v_at, v_user, v_prev, v_hash;
 END
@@ -230,7 +235,8 @@ BEGIN
     -- Once per transaction: a change to a data table with no entry of the app's other than
     -- consultations in the same transaction gets a server entry naming the
     -- table, so a change made with raw SQL shows in the audit trail.
-    IF coalesce(current_setting('dd.audited', true), '') = '' THEN
+    IF NOT EXISTS (SELECT 1 FROM dd_private.audited_xact WHERE xact = pg_current_xact_id())
+    THEN
         PERFORM dd_audit_append('alteration', TG_TABLE_NAME, '',
                                 'changed outside the app''s audit: table=' || TG_TABLE_NAME,
                                 '');
@@ -273,6 +279,12 @@ def upgrade() -> None:
     ex("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC")
     ex("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM PUBLIC")
     ex(f"GRANT USAGE ON SCHEMA public TO {', '.join(GROUPS)}")
+
+    # Which open transactions have audited a change of theirs (see dd_audit_append): the
+    # owner's alone, outside the app's schema.
+    ex("CREATE SCHEMA dd_private")
+    ex("REVOKE ALL ON SCHEMA dd_private FROM PUBLIC")
+    ex("CREATE UNLOGGED TABLE dd_private.audited_xact (xact xid8 PRIMARY KEY)")
 
     # Helper functions for the policies, the audit trail's function and triggers.
     for statement in HELPERS.split(";\n\n"):      # one statement per call (psycopg)
@@ -389,5 +401,6 @@ def downgrade() -> None:
     for fn in ("dd_my_groups()", "dd_my_people()", "dd_my_partner()", "dd_audit_append_only()",
                "dd_notify_change()", "dd_unaudited_change()"):
         ex(f"DROP FUNCTION IF EXISTS {fn}")
+    ex("DROP SCHEMA IF EXISTS dd_private CASCADE")
     ex(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {', '.join(GROUPS)}")
     ex(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {', '.join(GROUPS)}")
