@@ -188,15 +188,24 @@ def test_officer_reads_and_updates_only_its_partners_actions(server, officer, ad
     assert one(officer, "SELECT count(*) FROM action") == \
         one(admin, "SELECT count(*) FROM action WHERE partner_id = %s", (mine,))
     # Another partner's actions: not there to update, not there to delete.
-    cur = officer.execute("UPDATE action SET status = 'done' WHERE partner_id <> %s", (mine,))
-    assert cur.rowcount == 0
-    assert one(admin, "SELECT count(*) FROM action WHERE partner_id <> %s AND status = 'done' "
-                      "AND notes = 'raw'", (mine,)) == 0
+    other = one(admin, "SELECT min(id) FROM action WHERE partner_id <> %s", (mine,))
+    assert officer.execute("UPDATE action SET notes = 'raw' WHERE id = %s",
+                           (other,)).rowcount == 0
+    assert officer.execute("UPDATE action SET notes = 'raw' WHERE partner_id <> %s",
+                           (mine,)).rowcount == 0
+    assert one(admin, "SELECT count(*) FROM action WHERE notes = 'raw'") == 0
     refused(officer, "DELETE FROM action")
-    # Its own action cannot be handed to another partner either.
+    # Nor made for another partner, nor its own handed to another partner.
+    refused(officer, f"INSERT INTO action (partner_id, kind, description, status, assignee, "
+                     f"outcome, notes, updated_at, version) VALUES ({other_partner(admin, mine)}, "
+                     "'support', 'Fictional', 'planned', '', '', '', now(), 1)")
     own = one(officer, "SELECT min(id) FROM action")
     refused(officer, f"UPDATE action SET partner_id = partner_id + 1 WHERE id = {own}",
             errors.InsufficientPrivilege)
+
+
+def other_partner(admin, mine: int) -> int:
+    return one(admin, "SELECT min(id) FROM partner WHERE id <> %s", (mine,))
 
 
 def test_officer_sees_only_the_people_and_groups_its_actions_concern(server, officer, admin):
@@ -227,9 +236,14 @@ def test_officer_sees_only_the_people_and_groups_its_actions_concern(server, off
     assert groups == concerned_groups | related
     # Nor the people's details through anything else.
     assert one(officer, "SELECT count(*) FROM app_user") == 1
-    for table in ("audit_entry", "retention_review", "group_audit", "letter_batch"):
+    for table in ("audit_entry", "retention_review", "group_audit", "letter_batch",
+                  "dd_analyst_view.person"):
         refused(officer, f"SELECT * FROM {table}")
     refused(officer, f"UPDATE person SET notes = 'raw' WHERE id = {stranger}")
+    refused(officer, f"INSERT INTO communication (person_id, occurred_at, channel, delivered_by,"
+                     f" deterrence_message, support_offer, message, outcome, document_sha256, "
+                     f"template) VALUES ({stranger}, now(), 'home_visit', '', true, false, "
+                     "'Fictional', 'delivered', '', '')")
 
 
 def test_officer_cannot_touch_the_audit_trail(officer):

@@ -122,11 +122,10 @@ OFFICER_WRITE_ROWS = {"workspace_meta": "key = 'audit_anchors'"}
 # workspace_meta (nobody but dd_audit_append moves the audit head).
 RLS_TABLES = tuple(OFFICER_ROWS)
 
-# Enough to tell the append-only triggers and the function apart from look-alikes:
-# services/audit.py checks these on a server (`check`).
-APPEND_ONLY_MESSAGE = "the audit trail is append-only"
 AUDIT_LOCK = 0x64645f61756469     # pg_advisory_xact_lock key of the audit chain ("dd_audi")
 
+# services/audit.py SERVER_APPEND_SOURCE_SHA256 is the SHA-256 of this function's body
+# (between the $fn$ marks): `check` tells it from an altered one.
 AUDIT_APPEND = r"""
 CREATE FUNCTION dd_audit_append(operation text, entity text, entity_ref text, detail text,
                                 recipient text)
