@@ -16,7 +16,9 @@ from deterrence_desktop.services import audit, demo
 from deterrence_desktop.services.app import WorkspaceServices
 from deterrence_desktop.store import migrations
 from deterrence_desktop.store.server import ServerWorkspace
-from deterrence_desktop.store.server_roles import create_login, ensure_group_roles, role_of
+from deterrence_desktop.store.server_roles import (
+    create_login, ensure_group_roles, role_of, set_password,
+)
 
 pytestmark = pytest.mark.server
 
@@ -163,7 +165,8 @@ def test_a_name_that_needs_quoting_is_quoted(server):
     odd = server.pg.unique_name('fictional "odd"; DROP ROLE x; --')
     try:
         with admin.begin() as c:
-            create_login(c, odd, PASSWORD, Role.ANALYST)
+            create_login(c, odd, "fictional 'first' password", Role.ANALYST)
+            set_password(c, odd, PASSWORD)
         with server.connect(odd) as c:
             assert one(c, "SELECT session_user") == odd
     finally:
@@ -236,9 +239,18 @@ def test_officer_sees_only_the_people_and_groups_its_actions_concern(server, off
     assert groups == concerned_groups | related
     # Nor the people's details through anything else.
     assert one(officer, "SELECT count(*) FROM app_user") == 1
-    for table in ("audit_entry", "retention_review", "group_audit", "letter_batch",
-                  "dd_analyst_view.person"):
+    for table in ("retention_review", "group_audit", "letter_batch", "dd_analyst_view.person"):
         refused(officer, f"SELECT * FROM {table}")
+    # Of the audit trail, what happened to its own actions (a meeting's item brief).
+    own_actions = {str(r[0]) for r in admin.execute("SELECT id FROM action WHERE partner_id = %s",
+                                                     (mine,))}
+    theirs = one(admin, "SELECT min(id) FROM action WHERE partner_id <> %s", (mine,))
+    for ref in (min(own_actions), str(theirs)):
+        admin.execute("SELECT dd_audit_append('alteration', 'action', %s, 'fields=status', '')",
+                      (ref,))
+    entries = officer.execute("SELECT entity, entity_ref FROM audit_entry").fetchall()
+    assert (("action", min(own_actions)) in entries and {e for e, _ in entries} == {"action"}
+            and {r for _, r in entries} <= own_actions)
     refused(officer, f"UPDATE person SET notes = 'raw' WHERE id = {stranger}")
     refused(officer, f"INSERT INTO communication (person_id, occurred_at, channel, delivered_by,"
                      f" deterrence_message, support_offer, message, outcome, document_sha256, "

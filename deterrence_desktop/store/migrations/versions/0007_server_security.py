@@ -103,6 +103,8 @@ OFFICER_ROWS = {
     "release_date_change": "episode_id IN (SELECT id FROM custody_episode)",
     "continuity_plan": "episode_id IN (SELECT id FROM custody_episode)",
     "plan_action": "action_id IN (SELECT id FROM action)",
+    # what happened to its own actions (a meeting's item brief shows who changed them)
+    "audit_entry": "entity = 'action' AND entity_ref IN (SELECT id::text FROM action)",
 }
 # ... and what it writes (its own partner's actions; communications, custom
 # notifications, outcomes and call-in attendance of the people those actions concern).
@@ -118,8 +120,8 @@ OFFICER_WRITES = {
 # Where an officer writes fewer rows than it reads.
 OFFICER_WRITE_ROWS = {"workspace_meta": "key = 'audit_anchors'"}
 
-# Tables under row-level security: every table a partner officer reads row by row, and
-# workspace_meta (nobody but dd_audit_append moves the audit head).
+# Tables under row-level security: every table a partner officer reads row by row (with
+# workspace_meta, where nobody but dd_audit_append moves the audit head, and audit_entry).
 RLS_TABLES = tuple(OFFICER_ROWS)
 
 AUDIT_LOCK = 0x64645f61756469     # pg_advisory_xact_lock key of the audit chain ("dd_audi")
