@@ -18,6 +18,9 @@ nothing more, and makes the server, not the app, refuse the rest:
 - ``dd_audit_append``: the only way a client writes to the audit trail; the server
   takes the user from ``session_user``, the time from its clock and extends the hash
   chain under a lock; the trail refuses UPDATE, DELETE and TRUNCATE, even its owner's;
+- a change to a data table in a transaction that appended no entry of its own (other than
+  consultations) gets one written by the server at commit, naming the table: a change
+  made with raw SQL shows in the trail;
 - a statement-level trigger on every data table that NOTIFYs ``dd_change`` with the
   table's name (never any content), for the clients' live refresh.
 
@@ -297,10 +300,9 @@ def upgrade() -> None:
 
     # Coordinators: every data table; analysts: read all (names through their views) and
     # write what their services write; partner officers: see OFFICER_*.
-    tables = ", ".join(DATA_TABLES)
     # Every login reads the schema's version (the app checks it when it connects).
     ex(f"GRANT SELECT ON alembic_version TO {', '.join(GROUPS)}")
-    ex(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {COORDINATOR}")
+    ex(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(DATA_TABLES)} TO {COORDINATOR}")
     ex(f"GRANT SELECT ON {', '.join(t for t in DATA_TABLES if t not in NAMED_TABLES)} "
        f"TO {ANALYST}")
     ex(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(ANALYST_WRITES)} TO {ANALYST}")
@@ -320,7 +322,8 @@ def upgrade() -> None:
                 END IF;
             END LOOP; END $$""")
 
-    # The audit trail: read by coordinators and analysts, written only by dd_audit_append.
+    # The audit trail: read by coordinators and analysts (and by partner officers, the
+    # entries about their own actions), written only by dd_audit_append.
     ex(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON audit_entry FROM PUBLIC, {', '.join(GROUPS)}")
     ex(f"GRANT SELECT ON audit_entry TO {COORDINATOR}, {ANALYST}")
     ex(f"REVOKE TRUNCATE ON workspace_meta FROM PUBLIC, {', '.join(GROUPS)}")
@@ -367,7 +370,8 @@ def upgrade() -> None:
 
     # Live refresh: the table's name, never any content. Not on the audit trail (every
     # page view appends a consultation: a refreshed audit log would append another) and
-    # not on workspace_meta (its head moves with every entry).
+    # not on workspace_meta (its head moves with every entry; the record of anchors and
+    # the trackers' seal key are kept there with no entry of their own).
     for table in DATA_TABLES:
         if table == "workspace_meta":
             continue
