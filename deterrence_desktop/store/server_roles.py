@@ -10,12 +10,14 @@ No Qt here, and never a password in a log or a message: the server hashes it (SC
 from __future__ import annotations
 
 from psycopg import sql
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..domain.enums import Role
 from .server import GROUP_ROLES     # {Role.COORDINATOR: "dd_coordinator", ...}
 
-__all__ = ["GROUP_ROLES", "create_login", "ensure_group_roles", "role_of", "set_password"]
+__all__ = ["GROUP_ROLES", "create_login", "ensure_group_roles", "row_hidden", "role_of",
+           "set_password"]
 
 
 def _raw(conn: Connection):
@@ -96,3 +98,14 @@ def role_of(conn: Connection) -> Role | None:
         if group in found:
             return role
     return None
+
+
+def row_hidden(session, table: str, key: object) -> bool:
+    """On a server: True when row ``key`` of ``table`` exists but the session's row-level
+    security hides it (another partner's action, a person their actions do not concern).
+    Says nothing more about the row than that it exists."""
+    if session.get_bind().dialect.name != "postgresql" or not isinstance(key, int):
+        return False
+    return bool(session.execute(
+        text("SELECT dd_row_exists(CAST(:t AS regclass), :k)"),
+        {"t": f"public.{table}", "k": key}).scalar())

@@ -218,6 +218,23 @@ AS $fn$ WITH mine AS (
         WHERE r.group_id IN (SELECT group_id FROM mine)
            OR r.other_group_id IN (SELECT group_id FROM mine) $fn$;
 
+CREATE FUNCTION dd_row_exists(tbl regclass, row_id integer) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+DECLARE
+    found boolean := false;
+BEGIN
+    -- Whether a row the policies hide exists at all: the services refuse (and audit) an
+    -- attempt on another partner's row rather than call it missing. Existence only.
+    IF EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+               WHERE a.attrelid = tbl AND a.attname = 'id' AND NOT a.attisdropped
+                 AND c.relnamespace = 'public'::regnamespace AND c.relkind = 'r') THEN
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE id = $1)', tbl)
+        INTO found USING row_id;
+    END IF;
+    RETURN found;
+END
+$fn$;
+
 CREATE FUNCTION dd_audit_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -296,7 +313,8 @@ def upgrade() -> None:
     ex(AUDIT_APPEND)
     ex("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC")
     ex(f"GRANT EXECUTE ON FUNCTION dd_my_partner(), dd_my_people(), dd_my_groups(), "
-       f"dd_audit_append(text, text, text, text, text) TO {', '.join(GROUPS)}")
+       f"dd_row_exists(regclass, integer), dd_audit_append(text, text, text, text, text) "
+       f"TO {', '.join(GROUPS)}")
 
     # Coordinators: every data table; analysts: read all (names through their views) and
     # write what their services write; partner officers: see OFFICER_*.
@@ -404,6 +422,7 @@ def downgrade() -> None:
         ex(f"DROP TRIGGER IF EXISTS {name} ON audit_entry")
     ex("DROP FUNCTION IF EXISTS dd_audit_append(text, text, text, text, text)")
     for fn in ("dd_my_groups()", "dd_my_people()", "dd_my_partner()", "dd_audit_append_only()",
+               "dd_row_exists(regclass, integer)",
                "dd_notify_change()", "dd_unaudited_change()"):
         ex(f"DROP FUNCTION IF EXISTS {fn}")
     ex("DROP SCHEMA IF EXISTS dd_private CASCADE")
