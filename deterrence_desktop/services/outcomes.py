@@ -12,7 +12,6 @@ from ..domain.errors import ValidationError
 from ..domain.evaluation import MonthTimeliness, charge_delays, timeliness_by_month
 from ..domain.outcomes import OutcomeEvent, OutcomeKind, outcome_label
 from ..store.mapping import to_record
-from ..store.server_roles import row_hidden
 from ..store.tables import PartnerRow, PersonRow
 from ..store.tables_outcomes import OutcomeEventRow
 from .base import Service, UnitOfWork
@@ -142,6 +141,7 @@ class OutcomeService(Service):
         missing = person_ids - set(references)
         if missing:
             # On a server a person the officer may not see is hidden, not missing: refused.
+            from ..store.server_roles import row_hidden
             hidden = sorted(p for p in missing if row_hidden(s, "person", p))
             if hidden:
                 self.deny(AuditOperation.COLLECTION, "person", hidden[0],
