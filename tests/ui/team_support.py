@@ -26,9 +26,10 @@ class TeamDatabase:
         return self.pg.address(self.database, user)
 
 
-def init_demo(pg, database: str, coordinator: str, officer: str, *, demo: bool = True,
+def init_demo(pg, database: str, coordinator: str, officer: str = "", *, demo: bool = True,
               admin_address=None) -> TeamDatabase:
-    """``server init`` (the demo's fictional partnership) and a police officer's login."""
+    """``server init`` (the demo's fictional partnership, unless not ``demo``) and a police
+    officer's login (when ``officer`` is given)."""
     from sqlalchemy import text
 
     from conftest import DEMO_TODAY
@@ -46,17 +47,19 @@ def init_demo(pg, database: str, coordinator: str, officer: str, *, demo: bool =
     try:
         with engine.begin() as conn:
             partner_id, partner = conn.execute(text(
-                "SELECT id, name FROM partner ORDER BY (type = 'police') DESC, id LIMIT 1")).one()
+                "SELECT id, name FROM partner ORDER BY (type = 'police') DESC, id LIMIT 1")
+            ).one() if officer else (None, "")
             # ServerWorkspace.connect reads the schema's revision as the user; migration
             # 0007 (team-security) does not grant it yet. TODO(lead): grant it in 0007.
             conn.execute(text("GRANT SELECT ON alembic_version TO dd_coordinator, dd_analyst, "
                               "dd_partner_officer"))
     finally:
         engine.dispose()
-    server_admin.add_user(admin, pg.admin_password,
-                          User(username=officer, display_name="Drew Officer (fictional)",
-                               role=Role.PARTNER_OFFICER, partner_id=partner_id),
-                          OFFICER_PASSWORD)
+    if officer:
+        server_admin.add_user(admin, pg.admin_password,
+                              User(username=officer, display_name="Drew Officer (fictional)",
+                                   role=Role.PARTNER_OFFICER, partner_id=partner_id),
+                              OFFICER_PASSWORD)
     return TeamDatabase(pg, database, coordinator, officer, partner)
 
 
@@ -126,8 +129,9 @@ def start_window(qtbot, data_dir: Path, size=None):
             getattr(dlg, "close_quietly", dlg.reject)()
         if win.ctx.unlocked:
             services = win.ctx.services
-            win.ctx.drop_services()
+            win.ctx.drop_services()          # the listener stops with it
             win.ctx.runner.call_sync(services.close)
+    win.before_close = before_close
     qtbot.addWidget(win, before_close_func=before_close)
     win.resize(*(size or screen_size()))
     win.show()
@@ -138,8 +142,7 @@ def start_window(qtbot, data_dir: Path, size=None):
 
 def stop_window(win) -> None:
     from deterrence_desktop import paths
-    if win.team.live is not None:
-        win.team.live.stop()
+    win.before_close()
     win.ctx.runner.shutdown()
     paths.set_data_dir(None)
     assert not win.unexpected, [f"{type(e).__name__}: {e}" for e in win.unexpected]
