@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "Deterrence Desktop team server"
 NO_KEYRING = ("This computer has no system keyring (such as GNOME Keyring, KWallet, the macOS "
-              "Keychain or the Windows Credential Manager), so the password was not remembered: "
+              "Keychain or the Windows Credential Manager), so the password cannot be kept: "
               "type it each time you connect.")
 
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from deterrence_desktop.services.team import NO_KEYRING
 from tests.journeys.driver import (
-    WAIT, click_row, dialog, field, press, see, shot, type_into,
+    WAIT, click_row, dialog, field, menu, navigate, press, see, shot, type_into,
 )
 from tests.ui.team_support import (  # noqa: F401 - fixtures
     COORDINATOR_PASSWORD, connect_through_dialog, other_ca, start_window, stop_window, team_db,
@@ -60,7 +60,6 @@ def test_connect_opens_the_server_workspace_and_remembers_it_without_the_passwor
             assert COORDINATOR_PASSWORD.encode() not in f.read_bytes(), f
 
     # closing the workspace stops the listener; the start screen lists the server by its label
-    from tests.journeys.driver import menu
     menu(qtbot, win, "File", "Close workspace")
     qtbot.waitUntil(lambda: not win.ctx.unlocked and win.start.isVisible(), timeout=WAIT)
     assert win.team.live is None
@@ -77,6 +76,19 @@ def test_connect_opens_the_server_workspace_and_remembers_it_without_the_passwor
     type_into(qtbot, password, COORDINATOR_PASSWORD)
     press(qtbot, "Connect", again)
     qtbot.waitUntil(lambda: win.ctx.unlocked, timeout=WAIT)
+
+    # locking closes the connection; the password is asked again, on the same page
+    navigate(qtbot, win, "Partners")
+    menu(qtbot, win, "File", "Lock")
+    qtbot.waitUntil(lambda: not win.ctx.unlocked, timeout=WAIT)
+    assert win.team.live is None
+    locked = dialog(qtbot, "Connect to a server")
+    see(qtbot, "Locked: the connection was closed.", locked)
+    assert field(qtbot, locked, "User name").text() == address.user
+    type_into(qtbot, field(qtbot, locked, "Password"), COORDINATOR_PASSWORD)
+    press(qtbot, "Connect", locked)
+    qtbot.waitUntil(lambda: win.ctx.unlocked, timeout=WAIT)
+    assert win.current_key() == "partners"
 
 
 @pytest.mark.server
