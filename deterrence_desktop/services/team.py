@@ -47,7 +47,7 @@ def open_server(address, password: str, *, remember: bool | None = None,
     from .app import WorkspaceServices
     ws = ServerWorkspace.connect(address, password)
     try:
-        services = WorkspaceServices.for_server(ws, clock=clock)
+        services = WorkspaceServices.for_server(ws, clock=clock, via="desktop")
         name = services.partnership.get().name
     except BaseException:
         ws.close()

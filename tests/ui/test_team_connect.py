@@ -148,3 +148,44 @@ def test_connect_asks_for_what_is_missing_first(qtbot, win):
     press(qtbot, "Connect", dlg)
     see(qtbot, "Choose the partnership's CA certificate file", dlg)
     assert not win.ctx.unlocked
+
+
+@pytest.mark.server
+def test_a_password_kept_in_the_keyring_fills_itself_in_next_time(qtbot, win, team_db, tmp_path):
+    import keyring
+
+    from tests.unit.test_team_keyring import MemoryKeyring
+    previous = keyring.get_keyring()
+    memory = MemoryKeyring()
+    keyring.set_keyring(memory)
+    try:
+        address = team_db.address(team_db.coordinator)
+        press(qtbot, "Connect to a server…", win)
+        dlg = dialog(qtbot, "Connect to a server")
+        for label, text in (("Host", address.host), ("Port", str(address.port)),
+                            ("Database", address.database), ("User name", address.user),
+                            ("CA certificate", address.ca_file),
+                            ("Password", COORDINATOR_PASSWORD)):
+            type_into(qtbot, field(qtbot, dlg, label), text)
+        qtbot.mouseClick(dlg.remember, Qt.MouseButton.LeftButton)
+        assert dlg.remember.isChecked()
+        shot(dlg, "team-connect", "dialog-filled-in")
+        press(qtbot, "Connect", dlg)
+        qtbot.waitUntil(lambda: win.ctx.unlocked, timeout=WAIT)
+        assert list(memory.kept.values()) == [COORDINATOR_PASSWORD]
+        assert COORDINATOR_PASSWORD not in (tmp_path / "appdata" / "settings.ini").read_text()
+
+        menu(qtbot, win, "File", "Close workspace")
+        qtbot.waitUntil(lambda: win.start.isVisible(), timeout=WAIT)
+        click_row(qtbot, win.start.recent, f"{address.label()} — server", double=True)
+        again = dialog(qtbot, "Connect to a server")
+        qtbot.waitUntil(lambda: field(qtbot, again, "Password").text() == COORDINATOR_PASSWORD,
+                        timeout=WAIT)
+        assert again.remember.isChecked()
+        # unticking it forgets the password once connected
+        qtbot.mouseClick(again.remember, Qt.MouseButton.LeftButton)
+        press(qtbot, "Connect", again)
+        qtbot.waitUntil(lambda: win.ctx.unlocked, timeout=WAIT)
+        qtbot.waitUntil(lambda: not memory.kept, timeout=WAIT)
+    finally:
+        keyring.set_keyring(previous)
