@@ -23,18 +23,15 @@ log = logging.getLogger(__name__)
 CHANNEL = "dd_change"
 EVERYTHING = "*"            # reported after a reconnect: notifications may have been missed
 
-# TCP keepalives, so that a server that vanishes without closing the connection (a cable,
-# a laptop's sleep) is noticed in seconds rather than hours.
-KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
-              "keepalives_count": 3, "connect_timeout": 5}
-
 
 class ChangeListener:
     """``on_change(set_of_table_names)`` on the listener's thread, debounced.
 
-    ``dsn`` is a libpq conninfo string (``ServerAddress.dsn(password)``); ``connect`` is
-    ``psycopg.connect`` unless a test gives another. ``on_state(connected)`` is called on
-    every change of the connection's state (the first successful connection included).
+    ``dsn`` is a libpq conninfo string (``ServerAddress.dsn(password)``: TLS verified, a
+    connect timeout, and TCP keepalives so that a server that vanishes without closing the
+    connection is noticed in seconds); ``connect`` is ``psycopg.connect`` unless a test
+    gives another. ``on_state(connected)`` is called on every change of the connection's
+    state (the first successful connection included).
     Callbacks run on the listener's own thread: a GUI marshals them to its own.
     """
 
@@ -103,7 +100,7 @@ class ChangeListener:
         if connect is None:
             import psycopg
             connect = psycopg.connect
-        conn = connect(self._dsn, autocommit=True, **KEEPALIVES)
+        conn = connect(self._dsn, autocommit=True)
         try:
             conn.execute(f"LISTEN {self._channel}")
         except BaseException:

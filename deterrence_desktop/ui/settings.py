@@ -1,8 +1,9 @@
 """The few settings kept outside the workspace, with their defaults in one table.
 
-Nothing here says anything about the people of a cohort: window geometry,
-recent workspace paths and server addresses (never a password), the last user name
-typed (staff, not cohort), the idle-lock time, the partnership's CA file. Everything else lives in the encrypted workspace.
+Nothing here says anything about the people of a cohort: window geometry, recent
+workspace paths and server addresses (never a password), the last user name typed
+(staff, not cohort), the idle-lock time, the partnership's CA file. Everything else
+lives in the encrypted workspace.
 """
 from __future__ import annotations
 
@@ -24,9 +25,13 @@ DEFAULTS: dict[str, tuple[type, object]] = {
 MAX_RECENT = 8
 
 
+# store.server.SCHEMES, without loading the database stack before the start screen shows
+SERVER_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
 def is_server_entry(entry: str) -> bool:
     """Whether a recent entry is a server's address rather than a file's path."""
-    return str(entry).startswith(("postgresql://", "postgres://"))
+    return str(entry).startswith(SERVER_SCHEMES)
 
 
 def recent_entry(path: Path | str) -> str:

@@ -76,3 +76,9 @@ def test_a_ping_that_raises_is_no_answer(qtbot):
     with qtbot.waitSignal(r.answered, timeout=3000):
         r.start()
     assert len(calls) == 2
+
+
+def test_the_start_screen_knows_a_server_address_as_the_store_does():
+    from deterrence_desktop.store.server import SCHEMES
+    from deterrence_desktop.ui.settings import SERVER_SCHEMES
+    assert set(SERVER_SCHEMES) == {f"{s}://" for s in SCHEMES}
