@@ -29,7 +29,7 @@ TABLE_KINDS: dict[str, tuple[str, ...]] = {
     "app_user": ("user",),
     "cohort": ("cohort",),
     "cohort_member": ("cohort",),
-    "intervention": ("communication",),
+    "intervention": ("call_in",),       # the support offers a call-in lists
     "action": ("action",),
     "communication": ("communication",),
     "call_in": ("call_in",),
