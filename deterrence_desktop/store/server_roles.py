@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from ..domain.enums import Role
 from .server import GROUP_ROLES     # {Role.COORDINATOR: "dd_coordinator", ...}
 
-__all__ = ["GROUP_ROLES", "create_login", "ensure_group_roles", "role_of"]
+__all__ = ["GROUP_ROLES", "create_login", "ensure_group_roles", "role_of", "set_password"]
 
 
 def _raw(conn: Connection):
@@ -66,6 +66,13 @@ def create_login(conn: Connection, username: str, password: str | None, role: Ro
     database = conn.exec_driver_sql("SELECT current_database()").scalar_one()
     _execute(conn, sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
         sql.Identifier(database), login))
+
+
+def set_password(conn: Connection, username: str, password: str) -> None:
+    """A new password for an existing login (the server keeps only its SCRAM verifier)."""
+    _execute(conn, sql.SQL("SET password_encryption = 'scram-sha-256'"))
+    _execute(conn, sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+        sql.Identifier(username), sql.Literal(password)))
 
 
 def _member_of(conn: Connection, username: str, group: str) -> bool:
