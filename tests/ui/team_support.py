@@ -45,14 +45,10 @@ def init_demo(pg, database: str, coordinator: str, officer: str = "", *, demo: b
                       COORDINATOR_PASSWORD, demo=demo, today=DEMO_TODAY)
     engine = admin_engine(admin, pg.admin_password)
     try:
-        with engine.begin() as conn:
+        with engine.connect() as conn:
             partner_id, partner = conn.execute(text(
                 "SELECT id, name FROM partner ORDER BY (type = 'police') DESC, id LIMIT 1")
             ).one() if officer else (None, "")
-            # ServerWorkspace.connect reads the schema's revision as the user; migration
-            # 0007 (team-security) does not grant it yet. TODO(lead): grant it in 0007.
-            conn.execute(text("GRANT SELECT ON alembic_version TO dd_coordinator, dd_analyst, "
-                              "dd_partner_officer"))
     finally:
         engine.dispose()
     if officer:
