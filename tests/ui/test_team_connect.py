@@ -64,6 +64,7 @@ def test_connect_opens_the_server_workspace_and_remembers_it_without_the_passwor
     qtbot.waitUntil(lambda: not win.ctx.unlocked and win.start.isVisible(), timeout=WAIT)
     assert win.team.live is None
     label = f"{address.label()} — server"
+    shot(win, "team-connect", "start-screen-recent-server")
     click_row(qtbot, win.start.recent, label, double=True)
     again = dialog(qtbot, "Connect to a server")
     assert field(qtbot, again, "Host").text() == address.host
