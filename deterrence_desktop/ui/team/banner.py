@@ -84,6 +84,7 @@ class ConnectionBanner(QFrame):
         self.text = QLabel()
         self.text.setObjectName("connectionBannerText")
         self.text.setWordWrap(True)
+        self.text.setStyleSheet("font-weight: 600; font-size: 10.5pt;")
         row.addWidget(self.text, 1)
         self.lost_now = False
         self._hide_timer = QTimer(self)
