@@ -31,15 +31,18 @@ class ChangeListener:
     connect timeout, and TCP keepalives so that a server that vanishes without closing the
     connection is noticed in seconds); ``connect`` is ``psycopg.connect`` unless a test
     gives another. ``on_state(connected)`` is called on every change of the connection's
-    state (the first successful connection included).
+    state (the first successful connection included). ``ignore(pid)`` drops what a server
+    session sent (e.g. this app's own writes, see :func:`own_sessions`).
     Callbacks run on the listener's own thread: a GUI marshals them to its own.
     """
 
     def __init__(self, dsn: str, on_change: Callable[[set[str]], Any],
                  on_state: Callable[[bool], Any] | None = None, *, channel: str = CHANNEL,
                  debounce: float = 0.05, retry: float = 1.0, poll: float = 0.2,
+                 ignore: Callable[[int], bool] | None = None,
                  connect: Callable[..., Any] | None = None):
         self._dsn = dsn
+        self._ignore = ignore or (lambda _pid: False)
         self._on_change = on_change
         self._on_state = on_state
         self._channel = channel
@@ -114,10 +117,11 @@ class ChangeListener:
         while not self._stopping.is_set():
             wait = self._poll if not pending else max(0.0, deadline - time.monotonic())
             for note in conn.notifies(timeout=wait, stop_after=1):
+                if not note.payload or self._ignore(note.pid):
+                    continue
                 if not pending:
                     deadline = time.monotonic() + self._debounce
-                if note.payload:
-                    pending.add(note.payload)
+                pending.add(note.payload)
             if pending and time.monotonic() >= deadline:
                 batch, pending = pending, set()
                 self._report(batch)
@@ -142,6 +146,22 @@ class ChangeListener:
                 self._on_state(connected)
             except Exception:  # noqa: BLE001
                 log.exception("change listener state callback failed")
+
+
+def own_sessions(engine) -> Callable[[int], bool]:
+    """Whether a server session (its backend pid) is one of ``engine``'s connections.
+
+    A window's own saves already reload its pages (the forms and the board say what they
+    changed); reloading them again when the server echoes the change back costs a second
+    load of the page (the whole board, after every move). Each connection is recorded as
+    it is checked out of the pool, so before anything is written through it."""
+    from sqlalchemy import event
+    pids: set[int] = set()
+
+    def checked_out(dbapi_conn, _record, _proxy) -> None:
+        pids.add(dbapi_conn.info.backend_pid)
+    event.listen(engine, "checkout", checked_out)
+    return pids.__contains__
 
 
 def _close_quietly(conn) -> None:

@@ -100,3 +100,33 @@ def test_a_dropped_connection_is_said_retried_and_reported_as_everything(listeni
     t0 = time.monotonic()
     listener.stop()
     assert time.monotonic() - t0 < 0.5
+
+
+@pytest.mark.server
+def test_the_apps_own_sessions_are_not_heard_again(pg_server):
+    """What this window wrote through its own engine it has shown already: the echo from
+    the server is dropped, while another session's change is heard."""
+    psycopg = pytest.importorskip("psycopg")
+    from deterrence_desktop.store.listen import own_sessions
+    from deterrence_desktop.store.server import admin_engine
+
+    address = pg_server.address("postgres", pg_server.admin)
+    engine = admin_engine(address, pg_server.admin_password)
+    mine = own_sessions(engine)
+    heard = Heard()
+    listener = ChangeListener(address.dsn(pg_server.admin_password), heard.change, heard.state,
+                              ignore=mine).start()
+    try:
+        heard.wait(lambda: heard.states == [True])
+        with engine.begin() as conn:                 # this app's own write
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            conn.exec_driver_sql("NOTIFY dd_change, 'action'")
+        assert mine(pid)
+        with psycopg.connect(address.dsn(pg_server.admin_password), autocommit=True) as other:
+            other.execute("NOTIFY dd_change, 'person'")   # someone else's
+        heard.wait(lambda: heard.changes)
+        time.sleep(0.2)
+        assert [t for _, t in heard.changes] == [{"person"}]
+    finally:
+        listener.stop()
+        engine.dispose()

@@ -70,7 +70,8 @@ class TeamMode(QObject):
         self.address = address
         self.partnership = opened.partnership
         win._on_unlocked(services, address.text(), services.actor.username)
-        self.live = LiveRefresh(self.ctx, address.dsn(password), self)
+        self.live = LiveRefresh(self.ctx, address.dsn(password), self,
+                                engine=services.workspace.engine)
         self.live.connection_changed.connect(self._listener_state)
         self.live.start()
         if opened.notice:

@@ -82,13 +82,16 @@ class LiveRefresh(QObject):
     connection_changed = Signal(bool)    # on the GUI thread: the listener lost / regained it
     refreshed = Signal(list)             # the kinds emitted (tests and timing)
 
-    def __init__(self, ctx: AppContext, dsn: str, parent: QObject | None = None):
+    def __init__(self, ctx: AppContext, dsn: str, parent: QObject | None = None, *,
+                 engine=None):
+        """``engine``: the workspace's own, whose writes this window has shown already."""
         super().__init__(parent)
-        from ...store.listen import ChangeListener
+        from ...store.listen import ChangeListener, own_sessions
         self.ctx = ctx
         self._changed.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self._state.connect(self.connection_changed, Qt.ConnectionType.QueuedConnection)
-        self.listener = ChangeListener(dsn, self._changed.emit, self._state.emit)
+        self.listener = ChangeListener(dsn, self._changed.emit, self._state.emit,
+                                       ignore=own_sessions(engine) if engine is not None else None)
 
     def start(self) -> "LiveRefresh":
         self.listener.start()
