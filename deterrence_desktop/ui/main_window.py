@@ -31,9 +31,10 @@ from .errors import ErrorReporter, show_failure
 from .lists import ActionsPage, GroupsPage, PartnersPage, PeoplePage
 from .page import Page
 from .password import PasswordBanner
-from .settings import AppSettings
+from .settings import AppSettings, is_server_entry
 from .start import NewWorkspaceWizard, StartScreen
 from .style import set_role
+from .team.install import install as install_team
 from .unlock import IdleLock, UnlockScreen
 
 APP_TITLE = "Deterrence Desktop"
@@ -158,6 +159,7 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._nav_changed)
         for w in (self.start, self.unlock_screen, self.work):
             self.screens.addWidget(w)
+        self.team = install_team(self)          # server workspaces (issue 17)
 
         self._build_status_bar()
         self._build_menus()
@@ -293,6 +295,8 @@ class MainWindow(QMainWindow):
         add("&File", "&New workspace…", self.new_workspace, "Ctrl+Shift+N", needs_workspace=False)
         add("&File", "&Open workspace…", self.choose_workspace, QKeySequence.StandardKey.Open,
             needs_workspace=False)
+        add("&File", "Connect to a &server…", lambda: self.team.open_dialog(),
+            needs_workspace=False)
         self._menus["&File"].addSeparator()
         self.lock_action = add("&File", "&Lock", lambda: self.lock(ask=True), "Ctrl+L",
                                object_name="lockAction")
@@ -358,6 +362,9 @@ class MainWindow(QMainWindow):
 
     def show_unlock(self, path: str, username: str | None = None, *, locked: bool = False) -> None:
         path = str(path)
+        if is_server_entry(path):               # a server asks for its login's password
+            self.team.show_locked(path)
+            return
         demo = ""
         if Path(path) == paths.demo_workspace_path():
             from ..services.demo import DEMO_PASSPHRASE      # loaded by the warm-up already
@@ -384,7 +391,8 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         if self.screens.currentWidget() is self.work:
-            self.setWindowTitle(f"{APP_TITLE} — {self.current_page().window_title()}")
+            self.setWindowTitle(f"{APP_TITLE} — {self.current_page().window_title()}"
+                                f"{self.team.title_suffix()}")
 
     # -- opening ---------------------------------------------------------------------------
     def choose_workspace(self) -> None:

@@ -1,8 +1,9 @@
 """The few settings kept outside the workspace, with their defaults in one table.
 
-Nothing here says anything about the people of a cohort: window geometry,
-recent workspace paths, the last user name typed (staff, not cohort), the
-idle-lock time. Everything else lives in the encrypted workspace.
+Nothing here says anything about the people of a cohort: window geometry, recent
+workspace paths and server addresses (never a password), the last user name typed
+(staff, not cohort), the idle-lock time, the partnership's CA file. Everything else
+lives in the encrypted workspace.
 """
 from __future__ import annotations
 
@@ -19,8 +20,22 @@ DEFAULTS: dict[str, tuple[type, object]] = {
     "recent/workspaces": (list, []),
     "unlock/last_username": (str, ""),
     "lock/idle_minutes": (int, 10),
+    "server/ca_file": (str, ""),        # the partnership's CA certificate, chosen once
 }
 MAX_RECENT = 8
+
+
+# store.server.SCHEMES, without loading the database stack before the start screen shows
+SERVER_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+def is_server_entry(entry: str) -> bool:
+    """Whether a recent entry is a server's address rather than a file's path."""
+    return str(entry).startswith(SERVER_SCHEMES)
+
+
+def recent_entry(path: Path | str) -> str:
+    return str(path) if is_server_entry(str(path)) else str(Path(path).resolve())
 
 
 class AppSettings:
@@ -58,12 +73,14 @@ class AppSettings:
         return [p for p in self.get("recent/workspaces") if p]
 
     def add_recent(self, path: Path | str) -> None:
-        path = str(Path(path).resolve())
+        """A workspace file's path, or a server's address (``postgresql://user@host...``,
+        never with a password), first in the recent list."""
+        path = recent_entry(path)
         recent = [p for p in self.recent_workspaces() if p != path]
         self.set("recent/workspaces", [path, *recent][:MAX_RECENT])
 
     def remove_recent(self, path: Path | str) -> None:
-        path = str(Path(path).resolve())
+        path = recent_entry(path)
         self.set("recent/workspaces", [p for p in self.recent_workspaces() if p != path])
 
     @property

@@ -1,10 +1,10 @@
 """Before a workspace is open: the start screen and the new-workspace wizard.
 
-The start screen lists recent workspaces (paths only) and offers to create a
-new workspace, open another file, or open the demo. The wizard asks for the
-file location, the partnership (name, area, strategy), the passphrase twice
-with a strength hint, and the first user; the workspace is created on the
-database worker while the wizard shows that it is busy.
+The start screen lists recent workspaces (paths, and servers' addresses) and offers
+to create a new workspace, open another file, connect to a server, or open the demo.
+The wizard asks for the file location, the partnership (name, area, strategy), the
+passphrase twice with a strength hint, and the first user; the workspace is created on
+the database worker while the wizard shows that it is busy.
 """
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ from ..store.cipher import MIN_PASSPHRASE
 
 SUFFIX = ".ddw"      # store.workspace.SUFFIX, without loading the database stack at start
 from .context import AppContext
+from .settings import is_server_entry
 from .style import app_icon, set_role
+from .team.recent import server_item
 
 
 class StartScreen(QWidget):
@@ -35,6 +37,7 @@ class StartScreen(QWidget):
     open_path = Signal(str)         # a recent or chosen workspace: go to the unlock screen
     new_requested = Signal()
     demo_requested = Signal()
+    server_requested = Signal(str)  # "Connect to a server…" ("") or a recent server's address
 
     def __init__(self, recent: list[str], parent: QWidget | None = None):
         super().__init__(parent)
@@ -52,7 +55,8 @@ class StartScreen(QWidget):
         set_role(title, "heading")
         titles.addWidget(title)
         tagline = QLabel("Encrypted case coordination for a focused-deterrence partnership.\n"
-                         "Everything stays in one encrypted workspace file on this computer.")
+                         "Everything stays in one encrypted workspace file on this computer, "
+                         "or on your partnership's server.")
         set_role(tagline, "muted")
         titles.addWidget(tagline)
         head.addLayout(titles, 1)
@@ -65,10 +69,11 @@ class StartScreen(QWidget):
         self.recent.setObjectName("recentWorkspaces")
         self.recent.setMinimumWidth(520)
         self.recent.setMaximumHeight(200)
-        self.recent.itemActivated.connect(lambda item: self.open_path.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.recent.itemActivated.connect(self._activated)
         recent_label.setBuddy(self.recent)
         col.addWidget(self.recent)
-        self.no_recent = QLabel("No recent workspaces. Create one, or open a workspace file.")
+        self.no_recent = QLabel("No recent workspaces. Create one, open a workspace file, or connect "
+                                "to a server.")
         set_role(self.no_recent, "muted")
         col.addWidget(self.no_recent)
         buttons = QHBoxLayout()
@@ -81,7 +86,12 @@ class StartScreen(QWidget):
         self.demo_button = QPushButton("Try the &demo (fictional people)")
         self.demo_button.setObjectName("openDemo")
         self.demo_button.clicked.connect(self.demo_requested)
-        for b in (self.new_button, self.open_button, self.demo_button):
+        self.server_button = QPushButton("&Connect to a server…")
+        self.server_button.setObjectName("connectServer")
+        self.server_button.setToolTip("Open the partnership's shared workspace on its server, "
+                                      "with your own login")
+        self.server_button.clicked.connect(lambda: self.server_requested.emit(""))
+        for b in (self.new_button, self.open_button, self.server_button, self.demo_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         col.addSpacing(8)
@@ -101,9 +111,16 @@ class StartScreen(QWidget):
         outer.addStretch(1)
         self.set_recent(recent)
 
+    def _activated(self, item: QListWidgetItem) -> None:
+        entry = item.data(Qt.ItemDataRole.UserRole)
+        (self.server_requested if is_server_entry(entry) else self.open_path).emit(entry)
+
     def set_recent(self, recent: list[str]) -> None:
         self.recent.clear()
         for path in recent:
+            if is_server_entry(path):
+                self.recent.addItem(server_item(path))
+                continue
             p = Path(path)
             item = QListWidgetItem(f"{p.name}    —    {p.parent}")
             item.setData(Qt.ItemDataRole.UserRole, str(p))
@@ -120,7 +137,8 @@ class StartScreen(QWidget):
         self.busy_label.setText(text)
         self.busy_label.setVisible(bool(text))
         self.busy.setVisible(bool(text))
-        for b in (self.new_button, self.open_button, self.demo_button, self.recent):
+        for b in (self.new_button, self.open_button, self.server_button, self.demo_button,
+                  self.recent):
             b.setEnabled(not text)
 
     def choose_file(self) -> None:

@@ -88,6 +88,7 @@ class TaskRunner(QObject):
     _submit = Signal(object)
     busy_changed = Signal(bool)
     unhandled_error = Signal(object)   # BaseException with no on_failure: the app shows it
+    task_failed = Signal(object)       # every failure, before its on_failure (e.g. a lost server)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -159,6 +160,8 @@ class TaskRunner(QObject):
             return
         if isinstance(task.error, Cancelled) and task.on_failure is None:
             return
+        if not isinstance(task.error, Cancelled):
+            self.task_failed.emit(task.error)
         if task.on_failure is not None:
             task.on_failure(task.error)
         else:

@@ -11,10 +11,10 @@ import os
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QComboBox,
-                               QDialog, QLabel, QLineEdit, QPlainTextEdit, QTabBar,
+                               QDialog, QLabel, QLineEdit, QMenu, QPlainTextEdit, QTabBar,
                                QTextEdit, QWidget)
 
 WAIT = 20_000          # ms; each wait ends as soon as its condition holds
@@ -100,6 +100,41 @@ def menu(qtbot, window, *path: str) -> None:
             actions = sub.actions()
     assert action.isEnabled(), f"menu entry {path[-1]!r} is disabled"
     action.trigger()
+
+
+def popup_entry(qtbot, text: str | re.Pattern) -> None:
+    """Choose the entry ``text`` of the pop-up menu on screen (a context menu, Ctrl+M)."""
+    found: list[QAction] = []
+
+    def look():
+        found.clear()
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, QMenu) and w.isVisible():
+                found.extend(a for a in w.actions() if a.isEnabled() and _matches(a.text(), text))
+        return bool(found)
+    try:
+        qtbot.waitUntil(look, timeout=WAIT)
+    except Exception:
+        shown = [plain(a.text()) for w in QApplication.topLevelWidgets()
+                 if isinstance(w, QMenu) and w.isVisible() for a in w.actions()]
+        raise AssertionError(f"no menu entry {text!r} on screen; there are {shown}") from None
+    menu = found[0].parent()
+    found[0].trigger()
+    if isinstance(menu, QMenu):
+        menu.close()
+
+
+def when_dialog(title: str | re.Pattern, act, cls=QDialog, wait_ms: int = WAIT) -> None:
+    """Answer a dialog that is about to open with ``exec()`` (which blocks whoever opens it):
+    once it shows, ``act(dialog)`` types into it and presses its buttons."""
+    def poll(left: int = wait_ms // 20) -> None:
+        for w in top_windows():
+            if isinstance(w, cls) and _matches(w.windowTitle(), title):
+                act(w)
+                return
+        if left > 0:
+            QTimer.singleShot(20, lambda: poll(left - 1))
+    QTimer.singleShot(0, poll)
 
 
 def dialog(qtbot, title: str | re.Pattern | None = None, cls=QDialog) -> QDialog:
