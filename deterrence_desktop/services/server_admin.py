@@ -127,9 +127,10 @@ def upgrade(address: ServerAddress, admin_password: str | None) -> str:
 
 
 def _grant_login(ws: ServerWorkspace, username: str, password: str, role: Role) -> None:
-    from ..store.server_roles import create_login
+    from ..store.server_roles import create_login, set_password
     with ws.engine.begin() as conn:
-        create_login(conn, username, password, role)
+        create_login(conn, username, None, role)
+        set_password(conn, username, password)    # a login that existed keeps none of its old one
 
 
 def _check_password(username: str, password: str) -> None:

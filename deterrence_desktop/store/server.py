@@ -164,6 +164,10 @@ def refusal(exc: BaseException, address: ServerAddress) -> ServerRefused:
     if "pg_hba" in msg or "no encryption" in msg:
         return ServerRefused(f"The server at {where} does not accept this connection (its access "
                              "rules have no entry for this user, database and TLS connection)")
+    if state == "42501" or "permission denied" in msg:
+        return ServerRefused(f"The server at {where} refused this login the workspace (it has no "
+                             "rights on the database): a coordinator grants them with "
+                             "`deterrence-desktop server add-user`")
     if state == "3D000" or ("database" in msg and "does not exist" in msg):
         return ServerRefused(f"There is no database {address.database} on the server at {where}")
     if state == "57P03" or "starting up" in msg or "shutting down" in msg:
@@ -368,12 +372,8 @@ class ServerWorkspace:
 
 
 def _role_of(dbapi_conn) -> Role | None:
-    """The first group role of the session's login, from the server's own catalogue."""
+    """:func:`.server_roles.role_of` on a driver connection (the pool's connect event)."""
+    from .server_roles import MEMBERSHIPS, role_among
     with dbapi_conn.cursor() as cur:
-        for role, group in GROUP_ROLES.items():
-            cur.execute("SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s) "
-                        "THEN pg_has_role(session_user, %s, 'MEMBER') ELSE false END",
-                        (group, group))
-            if cur.fetchone()[0]:
-                return role
-    return None
+        cur.execute(MEMBERSHIPS)
+        return role_among({name for (name,) in cur.fetchall()})

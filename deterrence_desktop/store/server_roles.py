@@ -5,7 +5,7 @@ login of their own (their app username) that is a member of exactly one group ro
 migration 0007 grants the groups their rights and the row-level security policies name
 them. The tables are owned by the administrator, so every policy applies to every login.
 
-No Qt here, and never a password in a log or a message: the server hashes it (SCRAM).
+No Qt here, and never a password in a log or a message: only its SCRAM verifier, made on this side, goes to the server.
 """
 from __future__ import annotations
 
@@ -53,12 +53,9 @@ def create_login(conn: Connection, username: str, password: str | None, role: Ro
     ensure_group_roles(conn)
     login = sql.Identifier(username)
     if not _role_exists(conn, username):
-        _execute(conn, sql.SQL("SET password_encryption = 'scram-sha-256'"))
         if password:
-            # The password goes as a literal (CREATE ROLE takes no parameters); psycopg
-            # quotes it, and the server stores only its SCRAM verifier.
             _execute(conn, sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-                login, sql.Literal(password)))
+                login, sql.Literal(_verifier(conn, username, password))))
         else:
             _execute(conn, sql.SQL("CREATE ROLE {} LOGIN").format(login))
     for other_role, group in GROUP_ROLES.items():
@@ -72,9 +69,15 @@ def create_login(conn: Connection, username: str, password: str | None, role: Ro
 
 def set_password(conn: Connection, username: str, password: str) -> None:
     """A new password for an existing login (the server keeps only its SCRAM verifier)."""
-    _execute(conn, sql.SQL("SET password_encryption = 'scram-sha-256'"))
     _execute(conn, sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-        sql.Identifier(username), sql.Literal(password)))
+        sql.Identifier(username), sql.Literal(_verifier(conn, username, password))))
+
+
+def _verifier(conn: Connection, username: str, password: str) -> str:
+    """The password's SCRAM-SHA-256 verifier, made by libpq on this side (as psql's
+    \\password does): the statement, and so any server log of it, never holds the password."""
+    return _raw(conn).pgconn.encrypt_password(
+        password.encode("utf-8"), username.encode("utf-8"), b"scram-sha-256").decode("ascii")
 
 
 def _member_of(conn: Connection, username: str, group: str) -> bool:
@@ -90,12 +93,19 @@ def role_of(conn: Connection) -> Role | None:
     (coordinator before analyst before partner officer). None for a login in none of them,
     e.g. the administrator: a superuser passes pg_has_role for every role, so membership is
     read from pg_auth_members instead."""
-    found = set(conn.exec_driver_sql(
-        "WITH RECURSIVE m(oid) AS (SELECT oid FROM pg_roles WHERE rolname = session_user "
-        "UNION SELECT a.roleid FROM pg_auth_members a JOIN m ON a.member = m.oid) "
-        "SELECT r.rolname FROM pg_roles r JOIN m ON r.oid = m.oid").scalars())
+    return role_among(set(conn.exec_driver_sql(MEMBERSHIPS).scalars()))
+
+
+# Every role the session's login is a member of, directly or through another role.
+MEMBERSHIPS = (
+    "WITH RECURSIVE m(oid) AS (SELECT oid FROM pg_roles WHERE rolname = session_user "
+    "UNION SELECT a.roleid FROM pg_auth_members a JOIN m ON a.member = m.oid) "
+    "SELECT r.rolname FROM pg_roles r JOIN m ON r.oid = m.oid")
+
+
+def role_among(memberships: set[str]) -> Role | None:
     for role, group in GROUP_ROLES.items():
-        if group in found:
+        if group in memberships:
             return role
     return None
 

