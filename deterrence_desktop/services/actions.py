@@ -8,7 +8,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from ..domain.enums import ActionStatus, AuditOperation, Role
-from ..domain.errors import ConflictError, ValidationError
+from ..domain.errors import ValidationError
 from ..domain.model import Action, display_name
 from ..store.mapping import column_values, to_record
 from ..store.tables import (

@@ -104,11 +104,12 @@ class UnitOfWork:
         """Flush; an UPDATE that found the row at another version than it read (another
         transaction wrote it meanwhile) becomes EditConflict. Its ``theirs`` is read once
         this transaction has rolled back (see :meth:`Service.tx`)."""
+        key = row.id                    # read now: the failed flush ends the transaction
         try:
             self.session.flush()
         except StaleDataError:
             conflict = EditConflict(entity, ref, record, None)
-            conflict.reload = (type(row), row.id, type(record))    # type: ignore[attr-defined]
+            conflict.reload = (type(row), key, type(record))       # type: ignore[attr-defined]
             raise conflict from None
 
 

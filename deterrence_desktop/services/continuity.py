@@ -269,7 +269,6 @@ def redate(uow: UnitOfWork, episode_id: int, release: date, learned_on: date,
                 if before else f"Due {due:%d %b %Y}: release date {release:%d %b %Y}.")
         action.due_date = due
         action.notes = (action.notes + "\n" + line).strip() if action.notes else line
-        action.version += 1
         action.updated_at = now
         moved.append(MovedAction(action.id, action.partner_id, before, due))
         uow.audit(AuditOperation.ALTERATION, "action", action.id,
