@@ -6,7 +6,7 @@ from __future__ import annotations
 
 __all__ = [
     "DeterrenceError", "ValidationError", "NotFoundError", "PermissionDenied", "ConflictError",
-    "EditConflict", "differing_fields", "readable", "sentence", "field_label",
+    "EditConflict", "differing_fields", "same_value", "readable", "sentence", "field_label",
 ]
 
 
@@ -99,6 +99,8 @@ class EditConflict(ConflictError):
                  fields: tuple[str, ...] | None = None):
         self.entity, self.ref = entity, str(ref)
         self.mine, self.theirs = mine, theirs
+        # Who saved theirs and when (UTC, ISO 8601), from the audit trail; "" if unknown.
+        self.saved_by, self.saved_at = "", ""
         self.fields = tuple(fields) if fields is not None else differing_fields(mine, theirs)
         what = entity.replace("_", " ") + (f" ({self.ref})" if self.ref else "")
         super().__init__(f"Someone else changed this {what} while you were editing it: "
@@ -118,4 +120,14 @@ def differing_fields(mine: object, theirs: object) -> tuple[str, ...]:
         return ()
     return tuple(f.name for f in dataclasses.fields(mine)
                  if f.name not in BOOKKEEPING_FIELDS
-                 and getattr(mine, f.name) != getattr(theirs, f.name, None))
+                 and not same_value(getattr(mine, f.name), getattr(theirs, f.name, None)))
+
+
+def same_value(a: object, b: object) -> bool:
+    """Equal as a person reads them: a list of flags (enumeration values, such as a
+    person's needs) is the same in any order."""
+    from enum import StrEnum
+    if isinstance(a, list) and isinstance(b, list) and \
+            all(isinstance(v, StrEnum) for v in [*a, *b]):
+        return sorted(a) == sorted(b)
+    return a == b

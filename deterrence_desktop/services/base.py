@@ -93,12 +93,13 @@ class UnitOfWork:
             self.audit(AuditOperation.ALTERATION, entity, ref, "fields=" + ",".join(sorted(changes)))
         return changes
 
-    @staticmethod
-    def check_version(row: Any, record: Any, entity: str, ref: object) -> None:
+    def check_version(self, row: Any, record: Any, entity: str, ref: object) -> None:
         """EditConflict when ``record`` was read at another version than ``row`` has now."""
         mine = getattr(record, "version", None)
         if mine is not None and mine != getattr(row, "version", mine):
-            raise EditConflict(entity, ref, record, to_record(row, type(record)))
+            conflict = EditConflict(entity, ref, record, to_record(row, type(record)))
+            conflict.saved_by, conflict.saved_at = last_saved(self.session, entity, ref)
+            raise conflict
 
     def flush_versioned(self, row: Any, record: Any, entity: str, ref: object) -> None:
         """Flush; an UPDATE that found the row at another version than it read (another
@@ -153,6 +154,7 @@ class Service:
         with self.app.workspace.session() as session:
             row = session.get(table, key)
             exc.theirs = to_record(row, record_type) if row is not None else None
+            exc.saved_by, exc.saved_at = last_saved(session, exc.entity, exc.ref)
         exc.fields = differing_fields(exc.mine, exc.theirs)
 
     def require(self, *roles: Role, operation: AuditOperation = AuditOperation.ALTERATION,
@@ -244,6 +246,30 @@ class Service:
         exc.audit = None                                           # type: ignore[attr-defined]
         operation, entity, ref = pending
         write_refusal(self.app.workspace, self.actor, operation, entity, ref)
+
+
+def last_saved(session: Session, entity: str, ref: object) -> tuple[str, str]:
+    """Who last altered ``entity`` ``ref`` and when (UTC, ISO 8601), from the audit trail:
+    (display name or username, at); ("", "") when the trail does not say or may not be
+    read (a conflict is shown with or without it)."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import DBAPIError
+
+    from ..store.tables import AuditEntryRow, UserRow
+    try:
+        with session.begin_nested():
+            found = session.execute(
+                select(AuditEntryRow.username, AuditEntryRow.at)
+                .where(AuditEntryRow.entity == entity, AuditEntryRow.entity_ref == str(ref),
+                       AuditEntryRow.operation == AuditOperation.ALTERATION.value)
+                .order_by(AuditEntryRow.seq.desc()).limit(1)).first()
+            if found is None:
+                return "", ""
+            name = session.scalar(select(UserRow.display_name).where(
+                UserRow.username == found.username))
+            return name or found.username, found.at
+    except DBAPIError:
+        return "", ""
 
 
 def write_refusal(workspace, actor: Actor, operation: AuditOperation, entity: str,

@@ -100,6 +100,8 @@ def test_a_stale_record_raises_edit_conflict_and_writes_nothing(demo_app):
     assert set(conflict.fields) >= {"notes"}
     assert "version" not in conflict.fields and "id" not in conflict.fields
     assert "Someone else changed this person" in str(conflict)
+    assert conflict.saved_by == "Casey Demo (coordinator)"        # from the audit trail
+    assert conflict.saved_at.startswith("2026-11-26T")
     # Nothing written, nothing audited as an alteration.
     assert stored_person(demo_app, mine.id) == theirs_saved
     assert audit_count(demo_app) == entries
