@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from ..domain.enums import ActionStatus, AuditOperation, Role
-from ..domain.errors import EditConflict, ValidationError
+from ..domain.errors import ValidationError
 from ..store.tables import (
     ActionRow, CohortMemberRow, CohortRow, GroupRow, MeetingRow, MembershipRow, PartnerRow,
     SettingRow,
@@ -330,11 +330,9 @@ class BoardService(Service):
         updated = replace(action, status=status,
                           outcome=action.outcome if outcome is None else outcome,
                           version=action.version if expected_version is None else expected_version)
-        if updated.version != action.version:
-            raise EditConflict("action", action_id, updated, action)
         if status in NEEDS_OUTCOME and outcome is None and not action.outcome:
             raise ValidationError("outcome", "say what happened (done) or what blocks it (blocked)")
-        self.app.actions.update(updated)
+        self.app.actions.update(updated)        # EditConflict when the versions differ
         return self.card(action_id)
 
     # -- remembered filters (per workspace and user, inside the encryption) ------------

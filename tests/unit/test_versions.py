@@ -211,7 +211,8 @@ def test_a_board_move_on_a_card_changed_meanwhile_is_a_conflict(demo_app):
     assert conflict.entity == "action"
     assert conflict.mine.status == ActionStatus.IN_PROGRESS
     assert conflict.theirs.status == ActionStatus.BLOCKED
-    assert "status" in conflict.fields
+    assert conflict.fields == ("status",)          # their blocker is kept in mine
+    assert conflict.saved_by == "Casey Demo (coordinator)"
     assert audit_count(demo_app) == entries
     kept = demo_app.board.move(card.id, ActionStatus.IN_PROGRESS,
                                expected_version=conflict.theirs.version)
