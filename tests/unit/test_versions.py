@@ -247,3 +247,17 @@ def test_a_0005_workspace_gains_versions_at_one(demo_path):
                 assert c.exec_driver_sql(
                     f"SELECT count(*) FROM {table} WHERE version <> 1").scalar() == 0, table
             assert c.exec_driver_sql("SELECT count(*) FROM person").scalar() == 40
+
+
+def test_a_continuity_template_is_saved_with_its_steps_over_the_version_read(demo_app):
+    """The template editor saves the template and its steps as one edit: a step changed
+    by someone else since the editor read the template is a conflict, not lost."""
+    view = demo_app.continuity.templates()[0]
+    other = someone_else(demo_app)
+    theirs = other.continuity.save_template(
+        view.template, [replace(view.steps[0], title="Theirs (fictional)"), *view.steps[1:]])
+    assert theirs.template.version == view.template.version + 1        # a step moved it on
+    with pytest.raises(EditConflict) as err:
+        demo_app.continuity.save_template(view.template, list(view.steps[1:]))
+    assert err.value.entity == "continuity_template"
+    assert demo_app.continuity.template(view.template.id).steps[0].title == "Theirs (fictional)"

@@ -69,6 +69,9 @@ class ConflictModel(QAbstractTableModel):
             self.rows.append(ConflictRow(name, plain(labels.get(name) or field_label(name)),
                                          text(name, mine) if changed else NOT_CHANGED,
                                          text(name, theirs), changed))
+        if not self.rows:       # the same fields: what changed is part of it (a template's steps)
+            self.rows.append(ConflictRow("", "Other parts of it", "(as in your form)",
+                                         "(changed)", True))
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
