@@ -101,6 +101,9 @@ class EditConflict(ConflictError):
         self.mine, self.theirs = mine, theirs
         # Who saved theirs and when (UTC, ISO 8601), from the audit trail; "" if unknown.
         self.saved_by, self.saved_at = "", ""
+        # (table, key, record type) while ``theirs`` is still to be read, once the failed
+        # transaction has rolled back (the services fill it in).
+        self.reload: tuple | None = None
         self.fields = tuple(fields) if fields is not None else differing_fields(mine, theirs)
         what = entity.replace("_", " ") + (f" ({self.ref})" if self.ref else "")
         super().__init__(f"Someone else changed this {what} while you were editing it: "

@@ -110,7 +110,7 @@ class UnitOfWork:
             self.session.flush()
         except StaleDataError:
             conflict = EditConflict(entity, ref, record, None)
-            conflict.reload = (type(row), key, type(record))       # type: ignore[attr-defined]
+            conflict.reload = (type(row), key, type(record))
             raise conflict from None
 
 
@@ -134,7 +134,7 @@ class Service:
             raise EditConflict("record", "", fields=()) from None
         except EditConflict as exc:
             # The conflicting transaction has rolled back; read the row as it is now.
-            if getattr(exc, "reload", None) and _tx_state.depth == 1:
+            if exc.reload and _tx_state.depth == 1:
                 self._reload_theirs(exc)
             raise
         except PermissionDenied as exc:
@@ -149,8 +149,8 @@ class Service:
             _tx_state.depth -= 1
 
     def _reload_theirs(self, exc: EditConflict) -> None:
-        table, key, record_type = exc.reload                     # type: ignore[attr-defined]
-        exc.reload = None                                        # type: ignore[attr-defined]
+        table, key, record_type = exc.reload
+        exc.reload = None
         with self.app.workspace.session() as session:
             row = session.get(table, key)
             exc.theirs = to_record(row, record_type) if row is not None else None

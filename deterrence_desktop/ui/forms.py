@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.enums import label
 from ..domain.errors import DeterrenceError, EditConflict, ValidationError, readable, sentence
-from .conflicts import KEEP_MINE, TAKE_THEIRS, ConflictDialog, with_version
+from .conflicts import KEEP_MINE, TAKE_THEIRS, ConflictDialog, describe, with_version
 from .context import AppContext
 from .errors import show_failure
 from .style import set_role
@@ -350,7 +350,6 @@ class RecordDialog(GuardedDialog):
         dlg.open()
 
     def _describe(self, name: str, value: Any) -> str:
-        from .conflicts import describe
         fw = self.fields.get(name)
         shown = fw.text_of(value) if fw is not None else None
         return shown if shown is not None else describe(value)

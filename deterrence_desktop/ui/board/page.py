@@ -26,6 +26,7 @@ from ...services.board import (
     NEEDS_OUTCOME, BoardCard, BoardData, BoardFilter, filter_cards, group_key,
     make_card, summarise,
 )
+from ..conflicts import KEEP_MINE, ConflictDialog
 from ..page import Page
 from .columns import STATUS_KEYS, BoardColumns
 from .widgets import FilterBar, OutcomeDialog, SummaryStrip
@@ -436,7 +437,6 @@ class BoardPage(Page):
         """A card someone else changed since the board drew it: show both versions.
         Keep mine moves it again over theirs (``move_again(their version)``); Take
         theirs and Cancel show the board as saved (the move is not kept on undo)."""
-        from ..conflicts import KEEP_MINE, ConflictDialog
         dlg = ConflictDialog(
             conflict, self, cancel_text="Cancel",
             heading="Someone else changed this card since your board showed it",
