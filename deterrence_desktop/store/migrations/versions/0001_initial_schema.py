@@ -374,6 +374,8 @@ def upgrade() -> None:
     # The audit trail is append-only: the app never updates or deletes an entry.
     # (Someone holding the passphrase can drop these triggers; the hash chain then
     # still shows the edit to `deterrence-desktop check`.)
+    if op.get_bind().dialect.name != "sqlite":
+        return      # a server's audit trail is made append-only in PL/pgSQL by 0006
     op.execute("CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry "
                "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END")
     op.execute("CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry "
