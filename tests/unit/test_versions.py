@@ -15,6 +15,8 @@ from deterrence_desktop.services.app import WorkspaceServices
 from deterrence_desktop.store.mapping import to_record
 from deterrence_desktop.store.tables import AuditEntryRow, Base, PersonRow
 
+pytestmark = pytest.mark.both_backends
+
 # Every table whose rows the services change in place; action's version is older than 0006.
 VERSIONED = {
     "partnership", "partner", "app_user", "person", "influencer", "group_record", "membership",
@@ -153,6 +155,24 @@ def test_an_interleaved_write_between_read_and_update_is_a_conflict_too(demo_app
     assert "notes" in conflict.fields
     assert stored_person(demo_app, person.id) == person                 # all rolled back
     assert audit_count(demo_app) == entries
+
+
+def test_two_transactions_interleaved_on_a_server(demo_app, backend):
+    """On a server two clients really write at once: A reads the row, B saves it and
+    commits, then A's UPDATE (WHERE version = what A read) matches nothing. A gets the
+    conflict with B's version as theirs; B's save stands. (A file has one writer.)"""
+    if backend != "server":
+        pytest.skip("a workspace file has one writer at a time")
+    person = first_person(demo_app)
+    other = someone_else(demo_app)
+    with pytest.raises(EditConflict) as err:
+        with demo_app.people.tx() as uow:
+            row = uow.get(PersonRow, person.id, "person")
+            uow.check_version(row, person, "person", row.reference)       # current: passes
+            theirs = other.people.update(replace(other.people.get(person.id), notes="B's"))
+            uow.alter(row, replace(person, notes="A's"), "person", row.reference)
+    assert err.value.theirs == theirs and err.value.fields == ("notes",)
+    assert stored_person(demo_app, person.id) == theirs
 
 
 def test_a_record_without_a_version_is_not_checked(demo_app):
