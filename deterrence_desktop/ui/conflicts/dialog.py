@@ -59,7 +59,7 @@ class ConflictDialog(QDialog):
     def __init__(self, conflict: EditConflict, parent: QWidget | None = None, *,
                  original: Any = None, labels: Mapping[str, str] | None = None,
                  text: Callable[[str, Any], str] | None = None,
-                 cancel_text: str = "Back to my edits", intro: str = "", heading: str = ""):
+                 cancel_text: str = "&Back to my edits", intro: str = "", heading: str = ""):
         super().__init__(parent)
         self.setObjectName("conflictDialog")
         self.conflict = conflict
