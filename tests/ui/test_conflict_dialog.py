@@ -100,6 +100,7 @@ def test_take_theirs_fills_the_form_with_the_saved_values(qtbot, app_window):
     box = field(qtbot, form, "Preferred name")
     qtbot.waitUntil(lambda: box.text() == THEIRS, timeout=WAIT)
     assert form.isVisible() and not form.is_dirty()
+    shot(form, "conflict", "took-theirs")
     assert stored(win, target.id) == theirs             # the workspace keeps theirs
     # The form now carries their version: a further edit saves without a conflict.
     type_into(qtbot, box, "Third-Testy")
