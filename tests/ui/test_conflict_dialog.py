@@ -174,3 +174,45 @@ def test_take_theirs_on_the_board_shows_the_card_where_it_is_saved(qtbot, app_wi
     qtbot.waitUntil(lambda: board.columns.models["blocked"].row_of(card.id) is not None,
                     timeout=WAIT)
     assert win.ctx.call_sync(lambda s: s.actions.get(card.id)).status == ActionStatus.BLOCKED
+
+
+def test_an_incident_edit_keeps_mine_over_theirs_and_undo_goes_back_to_theirs(qtbot, demo_app):
+    """A form of its own (the incident dialog) meets the same conflict; its undo saves
+    over the version its save left, so it restores their version, not the older one."""
+    from deterrence_desktop.ui.incidents.page import IncidentsPage
+    from tests.journeys.driver import click_row
+    from tests.ui.board_support import open_page, wait_idle
+    ctx, page = open_page(qtbot, demo_app, IncidentsPage)
+    qtbot.waitUntil(lambda: page.loaded_at_least_once, timeout=WAIT)
+    def incident(iid=None):
+        return ctx.call_sync(lambda s: s.incidents.get(iid or s.incidents.list()[0].id).incident)
+    first = incident()
+    click_row(qtbot, page.table, first.place, double=True)
+    form = dialog(qtbot, "Edit incident")
+    qtbot.waitUntil(lambda: form.place.text() == first.place, timeout=WAIT)
+    type_into(qtbot, field(qtbot, form, "Place"), "Mine Place (fictional)")
+    def change(s):
+        detail = s.incidents.get(first.id)
+        return someone_else(s).incidents.update(
+            first.id, replace(first, description="Their account"), detail.roles,
+            [g.group_id for g in detail.groups])
+    theirs = ctx.call_sync(change)
+    press(qtbot, "Save and close", form)
+    conflict = dialog(qtbot, "Someone else changed this incident")
+    rows = rows_of(conflict)
+    assert ("Place", "Mine Place (fictional)", first.place) in rows
+    assert next(r for r in rows if r[0] == "Description")[2] == "Their account"
+    press(qtbot, "Keep mine", root=conflict)
+    qtbot.waitUntil(lambda: incident(first.id).place
+                    == "Mine Place (fictional)", timeout=WAIT)
+    saved = incident(first.id)
+    assert saved.description == "Their account" and saved.version == theirs.version + 1
+    wait_idle(qtbot, ctx)
+    ctx.undo_stack.undo()
+    qtbot.waitUntil(lambda: incident(first.id).place == first.place,
+                    timeout=WAIT)
+    assert incident(first.id).description == "Their account"
+    for _ in range(3):
+        wait_idle(qtbot, ctx)
+        qtbot.wait(50)
+    ctx.runner.shutdown()

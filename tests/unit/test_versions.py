@@ -281,3 +281,30 @@ def test_a_continuity_template_is_saved_with_its_steps_over_the_version_read(dem
         demo_app.continuity.save_template(view.template, list(view.steps[1:]))
     assert err.value.entity == "continuity_template"
     assert demo_app.continuity.template(view.template.id).steps[0].title == "Theirs (fictional)"
+
+
+def test_an_incident_edit_of_its_people_alone_moves_its_version_on(demo_app):
+    """The incident and the people and groups involved are one edit: changing only who
+    was involved raises the version, so a stale copy cannot undo it unseen."""
+    detail = demo_app.incidents.get(demo_app.incidents.list()[0].id)
+    incident = detail.incident
+    other = someone_else(demo_app)
+    theirs = other.incidents.update(incident.id, replace(incident), detail.roles[:1],
+                                    [g.group_id for g in detail.groups])
+    assert theirs.version == incident.version + 1
+    with pytest.raises(EditConflict):
+        demo_app.incidents.update(incident.id, replace(incident, place="Mine (fictional)"),
+                                  detail.roles, [g.group_id for g in detail.groups])
+    assert demo_app.incidents.get(incident.id).roles == detail.roles[:1]
+
+
+def test_a_link_edit_checks_and_returns_its_version(demo_app):
+    from deterrence_desktop.store.tables_network import PersonLinkRow
+    from deterrence_desktop.domain.network import PersonLink
+    with demo_app.workspace.session() as s:
+        link = to_record(s.scalars(select(PersonLinkRow).limit(1)).first(), PersonLink)
+    saved = someone_else(demo_app).links.update(link.id, replace(link, notes="Theirs"))
+    assert saved.version == link.version + 1 and saved.notes == "Theirs"
+    with pytest.raises(EditConflict) as err:
+        demo_app.links.update(link.id, replace(link, notes="Mine"))
+    assert err.value.fields == ("notes",)

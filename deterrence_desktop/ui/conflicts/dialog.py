@@ -132,3 +132,25 @@ class ConflictDialog(QDialog):
     def kept(self) -> Any:
         """The record to save for "Keep mine" (see :func:`keep_mine`)."""
         return keep_mine(self.conflict, self.original)
+
+
+def resolve(parent: QWidget, conflict: EditConflict, *, keep: Callable[[Any], None],
+            take: Callable[[Any], None], cancel: Callable[[], None] | None = None,
+            **options) -> ConflictDialog:
+    """Open the conflict dialog over a form of its own (not a RecordDialog): ``keep(kept)``
+    saves ``kept`` (see :func:`keep_mine`: the user's changes over their version),
+    ``take(theirs)`` shows theirs in the form, ``cancel()`` leaves the form as it is.
+    ``options`` go to ConflictDialog (``original``: the record as the form was opened)."""
+    dlg = ConflictDialog(conflict, parent, **options)
+
+    def resolved(_code) -> None:
+        if dlg.choice == KEEP_MINE:
+            keep(dlg.kept())
+        elif dlg.choice == TAKE_THEIRS:
+            take(conflict.theirs)
+        elif cancel is not None:
+            cancel()
+    dlg.finished.connect(resolved)
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dlg.open()
+    return dlg
