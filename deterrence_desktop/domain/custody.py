@@ -62,6 +62,7 @@ class CustodyEpisode(Record):
     actual_release: date | None = None
     sentence_band: SentenceBand = SentenceBand.NOT_KNOWN
     id: int | None = None
+    version: int | None = None
 
     @property
     def is_current(self) -> bool:
@@ -122,6 +123,7 @@ class ContinuityTemplate(Record):
     name: str
     description: str = ""
     id: int | None = None
+    version: int | None = None
 
     def validate(self) -> None:
         r = _Rules()
@@ -145,6 +147,7 @@ class TemplateStep(Record):
     intervention_id: int | None = None
     position: int = 0
     id: int | None = None
+    version: int | None = None
 
     def validate(self) -> None:
         r = _Rules()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 __all__ = [
     "DeterrenceError", "ValidationError", "NotFoundError", "PermissionDenied", "ConflictError",
-    "readable", "sentence", "field_label",
+    "EditConflict", "differing_fields", "same_value", "readable", "sentence", "field_label",
 ]
 
 
@@ -81,3 +81,56 @@ class PermissionDenied(DeterrenceError):
 
 class ConflictError(DeterrenceError):
     pass
+
+
+# Fields that say nothing a person edits: they never count as a difference between two versions.
+BOOKKEEPING_FIELDS = frozenset({"id", "version", "created_at", "updated_at"})
+
+
+class EditConflict(ConflictError):
+    """A save made from a stale copy: someone else saved the same row since it was read.
+
+    ``mine`` is the record the user saved, ``theirs`` the row as it is now (a record of
+    the same type; None only when it is no longer there), ``fields`` the names of the
+    fields whose values differ between the two. Nothing was written. Saving ``mine``
+    again with ``version = theirs.version`` keeps the user's values ("keep mine")."""
+
+    def __init__(self, entity: str, ref: object, mine: object = None, theirs: object = None,
+                 fields: tuple[str, ...] | None = None):
+        self.entity, self.ref = entity, str(ref)
+        self.mine, self.theirs = mine, theirs
+        # Who saved theirs and when (UTC, ISO 8601), from the audit trail; "" if unknown.
+        self.saved_by, self.saved_at = "", ""
+        # (table, key, record type) while ``theirs`` is still to be read, once the failed
+        # transaction has rolled back (the services fill it in).
+        self.reload: tuple | None = None
+        self.fields = tuple(fields) if fields is not None else differing_fields(mine, theirs)
+        what = entity.replace("_", " ") + (f" ({self.ref})" if self.ref else "")
+        super().__init__(f"Someone else changed this {what} while you were editing it: "
+                         "nothing was saved.")
+
+    @property
+    def removed(self) -> bool:
+        """The row is gone (someone else removed it): there is nothing to keep it against."""
+        return self.theirs is None
+
+
+def differing_fields(mine: object, theirs: object) -> tuple[str, ...]:
+    """The names of the fields, in the record's order, whose values differ between two
+    records of the same type (bookkeeping such as the id and the version left out)."""
+    import dataclasses
+    if mine is None or theirs is None or not dataclasses.is_dataclass(mine):
+        return ()
+    return tuple(f.name for f in dataclasses.fields(mine)
+                 if f.name not in BOOKKEEPING_FIELDS
+                 and not same_value(getattr(mine, f.name), getattr(theirs, f.name, None)))
+
+
+def same_value(a: object, b: object) -> bool:
+    """Equal as a person reads them: a list of flags (enumeration values, such as a
+    person's needs) is the same in any order."""
+    from enum import StrEnum
+    if isinstance(a, list) and isinstance(b, list) and \
+            all(isinstance(v, StrEnum) for v in [*a, *b]):
+        return sorted(a) == sorted(b)
+    return a == b

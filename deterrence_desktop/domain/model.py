@@ -74,7 +74,11 @@ class _Rules:
 
 
 class Record:
-    """Shared behaviour of domain records."""
+    """Shared behaviour of domain records.
+
+    A record of a table whose rows are edited in place ends with ``version``: the row
+    version it was read at (None for a new record, or one built without reading). A
+    service saves it only over that version (see ``UnitOfWork.alter``)."""
 
     id: int | None
 
@@ -100,6 +104,7 @@ class Partnership(Record):
     retention_months: int = 12
     protective_marking: str = "OFFICIAL-SENSITIVE"
     id: int | None = None
+    version: int | None = None
 
     def validate(self) -> None:
         r = _Rules()
@@ -123,6 +128,7 @@ class Partner(Record):
     isa_start: date | None = None
     isa_end: date | None = None
     id: int | None = None
+    version: int | None = None
 
     def validate(self) -> None:
         r = _Rules()
@@ -147,6 +153,7 @@ class User(Record):
     partner_id: int | None = None
     active: bool = True
     id: int | None = None
+    version: int | None = None
 
     def validate(self) -> None:
         r = _Rules()
@@ -180,6 +187,7 @@ class Person(Record):
     review_date: date | None = None
     notes: str = ""
     id: int | None = None
+    version: int | None = None
 
     @property
     def display_name(self) -> str:
@@ -230,6 +238,7 @@ class Influencer(Record):
     contact: str = ""
     notes: str = ""
     id: int | None = None
+    version: int | None = None
 
     def validate(self) -> None:
         r = _Rules()
@@ -246,6 +255,7 @@ class Group(Record):
     area: str = ""
     description: str = ""
     id: int | None = None
+    version: int | None = None
 
     def validate(self) -> None:
         r = _Rules()
@@ -263,6 +273,7 @@ class Membership(Record):
     start: date | None = None
     end: date | None = None
     id: int | None = None
+    version: int | None = None
 
     def validate(self) -> None:
         r = _Rules()
@@ -311,6 +322,7 @@ class CohortMember(Record):
     added_on: date | None = None
     id: int | None = None
     left_on: date | None = None        # the day they left the cohort; their evaluation stops
+    version: int | None = None
 
     def validate(self) -> None:
         r = _Rules()
@@ -356,7 +368,7 @@ class Action(Record):
     meeting_id: int | None = None
     call_in_id: int | None = None
     updated_at: datetime | None = None
-    version: int = 1
+    version: int | None = None
     id: int | None = None
 
     def validate(self) -> None:
@@ -402,6 +414,7 @@ class Communication(Record):
     document_sha256: str = ""       # a printed letter's digest, so a reprint can be proved
     template: str = ""
     id: int | None = None
+    version: int | None = None
 
     def validate(self, today: date | None = None) -> None:
         """``today`` is the caller's (the services' clock); without it, the process clock's."""
@@ -426,6 +439,7 @@ class CallIn(Record):
     status: str = "planned"          # draft, planned, held, cancelled
     details: dict[str, Any] = field(default_factory=dict)   # wizard answers: speakers, messages, logistics
     id: int | None = None
+    version: int | None = None
 
     def validate(self) -> None:
         r = _Rules()

@@ -61,6 +61,7 @@ class Incident(Record):
     kind: IncidentKind
     description: str = ""
     id: int | None = None
+    version: int | None = None
 
     def validate(self, today: date | None = None) -> None:
         """``today`` is the services' clock; without it, the process clock's."""
@@ -114,6 +115,7 @@ class PersonLink(Record):
     confidence: Confidence = Confidence.REPORTED
     notes: str = ""
     id: int | None = None
+    version: int | None = None
 
     def validate(self, today: date | None = None) -> None:
         r = _Rules()
@@ -140,6 +142,7 @@ class GroupAudit(Record):
     opened_at: datetime | None = None
     closed_at: datetime | None = None
     id: int | None = None
+    version: int | None = None
 
     def validate(self) -> None:
         r = _Rules()

@@ -145,6 +145,7 @@ class OutcomeEvent(Record):
     death_cause: DeathCause | None = None       # a death: its cause category
     notes: str = ""
     id: int | None = None
+    version: int | None = None
 
     @property
     def days_to_charge(self) -> int | None:

@@ -8,7 +8,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from ..domain.enums import ActionStatus, AuditOperation, Role
-from ..domain.errors import ConflictError, ValidationError
+from ..domain.errors import ValidationError
 from ..domain.model import Action, display_name
 from ..store.mapping import column_values, to_record
 from ..store.tables import (
@@ -122,20 +122,18 @@ class ActionService(Service):
             return to_record(row, Action)
 
     def update(self, action: Action, expected_version: int | None = None) -> Action:
-        """Save an edited action. ``expected_version`` guards against a lost update."""
+        """Save an edited action over the version it was read at (``action.version``, or
+        ``expected_version`` when given); EditConflict when someone else saved it since."""
         self.require(Role.COORDINATOR, Role.PARTNER_OFFICER, entity="action", ref=action.id or "")
         action.validate()
+        if expected_version is not None:
+            action = replace(action, version=expected_version)
         with self.tx() as uow:
             row = uow.get(ActionRow, action.id, "action")
             self._require_own(row.partner_id, row.id)
             self._require_own(action.partner_id, row.id)
-            if expected_version is not None and row.version != expected_version:
-                raise ConflictError(
-                    f"Action {action.id} was changed by someone else since you opened it")
             self._check_refs(uow.session, action)
-            if uow.alter(row, action, "action", row.id, exclude=("id", "updated_at", "version")):
-                row.version += 1
-                uow.session.flush()
+            uow.alter(row, action, "action", row.id, exclude=("id", "updated_at"))
             return to_record(row, Action)
 
     def set_status(self, action_id: int, status: ActionStatus | str, outcome: str | None = None,

@@ -9,9 +9,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain.enums import AuditOperation, Role
-from ..domain.errors import NotFoundError, PermissionDenied
+from ..domain.errors import EditConflict, NotFoundError, PermissionDenied, differing_fields
 from ..store.mapping import changed_fields, column_values, to_record
 from . import audit
 
@@ -85,14 +86,41 @@ class UnitOfWork:
     def alter(self, row: Any, record: Any, entity: str, ref: object,
               exclude: tuple[str, ...] = ("id",)) -> dict[str, Any]:
         """Copy the fields of ``record`` that differ onto ``row`` and audit the alteration by
-        field name (never by value). Returns the changes; nothing is audited when none."""
+        field name (never by value). Returns the changes; nothing is audited when none.
+
+        A record that carries the version it was read at (``record.version`` not None) is
+        saved only over that version: when the row has moved on since, EditConflict is
+        raised with both versions and nothing is written. The row's version goes up by one
+        with every change (the tables' ``version_id_col``); the UPDATE itself checks it
+        again, so a transaction that changed the row meanwhile also ends in EditConflict."""
+        self.check_version(row, record, entity, ref)
         changes = changed_fields(row, record, exclude)
         for name, value in changes.items():
             setattr(row, name, value)
         if changes:
-            self.session.flush()
+            self.flush_versioned(row, record, entity, ref)
             self.audit(AuditOperation.ALTERATION, entity, ref, "fields=" + ",".join(sorted(changes)))
         return changes
+
+    def check_version(self, row: Any, record: Any, entity: str, ref: object) -> None:
+        """EditConflict when ``record`` was read at another version than ``row`` has now."""
+        mine = getattr(record, "version", None)
+        if mine is not None and mine != getattr(row, "version", mine):
+            conflict = EditConflict(entity, ref, record, to_record(row, type(record)))
+            conflict.saved_by, conflict.saved_at = last_saved(self.session, entity, ref)
+            raise conflict
+
+    def flush_versioned(self, row: Any, record: Any, entity: str, ref: object) -> None:
+        """Flush; an UPDATE that found the row at another version than it read (another
+        transaction wrote it meanwhile) becomes EditConflict. Its ``theirs`` is read once
+        this transaction has rolled back (see :meth:`Service.tx`)."""
+        key = row.id                    # read now: the failed flush ends the transaction
+        try:
+            self.session.flush()
+        except StaleDataError:
+            conflict = EditConflict(entity, ref, record, None)
+            conflict.reload = (type(row), key, type(record))
+            raise conflict from None
 
 
 class Service:
@@ -110,6 +138,14 @@ class Service:
             with self.app.workspace.session() as session:
                 yield UnitOfWork(session, self.app.actor,
                                  read_only=getattr(self.app.workspace, "read_only", False))
+        except StaleDataError:
+            # A row written by another transaction since this one read it, found at commit.
+            raise EditConflict("record", "", fields=()) from None
+        except EditConflict as exc:
+            # The conflicting transaction has rolled back; read the row as it is now.
+            if exc.reload and _tx_state.depth == 1:
+                self._reload_theirs(exc)
+            raise
         except PermissionDenied as exc:
             # The refused transaction has rolled back; the refusal is kept in its own.
             _tx_state.depth -= 1
@@ -120,6 +156,15 @@ class Service:
             raise
         finally:
             _tx_state.depth -= 1
+
+    def _reload_theirs(self, exc: EditConflict) -> None:
+        table, key, record_type = exc.reload
+        exc.reload = None
+        with self.app.workspace.session() as session:
+            row = session.get(table, key)
+            exc.theirs = to_record(row, record_type) if row is not None else None
+            exc.saved_by, exc.saved_at = last_saved(session, exc.entity, exc.ref)
+        exc.fields = differing_fields(exc.mine, exc.theirs)
 
     def require(self, *roles: Role, operation: AuditOperation = AuditOperation.ALTERATION,
                 entity: str = "", ref: object = "") -> None:
@@ -210,6 +255,30 @@ class Service:
         exc.audit = None                                           # type: ignore[attr-defined]
         operation, entity, ref = pending
         write_refusal(self.app.workspace, self.actor, operation, entity, ref)
+
+
+def last_saved(session: Session, entity: str, ref: object) -> tuple[str, str]:
+    """Who last altered ``entity`` ``ref`` and when (UTC, ISO 8601), from the audit trail:
+    (display name or username, at); ("", "") when the trail does not say or may not be
+    read (a conflict is shown with or without it)."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import DBAPIError
+
+    from ..store.tables import AuditEntryRow, UserRow
+    try:
+        with session.begin_nested():
+            found = session.execute(
+                select(AuditEntryRow.username, AuditEntryRow.at)
+                .where(AuditEntryRow.entity == entity, AuditEntryRow.entity_ref == str(ref),
+                       AuditEntryRow.operation == AuditOperation.ALTERATION.value)
+                .order_by(AuditEntryRow.seq.desc()).limit(1)).first()
+            if found is None:
+                return "", ""
+            name = session.scalar(select(UserRow.display_name).where(
+                UserRow.username == found.username))
+            return name or found.username, found.at
+    except DBAPIError:
+        return "", ""
 
 
 def write_refusal(workspace, actor: Actor, operation: AuditOperation, entity: str,

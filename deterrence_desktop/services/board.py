@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from ..domain.enums import ActionStatus, AuditOperation, Role
-from ..domain.errors import ConflictError, ValidationError
+from ..domain.errors import ValidationError
 from ..store.tables import (
     ActionRow, CohortMemberRow, CohortRow, GroupRow, MeetingRow, MembershipRow, PartnerRow,
     SettingRow,
@@ -314,9 +314,11 @@ class BoardService(Service):
              expected_version: int | None = None) -> BoardCard:
         """Move one card to ``status``. Done and blocked need the outcome or the blocker.
 
-        The change is saved by :meth:`ActionService.update`, which audits it; a card
-        whose action changed since the board loaded raises :class:`ConflictError`.
-        """
+        The change is saved by :meth:`ActionService.update`, which audits it. A card whose
+        action changed since the board drew it (``expected_version``, the card's version)
+        raises :class:`EditConflict`: ``mine`` is the action as this move would leave it,
+        ``theirs`` the action now; moving again with ``expected_version=theirs.version``
+        keeps the move."""
         status = ActionStatus(status)
         if status in NEEDS_OUTCOME and outcome is not None and not outcome.strip():
             raise ValidationError("outcome", "say what happened (done) or what blocks it (blocked)")
@@ -325,14 +327,12 @@ class BoardService(Service):
         if scope is not None and action.partner_id != scope:
             self.deny(AuditOperation.ALTERATION, "action", action_id,
                       "can only move your agency's actions")
-        if expected_version is not None and action.version != expected_version:
-            raise ConflictError(
-                f"Action {action_id} was changed by someone else since the board loaded")
+        updated = replace(action, status=status,
+                          outcome=action.outcome if outcome is None else outcome,
+                          version=action.version if expected_version is None else expected_version)
         if status in NEEDS_OUTCOME and outcome is None and not action.outcome:
             raise ValidationError("outcome", "say what happened (done) or what blocks it (blocked)")
-        updated = replace(action, status=status,
-                          outcome=action.outcome if outcome is None else outcome)
-        self.app.actions.update(updated, expected_version=action.version)
+        self.app.actions.update(updated)        # EditConflict when the versions differ
         return self.card(action_id)
 
     # -- remembered filters (per workspace and user, inside the encryption) ------------

@@ -924,7 +924,6 @@ class CallInService(AttendanceMixin, Service):
                     ActionRow.call_in_id == call_in_id,
                     ActionRow.status.in_([s.value for s in ActionStatus if s.is_open]))):
                 act.status, act.outcome = ActionStatus.CANCELLED.value, "The call-in was cancelled"
-                act.version += 1
                 uow.audit(AuditOperation.ALTERATION, "action", act.id, "fields=outcome,status")
                 n += 1
             return n

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..domain.custody import (
     ContinuityPlan, ContinuityTemplate, CustodyEpisode, Shift, TemplateStep, due_date_for,
@@ -269,7 +270,6 @@ def redate(uow: UnitOfWork, episode_id: int, release: date, learned_on: date,
                 if before else f"Due {due:%d %b %Y}: release date {release:%d %b %Y}.")
         action.due_date = due
         action.notes = (action.notes + "\n" + line).strip() if action.notes else line
-        action.version += 1
         action.updated_at = now
         moved.append(MovedAction(action.id, action.partner_id, before, due))
         uow.audit(AuditOperation.ALTERATION, "action", action.id,
@@ -316,8 +316,12 @@ class ContinuityService(Service):
                 operation = AuditOperation.COLLECTION
             else:
                 row = uow.get(ContinuityTemplateRow, template.id, "continuity template")
+                # The template and its steps are one edit: saved only over the version the
+                # editor read, and its version moves on even when only a step changed.
+                uow.check_version(row, template, "continuity_template", row.id)
                 for name, value in column_values(template).items():
                     setattr(row, name, value)
+                flag_modified(row, "name")
                 operation = AuditOperation.ALTERATION
             existing = {st.id: st for st in s.scalars(
                 select(TemplateStepRow).where(TemplateStepRow.template_id == row.id))}
@@ -333,7 +337,7 @@ class ContinuityService(Service):
             for sid, st_row in existing.items():
                 if sid not in kept:
                     s.delete(st_row)
-            s.flush()
+            uow.flush_versioned(row, template, "continuity_template", row.id)
             uow.audit(operation, "continuity_template", row.id, f"steps={len(steps)}")
             return self._template_view(uow, row.id)
 

@@ -321,7 +321,6 @@ class CustodyService(Service):
                         continue
                     a.status = ActionStatus.BLOCKED.value
                     a.outcome = PAUSED_NOTE.format(e.started_on)
-                    a.version += 1
                     a.updated_at = now
                     uow.audit(AuditOperation.ALTERATION, "action", a.id,
                               f"fields=status,outcome; paused in custody (episode {e.id})")

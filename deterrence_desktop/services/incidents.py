@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import ValidationError
@@ -103,7 +104,10 @@ class IncidentService(Service):
             return row.id
 
     def update(self, incident_id: int, incident: Incident, people: list[tuple[int, IncidentRole]],
-               group_ids: list[int]) -> None:
+               group_ids: list[int]) -> Incident:
+        """Save an edited incident with the people and groups involved, over the version
+        it was read at (``incident.version``): one edit, whose version moves on even when
+        only the people or groups changed. Returns the incident as saved."""
         self.require(*EDITORS, entity="incident", ref=incident_id)
         incident.validate(self.today())
         incident.id = incident_id
@@ -117,12 +121,15 @@ class IncidentService(Service):
                                           .where(IncidentGroupRow.incident_id == incident_id)))
             after_people = {(pid, IncidentRole(role).value) for pid, role in people}
             if before_people == after_people and before_groups == set(group_ids):
-                return
+                return to_record(row, Incident)
             s.query(IncidentPersonRow).filter(IncidentPersonRow.incident_id == incident_id).delete()
             s.query(IncidentGroupRow).filter(IncidentGroupRow.incident_id == incident_id).delete()
             refs = self._set_involved(uow, incident_id, people, group_ids)
+            flag_modified(row, "description")          # the involvement is part of the edit
+            uow.flush_versioned(row, incident, "incident", incident_id)
             uow.audit(AuditOperation.ALTERATION, "incident", incident_id,
                       f"involved: {len(refs)} people ({_refs(refs)}), {len(set(group_ids))} groups")
+            return to_record(row, Incident)
 
     def remove(self, incident_id: int) -> IncidentDetail:
         """Delete an incident recorded in error; returns it so an undo can restore it."""

@@ -49,7 +49,8 @@ class LinkService(Service):
                       f"{link.kind} ({link.confidence}) between {refs[0]} and {refs[1]}")
             return row.id
 
-    def update(self, link_id: int, link: PersonLink) -> None:
+    def update(self, link_id: int, link: PersonLink) -> PersonLink:
+        """Save an edited link over the version it was read at; returns it as saved."""
         self.require(*EDITORS, entity="person_link", ref=link_id)
         link.validate(self.today())
         link.id = link_id
@@ -57,6 +58,7 @@ class LinkService(Service):
             row = uow.get(PersonLinkRow, link_id, "link")
             self._check(uow, link)
             uow.alter(row, link, "person_link", link_id)
+            return to_record(row, PersonLink)
 
     def remove(self, link_id: int) -> PersonLink:
         """Delete a link recorded in error; returns it so an undo can add it back."""

@@ -303,7 +303,6 @@ class NotificationService(Service):
                 act.outcome = {"delivered": "Custom notification delivered",
                                "refused": "Custom notification refused",
                                "not_found": "Person not found; try again"}[outcome] + f" ({when:%d %b %Y})"
-                act.version += 1
                 uow.audit(AuditOperation.ALTERATION, "action", act.id, "fields=outcome,status")
             s.flush()
             return to_record(row, CustomNotification)

@@ -540,7 +540,6 @@ class TrackerService(Service):
                 for c in r.changes:
                     value = c.new.value if isinstance(c.new, StrEnum) else c.new
                     setattr(row, c.field, value)
-                row.version += 1
                 uow.audit(AuditOperation.ALTERATION, "action", row.id,
                           "fields=" + ",".join(sorted(c.field for c in r.changes))
                           + f"; source={source}; file_sha256={plan.file_sha256[:16]}")

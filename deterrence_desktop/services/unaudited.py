@@ -20,7 +20,9 @@ from pathlib import Path
 
 from ..store.tables import PersonRow
 
-PERSON_COLUMNS = tuple(c.name for c in PersonRow.__table__.columns)
+# The row version is left out: a backup made before migration 0006 has none, and it only
+# counts edits (every audited edit raises it), it is not part of the record.
+PERSON_COLUMNS = tuple(c.name for c in PersonRow.__table__.columns if c.name != "version")
 
 
 @dataclass

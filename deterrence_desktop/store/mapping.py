@@ -50,11 +50,17 @@ def to_record(row: Any, cls: type[R]) -> R:
     return cls(**values)
 
 
+# The row's version is the store's own: set to 1 by an insert and raised by one by every
+# update (the tables' ``version_id_col``); a record only carries it to compare.
+VERSION = "version"
+
+
 def column_values(record: Any, exclude: tuple[str, ...] = ("id",)) -> dict[str, Any]:
-    """The record's values as plain column values (enumerations as strings)."""
+    """The record's values as plain column values (enumerations as strings); never the
+    row version, which the store keeps."""
     out = {}
     for f in fields(record):
-        if f.name in exclude:
+        if f.name in exclude or f.name == VERSION:
             continue
         value = getattr(record, f.name)
         if isinstance(value, StrEnum):

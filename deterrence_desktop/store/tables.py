@@ -4,6 +4,12 @@ Column names follow the field names of the domain records in
 ``deterrence_desktop.domain.model`` so that :mod:`.mapping` can move values
 between a row and a record without a hand-written converter per table.
 Enumerations are stored as their string values; the domain validates them.
+
+Every table whose rows the services change in place has a ``version`` column, the
+mapper's ``version_id_col``: an insert sets it to 1, every ORM update raises it by one
+and carries ``WHERE version = <the version read>``, so that of two transactions that
+read the same version only the first to write wins (the other's flush raises
+StaleDataError, which the services turn into an EditConflict).
 """
 from __future__ import annotations
 
@@ -48,6 +54,8 @@ class PartnershipRow(Base):
     strategy: Mapped[str] = mapped_column(String(32))
     retention_months: Mapped[int] = mapped_column(Integer, default=12)
     protective_marking: Mapped[str] = mapped_column(String(64), default="OFFICIAL-SENSITIVE")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PartnerRow(Base):
@@ -60,6 +68,8 @@ class PartnerRow(Base):
     isa_reference: Mapped[str] = mapped_column(String(200), default="")
     isa_start: Mapped[date | None] = mapped_column(Date)
     isa_end: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class UserRow(Base):
@@ -71,6 +81,8 @@ class UserRow(Base):
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PersonRow(Base):
@@ -95,6 +107,8 @@ class PersonRow(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class InfluencerRow(Base):
@@ -106,6 +120,8 @@ class InfluencerRow(Base):
     relationship: Mapped[str] = mapped_column(String(200), default="")
     contact: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class GroupRow(Base):
@@ -115,6 +131,8 @@ class GroupRow(Base):
     type: Mapped[str] = mapped_column(String(32))
     area: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class MembershipRow(Base):
@@ -125,6 +143,8 @@ class MembershipRow(Base):
     role: Mapped[str] = mapped_column(String(200), default="member")
     start: Mapped[date | None] = mapped_column(Date)
     end: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class GroupRelationRow(Base):
@@ -154,6 +174,8 @@ class CohortMemberRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     added_on: Mapped[date | None] = mapped_column(Date)
     left_on: Mapped[date | None] = mapped_column(Date)       # left the cohort (evaluation stops)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class InterventionRow(Base):
@@ -186,6 +208,8 @@ class CallInRow(Base):
     venue_notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="planned")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class InvitationRow(Base):
@@ -228,6 +252,7 @@ class ActionRow(Base):
         ForeignKey("call_in.id", ondelete="SET NULL"), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
 
 
 class CommunicationRow(Base):
@@ -248,6 +273,8 @@ class CommunicationRow(Base):
     call_in_id: Mapped[int | None] = mapped_column(ForeignKey("call_in.id", ondelete="SET NULL"))
     document_sha256: Mapped[str] = mapped_column(String(64), default="")
     template: Mapped[str] = mapped_column(String(200), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class AuditEntryRow(Base):
@@ -275,6 +302,8 @@ class SettingRow(Base):
     __tablename__ = "setting"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class AssetRow(Base):
@@ -296,6 +325,8 @@ class SignatoryRow(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id", ondelete="SET NULL"))
     signature_asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class LetterTemplateRow(Base):
@@ -360,6 +391,8 @@ class CustomNotificationRow(Base):
     action_id: Mapped[int | None] = mapped_column(ForeignKey("action.id", ondelete="SET NULL"))
     communication_id: Mapped[int | None] = mapped_column(
         ForeignKey("communication.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class MeetingItemRow(Base):
@@ -372,6 +405,8 @@ class MeetingItemRow(Base):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("group_record.id", ondelete="CASCADE"))
     decision: Mapped[str] = mapped_column(Text, default="")
     discussed: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class RetentionReviewRow(Base):

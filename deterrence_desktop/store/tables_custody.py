@@ -28,6 +28,8 @@ class CustodyEpisodeRow(Base):
     expected_release: Mapped[date | None] = mapped_column(Date)
     actual_release: Mapped[date | None] = mapped_column(Date)
     sentence_band: Mapped[str] = mapped_column(String(32), default="not_known")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ReleaseDateChangeRow(Base):
@@ -52,6 +54,8 @@ class ContinuityTemplateRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class TemplateStepRow(Base):
@@ -68,6 +72,8 @@ class TemplateStepRow(Base):
     intervention_id: Mapped[int | None] = mapped_column(
         ForeignKey("intervention.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ContinuityPlanRow(Base):

@@ -33,6 +33,8 @@ class OutcomeEventRow(Base):
     death_cause: Mapped[str | None] = mapped_column(String(16))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=_now)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 # What an evaluation reads of other features' tables, covered by an index each so that it

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.enums import label
-from ..domain.errors import DeterrenceError, ValidationError, readable, sentence
+from ..domain.errors import DeterrenceError, EditConflict, ValidationError, readable, sentence
+from .conflicts import KEEP_MINE, TAKE_THEIRS, ConflictDialog, describe, with_version
 from .context import AppContext
 from .errors import show_failure
 from .style import set_role
@@ -139,6 +140,13 @@ class FieldWidget:
             return [part.strip() for part in w.text().split(",") if part.strip()]
         return w.text().strip()
 
+    def text_of(self, value: Any) -> str | None:
+        """How this field shows ``value`` (a choice's text), or None to describe it plainly."""
+        if self.spec.kind in ("enum", "choice"):
+            i = self.widget.findData(value)
+            return self.widget.itemText(i) if i >= 0 else None
+        return None
+
     def raw(self) -> Any:
         """What is typed, unparsed: to notice unsaved changes."""
         try:
@@ -199,8 +207,10 @@ class RecordDialog(GuardedDialog):
         self.setObjectName("recordDialog")
         self.setWindowTitle(title)
         self.original = record
+        self.saved_over = record        # the version a save replaced (for its undo)
         self._save = save
         self.result_record = None
+        self.conflict_dialog: ConflictDialog | None = None
         choices = choices or {}
         outer = QVBoxLayout(self)
         if intro:
@@ -295,8 +305,13 @@ class RecordDialog(GuardedDialog):
         except ValidationError as exc:
             self.show_errors(exc.errors)
             return
+        self._start_save(record, self.original)
+
+    def _start_save(self, record: Any, over: Any) -> None:
+        """Save ``record`` on the worker; ``over`` is the version it replaces."""
         self._saving = True
         self.save_button.setEnabled(False)
+        self.saved_over = over
         if self.ctx.call(lambda s: self._save(s, record), self._saved, self._failed,
                          label="save record") is None:
             self._saving = False
@@ -315,10 +330,44 @@ class RecordDialog(GuardedDialog):
         self.save_button.setEnabled(True)
         if isinstance(exc, ValidationError):
             self.show_errors(exc.errors)
+        elif isinstance(exc, EditConflict) and not exc.removed and exc.mine is not None:
+            self.show_conflict(exc)
         elif isinstance(exc, DeterrenceError):
             self.show_errors({"": readable(exc)})
         else:
             self.ctx.runner.unhandled_error.emit(exc)
+
+    # -- someone else saved meanwhile ------------------------------------------------
+    def show_conflict(self, conflict: EditConflict) -> None:
+        """Someone else saved this record since the form was opened: show both versions
+        and let the user keep theirs, take the saved one, or go back to the form."""
+        dlg = ConflictDialog(conflict, self, original=self.original,
+                             labels={n: fw.spec.label for n, fw in self.fields.items()},
+                             text=self._describe)
+        dlg.finished.connect(lambda _code: self._resolved(dlg))
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.conflict_dialog = dlg
+        dlg.open()
+
+    def _describe(self, name: str, value: Any) -> str:
+        fw = self.fields.get(name)
+        shown = fw.text_of(value) if fw is not None else None
+        return shown if shown is not None else describe(value)
+
+    def _resolved(self, dlg: ConflictDialog) -> None:
+        self.conflict_dialog = None
+        conflict = dlg.conflict
+        if dlg.choice == KEEP_MINE:
+            self._start_save(dlg.kept(), conflict.theirs)
+        elif dlg.choice == TAKE_THEIRS:
+            self.original = conflict.theirs
+            for name, fw in self.fields.items():
+                fw.set_value(getattr(conflict.theirs, name))
+            self._initial = self._snapshot()
+            self.show_errors({"": "The form now shows the values saved by someone else."})
+        else:
+            self.show_errors({"": "Nothing was saved: someone else changed this record "
+                                  "meanwhile. Save again to choose between the versions."})
 
     def save_before_lock(self) -> bool:
         """Queue the edits for saving before the workspace closes (the lock asked to keep
@@ -387,12 +436,21 @@ class ServiceCommand(QUndoCommand):
 
 
 class SaveRecordCommand(ServiceCommand):
-    """Undo re-saves the version before the edit; redo saves the edited version again."""
+    """Undo re-saves the version before the edit; redo saves the edited version again.
+    Each run saves over the row version the previous run left, so an undo never
+    overwrites someone else's later change: it ends in an edit conflict instead."""
 
     def __init__(self, ctx: AppContext, kind: str | Sequence[str], text: str,
                  save: Callable[[Any, Any], Any], before: Any, after: Any):
-        super().__init__(ctx, kind, text, lambda s: save(s, after), lambda s: save(s, before))
-        self.before, self.after = before, after
+        super().__init__(ctx, kind, text, lambda s: self._run_save(s, self.after),
+                         lambda s: self._run_save(s, self.before))
+        self.before, self.after, self._save = before, after, save
+        self.version = getattr(after, "version", None)
+
+    def _run_save(self, services, record: Any) -> Any:
+        result = self._save(services, with_version(record, self.version))
+        self.version = getattr(result, "version", None)
+        return result
 
 
 class AddRecordCommand(ServiceCommand):
@@ -460,7 +518,8 @@ def open_record_dialog(ctx: AppContext, parent: QWidget, *, kind: str | Sequence
     def saved(result):
         text = (undo_text(result) if callable(undo_text) else undo_text) or f"Edit {kinds[0]}"
         if not is_new:
-            ctx.undo_stack.push(SaveRecordCommand(ctx, kinds, text, update, record, result))
+            ctx.undo_stack.push(SaveRecordCommand(ctx, kinds, text, update, dlg.saved_over,
+                                                  result))
         elif remove is not None:
             ctx.undo_stack.push(AddRecordCommand(ctx, kinds, text, create, remove, result))
         for k in kinds:

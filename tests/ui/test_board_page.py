@@ -144,21 +144,23 @@ def test_outcome_dialog_needs_text():
     assert "2 actions" in d.prompt.text()
 
 
-def test_a_stale_card_is_refused_and_the_board_reloads(board, qtbot, demo_app):
+def test_a_stale_card_shows_the_conflict_and_cancel_reloads_the_board(board, qtbot, demo_app):
     ctx, page = board
     row, card = first_card(page, "planned")
     # Someone else edits the action after the board loaded (its version moves on).
     from dataclasses import replace
+    from deterrence_desktop.ui.conflicts import ConflictDialog
     action = demo_app.actions.get(card.id)
     demo_app.actions.update(replace(action, assignee="Z. Someone-else"))
     assert page.request_move([card.id], "in_progress")
     wait_idle(qtbot, ctx)
-    qtbot.waitUntil(lambda: page._data is not None and card.id in page._cards and
-                    page._cards[card.id].action.version == action.version + 1, timeout=10_000)
+    qtbot.waitUntil(lambda: isinstance(page.conflict_dialog, ConflictDialog), timeout=10_000)
     assert demo_app.actions.get(card.id).status == ActionStatus.PLANNED     # not overwritten
-    assert page.columns.models["planned"].row_of(card.id) is not None
-    box = page.findChild(QDialog, "moveFailed")
-    assert box is not None and "changed by someone else" in box.text()
+    page.conflict_dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: page.columns.models["planned"].row_of(card.id) is not None,
+                    timeout=10_000)                 # reloaded: the card where it is saved
+    assert page._cards[card.id].action.assignee == "Z. Someone-else"
+    assert demo_app.actions.get(card.id).status == ActionStatus.PLANNED
 
 
 def test_filters_combine_and_are_remembered(board, qtbot, demo_app):
@@ -285,9 +287,13 @@ def test_undo_after_someone_elses_change_is_refused(board, qtbot, demo_app):
     wait_idle(qtbot, ctx)
     ctx.undo_stack.undo()
     wait_idle(qtbot, ctx)
-    assert page.findChild(QDialog, "moveFailed") is not None
+    from deterrence_desktop.ui.conflicts import ConflictDialog
+    assert isinstance(page.conflict_dialog, ConflictDialog)       # both versions shown
     stored = demo_app.actions.get(card.id)
     assert stored.status == ActionStatus.IN_PROGRESS and stored.version == theirs.version
+    page.conflict_dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: page.columns.models["in_progress"].row_of(card.id) is not None,
+                    timeout=10_000)
 
 
 def test_changes_made_while_hidden_show_when_the_board_returns(board, qtbot, demo_app):

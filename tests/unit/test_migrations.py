@@ -163,11 +163,22 @@ def undo_0005(conn) -> None:
         conn.execute(f"DROP TABLE {table}")
 
 
+def undo_0006(conn) -> None:
+    """Take out what migration 0006 adds (the row versions; action's is older)."""
+    for table in ("partnership", "partner", "app_user", "person", "influencer", "group_record",
+                  "membership", "cohort_member", "call_in", "communication", "setting",
+                  "signatory", "custom_notification", "meeting_item", "custody_episode",
+                  "continuity_template", "template_step", "incident", "person_link",
+                  "group_audit", "outcome_event"):
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN version")
+
+
 def test_a_0001_workspace_is_upgraded_to_keep_issued_letters_apart(demo_path):
     """The real 0001 -> 0002 step: a file made before letter issues had their own
     tables gets them, after an encrypted backup, with its records intact."""
     conn = cipher.connect(demo_path, PASSPHRASE)
     conn.execute("BEGIN")
+    undo_0006(conn)
     undo_0005(conn)                                # what later steps add, made again on the way up
     undo_0004(conn)
     for table in ("incident_person", "incident_group", "incident", "person_link",
@@ -195,6 +206,7 @@ def test_a_0003_workspace_gains_outcome_events(demo_path):
     they left, after an encrypted backup, with the records intact."""
     conn = cipher.connect(demo_path, PASSPHRASE)
     conn.execute("BEGIN")
+    undo_0006(conn)
     undo_0005(conn)
     undo_0004(conn)
     conn.execute("UPDATE alembic_version SET version_num = '0003'")

@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.enums import label
+from ...domain.errors import EditConflict
 from ...services.board import (
     NEEDS_OUTCOME, BoardCard, BoardData, BoardFilter, filter_cards, group_key,
     make_card, summarise,
 )
+from ..conflicts import KEEP_MINE, ConflictDialog
 from ..page import Page
 from .columns import STATUS_KEYS, BoardColumns
 from .widgets import FilterBar, OutcomeDialog, SummaryStrip
@@ -90,6 +92,7 @@ class BoardPage(Page):
         self._by_partner: dict[int, list[int]] = {}
         self._by_person: dict[int, list[int]] = {}
         self._expected: dict[int, int] = {}     # action id -> version after our own saves
+        self.conflict_dialog = None             # open while a move conflict is shown
         self._visible: list[BoardCard] = []
         self._filter_restored = False
         self._emitting = False
@@ -394,9 +397,13 @@ class BoardPage(Page):
         if self.isVisible():
             view.setFocus()
 
-        def save(services):
-            return [services.board.move(aid, status, outcome, expected_version=versions.get(aid))
-                    for aid, status, outcome in changes]
+        done: list[BoardCard] = []          # saved so far (a conflict stops the rest)
+
+        def save(services, expected: dict[int, int]):
+            for aid, status, outcome in changes[len(done):]:
+                done.append(services.board.move(aid, status, outcome,
+                                                expected_version=expected.get(aid)))
+            return list(done)
 
         def saved(cards: list[BoardCard]) -> None:
             for c in cards:
@@ -411,6 +418,11 @@ class BoardPage(Page):
                 self._emitting = False
 
         def failed(exc: BaseException) -> None:
+            if isinstance(exc, EditConflict) and not exc.removed and exc.mine is not None:
+                self.show_move_conflict(exc, command, lambda v: self._call(
+                    lambda s: save(s, {**versions, exc.mine.id: v}), saved, failed,
+                    label="move cards on the board"))
+                return
             command.setObsolete(True)
             box = QMessageBox(QMessageBox.Icon.Warning, "The move was not saved",
                               f"The card could not be moved: {exc}\n\nThe board has been "
@@ -418,7 +430,31 @@ class BoardPage(Page):
             box.setObjectName("moveFailed")
             box.open()
             self.reload()
-        self._call(save, saved, failed, label="move cards on the board")
+        self._call(lambda s: save(s, versions), saved, failed, label="move cards on the board")
+
+    def show_move_conflict(self, conflict: EditConflict, command: MoveCardsCommand,
+                           move_again) -> None:
+        """A card someone else changed since the board drew it: show both versions.
+        Keep mine moves it again over theirs (``move_again(their version)``); Take
+        theirs and Cancel show the board as saved (the move is not kept on undo)."""
+        dlg = ConflictDialog(
+            conflict, self, cancel_text="Cancel",
+            heading="Someone else changed this card since your board showed it",
+            intro=("Your move was not saved. Keep mine moves the card over their change; "
+                   "Take theirs or Cancel shows the card as it is saved now."))
+        dlg.setWindowTitle("Someone else changed this card")
+
+        def resolved(_code) -> None:
+            self.conflict_dialog = None
+            if dlg.choice == KEEP_MINE:
+                move_again(conflict.theirs.version)
+            else:
+                command.setObsolete(True)
+                self.reload()
+        dlg.finished.connect(resolved)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.conflict_dialog = dlg
+        dlg.open()
 
     def _focus_column(self, key: str, direction: int) -> None:
         i = STATUS_KEYS.index(key) + direction

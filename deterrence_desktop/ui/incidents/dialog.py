@@ -15,10 +15,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.enums import label
-from ...domain.errors import readable
+from ...domain.errors import DeterrenceError, EditConflict, readable
 from ...domain.network import Incident, IncidentKind, IncidentRole
 from ..board.page import call_while_alive
 from ..callins.steps import pydate, qdate
+from ..conflicts import resolve, with_version
 from ..errors import show_failure
 from ..forms import ServiceCommand
 from .picker import PersonPicker
@@ -53,12 +54,20 @@ class RecordIncidentCommand(ServiceCommand):
 
 
 class EditIncidentCommand(ServiceCommand):
-    """An edit of an incident: undo saves it as it was, redo as edited."""
+    """An edit of an incident: undo saves it as it was, redo as edited, each over the
+    version the last save left (someone else's later change is a conflict, not lost)."""
 
     def __init__(self, ctx, incident_id: int, text: str, before: tuple, after: tuple):
-        super().__init__(ctx, KINDS, text,
-                         lambda s: s.incidents.update(incident_id, *after),
-                         lambda s: s.incidents.update(incident_id, *before))
+        super().__init__(ctx, KINDS, text, lambda s: self._save(s, after),
+                         lambda s: self._save(s, before))
+        self.incident_id = incident_id
+        self.version = after[0].version
+
+    def _save(self, services, state: tuple) -> None:
+        incident, people, groups = state
+        saved = services.incidents.update(self.incident_id, with_version(incident, self.version),
+                                          people, groups)
+        self.version = saved.version
 
 
 class IncidentDialog(QDialog):
@@ -197,12 +206,14 @@ class IncidentDialog(QDialog):
             del self._chosen[row]
             self._render_people()
 
-    def _show_detail(self, d) -> None:
-        inc = d.incident
+    def _show_incident(self, inc) -> None:
         self.when.setDate(qdate(inc.occurred_on))
         self.place.setText(inc.place)
         self.kind.setCurrentIndex(max(0, self.kind.findData(str(inc.kind))))
         self.description.setText(inc.description)
+
+    def _show_detail(self, d) -> None:
+        self._show_incident(d.incident)
         for p in d.people:
             name = p.display_name
             text = p.reference if not name or name == p.reference else f"{p.reference}  {name}"
@@ -232,23 +243,25 @@ class IncidentDialog(QDialog):
         if self._saving:
             return
         incident, people, groups = self.values()
+        before = self._before() if self.detail is not None else None
         if self.detail is not None:
-            before = self._before()
             incident.id = self.detail.incident.id
+            incident.version = self.detail.incident.version     # saved over what was read
 
             def work(s):
-                s.incidents.update(incident.id, incident, people, groups)
-                return incident.id
+                return s.incidents.update(incident.id, incident, people, groups)
+
+            def done(saved):
+                self._saved(saved.id, incident, and_next, (saved, people, groups), before)
         else:
             def work(s):
                 return s.incidents.record(incident, people, groups)
+
+            def done(new_id):
+                self._saved(new_id, incident, and_next, (incident, people, groups), None)
         self._saving = True
         self.message.setText("")
-        call_while_alive(self.ctx, self, work,
-                         lambda new_id: self._saved(new_id, incident, and_next,
-                                                    (incident, people, groups),
-                                                    before if self.detail is not None else None),
-                         self._failed, label="save incident")
+        call_while_alive(self.ctx, self, work, done, self._failed, label="save incident")
 
     def _before(self) -> tuple:
         d = self.detail
@@ -277,11 +290,35 @@ class IncidentDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self._saving = False
-        from ...domain.errors import DeterrenceError
-        if isinstance(exc, DeterrenceError):
+        if isinstance(exc, EditConflict) and not exc.removed and exc.mine is not None \
+                and self.detail is not None:
+            self._conflict(exc)
+        elif isinstance(exc, DeterrenceError):
             self.message.setText(f"<span style='color:#a12a2a'>{readable(exc)}</span>")
         else:
             show_failure(self, exc, "Could not save the incident")
+
+    def _conflict(self, conflict) -> None:
+        """Someone else saved this incident meanwhile: show both and let the user choose."""
+        def keep(kept) -> None:
+            self.detail = self.detail._replace(incident=conflict.theirs)   # undo goes back to it
+            self._show_incident(kept)
+            self.save(and_next=False)
+
+        def take(_theirs) -> None:
+            def show(detail) -> None:
+                self.detail = detail
+                self._chosen = []
+                for i in range(self.groups.count()):
+                    self.groups.item(i).setCheckState(Qt.CheckState.Unchecked)
+                self._show_detail(detail)
+                self.message.setText("The form now shows the incident as someone else saved it.")
+            call_while_alive(self.ctx, self, lambda s: s.incidents.get(conflict.theirs.id),
+                             show, self._failed, label="load incident")
+        resolve(self, conflict, keep=keep, take=take, original=self.detail.incident,
+                labels={"occurred_on": "When", "kind": "Kind"},
+                cancel=lambda: self.message.setText(
+                    "Nothing was saved: someone else changed this incident meanwhile."))
 
     def _clear_for_next(self) -> None:
         """The next incident keeps the date and place (often the same night and area)."""

@@ -11,11 +11,12 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.enums import label
-from ...domain.errors import DeterrenceError, readable
+from ...domain.errors import DeterrenceError, EditConflict, readable
 from ...domain.network import Confidence, LinkKind, PersonLink
 from ..board.page import call_while_alive
+from ..conflicts import resolve
 from ..errors import show_failure
-from ..forms import ServiceCommand
+from ..forms import SaveRecordCommand, ServiceCommand
 from .dialog import pydate, qdate
 from .links_card import KINDS
 from .picker import PersonPicker, choice_text
@@ -76,13 +77,33 @@ class LinkDialog(QDialog):
             b.setAutoDefault(False)
         form.addRow(buttons)
         if link is not None:
-            self.kind.setCurrentIndex(max(0, self.kind.findData(str(link.kind))))
-            self.source.setCurrentIndex(max(0, self.source.findData(link.source_partner_id)))
-            self.reported.setDate(qdate(link.reported_on))
-            self.confidence.setCurrentIndex(max(0, self.confidence.findData(str(link.confidence))))
-            self.notes.setText(link.notes)
+            self._fill(link)
         else:
             self.picker.search.setFocus()
+
+    def _conflict(self, conflict: EditConflict) -> None:
+        """Someone else saved this link meanwhile: show both and let the user choose."""
+        labels = {"kind": "Kind", "source_partner_id": "Source", "reported_on": "Reported on",
+                  "confidence": "Confidence", "notes": "Notes"}
+        def keep(kept: PersonLink) -> None:
+            self.link = conflict.theirs        # saved over their version (undo goes back to it)
+            self._fill(kept)
+            self.save()
+
+        def take(theirs: PersonLink) -> None:
+            self.link = theirs
+            self._fill(theirs)
+            self.message.setText("The form now shows the link as someone else saved it.")
+        resolve(self, conflict, keep=keep, take=take, original=self.link, labels=labels,
+                cancel=lambda: self.message.setText(
+                    "Nothing was saved: someone else changed this link meanwhile."))
+
+    def _fill(self, link: PersonLink) -> None:
+        self.kind.setCurrentIndex(max(0, self.kind.findData(str(link.kind))))
+        self.source.setCurrentIndex(max(0, self.source.findData(link.source_partner_id)))
+        self.reported.setDate(qdate(link.reported_on))
+        self.confidence.setCurrentIndex(max(0, self.confidence.findData(str(link.confidence))))
+        self.notes.setText(link.notes)
 
     def _picked(self, choice) -> None:
         self.other_id = choice.id
@@ -111,18 +132,16 @@ class LinkDialog(QDialog):
         def work(s):
             if before is None:
                 return s.links.add(after)
-            s.links.update(before.id, after)
-            return before.id
+            return s.links.update(before.id, after)
 
-        def done(link_id):
+        def done(result):
             if before is None:
-                after.id = link_id
+                after.id = result
                 cmd = ServiceCommand(self.ctx, KINDS, f"Add link: {label(after.kind).lower()}",
                                      lambda s: _re_add(s, after), lambda s: s.links.remove(after.id))
-            else:
-                cmd = ServiceCommand(self.ctx, KINDS, f"Edit link: {label(after.kind).lower()}",
-                                     lambda s: s.links.update(before.id, after),
-                                     lambda s: s.links.update(before.id, before))
+            else:        # undo and redo save over the version the last save left
+                cmd = SaveRecordCommand(self.ctx, KINDS, f"Edit link: {label(after.kind).lower()}",
+                                        lambda s, r: s.links.update(r.id, r), before, result)
             self.ctx.undo_stack.push(cmd)
             for kind in KINDS:
                 self.ctx.data_changed.emit(kind)
@@ -130,7 +149,9 @@ class LinkDialog(QDialog):
             self.accept()
 
         def failed(exc):
-            if isinstance(exc, DeterrenceError):
+            if isinstance(exc, EditConflict) and not exc.removed and exc.mine is not None:
+                self._conflict(exc)
+            elif isinstance(exc, DeterrenceError):
                 self.message.setText(f"<span style='color:#a12a2a'>{readable(exc)}</span>")
             else:
                 show_failure(self, exc, "Could not save the link")

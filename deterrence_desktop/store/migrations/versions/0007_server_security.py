@@ -28,7 +28,7 @@ The lists below are this revision's: a table added later gets its grants, polici
 trigger in its own migration.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-27
 
 """
@@ -38,7 +38,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0007'
-down_revision: Union[str, Sequence[str], None] = '0005'
+down_revision: Union[str, Sequence[str], None] = '0006'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -280,6 +280,7 @@ $fn$
 """
 
 # Analysts' views: same names and columns as the tables, the names and addresses replaced.
+# A later migration that adds a column to one of these tables re-creates its view.
 ANALYST_VIEWS = {
     "person": """SELECT id, reference, ''::varchar(200) AS given_name,
         reference::varchar(200) AS family_name, ''::varchar(200) AS preferred_name,
@@ -287,10 +288,10 @@ ANALYST_VIEWS = {
         CASE WHEN date_of_birth IS NULL THEN NULL
              ELSE make_date(extract(year FROM date_of_birth)::int, 7, 1) END AS date_of_birth,
         ''::text AS address, postcode, legal_status, legal_status_end, custody_release,
-        supervising_partner_id, risk_level, needs, review_date, notes, created_at, updated_at
-        FROM public.person""",
+        supervising_partner_id, risk_level, needs, review_date, notes, created_at, updated_at,
+        version FROM public.person""",
     "influencer": """SELECT id, person_id, ('influencer ' || id)::varchar(200) AS name, kind,
-        relationship, ''::text AS contact, notes FROM public.influencer""",
+        relationship, ''::text AS contact, notes, version FROM public.influencer""",
     "letter_issue": """SELECT reference, batch_id, communication_id, person_id, file_sha256,
         '{}'::json AS snapshot FROM public.letter_issue""",
 }
