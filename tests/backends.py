@@ -54,14 +54,16 @@ def _logins(pg_server, database: str, users: dict[str, "object"]) -> None:
     every test process: made under an advisory lock so two never race."""
     from deterrence_desktop.store.server_roles import create_login
 
-    engine = pg_server.admin_engine(database)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(1717)")
-            for username, role in users.items():
-                create_login(conn, username, LOGIN_PASSWORD, role)
-    finally:
-        engine.dispose()
+    # Advisory locks belong to one database: take it in `postgres`, which all share.
+    with pg_server.admin_engine("postgres").connect() as lock:
+        lock.exec_driver_sql("SELECT pg_advisory_lock(1717)")
+        try:
+            with pg_server.admin_engine(database).begin() as conn:
+                for username, role in users.items():
+                    create_login(conn, username, LOGIN_PASSWORD, role)
+            pg_server.admin_engine(database).dispose()   # a template takes no connections
+        finally:
+            lock.exec_driver_sql("SELECT pg_advisory_unlock(1717)")
 
 
 def _template(pg_server, kind: str) -> str:

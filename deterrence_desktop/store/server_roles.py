@@ -42,7 +42,12 @@ def ensure_group_roles(conn: Connection) -> None:
     cluster-wide, so a second partnership's database on the same server shares them."""
     for name in GROUP_ROLES.values():
         if not _role_exists(conn, name):
-            _execute(conn, sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
+            # Two databases set up at once on one server both find it missing: the one
+            # that comes second gets a unique violation on the cluster's role catalogue.
+            create = sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name))
+            _execute(conn, sql.SQL(
+                "DO $$ BEGIN {}; EXCEPTION WHEN duplicate_object OR unique_violation THEN "
+                "NULL; END $$").format(create))
 
 
 def create_login(conn: Connection, username: str, password: str | None, role: Role) -> None:

@@ -99,9 +99,7 @@ def test_erasure_removes_everything_only_about_the_person(demo_app):
     assert report.ok, [r.problems for r in report.results]
     # Nothing of the person is left in any table's decrypted content either.
     with app.workspace.engine.connect() as c:
-        names = [r[0] for r in c.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")]
-        for name in names:
+        for name in [table.name for table in t.Base.metadata.sorted_tables]:
             for row in c.exec_driver_sql(f'SELECT * FROM "{name}"'):
                 assert marker not in repr(tuple(row)), name
 
