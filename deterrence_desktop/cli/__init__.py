@@ -47,6 +47,7 @@ COMMAND_MODULES = [
     "deterrence_desktop.cli.anchor_cmds",
     "deterrence_desktop.cli.network_cmd",
     "deterrence_desktop.cli.report_cmd",
+    "deterrence_desktop.cli.server_cmd",
 ]
 
 

@@ -43,7 +43,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("check", help="page HMACs, SQLite integrity, the audit chain and its anchors; "
                                      "exit 0 only if all pass", description=PASSPHRASE_ONLY)
-    p.add_argument("path", type=Path)
+    p.add_argument("path", type=_file_or_server,
+                   help="a workspace file, or a server workspace's postgresql:// address")
     p.add_argument("--anchor", metavar="FILE", type=Path, action="append", default=[],
                    help="also compare the audit trail with the head recorded in FILE: a witness "
                         "file, a PDF or a tracker the app exported (repeatable)")
@@ -132,6 +133,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ..services.backup import newest_good_backup
     from ..store.errors import WorkspaceDamaged, WrongPassphrase
 
+    if isinstance(args.path, str):          # a server workspace
+        from .server_cmd import open_server_services
+        app = open_server_services(args.path, via="command line: check")
+        try:
+            report = app.maintenance.check(tuple(args.anchor), None)
+        finally:
+            app.close()
+        return _print_check(report)
     passphrase = read_passphrase(args)
     try:
         ws = open_to_read(args.path, passphrase)
@@ -155,14 +164,25 @@ def cmd_check(args: argparse.Namespace) -> int:
         report = WorkspaceServices(ws).maintenance.check(tuple(args.anchor), passphrase)
     finally:
         ws.close()
+    if _print_check(report) and not _history_advice(report):
+        print("The workspace failed its checks: restore the newest good backup.")
+        _suggest_backup(args.path, passphrase)
+    return 0 if report.ok else 1
+
+
+def _print_check(report) -> int:
+    """Print each check's result; 0 when all passed, else 1."""
     for result in report.results:
         print(f"{'PASS' if result.ok else 'FAIL'}  {result.name}")
         for problem in result.problems:
             print(f"      {problem}")
-    if not report.ok and not _history_advice(report):
-        print("The workspace failed its checks: restore the newest good backup.")
-        _suggest_backup(args.path, passphrase)
     return 0 if report.ok else 1
+
+
+def _file_or_server(text: str):
+    """A workspace file's path, or a server address (kept as text: a Path would fold its //)."""
+    from ..store.server import ServerAddress
+    return text if ServerAddress.is_address(text) else Path(text)
 
 
 def _history_advice(report) -> bool:

@@ -110,9 +110,41 @@ class WorkspaceServices:
             return bool(s.scalar(select(exists().where(UserRow.id.is_not(None)))))
 
     def as_user(self, username: str) -> "WorkspaceServices":
-        """The same workspace, acting for ``username`` (who must be an active user)."""
+        """The same workspace, acting for ``username`` (who must be an active user). On a
+        server the user is the login, so this signs in as that login (tests, tools that
+        hold several logins' passwords)."""
+        if getattr(self.workspace, "kind", "file") == "server":
+            return WorkspaceServices.for_server(self.workspace.connect_as(username),
+                                                clock=self._clock)
         actor = self.users.actor_for(username)
         return WorkspaceServices(self.workspace, actor, clock=self._clock)
+
+    @classmethod
+    def for_server(cls, workspace, clock: _clock.Clock | None = None, *,
+                   via: str = "") -> "WorkspaceServices":
+        """The services of a server workspace, acting as its login's user. The role is
+        the server's (the group role its grants enforce), the rest the user's row."""
+        from ..domain.errors import ValidationError
+        from ..store.errors import ServerRefused
+
+        base = cls(workspace, SYSTEM, clock=clock)
+        try:
+            actor = base.users.actor_for(workspace.username)
+        except ValidationError:
+            raise ServerRefused(
+                "This login has no active user in the workspace: a coordinator adds it with "
+                "`deterrence-desktop server add-user`") from None
+        role = workspace.role()
+        if role is None:
+            raise ServerRefused("This login has no role on the server (coordinator, analyst or "
+                                "partner officer): a coordinator grants one with "
+                                "`deterrence-desktop server add-user`")
+        if role != actor.role:
+            actor = Actor(actor.username, actor.display_name, role, actor.partner_id)
+        app = cls(workspace, actor, clock=clock)
+        if via:
+            app.users.record_sign_in(via)
+        return app
 
     @classmethod
     def create_workspace(cls, path: Path | str, passphrase: str, partnership: Partnership,

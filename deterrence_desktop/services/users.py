@@ -18,6 +18,10 @@ class SignInFailed(DeterrenceError):
 SIGN_IN_FAILED = "The user name or password is wrong"
 
 
+def _signed_in(via: str) -> str:
+    return f"signed in ({via})" if via else "signed in"
+
+
 class UserService(Service):
     def list(self) -> list[User]:
         with self.tx() as uow:
@@ -70,8 +74,7 @@ class UserService(Service):
                 if row.password_hash and passwords.needs_rehash(row.password_hash) \
                         and not self.app.workspace.read_only:
                     row.password_hash = passwords.hash_password(password or "")
-                uow.audit(AuditOperation.CONSULTATION, "session", row.username,
-                          f"signed in ({via})" if via else "signed in")
+                uow.audit(AuditOperation.CONSULTATION, "session", row.username, _signed_in(via))
                 actor = Actor(row.username, row.display_name, Role(row.role), row.partner_id)
         if failed:
             if not self.app.workspace.read_only:
@@ -80,6 +83,13 @@ class UserService(Service):
                               f"sign-in refused ({via})" if via else "sign-in refused")
             raise SignInFailed(SIGN_IN_FAILED)
         return actor
+
+    def record_sign_in(self, via: str = "") -> None:
+        """Audit a sign-in the server checked (its login and password): on a server the
+        login is the user, so there is no password of the app's to check."""
+        with self.tx() as uow:
+            uow.audit(AuditOperation.CONSULTATION, "session", self.actor.username,
+                      _signed_in(via))
 
     def needs_password(self, username: str) -> bool:
         """True when ``username`` has no personal password yet."""

@@ -6,7 +6,7 @@ from ..domain.errors import DeterrenceError
 __all__ = [
     "WorkspaceError", "WorkspaceMissing", "NotAWorkspace", "WrongPassphrase",
     "NewerWorkspace", "WorkspaceReadOnly", "WeakPassphrase", "NoSQLCipher", "WorkspaceExists",
-    "MigrationFailed", "StorageError", "WorkspaceDamaged",
+    "MigrationFailed", "StorageError", "WorkspaceDamaged", "ConnectionLost", "ServerRefused",
 ]
 
 
@@ -52,6 +52,21 @@ class MigrationFailed(WorkspaceError):
 
 class StorageError(WorkspaceError):
     """A write failed (disk full, file removed, device gone); nothing was saved."""
+
+
+class ConnectionLost(StorageError):
+    """The connection to a server workspace dropped during a transaction: it rolled back
+    (or, if the drop came after the commit was sent, the row version tells on a retry)."""
+
+
+CONNECTION_LOST_MESSAGE = (
+    "The connection to the server was lost: nothing was saved. Your work is kept; "
+    "the app is reconnecting.")
+
+
+class ServerRefused(WorkspaceError):
+    """A server workspace cannot be opened: sign-in refused, certificate not verified,
+    server unreachable, or not a Deterrence Desktop database. Never names a password."""
 
 
 class WorkspaceDamaged(WorkspaceError):

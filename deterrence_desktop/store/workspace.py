@@ -79,6 +79,13 @@ def storage_error(exc: BaseException) -> WorkspaceError | None:
     return None
 
 
+def stamp_identity(session: Session) -> None:
+    """A new workspace's identity (file or server): a random id and when it was made."""
+    session.add(WorkspaceMeta(key="workspace_id", value=str(uuid.uuid4())))
+    session.add(WorkspaceMeta(key="created_at", value=clock.utcnow().replace(
+        tzinfo=timezone.utc).isoformat(timespec="seconds")))
+
+
 class Workspace:
     """An open workspace. Close it (or use it as a context manager) to drop the key."""
 
@@ -147,10 +154,7 @@ class Workspace:
         try:
             migrations.upgrade(ws.engine)
             with ws.session() as s:
-                s.add(WorkspaceMeta(key="workspace_id", value=str(uuid.uuid4())))
-                s.add(WorkspaceMeta(key="created_at",
-                                    value=clock.utcnow().replace(tzinfo=timezone.utc)
-                                    .isoformat(timespec="seconds")))
+                stamp_identity(s)
         except BaseException:
             ws.close()
             for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
