@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # The journeys' fixtures (the real main window on the demo); a plugin rather than a
 # second conftest.py, which would shadow this one for ``from conftest import ...``.
-pytest_plugins = ["journeys.fixtures"]
+pytest_plugins = ["journeys.fixtures", "server_fixtures"]
 
 
 @pytest.hookimpl(tryfirst=True)
