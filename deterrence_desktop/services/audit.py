@@ -51,10 +51,44 @@ def entry_hash(seq: int, at: str, username: str, operation: str, entity: str,
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def on_server(session: Session) -> bool:
+    """True when ``session`` is on a PostgreSQL workspace, where the server writes the trail."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# On a server the entry is written by the server (migration 0007): the user is the
+# session's login, the time the server's, the chain extended under the server's lock.
+_SERVER_APPEND = text("SELECT seq, at, username, prev_hash, hash "
+                      "FROM dd_audit_append(:operation, :entity, :entity_ref, :detail, :recipient)")
+
+# The same, one call for many entries, appended in the list's order (a nested loop over
+# the array, one function call per element).
+_SERVER_APPEND_MANY = text(
+    "SELECT max(a.seq) FROM unnest(CAST(:operations AS text[]), CAST(:entities AS text[]), "
+    "CAST(:refs AS text[]), CAST(:details AS text[]), CAST(:recipients AS text[])) "
+    "WITH ORDINALITY AS u(operation, entity, entity_ref, detail, recipient, n) "
+    "CROSS JOIN LATERAL dd_audit_append(u.operation, u.entity, u.entity_ref, u.detail, "
+    "u.recipient) AS a")
+
+
+def _server_append(session: Session, operation: str, entity: str, entity_ref: str,
+                   detail: str, recipient: str) -> AuditEntry:
+    session.flush()
+    seq, at, username, prev, digest = session.execute(_SERVER_APPEND, dict(
+        operation=operation, entity=entity, entity_ref=entity_ref, detail=detail,
+        recipient=recipient)).one()
+    return AuditEntry(seq, at, username, operation, entity, entity_ref, detail, recipient,
+                      prev, digest)
+
+
 def append(session: Session, username: str, operation: AuditOperation, entity: str,
            entity_ref: str = "", detail: str = "", recipient: str = "") -> AuditEntry:
-    """Append one entry inside the caller's transaction."""
+    """Append one entry inside the caller's transaction. On a server ``username`` is not
+    used: the entry names the session's login."""
     operation = AuditOperation(operation)
+    if on_server(session):
+        return _server_append(session, operation.value, entity, str(entity_ref), detail,
+                              recipient)
     last = session.execute(
         select(AuditEntryRow.seq, AuditEntryRow.hash).order_by(AuditEntryRow.seq.desc()).limit(1)
     ).first()
@@ -83,6 +117,13 @@ def append_many(session: Session, username: str,
     of a thousand letters is a thousand disclosures). Returns the last sequence number."""
     if not entries:
         return 0
+    if on_server(session):
+        session.flush()
+        columns = list(zip(*((AuditOperation(op).value, entity, str(ref), detail, recipient)
+                             for op, entity, ref, detail, recipient in entries)))
+        return session.execute(_SERVER_APPEND_MANY, dict(
+            operations=list(columns[0]), entities=list(columns[1]), refs=list(columns[2]),
+            details=list(columns[3]), recipients=list(columns[4]))).scalar_one()
     session.flush()
     last = session.execute(
         select(AuditEntryRow.seq, AuditEntryRow.hash).order_by(AuditEntryRow.seq.desc()).limit(1)
@@ -201,6 +242,8 @@ APPEND_ONLY_TRIGGERS = {
 def trigger_problems(session: Session) -> list[str]:
     """The append-only triggers missing or altered, and any other trigger that touches the
     audit trail or its recorded head (none is created by the app)."""
+    if on_server(session):
+        return server_trigger_problems(session)
     found = {name: sql for name, sql in session.execute(text(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND (tbl_name IN "
         "('audit_entry', 'workspace_meta') OR sql LIKE '%audit_entry%' "
@@ -214,6 +257,60 @@ def trigger_problems(session: Session) -> list[str]:
             problems.append(f"the append-only trigger {name} has been altered")
     for name in sorted(set(found) - set(APPEND_ONLY_TRIGGERS)):
         problems.append(f"an unexpected trigger {name} acts on the audit trail")
+    return problems
+
+
+# On a server (migration 0007): the append-only triggers, the function that alone writes the
+# trail (SHA-256 of its source as the migration wrote it), and the tables under row-level
+# security that must stay so.
+SERVER_APPEND_ONLY_TRIGGERS = ("audit_entry_no_delete", "audit_entry_no_truncate",
+                               "audit_entry_no_update")
+SERVER_APPEND_SOURCE_SHA256 = "a610a07bc68b1696699871c30d2a65c12649e2f19068c5095c72e72a824c1170"
+SERVER_RLS_TABLES = ("action", "app_user", "person", "workspace_meta")
+
+
+def server_trigger_problems(session: Session) -> list[str]:
+    """:func:`trigger_problems` on a PostgreSQL workspace."""
+    conn = session.connection()
+    problems = []
+    found = {name: (enabled, function, source) for name, enabled, function, source in
+             conn.exec_driver_sql(
+                 "SELECT t.tgname, t.tgenabled, p.proname, p.prosrc FROM pg_trigger t "
+                 "JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal "
+                 "AND t.tgrelid IN ('public.audit_entry'::regclass, "
+                 "'public.workspace_meta'::regclass)")}
+    for name in SERVER_APPEND_ONLY_TRIGGERS:
+        if name not in found:
+            problems.append(f"the append-only trigger {name} is missing: someone removed it, "
+                            "so audit entries could be changed or deleted")
+            continue
+        enabled, function, source = found[name]
+        if enabled not in ("O", "A"):
+            problems.append(f"the append-only trigger {name} is disabled")
+        if function != "dd_audit_append_only" or "the audit trail is append-only" not in source:
+            problems.append(f"the append-only trigger {name} has been altered")
+    for name in sorted(set(found) - set(SERVER_APPEND_ONLY_TRIGGERS) - {"dd_unaudited_change"}):
+        problems.append(f"an unexpected trigger {name} acts on the audit trail")
+    fn = conn.exec_driver_sql(
+        "SELECT p.prosecdef, p.prosrc, p.proconfig, p.proowner = c.relowner "
+        "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "CROSS JOIN pg_class c WHERE n.nspname = 'public' AND p.proname = 'dd_audit_append' "
+        "AND c.oid = 'public.audit_entry'::regclass").all()
+    if len(fn) != 1:
+        problems.append("the server's audit function dd_audit_append is missing or doubled")
+    else:
+        definer, source, config, same_owner = fn[0]
+        if not definer or not same_owner or "search_path=public, pg_temp" not in (config or []):
+            problems.append("the server's audit function dd_audit_append no longer runs as "
+                            "the audit trail's owner")
+        if hashlib.sha256(source.encode("utf-8")).hexdigest() != SERVER_APPEND_SOURCE_SHA256:
+            problems.append("the server's audit function dd_audit_append has been altered")
+    for table, secured in conn.exec_driver_sql(
+            "SELECT relname, relrowsecurity FROM pg_class WHERE relnamespace = "
+            "'public'::regnamespace AND relkind = 'r' AND relname = ANY(%(t)s) ORDER BY 1",
+            {"t": list(SERVER_RLS_TABLES)}):
+        if not secured:
+            problems.append(f"row-level security is off on {table}: every login sees all of it")
     return problems
 
 
