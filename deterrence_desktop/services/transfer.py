@@ -28,6 +28,9 @@ from pathlib import Path
 from sqlalchemy import Connection, Table, func, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from ..domain.enums import AuditOperation, Role
 
 from ..store import migrations
 from ..store.errors import (
@@ -266,6 +269,10 @@ def upload(workspace: Workspace, server: Engine, progress: Progress | None = Non
                 reset_sequences(conn)
                 say("Verifying")
                 report = verify(source_counts, conn, source_head)
+                # The move itself, the next entry of the same chain (written by the server).
+                record(conn, AuditOperation.COLLECTION,
+                       f"uploaded from a workspace file: {report.rows} rows in "
+                       f"{len(report.counts)} tables, audit trail to entry {report.head[0]}")
             report.usernames = names
             report.target = str(server.url.render_as_string(hide_password=True))
             return report
@@ -286,6 +293,13 @@ def _server_refused(exc: DBAPIError) -> WorkspaceError:
                           "nothing was changed.")
 
 
+def record(conn: Connection, operation: AuditOperation, detail: str, recipient: str = "") -> None:
+    """One audit entry for the move, written by the server's own function (its user is the
+    session's login, its time the server's): the chain goes on from the copied head."""
+    with Session(bind=conn) as session:
+        audit.append(session, "", operation, "workspace", "", detail, recipient)
+
+
 def logins_missing(server: Engine, names: Iterable[str]) -> list[str]:
     """The usernames that have no login on the server yet (``server add-user`` makes one)."""
     names = list(names)
@@ -299,28 +313,28 @@ def logins_missing(server: Engine, names: Iterable[str]) -> list[str]:
 
 
 # -- the file side ----------------------------------------------------------------------
-COORDINATOR_GROUP = "dd_coordinator"
-
-
 def require_whole_view(conn: Connection) -> None:
     """Only the administrator (the tables' owner) or a coordinator reads everything; for
     anyone else row-level security and the analyst views would hand over a part."""
+    from ..store.server_roles import role_of
+
     owner = conn.exec_driver_sql(
         "SELECT tableowner FROM pg_tables WHERE schemaname = 'public' "
         "AND tablename = 'audit_entry'").scalar()
     if owner is None:
         raise TransferFailed("The server's database holds no Deterrence Desktop workspace: "
                              "nothing to download.")
-    whole = conn.execute(text(
-        "SELECT pg_has_role(session_user, :owner, 'MEMBER') OR (EXISTS (SELECT 1 FROM pg_roles "
-        "WHERE rolname = :group) AND pg_has_role(session_user, :group, 'MEMBER'))"),
-        {"owner": owner, "group": COORDINATOR_GROUP}).scalar()
-    if not whole:
+    is_owner = conn.execute(text("SELECT pg_has_role(session_user, :owner, 'MEMBER')"),
+                            {"owner": owner}).scalar()
+    if not is_owner and role_of(conn) != Role.COORDINATOR:
         raise NotAllowed("Only the server's administrator or a coordinator can download the "
                          "whole workspace: sign in as one of them. Nothing was written.")
 
 
 def _require_same_schema(conn: Connection) -> None:
+    if not conn.exec_driver_sql(
+            "SELECT has_table_privilege('alembic_version', 'SELECT')").scalar():
+        return      # a login without the grant: a differing schema fails the copy instead
     version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     head = migrations.head()
     if version == head:
@@ -387,6 +401,7 @@ def download(server: Engine, target: Path | str, passphrase: str,
     check_new_passphrase(passphrase)
     part = _part_name(target)
     ws: Workspace | None = None
+    placed = False
     try:
         with server.connect() as conn:
             # One consistent moment of the server, whoever keeps working meanwhile.
@@ -415,7 +430,16 @@ def download(server: Engine, target: Path | str, passphrase: str,
         ws.close()
         ws = None
         _place(part, target)
+        placed = True
+        # A disclosure of the whole workspace: the file is kept only once it is recorded.
+        with server.begin() as conn:
+            record(conn, AuditOperation.DISCLOSURE,
+                   f"downloaded to an encrypted workspace file: {report.rows} rows in "
+                   f"{len(report.counts)} tables, audit trail to entry {report.head[0]}",
+                   recipient="encrypted workspace file")
     except BaseException as exc:
+        if placed:
+            _remove(target)
         if ws is not None:
             ws.close()
         _remove(part)
