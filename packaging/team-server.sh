@@ -2,18 +2,21 @@
 # A PostgreSQL server for team mode in one command: TLS only, SCRAM passwords.
 #
 #   packaging/team-server.sh start DIR [PORT]   make (or reuse) the cluster in DIR and start it
-#   packaging/team-server.sh stop DIR           stop it (pg_ctl stop -m fast)
+#                                               (PORT: default the one it had, else 54320)
+#   packaging/team-server.sh stop DIR [MODE]    stop it (pg_ctl stop -m fast; tests may ask for
+#                                               -m immediate, a crash that start recovers from)
 #
 # start prints shell lines on stdout, so that
 #     eval "$(packaging/team-server.sh start ~/dd-server)"
 # sets DD_PG_HOST, DD_PG_PORT, DD_PG_ADMIN, DD_PG_ADMIN_PASSWORD_FILE and DD_PG_CA, and
 # one human line on stderr with the address to give `deterrence-desktop server init`.
 #
-# What DIR holds: ca.key/ca.crt (a certificate authority made for this server; give
-# ca.crt to every client), server.key/server.crt (signed by it, for localhost and
-# 127.0.0.1), admin-password (the superuser "postgres", random, mode 0600), data/
-# (the cluster) and server.log. The server accepts only TLS connections on 127.0.0.1
-# with a SCRAM-SHA-256 password, plus the admin on the Unix socket in DIR.
+# What DIR holds: ca.key/ca.crt (a certificate authority made for this server; give ca.crt
+# to every client), server.key/server.crt (signed by it, for localhost and 127.0.0.1),
+# admin-password (the superuser "postgres", random, mode 0600), data/ (the cluster) and
+# server.log. The server accepts only TLS connections on 127.0.0.1 with a SCRAM-SHA-256
+# password, plus the admin on the Unix socket in DIR. A new cluster has an empty
+# database `deterrence`, ready for `deterrence-desktop server init`.
 #
 # For a test cluster, DD_PG_FAST=1 turns fsync off (the data does not survive a crash
 # of the machine). Run as root, the server runs as the `postgres` user, and DIR must
@@ -22,7 +25,7 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 start DIR [PORT] | stop DIR" >&2
+    echo "usage: $0 start DIR [PORT] | stop DIR [fast|immediate|smart]" >&2
     exit 2
 }
 
@@ -40,8 +43,8 @@ find_bin() {
     if [ -n "$newest" ] && [ -x "$newest/initdb" ]; then
         echo "$newest"; return
     fi
-    if command -v pg_ctl >/dev/null 2>&1; then
-        dirname "$(command -v pg_ctl)"; return
+    if command -v initdb >/dev/null 2>&1; then
+        dirname "$(command -v initdb)"; return
     fi
     fail "PostgreSQL is not installed (on Debian: apt-get install postgresql), or set DD_PG_BIN"
 }
@@ -62,8 +65,10 @@ running() {
 
 [ $# -ge 2 ] || usage
 cmd=$1
+case "$cmd" in start|stop) ;; *) usage ;; esac
 [ -n "$2" ] || usage
-mkdir -p "$2"
+[ "$cmd" = stop ] || mkdir -p "$2"
+[ -d "$2" ] || { echo "team-server: no server in $2" >&2; exit 0; }
 DIR=$(cd "$2" && pwd)
 DATA=$DIR/data
 BIN=$(find_bin)
@@ -71,10 +76,12 @@ BIN=$(find_bin)
 
 case "$cmd" in
 stop)
-    [ $# -eq 2 ] || usage
+    [ $# -le 3 ] || usage
+    mode=${3:-fast}
+    case "$mode" in fast|immediate|smart) ;; *) usage ;; esac
     if [ -f "$DATA/PG_VERSION" ] && running; then
-        as_server "$BIN/pg_ctl" -D "$DATA" stop -m fast -s
-        echo "team-server: stopped the server in $DIR" >&2
+        as_server "$BIN/pg_ctl" -D "$DATA" stop -m "$mode" -s
+        echo "team-server: stopped the server in $DIR ($mode)" >&2
     else
         echo "team-server: no server running in $DIR" >&2
     fi
@@ -84,7 +91,7 @@ start)
     started=$EPOCHREALTIME
     port=${3:-}
     if [ -z "$port" ]; then
-        port=$(cat "$DIR/port" 2>/dev/null || echo 5432)
+        port=$(cat "$DIR/port" 2>/dev/null || echo 54320)
     fi
     case "$port" in
         ''|*[!0-9]*) fail "the port must be a number, not '$port'" ;;
@@ -172,10 +179,11 @@ EOF
             echo "ssl_min_protocol_version = 'TLSv1.2'"
             echo "password_encryption = 'scram-sha-256'"
             if [ "${DD_PG_FAST:-}" = 1 ]; then
+                # A crash of the server keeps every commit (the WAL is written); a crash of
+                # the machine may not. synchronous_commit stays on: the load-and-fault test
+                # kills the server and counts the accepted writes.
                 echo "# DD_PG_FAST=1: a test cluster; its data does not survive a crash of the machine."
                 echo "fsync = off"
-                echo "synchronous_commit = off"
-                echo "full_page_writes = off"
             fi
         } >"$DATA/team-server.conf"
         chown "$server_user" "$DATA/team-server.conf"
@@ -186,6 +194,12 @@ EOF
         if ! as_server "$BIN/pg_ctl" -D "$DATA" -l "$DIR/server.log" -w -t 60 -s start; then
             tail -n 20 "$DIR/server.log" >&2
             fail "the server did not start (the end of $DIR/server.log is above)"
+        fi
+        if [ "$reused" = "new cluster" ]; then
+            # An empty database for `deterrence-desktop server init`, over the admin socket.
+            PGPASSWORD=$(cat "$DIR/admin-password") "$BIN/psql" -X -q -v ON_ERROR_STOP=1 \
+                -h "$DIR" -p "$port" -U postgres -d postgres -c "CREATE DATABASE deterrence" \
+                || fail "could not create the database deterrence"
         fi
     fi
 

@@ -15,6 +15,10 @@ ca_file`` and ``address(database, user)``, ``admin_engine(database)``,
 Without PostgreSQL's binaries (or openssl, or psycopg) the server tests are skipped with
 the reason, unless ``DD_REQUIRE_SERVER=1``, where they fail. Several tests and workers
 share one server: give databases and logins names from ``pg_server.unique_name``.
+
+A test that stops or crashes the server (``stop("immediate")`` then ``start()``) asks for
+``pg_private_server`` instead: a cluster of its own for the test module, whatever the
+environment says, so the other tests never see it go away.
 """
 from __future__ import annotations
 
@@ -69,6 +73,7 @@ class PgServer:
     admin_password: str = field(repr=False)
     ca_file: str
     directory: Path | None = None        # the cluster's folder when this run started it
+    private: bool = False                # only pg_private_server may be stopped and started
     _engines: dict = field(default_factory=dict, repr=False)
     _names: itertools.count = field(default_factory=itertools.count, repr=False)
 
@@ -116,6 +121,23 @@ class PgServer:
         with engine.connect() as conn:
             conn.exec_driver_sql(statement.as_string())
 
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server: "fast" (sessions ended cleanly) or "immediate" (a crash: the
+        next start recovers from the WAL)."""
+        self._own_cluster()
+        self.close()
+        subprocess.run([str(SCRIPT), "stop", str(self.directory), mode], check=True,
+                       capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        """Start it again on the same port (after ``stop``)."""
+        self._own_cluster()
+        _run_script("start", self.directory, self.port)
+
+    def _own_cluster(self) -> None:
+        if not self.private:
+            raise RuntimeError("the run's shared server is not stopped by a test: use pg_private_server")
+
     def close(self) -> None:
         for engine in self._engines.values():
             engine.dispose()
@@ -142,10 +164,12 @@ def _why_no_server() -> str | None:
         return "psycopg is not installed (pip install 'psycopg[binary]')"
     if shutil.which("openssl") is None:
         return "openssl is not installed (apt-get install openssl)"
-    bins = [os.environ.get("DD_PG_BIN", "")] + sorted(
-        (str(p) for p in Path("/usr/lib/postgresql").glob("*/bin")), reverse=True)
-    if not any(b and Path(b, "initdb").exists() for b in bins) and shutil.which("initdb") is None:
-        return "PostgreSQL's binaries are not installed (apt-get install postgresql)"
+    if os.environ.get("DD_PG_BIN"):         # as packaging/team-server.sh looks for them
+        found = Path(os.environ["DD_PG_BIN"], "initdb").exists()
+    else:
+        found = any(Path("/usr/lib/postgresql").glob("*/bin/initdb")) or shutil.which("initdb") is not None
+    if not found:
+        return "PostgreSQL's binaries are not installed (apt-get install postgresql, or set DD_PG_BIN)"
     return None
 
 
@@ -155,17 +179,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _run_script(command: str, directory: Path, port: int) -> None:
+    try:
+        subprocess.run([str(SCRIPT), command, str(directory), str(port)], check=True,
+                       env={**os.environ, "DD_PG_FAST": "1"}, capture_output=True, text=True,
+                       timeout=120)
+    except subprocess.CalledProcessError as e:
+        pytest.fail(f"packaging/team-server.sh could not start a test cluster:\n{e.stderr}")
+
+
 def _start_cluster() -> Path:
     """A new cluster in a folder of its own (under the system temp folder: run as root, the
     server's user must be able to enter it, and pytest's own temp folder is root's alone)."""
     directory = Path(tempfile.mkdtemp(prefix="dd-pg-"))
     try:
-        subprocess.run([str(SCRIPT), "start", str(directory), str(_free_port())], check=True,
-                       env={**os.environ, "DD_PG_FAST": "1"}, capture_output=True, text=True,
-                       timeout=120)
-    except subprocess.CalledProcessError as e:
-        _stop_cluster(directory)
-        pytest.fail(f"packaging/team-server.sh could not start a test cluster:\n{e.stderr}")
+        _run_script("start", directory, _free_port())
     except BaseException:
         _stop_cluster(directory)
         raise
@@ -195,6 +223,14 @@ def _shared_cluster(shared: str) -> Path:
         return Path(json.loads(info.read_text())["dir"])
 
 
+def _skip_without_server() -> None:
+    reason = _why_no_server()
+    if reason:
+        if os.environ.get("DD_REQUIRE_SERVER") == "1":
+            pytest.fail(f"DD_REQUIRE_SERVER=1 but no server can be started: {reason}")
+        pytest.skip(f"no PostgreSQL server for the team-mode tests: {reason}")
+
+
 @pytest.fixture(scope="session")
 def pg_server(request):
     """The run's PostgreSQL server (see this module's docstring)."""
@@ -203,11 +239,7 @@ def pg_server(request):
         yield server
         server.close()
         return
-    reason = _why_no_server()
-    if reason:
-        if os.environ.get("DD_REQUIRE_SERVER") == "1":
-            pytest.fail(f"DD_REQUIRE_SERVER=1 but no server can be started: {reason}")
-        pytest.skip(f"no PostgreSQL server for the team-mode tests: {reason}")
+    _skip_without_server()
     workerinput = getattr(request.config, "workerinput", {})
     shared = workerinput.get(_SHARED_DIR)
     if shared and os.name == "posix":
@@ -218,6 +250,20 @@ def pg_server(request):
     directory = _start_cluster()
     try:
         server = _server_in(directory)
+        yield server
+        server.close()
+    finally:
+        _stop_cluster(directory)
+
+
+@pytest.fixture(scope="module")
+def pg_private_server():
+    """A cluster of the test module's own, which its tests may stop, crash and start."""
+    _skip_without_server()
+    directory = _start_cluster()
+    try:
+        server = _server_in(directory)
+        server.private = True
         yield server
         server.close()
     finally:
