@@ -417,13 +417,11 @@ def run(server, database: str, setup: Setup, *, duration: float, kill_at: float 
     from sqlalchemy import select
 
     from deterrence_desktop.store.server import admin_engine
-    from deterrence_desktop.store.tables import ActionRow, PartnerRow
+    from deterrence_desktop.store.tables import PartnerRow
 
+    before = action_state(server, database)
     engine = admin_engine(server.address(database), server.admin_password)
     with engine.connect() as conn:
-        before = {r.id: r for r in conn.execute(
-            select(ActionRow.id, ActionRow.version, ActionRow.status, ActionRow.outcome,
-                   ActionRow.notes))}
         in_force = [pid for pid, end in conn.execute(select(PartnerRow.id, PartnerRow.isa_end))
                     if end is None or end >= TODAY]
     engine.dispose()
@@ -468,13 +466,30 @@ def run(server, database: str, setup: Setup, *, duration: float, kill_at: float 
     return summary
 
 
+def action_state(server, database: str) -> dict:
+    """Every action's version and the fields the clients write, by id."""
+    from sqlalchemy import select
+
+    from deterrence_desktop.store.server import admin_engine
+    from deterrence_desktop.store.tables import ActionRow
+
+    engine = admin_engine(server.address(database), server.admin_password)
+    try:
+        with engine.connect() as conn:
+            return {r.id: r for r in conn.execute(select(
+                ActionRow.id, ActionRow.version, ActionRow.status, ActionRow.outcome,
+                ActionRow.notes))}
+    finally:
+        engine.dispose()
+
+
 def check(server, database: str, before: dict, results: list[dict]) -> dict:
     """Every accepted write in the database, and the audit chain intact."""
     from sqlalchemy import select
 
     from deterrence_desktop.services import transfer
     from deterrence_desktop.store.server import admin_engine
-    from deterrence_desktop.store.tables import ActionRow, CommunicationRow
+    from deterrence_desktop.store.tables import CommunicationRow
 
     problems: list[str] = []
     writes: dict[int, list] = defaultdict(list)      # action id -> [(version, field, value)]
@@ -486,12 +501,10 @@ def check(server, database: str, before: dict, results: list[dict]) -> dict:
             writes[aid].append((version, {"notes": notes}))
         for aid, _version, _outcome in r.get("uncertain_moves", []):
             uncertain[aid] += 1
+    after = action_state(server, database)
     engine = admin_engine(server.address(database), server.admin_password)
     try:
         with engine.connect() as conn:
-            after = {r.id: r for r in conn.execute(
-                select(ActionRow.id, ActionRow.version, ActionRow.status, ActionRow.outcome,
-                       ActionRow.notes))}
             comms = {}
             for cid, message in conn.execute(select(CommunicationRow.id, CommunicationRow.message)
                                              .where(CommunicationRow.message.like("Load test%"))):
