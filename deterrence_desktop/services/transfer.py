@@ -13,7 +13,12 @@ is the same moment even while others keep working.
 
 Verification, before the receiving transaction commits: row counts per table equal on
 both sides, the audit chain verifies on the receiving side, and its head is the
-source's. The caller prints :attr:`TransferReport.counts`.
+source's. The caller prints :meth:`TransferReport.table`.
+
+The move itself is then the next entry of the same chain, written by the server's own
+function (its user the session's login): an upload is a collection, recorded in the
+upload's transaction; a download is a disclosure, recorded once the file is in place,
+and the file is removed if the server cannot record it.
 
 No Qt here; the CLI (``server upload`` / ``server download``) connects and reports.
 """
@@ -31,15 +36,15 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..domain.enums import AuditOperation, Role
-
 from ..store import migrations
 from ..store.errors import (
     NewerWorkspace, StorageError, WorkspaceError, WorkspaceExists,
 )
 from ..store.leftovers import owner_tag
 from ..store.tables import Base, UserRow
-from ..store.workspace import Workspace, check_new_passphrase
+from ..store.workspace import Workspace, check_new_passphrase, storage_error
 from . import audit
+from .backup import _fsync_dir
 
 BATCH = 1000
 
@@ -103,7 +108,7 @@ def copy_tables(source: Connection, target: Connection, progress: Progress | Non
                 target.execute(table.insert(), [dict(row._mapping) for row in part])
                 n += len(part)
         except DBAPIError as exc:
-            raise _refused(exc, table.name) from None
+            raise explain(exc, table.name) from None
         finally:
             result.close()
         copied[table.name] = n
@@ -112,30 +117,25 @@ def copy_tables(source: Connection, target: Connection, progress: Progress | Non
     return copied
 
 
-def _refused(exc: DBAPIError, table: str) -> WorkspaceError:
-    """A clear error for a row the receiving side refused, naming the table, never values
-    (a server's message may quote the row)."""
-    clear = _lost(exc) or _disk(exc)
-    if clear is not None:
-        return clear
-    code = getattr(getattr(exc, "orig", None), "sqlstate", None) or type(
-        getattr(exc, "orig", exc)).__name__
-    return TransferFailed(f"The copy of table {table} was refused ({code}): nothing was kept")
-
-
-def _lost(exc: BaseException) -> WorkspaceError | None:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+def explain(exc: DBAPIError, table: str | None = None) -> WorkspaceError:
+    """One clear sentence for a failed statement of the transfer, naming the table but never
+    a value (a server's message may quote the row). Nothing was kept either way."""
+    what = f"the copy of table {table}" if table else "the transfer"
+    orig = getattr(exc, "orig", None)
+    if not hasattr(orig, "sqlstate"):               # the file's side (SQLite)
+        return storage_error(exc) or TransferFailed(
+            f"The workspace file refused {what}: nothing was kept")
+    state = orig.sqlstate or ""
+    if exc.connection_invalidated or state[:2] in ("", "08", "57"):
         return TransferFailed("The connection to the server was lost during the transfer: "
                               "nothing was kept. Try again.")
-    return None
-
-
-def _disk(exc: BaseException) -> WorkspaceError | None:
-    from ..store.workspace import storage_error
-    clear = storage_error(exc)
-    if isinstance(clear, StorageError):
-        return clear
-    return None
+    if state == "42501":
+        return NotAllowed("The server refused: this login may not do that (permission "
+                          "denied). Nothing was kept.")
+    if state[:2] == "53":
+        return StorageError("The server's disk is full or it is out of resources: nothing "
+                            "was kept. Ask its administrator to free some space.")
+    return TransferFailed(f"The server refused {what} ({state}): nothing was kept")
 
 
 def count_rows(conn: Connection) -> dict[str, int]:
@@ -277,20 +277,7 @@ def upload(workspace: Workspace, server: Engine, progress: Progress | None = Non
             report.target = str(server.url.render_as_string(hide_password=True))
             return report
     except DBAPIError as exc:
-        clear = _lost(exc)
-        if clear is not None:
-            raise clear from None
-        raise _server_refused(exc) from None
-
-
-def _server_refused(exc: DBAPIError) -> WorkspaceError:
-    orig = getattr(exc, "orig", None)
-    code = getattr(orig, "sqlstate", None) or ""
-    if code == "42501":
-        return NotAllowed("The server refused: this login may not do that (permission denied). "
-                          "Nothing was changed.")
-    return TransferFailed(f"The server refused the transfer ({code or type(orig).__name__}): "
-                          "nothing was changed.")
+        raise explain(exc) from None
 
 
 def record(conn: Connection, operation: AuditOperation, detail: str, recipient: str = "") -> None:
@@ -356,17 +343,6 @@ def _remove(path: Path) -> None:
     for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _place(part: Path, target: Path) -> None:
@@ -443,12 +419,12 @@ def download(server: Engine, target: Path | str, passphrase: str,
         if ws is not None:
             ws.close()
         _remove(part)
-        if isinstance(exc, DBAPIError):
-            clear = _lost(exc) or _disk(exc)
-            raise (clear or _server_refused(exc)) from None
-        if isinstance(exc, StorageError):
-            raise StorageError(f"{exc} The download was not written; nothing was left "
+        clear = explain(exc) if isinstance(exc, DBAPIError) else exc
+        if isinstance(clear, StorageError):
+            raise StorageError(f"{clear} The download was not written; nothing was left "
                                "behind.") from None
+        if clear is not exc:
+            raise clear from None
         if isinstance(exc, SQLAlchemyError):
             raise TransferFailed("The download failed: nothing was written.") from None
         raise

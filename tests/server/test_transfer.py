@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from deterrence_desktop.domain.enums import Role
 from deterrence_desktop.services import audit, transfer
-from deterrence_desktop.store.errors import WorkspaceExists
+from deterrence_desktop.store.errors import StorageError, WorkspaceExists
 from deterrence_desktop.store.server import admin_engine
 from deterrence_desktop.store.server_roles import create_login
 from deterrence_desktop.store.workspace import Workspace
@@ -287,3 +287,36 @@ def test_cli_refuses_a_wrong_passphrase_and_a_wrong_password(demo_path, pg_serve
                            DD_SERVER_PASSWORD=pg_server.admin_password)
     assert code != 0 and "no Deterrence Desktop workspace" in err
     assert list(out.iterdir()) == []
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 256 kB file system (tmpfs), where a download runs out of space; skipped where
+    this process may not mount one (not root, or no CAP_SYS_ADMIN)."""
+    import subprocess
+
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
+                          capture_output=True)
+    if made.returncode != 0:
+        pytest.skip("cannot mount a small file system here to fill")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def test_a_full_disk_stops_the_download_with_nothing_left(demo_path, engine, tiny_disk):
+    ws = Workspace.open(demo_path, PASSPHRASE)
+    try:
+        transfer.upload(ws, engine)
+    finally:
+        ws.close()
+    with engine.connect() as conn:
+        entries = transfer.chain_report(conn).entries
+    with pytest.raises(StorageError, match="disk is full.*nothing was left behind"):
+        transfer.download(engine, tiny_disk / "copy.ddw", NEW_PASSPHRASE)
+    assert list(tiny_disk.iterdir()) == []
+    with engine.connect() as conn:          # no disclosure recorded for a file not written
+        assert transfer.chain_report(conn).entries == entries
