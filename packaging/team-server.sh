@@ -59,6 +59,12 @@ as_server() {
     fi
 }
 
+# Run a command with its output shown only when it fails.
+quietly() {
+    local out
+    out=$("$@" 2>&1) || { printf '%s\n' "$out" >&2; fail "$1 failed (its output is above)"; }
+}
+
 running() {
     as_server "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1
 }
@@ -72,7 +78,7 @@ case "$cmd" in start|stop) ;; *) usage ;; esac
 DIR=$(cd "$2" && pwd)
 DATA=$DIR/data
 BIN=$(find_bin)
-[ -x "$BIN/pg_ctl" ] || fail "no pg_ctl in $BIN"
+[ -x "$BIN/pg_ctl" ] || fail "no PostgreSQL binaries in $BIN (on Debian: apt-get install postgresql; or set DD_PG_BIN)"
 
 case "$cmd" in
 stop)
@@ -115,19 +121,19 @@ start)
         if [ ! -f "$DATA/PG_VERSION" ]; then
             # The certificate authority and the server's certificate (for both names a
             # client on this machine may use).
-            openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            quietly openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
                 -keyout "$DIR/ca.key" -out "$DIR/ca.crt" -days 825 -sha256 \
                 -subj "/CN=Deterrence Desktop team server CA" \
                 -addext "basicConstraints=critical,CA:TRUE" \
-                -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-            openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-                -keyout "$DIR/server.key" -out "$DIR/server.csr" -subj "/CN=localhost" 2>/dev/null
+                -addext "keyUsage=critical,keyCertSign,cRLSign"
+            quietly openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+                -keyout "$DIR/server.key" -out "$DIR/server.csr" -subj "/CN=localhost"
             printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=CA:FALSE" \
                 "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" \
                 >"$DIR/server.ext"
-            openssl x509 -req -in "$DIR/server.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" \
+            quietly openssl x509 -req -in "$DIR/server.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" \
                 -set_serial "0x$(openssl rand -hex 16)" -days 825 -sha256 \
-                -extfile "$DIR/server.ext" -out "$DIR/server.crt" 2>/dev/null
+                -extfile "$DIR/server.ext" -out "$DIR/server.crt"
             rm -f "$DIR/server.csr" "$DIR/server.ext"
             chmod 0644 "$DIR/ca.crt" "$DIR/server.crt"
             chmod 0600 "$DIR/ca.key" "$DIR/server.key"
@@ -143,7 +149,7 @@ start)
             [ "${DD_PG_FAST:-}" = 1 ] && nosync=(--no-sync)
             if ! as_server "$BIN/initdb" -D "$DATA" -U postgres -E UTF8 --locale=C.UTF-8 \
                     -A scram-sha-256 --pwfile="$pwfile" "${nosync[@]}" >"$DIR/initdb.log" 2>&1; then
-                rm -f "$pwfile"
+                rm -rf "$pwfile" "$DATA"
                 cat "$DIR/initdb.log" >&2
                 fail "initdb failed (the log is above)"
             fi

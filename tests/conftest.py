@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # The journeys' fixtures (the real main window on the demo); a plugin rather than a
 # second conftest.py, which would shadow this one for ``from conftest import ...``.
-pytest_plugins = ["journeys.fixtures", "server_fixtures"]
+pytest_plugins = ["journeys.fixtures", "server_fixtures", "backends"]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -82,23 +82,31 @@ def demo_path(_demo_template, tmp_path) -> Path:
 
 
 @pytest.fixture
-def demo_app(demo_path):
-    """The demo workspace, open, acting as its coordinator."""
+def demo_app(backend, request):
+    """The demo workspace, open, acting as its coordinator: a file, or on the test server
+    for a test marked ``both_backends`` (tests/backends.py)."""
     from deterrence_desktop.services.app import WorkspaceServices
     from deterrence_desktop.store.workspace import Workspace
 
-    ws = Workspace.open(demo_path, PASSPHRASE)
+    if backend == "server":
+        yield request.getfixturevalue("server_demo_app")
+        return
+    ws = Workspace.open(request.getfixturevalue("demo_path"), PASSPHRASE)
     app = WorkspaceServices(ws, today=DEMO_TODAY).as_user("demo.coordinator")
     yield app
     ws.close()
 
 
 @pytest.fixture
-def empty_app(tmp_path):
-    """A new, empty workspace with a partnership and one coordinator."""
+def empty_app(tmp_path, backend, request):
+    """A new, empty workspace with a partnership and one coordinator (on a file, or on the
+    test server for a test marked ``both_backends``)."""
     from deterrence_desktop.domain.model import Partnership, User
     from deterrence_desktop.services.app import WorkspaceServices
 
+    if backend == "server":
+        yield request.getfixturevalue("server_empty_app")
+        return
     app = WorkspaceServices.create_workspace(
         tmp_path / "empty.ddw", PASSPHRASE,
         Partnership(name="Test Partnership (fictional)", area="Testshire"),

@@ -400,10 +400,13 @@ class AnchorService(Service):
                         "" if explicit else "; if this file replaced an older workspace, move "
                         "the old index out of the backups folder"))
 
-        folder = self.app.backup.folder()
-        index = index_path(folder, self.app.workspace.path.stem)
+        # A server workspace has no file, so no backups folder beside it: its backups are
+        # the server's (docs/team-mode.md); anchors in files given are still compared.
+        on_file = self.app.workspace.path is not None
+        folder = self.app.backup.folder() if on_file else None
+        index = index_path(folder, self.app.workspace.path.stem) if on_file else None
         superseded: set[str] = set()
-        if index.exists():
+        if index is not None and index.exists():
             try:
                 lines = parse_text(index.read_text(encoding="utf-8", errors="replace"),
                                    "the backups index")
@@ -427,7 +430,7 @@ class AnchorService(Service):
         take_in("from the workspace's own record", own, False)
 
         exact: list[tuple[int, str]] = []
-        if passphrase is not None:
+        if passphrase is not None and folder is not None:
             exact = self._compare_newest_backup(folder, passphrase, wid, live, report, superseded)
 
         held = [(a, _holds(a, live)) for a in anchors]

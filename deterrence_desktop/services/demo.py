@@ -124,13 +124,23 @@ def bench_size(people: int = 10_000, actions: int = 200_000) -> DemoSize:
                     cohorts=max(2, people // 1000), meetings=max(2, people // 1000))
 
 
+DEMO_USERS = ("demo.coordinator", "demo.analyst", "demo.officer")
+
+
+def demo_partnership() -> Partnership:
+    return Partnership(name=f"DEMO {AREA} Violence Reduction Partnership",
+                       area=f"{AREA} (fictional)")
+
+
+def demo_coordinator() -> User:
+    return User(username="demo.coordinator", display_name="Casey Demo (coordinator)")
+
+
 def create_demo_workspace(path, passphrase: str = DEMO_PASSPHRASE, size: DemoSize = DEMO,
                           seed: int = 42, today: date | None = None,
                           progress: Callable[[str, int], None] | None = None) -> WorkspaceServices:
-    app = WorkspaceServices.create_workspace(
-        path, passphrase,
-        Partnership(name=f"DEMO {AREA} Violence Reduction Partnership", area=f"{AREA} (fictional)"),
-        User(username="demo.coordinator", display_name="Casey Demo (coordinator)"))
+    app = WorkspaceServices.create_workspace(path, passphrase, demo_partnership(),
+                                             demo_coordinator())
     try:
         generate(app, size, seed=seed, today=today, progress=progress)
     except BaseException:

@@ -201,7 +201,9 @@ class EvaluationService(Service):
             return cached[1]
         memo: dict[str, date] = {}
 
-        def parse(text: str) -> date:
+        def parse(text: str | date) -> date:
+            if isinstance(text, date):      # a server's driver gives dates, SQLite's text
+                return text
             d = memo.get(text)
             if d is None:
                 d = memo[text] = date.fromisoformat(text[:10])
@@ -319,7 +321,7 @@ class EvaluationService(Service):
         is_open = ActionRow.status.in_(("planned", "in_progress", "blocked"))
         is_done = ActionRow.status == "done"
         on_time = and_(is_done, or_(ActionRow.due_date.is_(None), ActionRow.updated_at.is_(None),
-                                    func.substr(ActionRow.updated_at, 1, 10) <= ActionRow.due_date))
+                                    func.date(ActionRow.updated_at) <= ActionRow.due_date))
         overdue_now = and_(is_open, ActionRow.due_date < today)
         totals: dict[int, list[int]] = {}
         for partner_id, *values in s.execute(

@@ -198,6 +198,9 @@ def translate(exc: DBAPIError) -> Exception | None:
     if state[:2] == "53":
         return StorageError("The server is out of resources: nothing was saved. Try again "
                             "in a moment.")
+    if "nul" in str(orig).lower() and "0x00" in str(orig).lower():
+        return StorageError("A value holds a NUL character, which the server cannot store: "
+                            "nothing was saved. Remove it and save again.")
     if state == "22001":
         return StorageError("A value is longer than the workspace allows: nothing was saved. "
                             "Shorten it and save again.")

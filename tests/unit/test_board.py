@@ -16,6 +16,8 @@ from deterrence_desktop.services.board import (
 from deterrence_desktop.store.tables import AuditEntryRow, SettingRow
 from tests.conftest import DEMO_TODAY
 
+pytestmark = pytest.mark.both_backends
+
 
 def audit_rows(app, **where):
     with app.workspace.session() as s:

@@ -392,3 +392,7 @@ def test_a_cohort_only_call_in_files_event_tasks_under_the_invitees_commonest_gr
         groups = {a.group_id for a in s.scalars(select(ActionRow).where(
             ActionRow.call_in_id == call_in.id, ActionRow.person_id.is_(None)))}
     assert groups == {commonest}
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends

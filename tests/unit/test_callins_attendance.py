@@ -200,3 +200,7 @@ def test_correcting_attendance_corrects_the_call_in_communication(demo_app, plan
             .order_by(AuditEntryRow.seq.desc())).first()
     assert len(comms) == 1 and comms[0].outcome == "no_show" and not comms[0].deterrence_message
     assert audit.entity_ref == str(comms[0].id) and "outcome" in audit.detail
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends

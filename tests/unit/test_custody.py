@@ -348,3 +348,7 @@ def test_erasing_a_person_erases_their_custody_episodes_dates_and_plans(demo_app
                               (ContinuityPlanRow, ContinuityPlanRow.episode_id)):
             assert s.scalar(select(func.count()).select_from(table).where(column == row.episode_id)) == 0
         assert s.scalar(select(func.count()).select_from(PlanActionRow)) == 0
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends

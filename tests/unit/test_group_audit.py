@@ -350,3 +350,7 @@ def test_the_board_strips_figures_name_no_one_and_consult_no_record(demo_app):
                                 r.unreached_since_incident) for r in figures]
     assert any(r.people for r in full)
     assert len(entries(demo_app, "reach")) == before + 1
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends

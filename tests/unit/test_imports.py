@@ -300,3 +300,7 @@ def test_the_summary_pdf_is_marked_and_names_rows_by_line_only(demo_app, tmp_pat
     assert "not a real date" in text and "repeats row" in text
     for name in ("Quibblethorpe", "Ossian", "Mistake", "Norah", a.family_name):
         assert name not in text
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends

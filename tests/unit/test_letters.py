@@ -136,7 +136,7 @@ def test_defaults_copied_once_and_an_edit_is_a_new_version(app):
         app.as_user("demo.analyst").letters.save_template("support_offer", "en", "T", "Hi")
 
 
-def test_unknown_field_in_a_stored_template_is_a_preflight_problem(app):
+def test_unknown_field_in_a_stored_template_is_a_preflight_problem(app, tmp_path):
     app.letters.templates()
     with app.workspace.session() as s:
         s.add(LetterTemplateRow(name="call_in_invitation", letter_type="call_in_invitation",
@@ -145,7 +145,7 @@ def test_unknown_field_in_a_stored_template_is_a_preflight_problem(app):
     assert not check.ok
     assert any(p.field == "person.nickname" and p.reference == "" for p in check.problems)
     with pytest.raises(LetterPreflightError):
-        app.letters.generate(invitees_request(), app.workspace.path.parent / "x.pdf")
+        app.letters.generate(invitees_request(), tmp_path / "x.pdf")
 
 
 # ---------------------------------------------------------------------------- pre-flight
@@ -475,3 +475,7 @@ def test_roles_analysts_cannot_print_names_and_officers_only_their_people(app, t
         LetterRequest("support_offer", source="cohort", cohort_id=1, exclude=frozenset(outside)),
         tmp_path / "o.pdf")
     assert result.letters == len(check.people) - len(outside)
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends

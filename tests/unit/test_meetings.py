@@ -198,3 +198,7 @@ def test_minutes_embed_their_fonts(demo_app, tmp_path):
     rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
     assert rows and all("DejaVu" in r[0] for r in rows)
     assert all(r[-5] == "yes" for r in rows)          # "emb" column: embedded
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends

@@ -97,3 +97,7 @@ def test_partner_officer_cannot_remove_a_membership(demo_app):
     with pytest.raises(PermissionDenied):
         demo_app.as_user(officer.username).groups.remove_member(membership_id)
     assert _newest(demo_app)[0].detail.startswith("refused")
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends

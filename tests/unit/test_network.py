@@ -201,3 +201,7 @@ def test_betweenness_is_exact_on_small_graphs_and_sampled_on_large_ones():
     k = N.BETWEENNESS_BUDGET // (3000 + 2 * 9000)
     assert method == f"sampled k={k}" and len(values) == g.number_of_nodes()
     assert values == nx.betweenness_centrality(g, k=k, seed=N.SEED)     # seeded: repeatable
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends

@@ -180,3 +180,7 @@ def test_a_partner_officer_sees_only_the_people_their_agency_acts_for(demo_app):
     page = officer.callins.page(held.id)
     assert {i.person_id for i in page.invitations} <= mine
     assert page.stats.invited == 15
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends

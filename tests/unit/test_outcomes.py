@@ -361,3 +361,7 @@ def test_saving_the_report_keeps_the_events_read(small, tmp_path):
     app.outcomes.record(OutcomeEvent(people[1], K.ARREST, date(2025, 2, 2)))
     assert app.evaluation.evaluate(q).measure("arrest").after_count == 1
     assert app.evaluation._cache[1] is not cached
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends

@@ -144,3 +144,7 @@ def test_erasure_takes_what_the_persons_letters_said(demo_app, tmp_path):
     with app.workspace.session() as s:
         left = set(s.scalars(select(t.LetterIssueRow.reference)))
     assert left == {result.references[1]}
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends

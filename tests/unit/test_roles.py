@@ -126,3 +126,7 @@ def test_partner_officer_role_is_checked_on_every_mutation_of_users(demo_app, of
         officer.users.set_password("demo.coordinator", "a fictional password")
     assert Role(officer.actor.role) == Role.PARTNER_OFFICER
     assert AuditOperation.ALTERATION.value in {o for _, o, e, _ in _refusals(demo_app, "user")}
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends

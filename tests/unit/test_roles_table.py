@@ -44,3 +44,7 @@ def test_table_matches_the_services(demo_app, username):
         except PermissionDenied:
             refused = True
         assert refused != allowed, (username, what.value)
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends

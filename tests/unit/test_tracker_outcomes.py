@@ -153,6 +153,7 @@ def test_recorded_after_the_dry_run_applies_nothing(police_tracker):
     assert sum(app.outcomes.counts_by_kind().values()) == before
 
 
+@pytest.mark.file_only   # the command imports into a workspace file
 def test_command_line_dry_run_and_apply(police_tracker, monkeypatch, capsys):
     app, pid, out, in_tracker, outside = police_tracker
     fill(out, [(in_tracker[0], "Housing secured", date(2026, 11, 20), "H/5"),
@@ -166,3 +167,7 @@ def test_command_line_dry_run_and_apply(police_tracker, monkeypatch, capsys):
     assert f"{outside} is not one of the people in this tracker: refused" in printed
     assert main(["import", "tracker", str(path), str(out), "--apply"]) == 0
     assert "added 1 outcomes" in capsys.readouterr().out
+
+
+# The service suite runs on a workspace file and on a server workspace (tests/backends.py).
+pytestmark = pytest.mark.both_backends
