@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..domain.enums import AuditOperation, Role
 from ..domain.errors import NotFoundError, PermissionDenied
 from ..store.mapping import changed_fields, column_values, to_record
+from ..store.server_roles import row_hidden
 from . import audit
 
 if TYPE_CHECKING:
@@ -54,6 +55,14 @@ class UnitOfWork:
     def get(self, table: type, key: int, what: str) -> Any:
         row = self.session.get(table, key)
         if row is None:
+            if row_hidden(self.session, table.__tablename__, key):
+                # On a server the row-level security hid it: refused (and audited once the
+                # transaction has rolled back), as the services refuse it on a file.
+                role = self.actor.role.value.replace("_", " ")
+                exc = PermissionDenied(f"Your role ({role}) cannot see this {what}")
+                exc.audit = (AuditOperation.CONSULTATION, table.__tablename__,  # type: ignore[attr-defined]
+                             str(key))
+                raise exc
             raise NotFoundError(what, key)
         return row
 

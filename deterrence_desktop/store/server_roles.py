@@ -10,12 +10,14 @@ No Qt here, and never a password in a log or a message: the server hashes it (SC
 from __future__ import annotations
 
 from psycopg import sql
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..domain.enums import Role
 from .server import GROUP_ROLES     # {Role.COORDINATOR: "dd_coordinator", ...}
 
-__all__ = ["GROUP_ROLES", "create_login", "ensure_group_roles", "role_of"]
+__all__ = ["GROUP_ROLES", "create_login", "ensure_group_roles", "row_hidden", "role_of",
+           "set_password"]
 
 
 def _raw(conn: Connection):
@@ -68,6 +70,13 @@ def create_login(conn: Connection, username: str, password: str | None, role: Ro
         sql.Identifier(database), login))
 
 
+def set_password(conn: Connection, username: str, password: str) -> None:
+    """A new password for an existing login (the server keeps only its SCRAM verifier)."""
+    _execute(conn, sql.SQL("SET password_encryption = 'scram-sha-256'"))
+    _execute(conn, sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+        sql.Identifier(username), sql.Literal(password)))
+
+
 def _member_of(conn: Connection, username: str, group: str) -> bool:
     with _raw(conn).cursor() as cur:
         cur.execute("SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
@@ -89,3 +98,14 @@ def role_of(conn: Connection) -> Role | None:
         if group in found:
             return role
     return None
+
+
+def row_hidden(session, table: str, key: object) -> bool:
+    """On a server: True when row ``key`` of ``table`` exists but the session's row-level
+    security hides it (another partner's action, a person their actions do not concern).
+    Says nothing more about the row than that it exists."""
+    if session.get_bind().dialect.name != "postgresql" or not isinstance(key, int):
+        return False
+    return bool(session.execute(
+        text("SELECT dd_row_exists(CAST(:t AS regclass), :k)"),
+        {"t": f"public.{table}", "k": key}).scalar())

@@ -19,6 +19,10 @@ def _refusals(app, entity=None):
         return [(r.username, r.operation, r.entity, r.entity_ref) for r in s.scalars(q)]
 
 
+def _on_server(app) -> bool:
+    return getattr(app.workspace, "kind", "file") == "server"
+
+
 @pytest.fixture
 def officer(demo_app):
     return demo_app.as_user("demo.officer")
@@ -43,8 +47,13 @@ def test_officer_is_refused_another_agencys_action_and_it_is_audited(demo_app, o
     # Nothing changed, and each refusal is in the trail, naming the officer and the action.
     assert demo_app.actions.get(other) == before
     refusals = _refusals(demo_app, "action")
-    assert refusals.count(("demo.officer", "consultation", "action", str(other))) == 2
-    assert ("demo.officer", "alteration", "action", str(other)) in refusals
+    if _on_server(demo_app):
+        # The server's row-level security hides the action before the service sees what
+        # was attempted: each attempt is refused as a consultation of it.
+        assert refusals.count(("demo.officer", "consultation", "action", str(other))) == 3
+    else:
+        assert refusals.count(("demo.officer", "consultation", "action", str(other))) == 2
+        assert ("demo.officer", "alteration", "action", str(other)) in refusals
     assert demo_app.maintenance.check().ok
 
 
@@ -79,7 +88,9 @@ def test_officer_sees_only_the_people_their_actions_concern(demo_app, officer):
         officer.communications.timeline(stranger.id)
     page = officer.people.page(people[0].id)
     assert all(a.partner_id == officer.actor.partner_id for a in page.actions)
-    assert ("demo.officer", "consultation", "person", stranger.reference) in _refusals(demo_app)
+    # On a server the officer never learns a hidden person's reference: the id is named.
+    named = str(stranger.id) if _on_server(demo_app) else stranger.reference
+    assert ("demo.officer", "consultation", "person", named) in _refusals(demo_app)
     with pytest.raises(PermissionDenied):
         officer.people.create(Person(reference="", given_name="Fictional", family_name="Refused"))
     with pytest.raises(PermissionDenied):

@@ -18,6 +18,9 @@ nothing more, and makes the server, not the app, refuse the rest:
 - ``dd_audit_append``: the only way a client writes to the audit trail; the server
   takes the user from ``session_user``, the time from its clock and extends the hash
   chain under a lock; the trail refuses UPDATE, DELETE and TRUNCATE, even its owner's;
+- a change to a data table in a transaction that appended no entry of its own (other than
+  consultations) gets one written by the server at commit, naming the table: a change
+  made with raw SQL shows in the trail;
 - a statement-level trigger on every data table that NOTIFYs ``dd_change`` with the
   table's name (never any content), for the clients' live refresh.
 
@@ -77,9 +80,9 @@ _MINE = "(SELECT dd_my_people())"
 OFFICER_ROWS = {
     "action": "partner_id = dd_my_partner()",
     "person": f"id IN {_MINE}",
-    "group_record": "id IN (SELECT dd_my_groups())",
+    "group_record": "id IN (SELECT dd_my_groups())",     # see dd_my_groups
     "app_user": "username = session_user",
-    "workspace_meta": "key IN ('workspace_id', 'audit_head')",
+    "workspace_meta": "key IN ('workspace_id', 'audit_head', 'audit_anchors')",
     "influencer": f"person_id IN {_MINE}",
     "membership": f"person_id IN {_MINE}",
     "cohort_member": f"person_id IN {_MINE}",
@@ -92,11 +95,19 @@ OFFICER_ROWS = {
     "incident_person": f"person_id IN {_MINE}",
     "person_link": f"person_id IN {_MINE} AND other_person_id IN {_MINE}",
     "meeting_item": f"person_id IN {_MINE} OR group_id IN (SELECT dd_my_groups())",
+    # the groups of those people, the groups those actions concern, and their rivals and
+    # allies (a custom notification's legal risk names them)
+    "group_relation": "group_id IN (SELECT dd_my_groups()) "
+                      "AND other_group_id IN (SELECT dd_my_groups())",
     # rows hanging off rows above: their own policies apply inside these subqueries
     "incident": "id IN (SELECT incident_id FROM incident_person)",
+    "incident_group": "incident_id IN (SELECT incident_id FROM incident_person) "
+                      "AND group_id IN (SELECT dd_my_groups())",
     "release_date_change": "episode_id IN (SELECT id FROM custody_episode)",
     "continuity_plan": "episode_id IN (SELECT id FROM custody_episode)",
     "plan_action": "action_id IN (SELECT id FROM action)",
+    # what happened to its own actions (a meeting's item brief shows who changed them)
+    "audit_entry": "entity = 'action' AND entity_ref IN (SELECT id::text FROM action)",
 }
 # ... and what it writes (its own partner's actions; communications, custom
 # notifications, outcomes and call-in attendance of the people those actions concern).
@@ -107,17 +118,19 @@ OFFICER_WRITES = {
     "outcome_event": ("INSERT", "UPDATE", "DELETE"),
     "invitation": ("UPDATE",),
     "call_in": ("UPDATE",),
+    "workspace_meta": ("INSERT", "UPDATE"),    # the record of anchors its letters carry
 }
+# Where an officer writes fewer rows than it reads.
+OFFICER_WRITE_ROWS = {"workspace_meta": "key = 'audit_anchors'"}
 
-# Tables under row-level security: every table a partner officer reads row by row, and
-# workspace_meta (nobody but dd_audit_append moves the audit head).
+# Tables under row-level security: every table a partner officer reads row by row (with
+# workspace_meta, where nobody but dd_audit_append moves the audit head, and audit_entry).
 RLS_TABLES = tuple(OFFICER_ROWS)
 
-# Enough to tell the append-only triggers and the function apart from look-alikes:
-# services/audit.py checks these on a server (`check`).
-APPEND_ONLY_MESSAGE = "the audit trail is append-only"
 AUDIT_LOCK = 0x64645f61756469     # pg_advisory_xact_lock key of the audit chain ("dd_audi")
 
+# services/audit.py SERVER_APPEND_SOURCE_SHA256 is the SHA-256 of this function's body
+# (between the $fn$ marks): `check` tells it from an altered one.
 AUDIT_APPEND = r"""
 CREATE FUNCTION dd_audit_append(operation text, entity text, entity_ref text, detail text,
                                 recipient text)
@@ -165,9 +178,14 @@ BEGIN
             v_hash);
     INSERT INTO workspace_meta AS m (key, value) VALUES ('audit_head', v_seq || ':' || v_hash)
     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
-    -- This transaction audited a change of its own (read by dd_unaudited_change at commit).
+    -- This transaction audited a change of its own (read by dd_unaudited_change at commit,
+    -- in a table no client can write, so none can claim it); the marks of transactions
+    -- that have ended go.
     IF v_op <> 'consultation' THEN
-        PERFORM set_config('dd.audited', 'on', true);
+        DELETE FROM dd_private.audited_xact
+        WHERE xact < pg_snapshot_xmin(pg_current_snapshot());
+        INSERT INTO dd_private.audited_xact (xact) VALUES (pg_current_xact_id())
+        ON CONFLICT DO NOTHING;
     END IF;
     RETURN QUERY SELECT v_seq, v_at, v_user, v_prev, v_hash;
 END
@@ -186,12 +204,36 @@ AS $fn$ SELECT DISTINCT person_id FROM action
 
 CREATE FUNCTION dd_my_groups() RETURNS SETOF integer
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-AS $fn$ SELECT group_id FROM action
-        WHERE partner_id = (SELECT partner_id FROM app_user WHERE username = session_user)
-          AND group_id IS NOT NULL
+AS $fn$ WITH mine AS (
+            SELECT group_id FROM action
+            WHERE partner_id = (SELECT partner_id FROM app_user WHERE username = session_user)
+              AND group_id IS NOT NULL
+            UNION
+            SELECT m.group_id FROM membership m WHERE m.person_id IN (SELECT dd_my_people()))
+        SELECT group_id FROM mine
         UNION
-        SELECT m.group_id FROM membership m
-        WHERE m.person_id IN (SELECT dd_my_people()) $fn$;
+        SELECT CASE WHEN r.group_id IN (SELECT group_id FROM mine) THEN r.other_group_id
+                    ELSE r.group_id END
+        FROM group_relation r
+        WHERE r.group_id IN (SELECT group_id FROM mine)
+           OR r.other_group_id IN (SELECT group_id FROM mine) $fn$;
+
+CREATE FUNCTION dd_row_exists(tbl regclass, row_id integer) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+DECLARE
+    found boolean := false;
+BEGIN
+    -- Whether a row the policies hide exists at all: the services refuse (and audit) an
+    -- attempt on another partner's row rather than call it missing. Existence only.
+    IF EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+               WHERE a.attrelid = tbl AND a.attname = 'id' AND NOT a.attisdropped
+                 AND c.relnamespace = 'public'::regnamespace AND c.relkind = 'r') THEN
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE id = $1)', tbl)
+        INTO found USING row_id;
+    END IF;
+    RETURN found;
+END
+$fn$;
 
 CREATE FUNCTION dd_audit_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
@@ -214,7 +256,8 @@ BEGIN
     -- Once per transaction: a change to a data table with no entry of the app's other than
     -- consultations in the same transaction gets a server entry naming the
     -- table, so a change made with raw SQL shows in the audit trail.
-    IF coalesce(current_setting('dd.audited', true), '') = '' THEN
+    IF NOT EXISTS (SELECT 1 FROM dd_private.audited_xact WHERE xact = pg_current_xact_id())
+    THEN
         PERFORM dd_audit_append('alteration', TG_TABLE_NAME, '',
                                 'changed outside the app''s audit: table=' || TG_TABLE_NAME,
                                 '');
@@ -258,18 +301,26 @@ def upgrade() -> None:
     ex("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM PUBLIC")
     ex(f"GRANT USAGE ON SCHEMA public TO {', '.join(GROUPS)}")
 
+    # Which open transactions have audited a change of theirs (see dd_audit_append): the
+    # owner's alone, outside the app's schema.
+    ex("CREATE SCHEMA dd_private")
+    ex("REVOKE ALL ON SCHEMA dd_private FROM PUBLIC")
+    ex("CREATE UNLOGGED TABLE dd_private.audited_xact (xact xid8 PRIMARY KEY)")
+
     # Helper functions for the policies, the audit trail's function and triggers.
     for statement in HELPERS.split(";\n\n"):      # one statement per call (psycopg)
         ex(statement)
     ex(AUDIT_APPEND)
     ex("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC")
     ex(f"GRANT EXECUTE ON FUNCTION dd_my_partner(), dd_my_people(), dd_my_groups(), "
-       f"dd_audit_append(text, text, text, text, text) TO {', '.join(GROUPS)}")
+       f"dd_row_exists(regclass, integer), dd_audit_append(text, text, text, text, text) "
+       f"TO {', '.join(GROUPS)}")
 
     # Coordinators: every data table; analysts: read all (names through their views) and
     # write what their services write; partner officers: see OFFICER_*.
-    tables = ", ".join(DATA_TABLES)
-    ex(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {COORDINATOR}")
+    # Every login reads the schema's version (the app checks it when it connects).
+    ex(f"GRANT SELECT ON alembic_version TO {', '.join(GROUPS)}")
+    ex(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(DATA_TABLES)} TO {COORDINATOR}")
     ex(f"GRANT SELECT ON {', '.join(t for t in DATA_TABLES if t not in NAMED_TABLES)} "
        f"TO {ANALYST}")
     ex(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(ANALYST_WRITES)} TO {ANALYST}")
@@ -289,7 +340,8 @@ def upgrade() -> None:
                 END IF;
             END LOOP; END $$""")
 
-    # The audit trail: read by coordinators and analysts, written only by dd_audit_append.
+    # The audit trail: read by coordinators and analysts (and by partner officers, the
+    # entries about their own actions), written only by dd_audit_append.
     ex(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON audit_entry FROM PUBLIC, {', '.join(GROUPS)}")
     ex(f"GRANT SELECT ON audit_entry TO {COORDINATOR}, {ANALYST}")
     ex(f"REVOKE TRUNCATE ON workspace_meta FROM PUBLIC, {', '.join(GROUPS)}")
@@ -316,13 +368,15 @@ def upgrade() -> None:
                "USING (true) WITH CHECK (true)")
         rule = OFFICER_ROWS[table]
         ex(f"CREATE POLICY dd_officer_read ON {table} FOR SELECT TO {OFFICER} USING ({rule})")
+        rule = OFFICER_WRITE_ROWS.get(table, rule)
         for command in OFFICER_WRITES.get(table, ()):
             using = "" if command == "INSERT" else f" USING ({rule})"
             check = "" if command == "DELETE" else f" WITH CHECK ({rule})"
             ex(f"CREATE POLICY dd_officer_{command.lower()} ON {table} FOR {command} "
                f"TO {OFFICER}{using}{check}")
-    # A policy's subquery on action runs for every statement: keep it on an index.
-    ex("CREATE INDEX IF NOT EXISTS ix_action_partner_person ON action (partner_id, person_id)")
+    # The policies' lookups run on indexes the schema has already: action (partner_id,
+    # status), action.group_id, membership.person_id and the primary keys; the helper
+    # functions are evaluated once per statement (IN (SELECT ...)), not once per row.
 
     # Analysts' views of the tables that hold names.
     ex("CREATE SCHEMA dd_analyst_view")
@@ -334,7 +388,8 @@ def upgrade() -> None:
 
     # Live refresh: the table's name, never any content. Not on the audit trail (every
     # page view appends a consultation: a refreshed audit log would append another) and
-    # not on workspace_meta (its head moves with every entry).
+    # not on workspace_meta (its head moves with every entry; the record of anchors and
+    # the trackers' seal key are kept there with no entry of their own).
     for table in DATA_TABLES:
         if table == "workspace_meta":
             continue
@@ -365,10 +420,11 @@ def downgrade() -> None:
         ex(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
     for name in ("audit_entry_no_update", "audit_entry_no_delete", "audit_entry_no_truncate"):
         ex(f"DROP TRIGGER IF EXISTS {name} ON audit_entry")
-    ex("DROP INDEX IF EXISTS ix_action_partner_person")
     ex("DROP FUNCTION IF EXISTS dd_audit_append(text, text, text, text, text)")
     for fn in ("dd_my_groups()", "dd_my_people()", "dd_my_partner()", "dd_audit_append_only()",
+               "dd_row_exists(regclass, integer)",
                "dd_notify_change()", "dd_unaudited_change()"):
         ex(f"DROP FUNCTION IF EXISTS {fn}")
+    ex("DROP SCHEMA IF EXISTS dd_private CASCADE")
     ex(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {', '.join(GROUPS)}")
     ex(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {', '.join(GROUPS)}")
