@@ -101,14 +101,7 @@ def set_up(server, database: str, clients: int, people: int | None = None,
         finally:
             ws.close()
         say(f"Uploaded the demo: {report.rows} rows")
-        with engine.begin() as conn:
-            # Every login reads the schema version when it connects; migration 0007 does not
-            # grant it yet (a stand-in here until it does).
-            if not conn.exec_driver_sql(
-                    "SELECT has_table_privilege('dd_coordinator', 'alembic_version', "
-                    "'SELECT')").scalar():
-                conn.exec_driver_sql("GRANT SELECT ON alembic_version TO dd_coordinator, "
-                                     "dd_analyst, dd_partner_officer")
+        with engine.connect() as conn:
             busiest = [pid for pid, _n in conn.execute(
                 select(ActionRow.partner_id, func.count()).join(
                     PartnerRow, PartnerRow.id == ActionRow.partner_id)
