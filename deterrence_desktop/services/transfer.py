@@ -73,7 +73,6 @@ class TransferReport:
     counts: list[tuple[str, int, int]] = field(default_factory=list)
     head: tuple[int, str] = (0, audit.GENESIS)      # the audit chain's head on both sides
     usernames: list[str] = field(default_factory=list)   # the workspace's users
-    target: str = ""                                  # the file written / the server's label
 
     @property
     def rows(self) -> int:
@@ -182,7 +181,7 @@ def usernames(conn: Connection) -> list[str]:
     return list(conn.scalars(select(UserRow.username).order_by(UserRow.username)))
 
 
-# -- the server side --------------------------------------------------------------------
+# -- upload: file -> server -------------------------------------------------------------
 def _quote(conn: Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
 
@@ -274,7 +273,6 @@ def upload(workspace: Workspace, server: Engine, progress: Progress | None = Non
                        f"uploaded from a workspace file: {report.rows} rows in "
                        f"{len(report.counts)} tables, audit trail to entry {report.head[0]}")
             report.usernames = names
-            report.target = str(server.url.render_as_string(hide_password=True))
             return report
     except DBAPIError as exc:
         raise explain(exc) from None
@@ -299,7 +297,7 @@ def logins_missing(server: Engine, names: Iterable[str]) -> list[str]:
     return [n for n in names if n not in have]
 
 
-# -- the file side ----------------------------------------------------------------------
+# -- download: server -> new file ---------------------------------------------------------
 def require_whole_view(conn: Connection) -> None:
     """Only the administrator (the tables' owner) or a coordinator reads everything; for
     anyone else row-level security and the analyst views would hand over a part."""
@@ -425,5 +423,4 @@ def download(server: Engine, target: Path | str, passphrase: str,
         if isinstance(exc, SQLAlchemyError):
             raise TransferFailed("The download failed: nothing was written.") from None
         raise
-    report.target = str(target)
     return report
