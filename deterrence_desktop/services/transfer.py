@@ -181,7 +181,7 @@ def usernames(conn: Connection) -> list[str]:
     return list(conn.scalars(select(UserRow.username).order_by(UserRow.username)))
 
 
-# -- upload: file -> server -------------------------------------------------------------
+# -- upload: file -> server ----------------------------------------------------------
 def _quote(conn: Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
 
@@ -297,7 +297,7 @@ def logins_missing(server: Engine, names: Iterable[str]) -> list[str]:
     return [n for n in names if n not in have]
 
 
-# -- download: server -> new file ---------------------------------------------------------
+# -- download: server -> new file ----------------------------------------------------
 def require_whole_view(conn: Connection) -> None:
     """Only the administrator (the tables' owner) or a coordinator reads everything; for
     anyone else row-level security and the analyst views would hand over a part."""

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import random
 import shutil
 import statistics
@@ -538,8 +537,10 @@ def check(server, database: str, before: dict, results: list[dict]) -> dict:
     for r in results:
         for op, values in r.get("latencies", {}).items():
             latencies[op].extend(values)
-    total = lambda key: sum(sum(r.get(key, {}).values()) for r in results)   # noqa: E731
-    by_op = lambda key: dict(sum((Counter(r.get(key, {})) for r in results), Counter()))  # noqa: E731
+
+    def by_op(key: str) -> dict[str, int]:
+        return dict(sum((Counter(r.get(key, {})) for r in results), Counter()))
+
     return dict(
         problems=problems,
         chain_entries=chain.entries,
@@ -555,7 +556,6 @@ def check(server, database: str, before: dict, results: list[dict]) -> dict:
         lost_seconds=max([r.get("lost_seconds", 0.0) for r in results] or [0.0]),
         latency={op: _stats(v) for op, v in sorted(latencies.items())},
         operations=sum(len(v) for v in latencies.values()),
-        total_conflicts=total("conflicts"), total_retries=total("retries"),
     )
 
 
