@@ -151,6 +151,21 @@ def test_upload_refuses_a_database_that_holds_data(demo_path, engine):
         assert transfer.count_rows(conn) == before
 
 
+def test_upload_into_a_database_the_migrations_made_but_left_empty(demo_path, engine):
+    from deterrence_desktop.store import migrations
+
+    migrations.upgrade(engine)          # e.g. `server upgrade` run on the new database
+    ws = Workspace.open(demo_path, PASSPHRASE)
+    try:
+        report = transfer.upload(ws, engine)
+    finally:
+        ws.close()
+    with engine.connect() as conn:
+        assert transfer.chain_report(conn).ok
+        assert transfer.count_rows(conn)["person"] == dict(
+            (t, c) for t, _, c in report.counts)["person"] > 0
+
+
 def test_a_failed_upload_rolls_everything_back(demo_path, engine, monkeypatch):
     """A failure after half the tables (here: verification) leaves the database as it was:
     no schema, no rows; the same upload then succeeds."""
