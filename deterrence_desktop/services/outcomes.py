@@ -12,6 +12,7 @@ from ..domain.errors import ValidationError
 from ..domain.evaluation import MonthTimeliness, charge_delays, timeliness_by_month
 from ..domain.outcomes import OutcomeEvent, OutcomeKind, outcome_label
 from ..store.mapping import to_record
+from ..store.server_roles import row_hidden
 from ..store.tables import PartnerRow, PersonRow
 from ..store.tables_outcomes import OutcomeEventRow
 from .base import Service, UnitOfWork
@@ -140,6 +141,11 @@ class OutcomeService(Service):
                                     .where(PersonRow.id.in_(person_ids))).all())
         missing = person_ids - set(references)
         if missing:
+            # On a server a person the officer may not see is hidden, not missing: refused.
+            hidden = sorted(p for p in missing if row_hidden(s, "person", p))
+            if hidden:
+                self.deny(AuditOperation.COLLECTION, "person", hidden[0],
+                          "can only see people your agency's actions concern")
             raise ValidationError("person_id", "names a person who is not in the workspace")
         partner_ids = {e.partner_id for e in events if e.partner_id is not None}
         if partner_ids:

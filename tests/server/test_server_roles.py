@@ -240,7 +240,7 @@ def test_officer_sees_only_the_people_and_groups_its_actions_concern(server, off
     assert groups == concerned_groups | related
     # Nor the people's details through anything else.
     assert one(officer, "SELECT count(*) FROM app_user") == 1
-    for table in ("retention_review", "group_audit", "letter_batch", "dd_analyst_view.person"):
+    for table in ("retention_review", "group_audit", "dd_analyst_view.person"):
         refused(officer, f"SELECT * FROM {table}")
     # Of the audit trail, what happened to its own actions (a meeting's item brief).
     own_actions = {str(r[0]) for r in admin.execute("SELECT id FROM action WHERE partner_id = %s",

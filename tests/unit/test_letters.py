@@ -470,7 +470,12 @@ def test_roles_analysts_cannot_print_names_and_officers_only_their_people(app, t
     officer = app.as_user("demo.officer")
     check = officer.letters.preflight(LetterRequest("support_offer", source="cohort", cohort_id=1))
     outside = {p.person_id for p in check.problems if p.field == "person"}
-    assert outside and len(outside) < len(check.people)
+    if getattr(app.workspace, "kind", "file") == "server":
+        # The server's row-level security leaves the officer's session only the cohort's
+        # people its agency's actions concern: none is outside, the rest are not there.
+        assert not outside and check.people
+    else:
+        assert outside and len(outside) < len(check.people)
     result = officer.letters.generate(
         LetterRequest("support_offer", source="cohort", cohort_id=1, exclude=frozenset(outside)),
         tmp_path / "o.pdf")

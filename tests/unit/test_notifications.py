@@ -179,7 +179,10 @@ def test_a_partner_officer_sees_only_the_people_their_agency_acts_for(demo_app):
     held = next(c for c in demo_app.callins.list() if c.status == "held")
     page = officer.callins.page(held.id)
     assert {i.person_id for i in page.invitations} <= mine
-    assert page.stats.invited == 15
+    # On a server the officer's session holds only the invitations of its agency's people
+    # (row-level security), so the call-in's figures count those; on a file, everyone's.
+    on_server = getattr(demo_app.workspace, "kind", "file") == "server"
+    assert page.stats.invited == (len(page.invitations) if on_server else 15)
 
 
 # The service suite runs on a workspace file and on a server workspace (tests/backends.py).

@@ -71,9 +71,8 @@ ANALYST_WRITES = (
 
 # A partner officer: reference tables it reads whole ...
 OFFICER_READS = (
-    "asset", "call_in", "cohort", "continuity_template", "intervention", "letter_template",
-    "local_closure", "meeting", "partner", "partnership", "setting", "signatory",
-    "template_step",
+    "asset", "call_in", "cohort", "continuity_template", "intervention", "letter_batch",
+    "local_closure", "meeting", "partner", "partnership", "signatory", "template_step",
 )
 # ... tables it reads row by row under the policies below (name -> its USING clause) ...
 _MINE = "(SELECT dd_my_people())"
@@ -108,6 +107,9 @@ OFFICER_ROWS = {
     "plan_action": "action_id IN (SELECT id FROM action)",
     # what happened to its own actions (a meeting's item brief shows who changed them)
     "audit_entry": "entity = 'action' AND entity_ref IN (SELECT id::text FROM action)",
+    # read whole, written in part (below)
+    "setting": "true",
+    "letter_template": "true",
 }
 # ... and what it writes (its own partner's actions; communications, custom
 # notifications, outcomes and call-in attendance of the people those actions concern).
@@ -119,9 +121,19 @@ OFFICER_WRITES = {
     "invitation": ("UPDATE",),
     "call_in": ("UPDATE",),
     "workspace_meta": ("INSERT", "UPDATE"),    # the record of anchors its letters carry
+    # printing letters to its people: the batch, each letter, the next letter number, and
+    # the shipped templates copied in the first time any letter is prepared
+    "letter_batch": ("INSERT",),
+    "letter_issue": ("INSERT",),
+    "setting": ("INSERT", "UPDATE"),
+    "letter_template": ("INSERT",),
 }
 # Where an officer writes fewer rows than it reads.
-OFFICER_WRITE_ROWS = {"workspace_meta": "key = 'audit_anchors'"}
+OFFICER_WRITE_ROWS = {
+    "workspace_meta": "key = 'audit_anchors'",
+    "setting": "key = 'letters.next_number'",
+    "letter_template": "created_by = 'system' AND version = 1",
+}
 
 # Tables under row-level security: every table a partner officer reads row by row (with
 # workspace_meta, where nobody but dd_audit_append moves the audit head, and audit_entry).
