@@ -1,7 +1,7 @@
 """Benchmark: team mode under load, with the server killed in the middle.
 
     .venv/bin/python tests/benchmarks/bench_team_load.py [--clients 10] [--duration 120]
-        [--kill-at SECONDS] [--down SECONDS] [--people N --actions M]
+        [--kill-at SECONDS] [--down SECONDS] [--think MIN MAX] [--people N --actions M]
 
 A cluster of the benchmark's own (packaging/team-server.sh, through the helpers of
 tests/server_fixtures.py) gets a database with the demo, moved up with
@@ -26,6 +26,11 @@ twice. At the end the benchmark checks that every accepted write is in the datab
 (each action's version went up by exactly its accepted writes, its fields hold the last
 of them; each communication exists once) and that the audit chain verifies, and prints
 p50/p95/max per operation, writes, conflicts, retries and the outage.
+
+The clients run on the same machine as the server: on two cores, ten Python processes
+pausing 0.05-0.25 s between operations (the default ``--think``) compete with the server
+for the CPU, which the latencies include. One client alone on a quiet machine: a board
+move about 15 ms (4 transactions, 11 statements), a person page about 12 ms.
 """
 from __future__ import annotations
 
@@ -54,6 +59,7 @@ TODAY = date(2026, 11, 26)
 OPERATIONS = ("board_move", "person_page", "communication", "tracker_import")
 MOVES = ("planned", "in_progress", "blocked", "done")
 TRACKER_EVERY = 30.0            # seconds between one coordinator's tracker imports
+THINK = (0.05, 0.25)            # seconds a client pauses between two operations (uniform)
 
 
 # -- setting up ---------------------------------------------------------------------------
@@ -382,7 +388,7 @@ def _client_loop(spec: dict, result: ClientResult, ready) -> None:
             result.errors[type(exc).__name__] += 1
             if len(result.error_samples) < 3:
                 result.error_samples.append(traceback.format_exc()[-1500:])
-        time.sleep(rng.uniform(0.05, 0.25))      # a person's pace between actions
+        time.sleep(rng.uniform(*spec["think"]))      # the pause between two actions
     ws.close()
 
 
@@ -404,7 +410,8 @@ def _wait_until_up(server, database: str, timeout: float = 60.0) -> float:
 
 
 def run(server, database: str, setup: Setup, *, duration: float, kill_at: float | None,
-        down: float = 2.0, workdir: Path, say=print) -> dict:
+        down: float = 2.0, workdir: Path, think: tuple[float, float] = THINK,
+        say=print) -> dict:
     """Run the clients; kill the server at ``kill_at`` s (None: never). Returns the summary."""
     from sqlalchemy import select
 
@@ -425,6 +432,7 @@ def run(server, database: str, setup: Setup, *, duration: float, kill_at: float 
         outs.append(out)
         spec = dict(username=login.username, password=login.password, role=login.role,
                     address=setup.address, duration=duration, seed=1000 + i, out=str(out),
+                    think=think,
                     workdir=str(workdir),
                     tracker_partners=in_force if login.role == "coordinator" else [])
         p = ctx.Process(target=client_main, args=(spec, ready), name=login.username)
@@ -455,6 +463,7 @@ def run(server, database: str, setup: Setup, *, duration: float, kill_at: float 
     summary["signed_in_after"] = start - t0
     summary["clients"] = len(procs)
     summary["duration"] = duration
+    summary["think"] = think
     return summary
 
 
@@ -568,7 +577,8 @@ def _stats(values: list[float]) -> dict:
 
 
 def report(summary: dict) -> str:
-    lines = [f"{summary['clients']} clients for {summary['duration']:.0f} s; "
+    lines = [f"{summary['clients']} clients for {summary['duration']:.0f} s, pausing "
+             f"{summary['think'][0]:g}-{summary['think'][1]:g} s between operations; "
              f"{summary['operations']} operations"]
     lines.append(f"{'operation':<16} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for op, s in summary["latency"].items():
@@ -599,6 +609,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--down", type=float, default=2.0, help="seconds the server stays down")
     parser.add_argument("--people", type=int, help="bench size (default: the demo)")
     parser.add_argument("--actions", type=int)
+    parser.add_argument("--think", type=float, nargs=2, default=THINK, metavar=("MIN", "MAX"),
+                        help="seconds each client pauses between operations (default "
+                             f"{THINK[0]} {THINK[1]}: far busier than a person)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -613,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
         kill_at = None if args.no_kill else (args.kill_at if args.kill_at is not None
                                              else args.duration / 2)
         summary = run(server, "load", setup, duration=args.duration, kill_at=kill_at,
-                      down=args.down, workdir=workdir)
+                      down=args.down, workdir=workdir, think=tuple(args.think))
         print(json.dumps(summary, indent=1) if args.json else report(summary))
         for sample in summary["error_samples"]:
             print(sample, file=sys.stderr)
