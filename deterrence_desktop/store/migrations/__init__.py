@@ -62,10 +62,16 @@ def state(dbapi_conn) -> State:
 
 
 def upgrade(engine: Engine, target: str = "head") -> None:
-    cfg = config()
     with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, target)
+        upgrade_on(connection, target)
+
+
+def upgrade_on(connection, target: str = "head") -> None:
+    """Run the migrations inside the caller's open transaction (DDL is transactional on
+    both backends): a server upload migrates and copies in one transaction."""
+    cfg = config()
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, target)
 
 
 def current(engine: Engine) -> str | None:
