@@ -57,12 +57,8 @@ def register(sub) -> None:
     p.add_argument("url")
     p.set_defaults(handler=cmd_upgrade)
 
-    try:        # `server upload` and `server download` (services/transfer.py)
-        from .server_transfer_cmd import register_transfer
-    except ImportError:
-        pass
-    else:
-        register_transfer(ssub)
+    from .server_transfer_cmd import register_transfer   # upload, download
+    register_transfer(ssub)
 
 
 def address_of(text: str):
