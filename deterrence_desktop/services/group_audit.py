@@ -62,15 +62,18 @@ class GroupAuditService(Service):
             return row.id
 
     def sessions(self) -> list[GroupAudit]:
+        refuse_partner_officer(self, "group_audit")
         with self.tx() as uow:
             return [to_record(r, GroupAudit) for r in uow.session.scalars(
                 select(SessionRow).order_by(SessionRow.held_on.desc(), SessionRow.id.desc()))]
 
     def get(self, audit_id: int) -> GroupAudit:
+        refuse_partner_officer(self, "group_audit")
         with self.tx() as uow:
             return to_record(uow.get(SessionRow, audit_id, "group audit"), GroupAudit)
 
     def current(self) -> GroupAudit | None:
+        refuse_partner_officer(self, "group_audit")
         with self.tx() as uow:
             row = uow.session.scalar(select(SessionRow).where(SessionRow.closed_at.is_(None))
                                      .order_by(SessionRow.id.desc()).limit(1))

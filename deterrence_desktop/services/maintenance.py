@@ -101,6 +101,11 @@ class MaintenanceService(Service):
         # no checkpoint and no backups folder beside it; its chain and the server's
         # append-only triggers, audit function and row-level security are checked.
         on_server = ws.engine.dialect.name == "postgresql"
+        if on_server:
+            # A partner officer's session sees only its part of the trail, which would
+            # look like a broken chain: the whole trail is for coordinators and analysts.
+            self.require(Role.COORDINATOR, Role.ANALYST, operation=AuditOperation.CONSULTATION,
+                         entity="audit")
 
         def run(name: str, fn) -> None:
             try:

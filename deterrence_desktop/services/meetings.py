@@ -164,8 +164,10 @@ class MeetingService(Service):
             meeting = to_record(row, Meeting)
             names = dict(s.execute(select(PartnerRow.id, PartnerRow.name)).all())
             items = _item_views(s, meeting_id)
-            if not items and row.agenda:
+            if not items and row.agenda and not self.is_partner_officer:
                 # A meeting made before items existed (or by the demo): make its items now.
+                # Not for a partner officer: they see only their people's items, and on a
+                # server may not make any.
                 for pos, pid in enumerate(row.agenda):
                     if s.get(PersonRow, pid) is not None:
                         s.add(MeetingItemRow(meeting_id=meeting_id, position=pos, person_id=pid))

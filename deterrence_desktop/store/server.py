@@ -14,16 +14,15 @@ pings a connection before it hands it out).
 """
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from ..domain.enums import Role
 from ..domain.errors import PermissionDenied
@@ -31,7 +30,7 @@ from .errors import (
     CONNECTION_LOST_MESSAGE, ConnectionLost, NewerWorkspace, ServerRefused, StorageError,
     WorkspaceError,
 )
-from .tables import WorkspaceMeta
+from .base import WorkspaceBase
 
 SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 DEFAULT_PORT = 5432
@@ -223,7 +222,7 @@ def _schema_state(conn) -> tuple[str | None, str]:
     return current, head
 
 
-class ServerWorkspace:
+class ServerWorkspace(WorkspaceBase):
     """An open server workspace; the same duck type as :class:`.workspace.Workspace`."""
 
     kind = "server"
@@ -317,29 +316,9 @@ class ServerWorkspace:
     def closed(self) -> bool:
         return self._closed
 
-    def __enter__(self) -> "ServerWorkspace":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
     # -- work ------------------------------------------------------------------
-    @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        if self._closed:
-            raise WorkspaceError("The workspace is closed")
-        session = self._sessions()
-        try:
-            with session.begin():
-                yield session
-        except DBAPIError as exc:
-            clear = translate(exc)
-            if clear is not None:
-                raise clear from None
-            raise
-        finally:
-            session.close()
+    def _clear_error(self, exc: DBAPIError) -> Exception | None:
+        return translate(exc)
 
     def ping(self) -> bool:
         """True when the server answers now (a fresh connection if the old ones died)."""
@@ -358,14 +337,6 @@ class ServerWorkspace:
             with self.engine.connect() as conn:
                 self._role = _role_of(conn.connection.dbapi_connection)
         return self._role
-
-    def meta(self, key: str) -> str | None:
-        with self.session() as s:
-            return s.scalar(select(WorkspaceMeta.value).where(WorkspaceMeta.key == key))
-
-    @property
-    def workspace_id(self) -> str:
-        return self.meta("workspace_id") or ""
 
     def checkpoint(self) -> None:
         """Nothing to merge on a server (its WAL is the server's business)."""

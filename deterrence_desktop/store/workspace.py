@@ -10,17 +10,15 @@ connection, the journal files beside an existing file are proved to belong to it
 """
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterator
 from datetime import timezone
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +31,7 @@ from .errors import (
     NotAWorkspace, StorageError, WeakPassphrase, WorkspaceError, WorkspaceExists,
     WorkspaceReadOnly, WrongPassphrase,
 )
+from .base import WorkspaceBase
 from .pool import ThreadBoundPool
 from .tables import WorkspaceMeta
 
@@ -86,7 +85,7 @@ def stamp_identity(session: Session) -> None:
         tzinfo=timezone.utc).isoformat(timespec="seconds")))
 
 
-class Workspace:
+class Workspace(WorkspaceBase):
     """An open workspace. Close it (or use it as a context manager) to drop the key."""
 
     def __init__(self, path: Path, passphrase: str, *, read_only: bool = False,
@@ -224,41 +223,15 @@ class Workspace:
     def closed(self) -> bool:
         return self._passphrase is None
 
-    def __enter__(self) -> "Workspace":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
     # -- work ------------------------------------------------------------------
-    @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        if self.closed:
-            raise WorkspaceError("The workspace is locked or closed")
-        session = self._sessions()
-        try:
-            with session.begin():
-                yield session
-        except DBAPIError as exc:
-            if self.read_only and "readonly" in str(getattr(exc, "orig", exc)).lower():
-                raise WorkspaceReadOnly(
-                    "This workspace is open read-only (another copy of the app is changing "
-                    "it): nothing was saved.") from None
-            clear = storage_error(exc)
-            if clear is not None:
-                raise clear from None
-            raise
-        finally:
-            session.close()
+    CLOSED_MESSAGE = "The workspace is locked or closed"
 
-    def meta(self, key: str) -> str | None:
-        with self.session() as s:
-            return s.scalar(select(WorkspaceMeta.value).where(WorkspaceMeta.key == key))
-
-    @property
-    def workspace_id(self) -> str:
-        return self.meta("workspace_id") or ""
+    def _clear_error(self, exc: DBAPIError) -> WorkspaceError | None:
+        if self.read_only and "readonly" in str(getattr(exc, "orig", exc)).lower():
+            return WorkspaceReadOnly(
+                "This workspace is open read-only (another copy of the app is changing "
+                "it): nothing was saved.")
+        return storage_error(exc)
 
     def change_passphrase(self, old: str, new: str) -> None:
         """Re-encrypt the file under a new passphrase (PRAGMA rekey)."""

@@ -35,11 +35,7 @@ def _journey_demo(tmp_path_factory) -> Path:
 
 
 def _start(qtbot, tmp_path, demo_file: Path | None):
-    from PySide6.QtWidgets import QApplication
-
     from deterrence_desktop import paths
-    from deterrence_desktop.ui.launch import create_window
-    from deterrence_desktop.ui.style import apply_style
 
     data_dir = tmp_path / "appdata"
     paths.set_data_dir(data_dir)
@@ -47,8 +43,22 @@ def _start(qtbot, tmp_path, demo_file: Path | None):
         target = paths.demo_workspace_path()
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(demo_file, target)
+    return open_window(qtbot, data_dir, demo=True)
+
+
+def open_window(qtbot, data_dir: Path, *, demo: bool, size=None):
+    """The main window as ``deterrence-desktop`` (``--demo``) starts it, keeping data in
+    ``data_dir``; shown at the journey's screen size once its features have loaded.
+    ``win.before_close()`` closes its dialogs and its workspace (the listener with it)."""
+    from PySide6.QtWidgets import QApplication
+
+    from deterrence_desktop import paths
+    from deterrence_desktop.ui.launch import create_window
+    from deterrence_desktop.ui.style import apply_style
+
+    paths.set_data_dir(data_dir)
     apply_style(QApplication.instance())
-    win = create_window(demo=True, data_dir=data_dir)
+    win = create_window(demo=demo, data_dir=data_dir)
     unexpected: list[BaseException] = []
     win.ctx.runner.unhandled_error.connect(unexpected.append)
     win.unexpected = unexpected
@@ -60,8 +70,9 @@ def _start(qtbot, tmp_path, demo_file: Path | None):
             services = win.ctx.services
             win.ctx.drop_services()
             win.ctx.runner.call_sync(services.close)
+    win.before_close = before_close
     qtbot.addWidget(win, before_close_func=before_close)
-    win.resize(*screen_size())
+    win.resize(*(size or screen_size()))
     win.show()
     qtbot.waitExposed(win)
     qtbot.waitUntil(lambda: win.features_loaded, timeout=WAIT)

@@ -106,34 +106,8 @@ def team_db(pg_server, team_template):
 
 def start_window(qtbot, data_dir: Path, size=None):
     """The main window as ``deterrence-desktop`` starts it (the start screen), in ``data_dir``."""
-    from PySide6.QtWidgets import QApplication
-
-    from deterrence_desktop import paths
-    from deterrence_desktop.ui.launch import create_window
-    from deterrence_desktop.ui.style import apply_style
-    from tests.journeys.driver import WAIT, screen_size
-
-    paths.set_data_dir(data_dir)
-    apply_style(QApplication.instance())
-    win = create_window(data_dir=data_dir)
-    unexpected: list[BaseException] = []
-    win.ctx.runner.unhandled_error.connect(unexpected.append)
-    win.unexpected = unexpected
-
-    def before_close(_widget=None):
-        for dlg in win.open_dialogs():
-            getattr(dlg, "close_quietly", dlg.reject)()
-        if win.ctx.unlocked:
-            services = win.ctx.services
-            win.ctx.drop_services()          # the listener stops with it
-            win.ctx.runner.call_sync(services.close)
-    win.before_close = before_close
-    qtbot.addWidget(win, before_close_func=before_close)
-    win.resize(*(size or screen_size()))
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.features_loaded, timeout=WAIT)
-    return win
+    from journeys.fixtures import open_window
+    return open_window(qtbot, data_dir, demo=False, size=size)
 
 
 def stop_window(win) -> None:

@@ -48,7 +48,7 @@ def test_a_letter_is_blocked_with_a_reason(demo_app):
     person = held_person(app)
     episode = app.custody.current(person.id).episode
     # No prison number: blocked, and the fix says where to record it.
-    app.custody.update_episode(replace(episode, prison_number=""))
+    episode = app.custody.update_episode(replace(episode, prison_number=""))
     check = app.letters.preflight(support_offer(person.reference))
     (problem,) = [p for p in check.problems if p.field == "custody"]
     assert not check.ok and check.blocked_references == [person.reference]
@@ -60,7 +60,7 @@ def test_a_letter_is_blocked_with_a_reason(demo_app):
                                           exclude=frozenset({person.id})))
     assert check.ok, check.summary()
     # An establishment whose contact details hold no postal address.
-    app.custody.update_episode(replace(episode, prison_number="A9999ZZ"))
+    episode = app.custody.update_episode(replace(episode, prison_number="A9999ZZ"))
     prison = app.partners.get(episode.establishment_id)
     app.partners.update(replace(prison, contact_details="Phone 0000 000 0009 (fictional)"))
     (problem,) = app.letters.preflight(support_offer(person.reference)).problems
