@@ -86,7 +86,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
           f"and ends at entry {report.head[0]}, as in the file (the upload itself is the "
           "next entry).")
     if missing:
-        print(f"{len(missing)} users have no server login yet: {', '.join(missing)}. The "
+        print(f"{len(missing)} users cannot sign in to it yet: {', '.join(missing)}. The "
               "administrator gives each one a login with `deterrence-desktop server add-user "
               "URL USERNAME --role ROLE`.")
     return 0

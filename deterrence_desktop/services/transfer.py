@@ -286,13 +286,16 @@ def record(conn: Connection, operation: AuditOperation, detail: str, recipient: 
 
 
 def logins_missing(server: Engine, names: Iterable[str]) -> list[str]:
-    """The usernames that have no login on the server yet (``server add-user`` makes one)."""
+    """The usernames that cannot sign in to this database yet (``server add-user`` gives
+    them a login and the right to connect). Logins are the whole server's: one made for
+    another partnership's database does not reach this one."""
     names = list(names)
     if not names:
         return []
     with server.connect() as conn:
         have = set(conn.scalars(text(
-            "SELECT rolname FROM pg_roles WHERE rolcanlogin AND rolname = ANY(:names)"),
+            "SELECT rolname FROM pg_roles WHERE rolcanlogin AND rolname = ANY(:names) "
+            "AND has_database_privilege(oid, current_database(), 'CONNECT')"),
             {"names": names}))
     return [n for n in names if n not in have]
 

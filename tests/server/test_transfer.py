@@ -252,7 +252,7 @@ def test_cli_upload_and_download(demo_path, pg_server, database, out, capsys, mo
                               DD_SERVER_PASSWORD=pg_server.admin_password)
     assert code == 0, err
     assert "  person: 40 rows" in text and "Verified" in text
-    assert "no server login yet: demo.analyst, demo.coordinator, demo.officer" in text
+    assert "cannot sign in to it yet: demo.analyst, demo.coordinator, demo.officer" in text
     assert "server add-user" in text
     table = [line.split() for line in text.splitlines() if line.startswith("action ")]
     assert table and table[0][1] == table[0][2]
