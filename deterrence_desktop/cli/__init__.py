@@ -94,6 +94,13 @@ def checked_passphrase(value: str, source: str) -> str:
     return value
 
 
+def file_or_server(text: str):
+    """A workspace file's path, or a server workspace's address (kept as text: a Path
+    would fold its ``//``)."""
+    from ..store.server import ServerAddress
+    return text if ServerAddress.is_address(text) else Path(text)
+
+
 def tell(notices: list[str]) -> None:
     """What opening the workspace set aside (a journal that was not its own), on stderr."""
     for notice in notices:

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from . import (
-    CommandError, NEW_PASSPHRASE_ENV, WorkspaceBusy, add_passphrase_option, open_services,
-    open_to_read, read_passphrase,
+    CommandError, NEW_PASSPHRASE_ENV, WorkspaceBusy, add_passphrase_option, file_or_server,
+    open_services, open_to_read, read_passphrase,
 )
 
 PASSPHRASE_ONLY = ("Needs only the passphrase: it shows no personal data. (Whoever holds the "
@@ -43,7 +43,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("check", help="page HMACs, SQLite integrity, the audit chain and its anchors; "
                                      "exit 0 only if all pass", description=PASSPHRASE_ONLY)
-    p.add_argument("path", type=_file_or_server,
+    p.add_argument("path", type=file_or_server,
                    help="a workspace file, or a server workspace's postgresql:// address")
     p.add_argument("--anchor", metavar="FILE", type=Path, action="append", default=[],
                    help="also compare the audit trail with the head recorded in FILE: a witness "
@@ -177,12 +177,6 @@ def _print_check(report) -> int:
         for problem in result.problems:
             print(f"      {problem}")
     return 0 if report.ok else 1
-
-
-def _file_or_server(text: str):
-    """A workspace file's path, or a server address (kept as text: a Path would fold its //)."""
-    from ..store.server import ServerAddress
-    return text if ServerAddress.is_address(text) else Path(text)
 
 
 def _history_advice(report) -> bool:

@@ -165,6 +165,7 @@ class MaintenanceService(Service):
         if on_server:
             run("audit chain", chain_check)
             run("audit trail append-only triggers", trigger_check)
+            run("audit anchors", anchor_check)      # the files given and its own record
             return report
         run("cipher integrity (page HMACs)", cipher_check)
         run("SQLite integrity", sqlite_check)
