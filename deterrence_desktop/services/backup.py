@@ -97,9 +97,9 @@ def default_folder(workspace: Path | str) -> Path:
 def list_backups(folder: Path | str, stem: str) -> list[BackupInfo]:
     """The backups of the workspace called ``stem`` in ``folder``, newest first."""
     folder = Path(folder)
-    out = []
+    out: list[tuple[datetime, int, BackupInfo]] = []
     if not folder.is_dir():
-        return out
+        return []
     for p in folder.iterdir():
         m = _NAME.match(p.name)
         if not m or m["stem"] != stem or not p.is_file():
@@ -108,9 +108,11 @@ def list_backups(folder: Path | str, stem: str) -> list[BackupInfo]:
             when = datetime.strptime(m["stamp"], STAMP)
         except ValueError:
             continue
-        out.append(BackupInfo(p, when, p.stat().st_size))
-    out.sort(key=lambda b: (b.made_at, b.name), reverse=True)
-    return out
+        out.append((when, int(m["n"] or 1), BackupInfo(p, when, p.stat().st_size)))
+    # Two backups in one second: the second is named "-2", which sorts before the first
+    # by name ('-' < '.'), so order by the number, not the name.
+    out.sort(key=lambda b: (b[0], b[1]), reverse=True)
+    return [b[2] for b in out]
 
 
 def verify_backup(path: Path | str, passphrase: str) -> list[str]:

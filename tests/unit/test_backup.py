@@ -143,3 +143,15 @@ def test_command_line_backup_list_and_restore(demo_path, capsys, monkeypatch):
     assert main(["restore", str(demo_path), str(backup_file), "--yes"]) == 0
     assert "kept as demo.ddw.before-restore-" in capsys.readouterr().out
     assert main(["check", str(demo_path)]) == 0
+
+
+def test_two_backups_in_one_second_list_the_second_first(tmp_path):
+    """The second backup of a second is named "-2", which sorts before the first by name;
+    the list (and "the newest backup" everywhere) goes by when and the number."""
+    from deterrence_desktop.services.backup import list_backups
+    for name in ("demo-20261126-090000.ddw", "demo-20261126-090000-2.ddw",
+                 "demo-20261126-085959.ddw", "demo-20261126-090000-10.ddw"):
+        (tmp_path / name).write_bytes(b"x")
+    assert [b.name for b in list_backups(tmp_path, "demo")] == [
+        "demo-20261126-090000-10.ddw", "demo-20261126-090000-2.ddw",
+        "demo-20261126-090000.ddw", "demo-20261126-085959.ddw"]
