@@ -271,3 +271,12 @@ def pg_private_server():
         server.close()
     finally:
         _stop_cluster(directory)
+
+
+@pytest.fixture
+def empty_database(pg_server):
+    """A new, empty database of this test's own on the shared server (dropped after)."""
+    name = pg_server.unique_name("db")
+    pg_server.create_database(name)
+    yield name
+    pg_server.drop_database(name)

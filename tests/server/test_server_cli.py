@@ -15,8 +15,7 @@ OFFICER_PASSWORD = "fictional officer passphrase 17"
 
 
 def url(pg_server, database: str, user: str) -> str:
-    return (f"postgresql://{user}@{pg_server.host}:{pg_server.port}/{database}"
-            f"?sslrootcert={pg_server.ca_file}")
+    return pg_server.address(database, user).text()
 
 
 def run(capsys, monkeypatch, *args, password: str, new_password: str | None = None):
@@ -29,16 +28,9 @@ def run(capsys, monkeypatch, *args, password: str, new_password: str | None = No
     return code, out, err
 
 
-@pytest.fixture
-def database(pg_server):
-    name = pg_server.unique_name("cli")
-    pg_server.create_database(name)
-    yield name
-    pg_server.drop_database(name)
-
-
-def test_init_add_user_witness_and_check_on_a_server(pg_server, database, tmp_path, capsys,
-                                                      monkeypatch):
+def test_init_add_user_witness_and_check_on_a_server(pg_server, empty_database, tmp_path,
+                                                      capsys, monkeypatch):
+    database = empty_database
     admin = url(pg_server, database, pg_server.admin)
     coordinator = pg_server.unique_name("alex")
     officer = pg_server.unique_name("drew")

@@ -26,11 +26,8 @@ SERVER_ROWS_ADDED = {"audit_entry"}     # the upload's own entry (and the head t
 
 
 @pytest.fixture
-def database(pg_server):
-    name = pg_server.unique_name("move")
-    pg_server.create_database(name)
-    yield name
-    pg_server.drop_database(name)
+def database(empty_database):
+    return empty_database
 
 
 @pytest.fixture
@@ -49,8 +46,7 @@ def engine(pg_server, database):
 
 
 def url(pg_server, database: str, user: str | None = None) -> str:
-    return (f"postgresql://{user or pg_server.admin}@{pg_server.host}:{pg_server.port}/{database}"
-            f"?sslrootcert={pg_server.ca_file}")
+    return pg_server.address(database, user or pg_server.admin).text()
 
 
 def rows_by_table(conn) -> dict[str, list[tuple]]:
