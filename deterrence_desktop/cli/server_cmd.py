@@ -139,13 +139,7 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 def open_server_services(text: str, *, via: str = "command line"):
     """A server workspace's services signed in as the address's login ($DD_SERVER_PASSWORD
     or a prompt), for commands that take a file or a server (``check``)."""
-    from ..services.app import WorkspaceServices
-    from ..store.server import ServerWorkspace
+    from ..services.team import open_server
 
     address = address_of(text)
-    ws = ServerWorkspace.connect(address, server_password(address))
-    try:
-        return WorkspaceServices.for_server(ws, via=via)
-    except BaseException:
-        ws.close()
-        raise
+    return open_server(address, server_password(address), via=via).services

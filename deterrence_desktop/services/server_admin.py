@@ -8,9 +8,13 @@ membership the same. ``upgrade`` runs the migrations a newer app brings.
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from ..domain.enums import Role
 from ..domain.errors import ValidationError
@@ -32,24 +36,26 @@ class InitResult:
     demo: bool
 
 
-def _admin_workspace(address: ServerAddress, admin_password: str | None) -> ServerWorkspace:
-    """The workspace as its administrator, without the checks a user's sign-in makes."""
-    return ServerWorkspace(address, admin_password)
-
-
-def _migrate(address: ServerAddress, admin_password: str | None) -> str:
-    from sqlalchemy.exc import DBAPIError
+@contextlib.contextmanager
+def _administering(address: ServerAddress, admin_password: str | None) -> Iterator[Engine]:
+    """The administrator's engine; a connection the server refuses (sign-in, TLS, no such
+    database) becomes its clear sentence."""
     engine = admin_engine(address, admin_password)
     try:
-        migrations.upgrade(engine)
-        return migrations.current(engine) or ""
+        yield engine
     except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) is None or str(
-                getattr(exc.orig, "sqlstate", "")).startswith(("08", "28")):
+        state = str(getattr(exc.orig, "sqlstate", None) or "")
+        if not state or state.startswith(("08", "28", "3D", "42501")):
             raise refusal(exc, address) from None
         raise
     finally:
         engine.dispose()
+
+
+def _migrate(address: ServerAddress, admin_password: str | None) -> str:
+    with _administering(address, admin_password) as engine:
+        migrations.upgrade(engine)
+        return migrations.current(engine) or ""
 
 
 def init(address: ServerAddress, admin_password: str | None, partnership: Partnership,
@@ -62,27 +68,13 @@ def init(address: ServerAddress, admin_password: str | None, partnership: Partne
     coordinator.role = Role.COORDINATOR
     coordinator.validate()
     _check_password(coordinator.username, coordinator_password)
-    ws = _admin_workspace(address, admin_password)
-    try:
-        with ws.engine.connect() as conn:
-            from .. store.server import _schema_state
-            current, _head = _schema_state(conn)
-        if current is not None:
+    with _administering(address, admin_password) as engine, engine.connect() as conn:
+        if migrations.state_on(conn).current is not None:
             raise ServerRefused(f"The database {address.database} already holds a workspace: "
                                 "nothing was changed")
-    except ServerRefused:
-        ws.close()
-        raise
-    except Exception as exc:
-        ws.close()
-        from sqlalchemy.exc import DBAPIError
-        if isinstance(exc, DBAPIError):
-            raise refusal(exc, address) from None
-        raise
-    try:
-        schema = _migrate(address, admin_password)
-        admin = Actor(address.user, ADMIN, Role.COORDINATOR)
-        app = WorkspaceServices(ws, admin, today=today)
+    schema = _migrate(address, admin_password)
+    with ServerWorkspace(address, admin_password) as ws:
+        app = WorkspaceServices(ws, Actor(address.user, ADMIN, Role.COORDINATOR), today=today)
         with ws.session() as s:
             if s.get(WorkspaceMeta, "workspace_id") is None:
                 stamp_identity(s)
@@ -92,8 +84,6 @@ def init(address: ServerAddress, admin_password: str | None, partnership: Partne
         if demo:
             from . import demo as demo_data
             demo_data.generate(app, today=today)
-    finally:
-        ws.close()
     return InitResult(schema, coordinator.username, demo)
 
 
@@ -105,7 +95,7 @@ def add_user(address: ServerAddress, admin_password: str | None, user: User,
 
     user.validate()
     _check_password(user.username, password)
-    ws = _admin_workspace(address, admin_password)
+    ws = ServerWorkspace(address, admin_password)
     try:
         app = WorkspaceServices(ws, Actor(address.user, ADMIN, Role.COORDINATOR))
         with ws.session() as s:

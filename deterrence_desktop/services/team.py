@@ -38,7 +38,7 @@ class OpenedServer:
 
 
 def open_server(address, password: str, *, remember: bool | None = None,
-                clock=None) -> OpenedServer:
+                clock=None, via: str = "desktop") -> OpenedServer:
     """Connect to ``address`` as its login (on the database worker: it blocks).
 
     ``remember``: True keeps the password in the keyring, False removes any kept one,
@@ -47,7 +47,7 @@ def open_server(address, password: str, *, remember: bool | None = None,
     from .app import WorkspaceServices
     ws = ServerWorkspace.connect(address, password)
     try:
-        services = WorkspaceServices.for_server(ws, clock=clock, via="desktop")
+        services = WorkspaceServices.for_server(ws, clock=clock, via=via)
         name = services.partnership.get().name
     except BaseException:
         ws.close()

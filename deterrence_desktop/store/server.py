@@ -27,9 +27,10 @@ from sqlalchemy.orm import sessionmaker
 from ..domain.enums import Role
 from ..domain.errors import PermissionDenied
 from .errors import (
-    CONNECTION_LOST_MESSAGE, ConnectionLost, NewerWorkspace, ServerRefused, StorageError,
+    CONNECTION_LOST_MESSAGE, ConnectionLost, ServerRefused, StorageError,
     WorkspaceError,
 )
+from . import migrations
 from .base import WorkspaceBase
 
 SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
@@ -210,18 +211,6 @@ def translate(exc: DBAPIError) -> Exception | None:
     return None
 
 
-def _schema_state(conn) -> tuple[str | None, str]:
-    from . import migrations
-    from alembic.runtime.migration import MigrationContext
-    current = MigrationContext.configure(conn).get_current_revision()
-    head = migrations.head()
-    if current is not None and current not in {r.revision for r in migrations.script().walk_revisions()}:
-        raise NewerWorkspace(
-            "This server workspace was set up by a newer version of Deterrence Desktop "
-            f"(schema {current}); install the newer version to open it")
-    return current, head
-
-
 class ServerWorkspace(WorkspaceBase):
     """An open server workspace; the same duck type as :class:`.workspace.Workspace`."""
 
@@ -266,7 +255,7 @@ class ServerWorkspace(WorkspaceBase):
         ws = cls(address, password, credentials=credentials)
         try:
             with ws.engine.connect() as conn:
-                current, head = _schema_state(conn)
+                state = migrations.state_on(conn)
                 name = conn.exec_driver_sql("SELECT session_user").scalar()
         except WorkspaceError:
             ws.close()
@@ -274,17 +263,17 @@ class ServerWorkspace(WorkspaceBase):
         except DBAPIError as exc:
             ws.close()
             raise refusal(exc, address) from None
-        if current is None:
+        if state.current is None:
             ws.close()
             raise ServerRefused(
                 f"The database {address.database} is not a Deterrence Desktop workspace yet: "
                 "its administrator sets it up with `deterrence-desktop server init`")
-        if current != head:
+        if state.pending:
             ws.close()
             raise ServerRefused(
                 f"The workspace on the server needs an upgrade to this version: ask its "
-                f"administrator to run `deterrence-desktop server upgrade` (schema {current} "
-                f"to {head})")
+                f"administrator to run `deterrence-desktop server upgrade` (schema {state.current} "
+                f"to {state.head})")
         ws.username = str(name)
         return ws
 

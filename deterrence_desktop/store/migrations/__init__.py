@@ -51,13 +51,21 @@ def state(dbapi_conn) -> State:
     if has_table:
         row = dbapi_conn.execute("SELECT version_num FROM alembic_version").fetchone()
         current = row[0] if row else None
+    return _checked(current)
+
+
+def state_on(connection) -> State:
+    """:func:`state` on a SQLAlchemy connection (a server workspace)."""
+    return _checked(MigrationContext.configure(connection).get_current_revision())
+
+
+def _checked(current: str | None) -> State:
+    """The state at revision ``current``; NewerWorkspace if this app does not know it."""
     scr = script()
-    if current is not None:
-        known = {rev.revision for rev in scr.walk_revisions()}
-        if current not in known:
-            raise NewerWorkspace(
-                "This workspace was saved by a newer version of Deterrence Desktop "
-                f"(schema {current}); install the newer version to open it")
+    if current is not None and current not in {rev.revision for rev in scr.walk_revisions()}:
+        raise NewerWorkspace(
+            "This workspace was saved by a newer version of Deterrence Desktop "
+            f"(schema {current}); install the newer version to open it")
     return State(current=current, head=scr.get_current_head())
 
 
