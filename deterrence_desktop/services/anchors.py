@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from ..domain.enums import AuditOperation
 from ..domain.errors import DeterrenceError
 from ..exports.audit_anchor import TOKEN
+from ..store.leftovers import owner_tag
 from ..store.tables import AuditEntryRow, WorkspaceMeta
 from . import audit
 from .base import Service, UnitOfWork
@@ -213,7 +214,9 @@ def append_line(path: Path | str, line: str) -> None:
     if not old.endswith("\n"):
         old += "\n"
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        # Tagged with this process, so a kill's leftover is cleaned with the backups'.
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{owner_tag()}.", suffix=".part",
+                                   dir=path.parent)
     except OSError as exc:
         raise AnchorFileError(f"the anchor file {path.name} cannot be written: "
                               f"{exc.strerror or 'write failed'}") from None

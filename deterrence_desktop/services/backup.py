@@ -58,7 +58,10 @@ from .base import Service
 
 STAMP = "%Y%m%d-%H%M%S"
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?\.ddw$")
-_PART = re.compile(r"^\.(?P<name>.+\.ddw)\.(?P<tag>[0-9a-f]{8}-\d+)\.part(?:-journal)?$")
+# A half-written backup (".NAME.ddw.HOST-PID.part") or anchors index (".NAME.txt.HOST-PID.
+# RANDOM.part"): its writer's tag says whether the process that left it is gone.
+_PART = re.compile(
+    r"^\.(?P<name>.+?)\.(?P<tag>[0-9a-f]{8}-\d+)(?:\.\w+)?\.part(?:-journal)?$")
 _OLD_PART = re.compile(r"^.+-\d{8}-\d{6}(?:-\d+)?\.ddw\.part(?:-journal)?$")   # before pids
 _OLD_LEFTOVER_AGE = 3600          # seconds: a part without a pid untouched this long is dead
 

@@ -155,3 +155,28 @@ def test_two_backups_in_one_second_list_the_second_first(tmp_path):
     assert [b.name for b in list_backups(tmp_path, "demo")] == [
         "demo-20261126-090000-10.ddw", "demo-20261126-090000-2.ddw",
         "demo-20261126-090000.ddw", "demo-20261126-085959.ddw"]
+
+
+def test_a_killed_anchors_index_write_is_cleaned_with_the_backups(tmp_path):
+    """A kill while the backups folder's anchors index was being rewritten leaves a hidden
+    part named with the writer's host and pid: cleaned once that process is gone, kept
+    while it runs."""
+    import os
+    import subprocess
+    import sys
+
+    from deterrence_desktop.services.backup import clean_leftovers, default_folder
+    from deterrence_desktop.store.leftovers import host_tag
+    workspace = tmp_path / "demo.ddw"
+    workspace.write_bytes(b"x")
+    folder = default_folder(workspace)
+    folder.mkdir()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    dead = folder / f".demo-anchors.txt.{host_tag()}-{gone}.k2x9_q1a.part"
+    live = folder / f".demo-anchors.txt.{host_tag()}-{os.getpid()}.a8b7c6d5.part"
+    for p in (dead, live):
+        p.write_text("partial")
+    removed = clean_leftovers(workspace, folder)
+    assert dead in removed and not dead.exists()
+    assert live.exists()
